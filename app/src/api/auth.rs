@@ -1,0 +1,286 @@
+//! Accounts and sessions: sign up, sign in, sign out, change password, who am I.
+
+use leptos::prelude::*;
+
+use crate::domain::{account::SessionUser, secret::PasswordInput};
+use crate::error::AppError;
+
+/// Where to go after signing in: only a path on this site (no `//host`, no scheme).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// Whether the instance takes new accounts, and whether it has any yet.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignupInfo {
+    /// Public sign-up is open, or this would be the first account.
+    pub open: bool,
+}
+
+/// The signed-in user, if any.
+#[server(endpoint = "current_user", input = server_fn::codec::GetUrl)]
+pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
+    use crate::server::ctx;
+
+    let session = ctx::auth_session().await?;
+    Ok(session.user.map(SessionUser::from))
+}
+
+/// Whether /signup takes new accounts.
+#[server(endpoint = "signup_status", input = server_fn::codec::GetUrl)]
+pub async fn signup_status() -> Result<SignupInfo, AppError> {
+    use crate::server::{ctx, db::users};
+
+    let state = ctx::state()?;
+    let open = state.settings.allow_signup || !users::any(&state.db).await?;
+    Ok(SignupInfo { open })
+}
+
+/// Creates an account and signs it in. The first account becomes the instance administrator.
+#[server(endpoint = "sign_up")]
+pub async fn sign_up(
+    email: String,
+    username: String,
+    display_name: String,
+    password: PasswordInput,
+) -> Result<(), AppError> {
+    use crate::domain::{
+        account::{DisplayName, Email, check_password},
+        namespace::NamespaceName,
+    };
+    use crate::error::FieldErrors;
+    use crate::server::{
+        auth::password,
+        ctx,
+        db::users::{self, CreateUserError, NewUser},
+    };
+
+    let state = ctx::state()?;
+    let mut session = ctx::auth_session().await?;
+    if !state.settings.allow_signup && users::any(&state.db).await? {
+        return Err(AppError::Forbidden(
+            "Sign-up is closed on this instance; ask an administrator for an account.".into(),
+        ));
+    }
+
+    let mut errors = FieldErrors::new();
+    let email = Email::parse(&email)
+        .map_err(|e| errors.insert("email".into(), e))
+        .ok();
+    let username = NamespaceName::parse(&username)
+        .map_err(|e| errors.insert("username".into(), e))
+        .ok();
+    let display_name = DisplayName::parse(&display_name)
+        .map_err(|e| errors.insert("display_name".into(), e))
+        .ok();
+    if let Err(e) = check_password(
+        password.expose(),
+        username.as_ref().map(|u| u.as_str()).unwrap_or_default(),
+        email.as_ref().map(|e| e.as_str()).unwrap_or_default(),
+    ) {
+        errors.insert("password".into(), e);
+    }
+    let (Some(email), Some(username), Some(display_name)) = (email, username, display_name) else {
+        return Err(AppError::Invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+
+    // Taken names are a conflict (409), reported for both fields at once; the unique
+    // constraints below still decide when two sign-ups race.
+    let mut taken = FieldErrors::new();
+    if users::namespace_exists(&state.db, username.as_str()).await? {
+        taken.insert(
+            "username".into(),
+            format!("\"{username}\" is taken; choose another."),
+        );
+    }
+    if users::email_exists(&state.db, email.as_str()).await? {
+        taken.insert(
+            "email".into(),
+            "An account with this email exists; sign in instead.".into(),
+        );
+    }
+    if !taken.is_empty() {
+        return Err(AppError::Conflict {
+            message: "That username or email is already in use.".into(),
+            fields: taken,
+        });
+    }
+
+    let password_hash = password::hash(password.into_secret()).await?;
+    let user = users::create(
+        &state.db,
+        &NewUser {
+            username: username.as_str(),
+            email: email.as_str(),
+            display_name: display_name.as_str(),
+            password_hash: &password_hash,
+        },
+    )
+    .await
+    .map_err(|err| match err {
+        CreateUserError::UsernameTaken => AppError::conflict(
+            "username",
+            format!("\"{username}\" is taken; choose another."),
+        ),
+        CreateUserError::EmailTaken => AppError::conflict(
+            "email",
+            "An account with this email exists; sign in instead.",
+        ),
+        CreateUserError::Db(e) => e.into(),
+    })?;
+    tracing::info!(user.id = %user.id, admin = user.is_instance_admin, "account created");
+
+    session.session.cycle_id().await?;
+    session.login(&user).await?;
+    ctx::redirect("/?flash=welcome");
+    Ok(())
+}
+
+/// Signs in with a username or email address and a password. Attempts are throttled per
+/// account and per client address (429 with `Retry-After`).
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(
+    login: String,
+    password: PasswordInput,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use crate::error::FieldErrors;
+    use crate::server::{
+        auth::{backend::PasswordLogin, throttle},
+        ctx,
+    };
+
+    let state = ctx::state()?;
+    let mut session = ctx::auth_session().await?;
+    let mut errors = FieldErrors::new();
+    if login.trim().is_empty() {
+        errors.insert(
+            "login".into(),
+            "Enter your email address or username.".into(),
+        );
+    }
+    if password.expose().is_empty() {
+        errors.insert("password".into(), "Enter your password.".into());
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+
+    let address = ctx::client_addr(&state).await;
+    let attempt = throttle::begin(&state.db, state.settings.throttle, &login, address).await?;
+    let user = session
+        .authenticate(PasswordLogin {
+            login: login.clone(),
+            password: password.into_secret(),
+        })
+        .await?;
+    let Some(user) = user else {
+        tracing::info!(%address, "sign-in refused: wrong name or password");
+        return Err(AppError::Unauthenticated(
+            "That email, username or password is not right.".into(),
+        ));
+    };
+    attempt.succeeded(&state.db).await?;
+
+    // A new session ID on every sign-in, even over an existing session (session fixation).
+    session.session.cycle_id().await?;
+    session.login(&user).await?;
+    tracing::info!(user.id = %user.id, "signed in");
+    ctx::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// Ends the current session (everywhere: it is deleted from the database).
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::server::ctx;
+
+    let mut session = ctx::auth_session().await?;
+    if let Some(user) = session.logout().await? {
+        tracing::info!(user.id = %user.id, "signed out");
+    }
+    ctx::redirect("/login?flash=signed-out");
+    Ok(())
+}
+
+/// Changes the signed-in user's password and ends every other session of that user.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: PasswordInput,
+    new_password: PasswordInput,
+) -> Result<(), AppError> {
+    use crate::domain::account::check_password;
+    use crate::server::{
+        auth::{password, throttle},
+        ctx,
+        db::users,
+    };
+
+    let state = ctx::state()?;
+    let (mut session, user) = ctx::require_user().await?;
+    if current_password.expose().is_empty() {
+        return Err(AppError::invalid(
+            "current_password",
+            "Enter your current password.",
+        ));
+    }
+    if let Err(e) = check_password(new_password.expose(), &user.username, &user.email) {
+        return Err(AppError::invalid("new_password", e));
+    }
+    if new_password == current_password {
+        return Err(AppError::invalid(
+            "new_password",
+            "Choose a password different from the current one.",
+        ));
+    }
+
+    // Guessing the current password through this form is throttled like sign-in.
+    let address = ctx::client_addr(&state).await;
+    let attempt =
+        throttle::begin(&state.db, state.settings.throttle, &user.username, address).await?;
+    let stored = users::password_hash(&state.db, user.id)
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("Sign in to continue.".into()))?;
+    if !password::verify(current_password.into_secret(), stored.clone()).await? {
+        return Err(AppError::invalid(
+            "current_password",
+            "That is not your current password.",
+        ));
+    }
+    attempt.succeeded(&state.db).await?;
+
+    let new_hash = password::hash(new_password.into_secret()).await?;
+    let updated = users::set_password(&state.db, user.id, &stored, &new_hash)
+        .await?
+        .ok_or_else(|| AppError::Conflict {
+            message: "The password was changed at the same time elsewhere; sign in again.".into(),
+            fields: Default::default(),
+        })?;
+    // This session stays signed in under the new session version; all others end.
+    session.session.cycle_id().await?;
+    session.login(&updated).await?;
+    tracing::info!(user.id = %user.id, "password changed; other sessions ended");
+    ctx::redirect("/account?flash=password-changed");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/account")), "/account");
+        assert_eq!(safe_next(Some("/a?b=c")), "/a?b=c");
+        assert_eq!(safe_next(Some("//evil.test/x")), "/");
+        assert_eq!(safe_next(Some("https://evil.test")), "/");
+        assert_eq!(safe_next(Some("/\\evil.test")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

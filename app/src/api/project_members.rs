@@ -1,0 +1,217 @@
+//! Project members: add, change role, remove (project admins; anyone may leave).
+//!
+//! A project never loses its last admin this way: a personal project's owner and an
+//! organization's owners and admins are admins of its projects whatever the member list says.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// Adds an existing user (by username or email) to the project with `role`.
+#[server(endpoint = "add_project_member")]
+pub async fn add_project_member(
+    owner: String,
+    name: String,
+    login: String,
+    role: String,
+) -> Result<(), AppError> {
+    use crate::domain::role::{ProjectAction, ProjectRole};
+    use crate::server::{access, audit, ctx, db::org_members, db::projects, db::users};
+
+    let state = ctx::state()?;
+    let (_, me) = ctx::require_user().await?;
+    let access = access::project(
+        &state.db,
+        me.id,
+        &owner,
+        &name,
+        ProjectAction::ManageMembers,
+    )
+    .await?;
+    let p = access.project;
+    let role = ProjectRole::parse(&role).map_err(|e| AppError::invalid("role", e))?;
+    let login = login.trim();
+    if login.is_empty() {
+        return Err(AppError::invalid(
+            "login",
+            "Enter a username or an email address.",
+        ));
+    }
+    let Some((user, _)) = users::find_login(&state.db, login).await? else {
+        return Err(AppError::invalid(
+            "login",
+            format!("No account has the username or email \"{login}\"."),
+        ));
+    };
+
+    let mut tx = state.db.begin().await?;
+    // Only members of the owning organization join its projects; checked under the
+    // organization's lock so a concurrent removal from it cannot leave a stray project role.
+    if let Some(org) = p.org_id {
+        org_members::lock(&mut tx, org).await?;
+        if org_members::role_of(&mut tx, org, user.id).await?.is_none() {
+            return Err(AppError::invalid(
+                "login",
+                format!(
+                    "{} is not a member of {}; add them to the organization first.",
+                    user.username, p.owner_name
+                ),
+            ));
+        }
+    }
+    if !projects::add_member(&mut tx, p.id, user.id, role).await? {
+        return Err(AppError::conflict(
+            "login",
+            format!(
+                "{} is a member already; change their role instead.",
+                user.username
+            ),
+        ));
+    }
+    audit::record(
+        &mut tx,
+        &state,
+        audit::Event {
+            actor: Some(me.id),
+            org_id: p.org_id,
+            project_id: Some(p.id),
+            action: "project.member_added",
+            target: &user.username,
+            details: serde_json::json!({ "after": { "role": role.as_str() } }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    ctx::redirect(&format!("/projects/{}/{}", p.owner_name, p.name));
+    Ok(())
+}
+
+/// Changes a project member's role.
+#[server(endpoint = "change_project_member_role")]
+pub async fn change_project_member_role(
+    owner: String,
+    name: String,
+    username: String,
+    role: String,
+) -> Result<(), AppError> {
+    use crate::domain::role::{ProjectAction, ProjectRole};
+    use crate::server::{access, audit, ctx, db::projects};
+
+    let state = ctx::state()?;
+    let (_, me) = ctx::require_user().await?;
+    let access = access::project(
+        &state.db,
+        me.id,
+        &owner,
+        &name,
+        ProjectAction::ManageMembers,
+    )
+    .await?;
+    let p = access.project;
+    let role = ProjectRole::parse(&role).map_err(|e| AppError::invalid("role", e))?;
+    let member = member_named(&state.db, p.id, &username).await?;
+
+    let mut tx = state.db.begin().await?;
+    let Some(current) = projects::member_role(&mut tx, p.id, member).await? else {
+        return Err(not_a_member(&username));
+    };
+    if current == role {
+        return Ok(());
+    }
+    projects::set_member_role(&mut tx, p.id, member, role).await?;
+    audit::record(
+        &mut tx,
+        &state,
+        audit::Event {
+            actor: Some(me.id),
+            org_id: p.org_id,
+            project_id: Some(p.id),
+            action: "project.member_role_changed",
+            target: username.trim(),
+            details: serde_json::json!({
+                "before": { "role": current.as_str() },
+                "after": { "role": role.as_str() },
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    ctx::redirect(&format!("/projects/{}/{}", p.owner_name, p.name));
+    Ok(())
+}
+
+/// Removes a project member; any member may remove themselves (leave).
+#[server(endpoint = "remove_project_member")]
+pub async fn remove_project_member(
+    owner: String,
+    name: String,
+    username: String,
+) -> Result<(), AppError> {
+    use crate::domain::role::ProjectAction;
+    use crate::server::{access, audit, ctx, db::projects};
+
+    let state = ctx::state()?;
+    let (_, me) = ctx::require_user().await?;
+    let leaving = username.trim() == me.username;
+    let needed = if leaving {
+        ProjectAction::View
+    } else {
+        ProjectAction::ManageMembers
+    };
+    let access = access::project(&state.db, me.id, &owner, &name, needed).await?;
+    let p = access.project;
+    let member = member_named(&state.db, p.id, &username).await?;
+
+    let mut tx = state.db.begin().await?;
+    let Some(current) = projects::member_role(&mut tx, p.id, member).await? else {
+        return Err(not_a_member(&username));
+    };
+    projects::remove_member(&mut tx, p.id, member).await?;
+    audit::record(
+        &mut tx,
+        &state,
+        audit::Event {
+            actor: Some(me.id),
+            org_id: p.org_id,
+            project_id: Some(p.id),
+            action: if leaving {
+                "project.member_left"
+            } else {
+                "project.member_removed"
+            },
+            target: username.trim(),
+            details: serde_json::json!({ "before": { "role": current.as_str() } }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    ctx::redirect(&if leaving {
+        "/projects".to_owned()
+    } else {
+        format!("/projects/{}/{}", p.owner_name, p.name)
+    });
+    Ok(())
+}
+
+/// The ID of the project member called `username`, or a 404 naming them.
+#[cfg(feature = "ssr")]
+async fn member_named(
+    db: &crate::server::db::Db,
+    project: uuid::Uuid,
+    username: &str,
+) -> Result<uuid::Uuid, AppError> {
+    crate::server::db::projects::members(db, project)
+        .await?
+        .into_iter()
+        .find(|m| m.username == username.trim())
+        .map(|m| m.user_id)
+        .ok_or_else(|| not_a_member(username))
+}
+
+#[cfg(feature = "ssr")]
+fn not_a_member(username: &str) -> AppError {
+    AppError::NotFound(format!(
+        "\"{}\" is not a member of this project.",
+        username.trim()
+    ))
+}

@@ -1,0 +1,100 @@
+//! The HTML shell and the router table.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::components::layout::Layout;
+use crate::pages::{
+    account::AccountPage,
+    audit::{OrgAuditPage, ProjectAuditPage},
+    credentials::CredentialsPage,
+    home::HomePage,
+    login::LoginPage,
+    not_found::NotFoundPage,
+    org::OrgPage,
+    org_new::OrgNewPage,
+    project::ProjectPage,
+    project_new::ProjectNewPage,
+    projects::ProjectsPage,
+    push_paths::PushPathsPage,
+    regions::RegionsPage,
+    signup::SignupPage,
+};
+
+/// The document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: every route. Pages render fully on the server (`SsrMode::Async`) so they
+/// work with JavaScript off.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, after hydration: mark the page as interactive (tests
+    // and styles can rely on it).
+    Effect::new(|| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="berth" href="/pkg/berth.css" />
+        <Router>
+            <Layout>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/regions") view=RegionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/new") view=OrgNewPage ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/:org") view=OrgPage ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/:org/audit") view=OrgAuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async />
+                    <Route path=path!("/projects/new") view=ProjectNewPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/projects/:owner/:project")
+                        view=ProjectPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/projects/:owner/:project/credentials")
+                        view=CredentialsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/projects/:owner/:project/push-paths")
+                        view=PushPathsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/projects/:owner/:project/audit")
+                        view=ProjectAuditPage
+                        ssr=SsrMode::Async
+                    />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

@@ -1,0 +1,37 @@
+//! What a page shows when its data could not be loaded: the message, the right HTTP status on
+//! the server, or a trip to sign-in for anonymous visitors.
+
+use leptos::prelude::*;
+use leptos_router::{components::Redirect, hooks::use_location};
+
+use crate::error::AppError;
+
+/// Shows `error` in place of a page's content.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && !matches!(error, AppError::Unauthenticated(_))
+        && let Ok(status) = axum::http::StatusCode::from_u16(error.status())
+    {
+        response.set_status(status);
+    }
+    if matches!(error, AppError::Unauthenticated(_)) {
+        let location = use_location();
+        let next = location.pathname.get_untracked();
+        let path = format!("/login?next={next}");
+        return view! { <Redirect path /> }.into_any();
+    }
+    let heading = match &error {
+        AppError::NotFound(_) => "Not found",
+        AppError::Forbidden(_) => "Not allowed",
+        _ => "Something went wrong",
+    };
+    view! {
+        <h1 class="text-2xl font-semibold">{heading}</h1>
+        <p role="alert" class="mt-2 text-slate-600 dark:text-slate-400">
+            {error.to_string()}
+        </p>
+    }
+    .into_any()
+}

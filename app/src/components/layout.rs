@@ -1,0 +1,98 @@
+//! The page frame: header with navigation and the signed-in user, flash messages, main column.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use crate::api::auth::SignOut;
+use crate::components::flash::Flash;
+use crate::components::project_switcher::ProjectSwitcher;
+use crate::state::session::{provide_session, session_action, use_session};
+
+/// Frames every page and provides the session context.
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    provide_session();
+    view! {
+        <a
+            href="#main"
+            class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-sm dark:focus:bg-slate-900"
+        >
+            "Skip to content"
+        </a>
+        <Header />
+        <main id="main" class="mx-auto w-full max-w-3xl px-4 py-8">
+            <Flash />
+            {children()}
+        </main>
+    }
+}
+
+/// Site name, navigation, and the user menu (or the sign-in links).
+#[component]
+fn Header() -> impl IntoView {
+    let session = use_session();
+    let sign_out = session_action::<SignOut>();
+    view! {
+        <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+            <nav
+                aria-label="Main"
+                class="mx-auto flex max-w-3xl flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-3"
+            >
+                <a href="/" class="text-lg font-bold tracking-tight text-sky-800 dark:text-sky-300">
+                    "Berth"
+                </a>
+                {move || {
+                        match session.user() {
+                            Some(user) => {
+                                view! {
+                                    <div class="flex flex-wrap items-center gap-3 text-sm">
+                                        <a href="/projects" class="hover:underline">
+                                            "Projects"
+                                        </a>
+                                        <ProjectSwitcher />
+                                        <a
+                                            href="/account"
+                                            class="font-medium hover:underline"
+                                            title=user.email.clone()
+                                        >
+                                            <span class="sr-only">"Signed in as "</span>
+                                            {user.display_name.clone()}
+                                            <span class="text-slate-500 dark:text-slate-400">
+                                                " @"
+                                                {user.username.clone()}
+                                            </span>
+                                        </a>
+                                        <ActionForm action=sign_out>
+                                            <button
+                                                type="submit"
+                                                class="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 dark:border-slate-700 dark:hover:bg-slate-800"
+                                            >
+                                                "Sign out"
+                                            </button>
+                                        </ActionForm>
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+                            _ => {
+                                view! {
+                                    <div class="flex items-center gap-3 text-sm">
+                                        <a href="/login" class="hover:underline">
+                                            "Sign in"
+                                        </a>
+                                        <a
+                                            href="/signup"
+                                            class="rounded-md bg-sky-700 px-3 py-1 font-medium text-white hover:bg-sky-800"
+                                        >
+                                            "Sign up"
+                                        </a>
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+                        }
+                    }}
+            </nav>
+        </header>
+    }
+}

@@ -1,0 +1,205 @@
+//! Account rules: email addresses, display names and the password policy, plus the signed-in user
+//! as the browser sees it.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Shortest password accepted, in characters.
+pub const PASSWORD_MIN_CHARS: usize = 12;
+/// Longest password accepted, in characters (bounds the hashing work an attacker can ask for).
+pub const PASSWORD_MAX_CHARS: usize = 1024;
+/// Longest email address (RFC 5321 path limit).
+pub const EMAIL_MAX_LEN: usize = 254;
+/// Longest display name, in characters.
+pub const DISPLAY_NAME_MAX_CHARS: usize = 100;
+
+/// A syntactically valid email address, stored lowercased so that uniqueness ignores case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    /// Checks `input` and says what is wrong in plain words.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let email = input.trim();
+        if email.is_empty() {
+            return Err("Enter an email address.".into());
+        }
+        if email.len() > EMAIL_MAX_LEN {
+            return Err(format!("Use at most {EMAIL_MAX_LEN} characters."));
+        }
+        if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("An email address has no spaces.".into());
+        }
+        let Some((local, domain)) = email.rsplit_once('@') else {
+            return Err("An email address has an @, as in name@example.com.".into());
+        };
+        if local.is_empty() || local.len() > 64 || local.contains('@') {
+            return Err("The part before the @ is not valid.".into());
+        }
+        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+            return Err(
+                "The part before the @ cannot start or end with a dot, or have two in a row."
+                    .into(),
+            );
+        }
+        let labels: Vec<&str> = domain.split('.').collect();
+        let label_ok = |l: &&str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        };
+        if labels.len() < 2 || !labels.iter().all(label_ok) {
+            return Err("The part after the @ must be a domain, as in example.com.".into());
+        }
+        Ok(Self(email.to_lowercase()))
+    }
+
+    /// The address as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A display name: 1–100 characters, no control characters, surrounding space trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    /// Checks `input` and says what is wrong in plain words.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let name = input.trim();
+        if name.is_empty() {
+            return Err("Enter the name people will see.".into());
+        }
+        if name.chars().count() > DISPLAY_NAME_MAX_CHARS {
+            return Err(format!("Use at most {DISPLAY_NAME_MAX_CHARS} characters."));
+        }
+        if name.chars().any(char::is_control) {
+            return Err("Control characters are not allowed.".into());
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Checks a new password against the policy: 12–1,024 characters, not the username or the email.
+pub fn check_password(password: &str, username: &str, email: &str) -> Result<(), String> {
+    let chars = password.chars().count();
+    if chars < PASSWORD_MIN_CHARS {
+        return Err(format!(
+            "Use at least {PASSWORD_MIN_CHARS} characters ({chars} so far)."
+        ));
+    }
+    if chars > PASSWORD_MAX_CHARS {
+        return Err(format!("Use at most {PASSWORD_MAX_CHARS} characters."));
+    }
+    let lowered = password.to_lowercase();
+    if lowered == username.trim().to_lowercase() {
+        return Err("The password cannot be your username.".into());
+    }
+    if lowered == email.trim().to_lowercase() {
+        return Err("The password cannot be your email address.".into());
+    }
+    Ok(())
+}
+
+/// The signed-in user, as the header and pages see it. Holds nothing secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    /// The account's ID.
+    pub id: Uuid,
+    /// The username (a namespace name).
+    pub username: String,
+    /// The name shown to people.
+    pub display_name: String,
+    /// The sign-in email address.
+    pub email: String,
+    /// Whether this account administers the whole instance (the first account).
+    pub is_instance_admin: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_follow_the_address_rules() {
+        let cases: &[(&str, bool)] = &[
+            ("a@example.com", true),
+            ("First.Last+tag@Example.COM", true),
+            ("x@sub.example.co.uk", true),
+            ("user@bücher.de", true),
+            ("", false),
+            ("plainaddress", false),
+            ("@example.com", false),
+            ("a@", false),
+            ("a@localhost", false),
+            ("a@-example.com", false),
+            ("a@example-.com", false),
+            ("a@exa_mple.com", false),
+            ("a b@example.com", false),
+            ("a@@example.com", false),
+            (".a@example.com", false),
+            ("a..b@example.com", false),
+            ("a@example..com", false),
+            ("a\u{7}@example.com", false),
+        ];
+        for (input, ok) in cases {
+            assert_eq!(Email::parse(input).is_ok(), *ok, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn an_email_longer_than_254_characters_is_rejected() {
+        let long = format!("{}@{}.com", "a".repeat(60), "b".repeat(200));
+        assert!(Email::parse(&long).unwrap_err().contains("254"));
+    }
+
+    #[test]
+    fn emails_are_stored_lowercased() {
+        assert_eq!(
+            Email::parse(" Ann@Example.COM ").unwrap().as_str(),
+            "ann@example.com"
+        );
+    }
+
+    #[test]
+    fn password_shorter_than_twelve_characters_is_rejected() {
+        assert!(check_password("elevenchars", "ann", "ann@example.com").is_err());
+        assert!(check_password("twelve chars", "ann", "ann@example.com").is_ok());
+    }
+
+    #[test]
+    fn password_length_counts_characters_not_bytes() {
+        // 12 characters, 24 bytes.
+        assert!(check_password("ééééééééééé", "ann", "a@b.co").is_err());
+        assert!(check_password("éééééééééééé", "ann", "a@b.co").is_ok());
+    }
+
+    #[test]
+    fn password_longer_than_1024_characters_is_rejected() {
+        assert!(check_password(&"x".repeat(1024), "ann", "a@b.co").is_ok());
+        assert!(check_password(&"x".repeat(1025), "ann", "a@b.co").is_err());
+    }
+
+    #[test]
+    fn password_equal_to_username_or_email_is_rejected_whatever_the_case() {
+        assert!(check_password("Long-Username", "long-username", "a@b.co").is_err());
+        assert!(check_password("Someone@Example.com", "ann", "someone@example.com").is_err());
+    }
+
+    #[test]
+    fn display_names_are_trimmed_and_bounded() {
+        assert_eq!(DisplayName::parse("  Ann  ").unwrap().as_str(), "Ann");
+        assert!(DisplayName::parse("").is_err());
+        assert!(DisplayName::parse(&"x".repeat(101)).is_err());
+        assert!(DisplayName::parse(&"x".repeat(100)).is_ok());
+        assert!(DisplayName::parse("a\nb").is_err());
+    }
+}

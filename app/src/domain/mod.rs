@@ -1,0 +1,13 @@
+//! Validated domain types shared by the browser and the server: no database, no HTTP.
+
+pub mod account;
+pub mod audit;
+pub mod credential;
+pub mod kcr;
+pub mod namespace;
+pub mod org;
+pub mod project;
+pub mod region;
+pub mod registry;
+pub mod role;
+pub mod secret;

@@ -1,0 +1,203 @@
+//! Project names and descriptions.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{region::Region, role::ProjectRole};
+
+/// Longest project name.
+pub const NAME_MAX_LEN: usize = 63;
+/// Longest description, in characters.
+pub const DESCRIPTION_MAX_CHARS: usize = 500;
+
+/// A valid project name: 1–63 of `[a-z0-9-]`, no leading or trailing hyphen. Unique per owner.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ProjectName(String);
+
+impl ProjectName {
+    /// Checks `input` (surrounding white space ignored) and says what is wrong in plain words.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let name = input.trim();
+        if name.is_empty() {
+            return Err("Enter a project name.".into());
+        }
+        if name.len() > NAME_MAX_LEN {
+            return Err(format!("Use at most {NAME_MAX_LEN} characters."));
+        }
+        if let Some(bad) = name
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+        {
+            return Err(if bad.is_ascii_uppercase() {
+                "Use lowercase letters only.".into()
+            } else {
+                format!("Use only lowercase letters, digits and hyphens (not {bad:?}).")
+            });
+        }
+        if name.starts_with('-') || name.ends_with('-') {
+            return Err("Start and end with a letter or digit, not a hyphen.".into());
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ProjectName {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<ProjectName> for String {
+    fn from(value: ProjectName) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for ProjectName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Checks a project description: at most 500 characters, no control characters but newlines
+/// and tabs. Returns it trimmed.
+pub fn parse_description(input: &str) -> Result<String, String> {
+    let text = input.trim();
+    if text.chars().count() > DESCRIPTION_MAX_CHARS {
+        return Err(format!("Use at most {DESCRIPTION_MAX_CHARS} characters."));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err("Control characters are not allowed.".into());
+    }
+    Ok(text.to_owned())
+}
+
+/// A project in "my projects" and the header's switcher.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectSummary {
+    /// The owning user or organization.
+    pub owner: String,
+    /// Whether the owner is an organization.
+    pub owner_is_org: bool,
+    /// Project name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Region name.
+    pub region: String,
+    /// The caller's effective role.
+    pub role: ProjectRole,
+    /// Whether this is the caller's current project.
+    pub is_current: bool,
+}
+
+/// A project member as the project page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectMemberView {
+    /// Username.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role in the project.
+    pub role: ProjectRole,
+}
+
+/// The project page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectView {
+    /// The owning user or organization.
+    pub owner: String,
+    /// Whether the owner is an organization.
+    pub owner_is_org: bool,
+    /// Project name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Region name, as stored.
+    pub region_name: String,
+    /// The region, if it is still configured.
+    pub region: Option<Region>,
+    /// Creation time, Unix seconds.
+    pub created_at: i64,
+    /// The caller's effective role.
+    pub my_role: ProjectRole,
+    /// Members with a project role (organization owners and admins are admins besides).
+    pub members: Vec<ProjectMemberView>,
+    /// Whether this is the caller's current project.
+    pub is_current: bool,
+}
+
+/// An owner the caller may create projects under.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerChoice {
+    /// Username or organization name.
+    pub name: String,
+    /// Whether it is an organization.
+    pub is_org: bool,
+    /// The regions it allows.
+    pub regions: Vec<Region>,
+}
+
+/// Where the caller may create projects: their own account first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerChoices {
+    /// The choices.
+    pub owners: Vec<OwnerChoice>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_names_follow_the_rules() {
+        let cases: &[(&str, bool)] = &[
+            ("web", true),
+            ("web-shop", true),
+            ("a", true),
+            ("9", true),
+            ("api-v2", true),
+            ("admin", true), // reserved words apply to namespaces, not projects
+            ("a--b", true),
+            (&"x".repeat(63), true),
+            (" trimmed ", true),
+            ("", false),
+            (" ", false),
+            (&"x".repeat(64), false),
+            ("-web", false),
+            ("web-", false),
+            ("Web", false),
+            ("web_shop", false),
+            ("web.shop", false),
+            ("web shop", false),
+            ("wéb", false),
+            ("web/shop", false),
+            ("web\u{0}", false),
+        ];
+        for (input, ok) in cases {
+            assert_eq!(ProjectName::parse(input).is_ok(), *ok, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn descriptions_are_bounded_and_trimmed() {
+        assert_eq!(
+            parse_description("  hello\nworld  ").unwrap(),
+            "hello\nworld"
+        );
+        assert!(parse_description(&"x".repeat(500)).is_ok());
+        assert!(parse_description(&"x".repeat(501)).is_err());
+        assert!(parse_description("bell\u{7}").is_err());
+    }
+}

@@ -1,0 +1,434 @@
+//! `/projects/{owner}/{project}/credentials`: the registry credentials a project's services
+//! pull with. Viewers see the list; developers and admins add, edit (`?edit=ID`) and delete
+//! (`?delete=ID` asks first). The password is write-only: no page ever receives it.
+//! `?image=` shows which credential a pull of that image uses.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::credentials::{
+    AddCredentials, DeleteCredentials, UpdateCredentials, list_credentials, resolve_image,
+};
+use crate::components::{
+    choice::{Breadcrumbs, DANGER_BUTTON, SECONDARY_BUTTON, SelectField, TH},
+    copy::CopyBlock,
+    error_notice::ErrorNotice,
+    form::{Field, FormError, SubmitButton, field_error, form_error},
+};
+use crate::domain::{
+    credential::{CredentialPage, CredentialView, DOCKER_HUB_LIMIT, Resolution},
+    registry::Preset,
+};
+
+#[derive(Clone, Copy)]
+struct Actions {
+    add: ServerAction<AddCredentials>,
+    update: ServerAction<UpdateCredentials>,
+    delete: ServerAction<DeleteCredentials>,
+}
+
+/// The credentials page.
+#[component]
+pub fn CredentialsPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let actions = Actions {
+        add: ServerAction::new(),
+        update: ServerAction::new(),
+        delete: ServerAction::new(),
+    };
+    let project = move || {
+        params.with(|p| {
+            (
+                p.get("owner").unwrap_or_default(),
+                p.get("project").unwrap_or_default(),
+            )
+        })
+    };
+    let page = Resource::new(
+        move || {
+            (
+                project(),
+                query.with(|q| q.get("after")),
+                actions.add.version().get()
+                    + actions.update.version().get()
+                    + actions.delete.version().get(),
+            )
+        },
+        |((owner, name), after, _)| list_credentials(owner, name, after),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let (owner, name) = project();
+                match page.await {
+                    Ok(page) => view! { <Credentials owner name page actions /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Credentials(
+    owner: String,
+    name: String,
+    page: CredentialPage,
+    actions: Actions,
+) -> impl IntoView {
+    let query = use_query_map();
+    let full = format!("{owner}/{name}");
+    let base = format!("/projects/{full}/credentials");
+    // `?edit=ID` / `?delete=ID` pick a row; followed as the query changes (hydrated links
+    // navigate without reloading the list).
+    let picked = {
+        let items = page.items.clone();
+        move |key: &'static str| {
+            let id = query.with(|q| q.get(key))?;
+            items.iter().find(|c| c.id == id).cloned()
+        }
+    };
+    let can_manage = page.can_manage;
+    let empty = page.items.is_empty();
+    view! {
+        <Title text=format!("Credentials · {full} · Berth") />
+        <Breadcrumbs trail=vec![
+            ("Home".into(), Some("/".into())),
+            ("Projects".into(), Some("/projects".into())),
+            (full.clone(), Some(format!("/projects/{full}"))),
+            ("Credentials".into(), None),
+        ] />
+        <h1 class="mt-2 text-2xl font-semibold">"Registry credentials"</h1>
+        <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+            "What this project's services pull images with. Passwords are write-only: stored encrypted, never shown again."
+        </p>
+        <ResolveForm owner=owner.clone() name=name.clone() base=base.clone() />
+        {
+            let (owner, name, base, picked) = (owner.clone(), name.clone(), base.clone(), picked.clone());
+            move || {
+                picked("delete")
+                    .filter(|_| can_manage)
+                    .map(|c| {
+                        view! {
+                            <ConfirmDelete owner=owner.clone() name=name.clone() c base=base.clone() actions />
+                        }
+                    })
+            }
+        }
+        <FormError error=form_error(actions.delete) />
+        {if empty {
+            view! {
+                <p class="mt-6 text-sm">
+                    "No credentials yet: pulls from private registries will fail until you add some."
+                </p>
+            }
+                .into_any()
+        } else {
+            view! { <CredentialTable items=page.items.clone() base=base.clone() can_manage=page.can_manage /> }
+                .into_any()
+        }}
+        {page
+            .next
+            .map(|next| {
+                view! {
+                    <p class="mt-3 text-sm">
+                        <a href=format!("{base}?after={next}") class="text-sky-700 underline dark:text-sky-400">
+                            "Next page"
+                        </a>
+                    </p>
+                }
+            })}
+        {
+            let (owner, name) = (owner.clone(), name.clone());
+            move || {
+                picked("edit")
+                    .filter(|_| can_manage)
+                    .map(|c| view! { <EditForm owner=owner.clone() name=name.clone() c actions /> })
+            }
+        }
+        {page.can_manage.then(|| view! { <AddForm owner name actions /> })}
+    }
+}
+
+#[component]
+fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -> impl IntoView {
+    view! {
+        <div class="mt-6 overflow-x-auto">
+            <table class="w-full text-left text-sm">
+                <thead class="border-b border-slate-300 dark:border-slate-700">
+                    <tr>
+                        <th scope="col" class=TH>"ID"</th>
+                        <th scope="col" class=TH>"Server"</th>
+                        <th scope="col" class=TH>"Username"</th>
+                        <th scope="col" class=TH>"Email"</th>
+                        <th scope="col" class=TH>"Added"</th>
+                        <th scope="col" class=TH>"Updated"</th>
+                        {can_manage.then(|| view! { <th scope="col" class=TH><span class="sr-only">"Actions"</span></th> })}
+                    </tr>
+                </thead>
+                <tbody>
+                    {items
+                        .into_iter()
+                        .map(|c| {
+                            let id = c.id.clone();
+                            view! {
+                                <tr class="border-b border-slate-200 align-top dark:border-slate-800">
+                                    <td class="py-2 pr-4">
+                                        <CopyBlock title="ID" text=Signal::stored(id.clone()) id=format!("cred-{id}") />
+                                    </td>
+                                    <td id=format!("server-{}", c.id) class="py-2 pr-4 font-mono">
+                                        {c.server.clone()}
+                                    </td>
+                                    <td class="py-2 pr-4">{c.username.clone()}</td>
+                                    <td class="py-2 pr-4">{c.email.clone()}</td>
+                                    <td class="py-2 pr-4 text-xs">
+                                        {c.added_by.clone().unwrap_or_else(|| "(deleted account)".into())} <br />
+                                        <time datetime=c.added_at.clone()>{c.added_at.clone()}</time>
+                                    </td>
+                                    <td class="py-2 pr-4 text-xs">
+                                        {c.updated_by.clone().unwrap_or_else(|| "(deleted account)".into())} <br />
+                                        <time datetime=c.updated_at.clone()>{c.updated_at.clone()}</time>
+                                    </td>
+                                    {can_manage
+                                        .then(|| {
+                                            view! {
+                                                <td class="flex gap-2 py-2">
+                                                    // GET forms: they work without JavaScript and
+                                                    // read as buttons.
+                                                    <form method="get" action=base.clone()>
+                                                        <input type="hidden" name="edit" value=id.clone() />
+                                                        <button
+                                                            type="submit"
+                                                            class=SECONDARY_BUTTON
+                                                            aria-describedby=format!("server-{id}")
+                                                        >
+                                                            "Edit"
+                                                        </button>
+                                                    </form>
+                                                    <form method="get" action=base.clone()>
+                                                        <input type="hidden" name="delete" value=id.clone() />
+                                                        <button
+                                                            type="submit"
+                                                            class=DANGER_BUTTON
+                                                            aria-describedby=format!("server-{id}")
+                                                        >
+                                                            "Delete"
+                                                        </button>
+                                                    </form>
+                                                </td>
+                                            }
+                                        })}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn ConfirmDelete(
+    owner: String,
+    name: String,
+    c: CredentialView,
+    base: String,
+    actions: Actions,
+) -> impl IntoView {
+    view! {
+        <div
+            role="alertdialog"
+            aria-labelledby="confirm-delete"
+            class="mt-6 rounded-md border border-red-300 p-4 dark:border-red-800"
+        >
+            <h2 id="confirm-delete" class="font-medium">
+                {format!("Delete the credentials for {}?", c.server)}
+            </h2>
+            <p class="text-sm">"Pulls from this registry will fail until you add new ones."</p>
+            <div class="mt-3 flex gap-2">
+                <ActionForm action=actions.delete>
+                    <input type="hidden" name="owner" value=owner />
+                    <input type="hidden" name="name" value=name />
+                    <input type="hidden" name="id" value=c.id.clone() />
+                    <button type="submit" class=DANGER_BUTTON>
+                        "Delete credentials"
+                    </button>
+                </ActionForm>
+                <a href=base class=SECONDARY_BUTTON>
+                    "Cancel"
+                </a>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
+    let options = Preset::ALL
+        .iter()
+        .map(|p| (p.as_str().to_owned(), p.label().to_owned()))
+        .collect();
+    view! {
+        <ActionForm action=actions.add attr:class="mt-8 max-w-md space-y-3" attr:novalidate=true>
+            <h2 class="text-lg font-semibold">"Add credentials"</h2>
+            <FormError error=form_error(actions.add) />
+            <input type="hidden" name="owner" value=owner />
+            <input type="hidden" name="name" value=name />
+            <SelectField label="Registry" name="registry" options selected="docker_hub" error=field_error(actions.add, "registry") />
+            <Field
+                label="Server"
+                name="server"
+                hint="Not needed for Docker Hub, GitHub, GitLab or Quay. Google: gcr.io or REGION-docker.pkg.dev. Azure: the registry name. Other: [https://]host[:port]."
+                error=field_error(actions.add, "server")
+            />
+            <Field
+                label="Username"
+                name="username"
+                autocomplete="off"
+                hint="Google: set to _json_key for you. Azure: the service principal's app ID."
+                error=field_error(actions.add, "username")
+            />
+            <Field label="Email" name="email" kind="email" error=field_error(actions.add, "email") />
+            <Field
+                label="Password"
+                name="password"
+                kind="password"
+                autocomplete="new-password"
+                hint="Google: paste the service account's JSON key."
+                error=field_error(actions.add, "password")
+            />
+            <SubmitButton label="Add credentials" busy_label="Adding credentials…" pending=actions.add.pending() />
+        </ActionForm>
+    }
+}
+
+#[component]
+fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions) -> impl IntoView {
+    view! {
+        <ActionForm action=actions.update attr:id="edit" attr:class="mt-8 max-w-md space-y-3" attr:novalidate=true>
+            <h2 class="text-lg font-semibold">{format!("Edit credentials for {}", c.server)}</h2>
+            <FormError error=form_error(actions.update) />
+            <input type="hidden" name="owner" value=owner />
+            <input type="hidden" name="name" value=name />
+            <input type="hidden" name="id" value=c.id.clone() />
+            <EditField label="Username" name="username" value=c.username.clone() kind="text" />
+            <EditField label="Email" name="email" value=c.email.clone() kind="email" />
+            <Field
+                label="Password"
+                name="password"
+                kind="password"
+                autocomplete="new-password"
+                hint="A password is set. Leave this blank to keep it."
+                error=field_error(actions.update, "password")
+            />
+            <SubmitButton label="Save" busy_label="Saving…" pending=actions.update.pending() />
+        </ActionForm>
+    }
+}
+
+/// An optional, prefilled input of the edit form.
+#[component]
+fn EditField(
+    label: &'static str,
+    name: &'static str,
+    value: String,
+    kind: &'static str,
+) -> impl IntoView {
+    let id = format!("edit-{name}");
+    view! {
+        <div class="space-y-1">
+            <label for=id.clone() class="block text-sm font-medium">
+                {label}
+            </label>
+            <input
+                id=id
+                name=name
+                type=kind
+                value=value
+                class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900"
+            />
+        </div>
+    }
+}
+
+/// "Which credential will a pull use?": a GET form, answered by the server.
+#[component]
+fn ResolveForm(owner: String, name: String, base: String) -> impl IntoView {
+    let query = use_query_map();
+    let image = query.with_untracked(|q| q.get("image")).unwrap_or_default();
+    let asked = image.clone();
+    let resolution = Resource::new(
+        move || query.with(|q| q.get("image")),
+        move |image| {
+            let (owner, name) = (owner.clone(), name.clone());
+            async move {
+                match image.filter(|i| !i.trim().is_empty()) {
+                    Some(image) => Some(resolve_image(owner, name, image).await),
+                    None => None,
+                }
+            }
+        },
+    );
+    view! {
+        <form method="get" action=base class="mt-4 flex flex-wrap items-end gap-2">
+            <div class="space-y-1">
+                <label for="resolve-image" class="block text-sm font-medium">
+                    "Image"
+                </label>
+                <input
+                    id="resolve-image"
+                    name="image"
+                    value=asked
+                    placeholder="e.g. ghcr.io/acme/shop:1.0"
+                    class="block w-72 rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-sm dark:border-slate-700 dark:bg-slate-900"
+                />
+            </div>
+            <button type="submit" class=SECONDARY_BUTTON>
+                "Which credentials?"
+            </button>
+        </form>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                resolution.await.map(|r| match r {
+                    Ok(r) => view! { <p role="status" class="mt-2 text-sm">{describe(&r)}</p> }.into_any(),
+                    Err(e) => {
+                        let message = e.field("image").unwrap_or_else(|| e.to_string());
+                        view! { <p role="alert" class="mt-2 text-sm text-red-600 dark:text-red-400">{message}</p> }
+                            .into_any()
+                    }
+                })
+            })}
+        </Suspense>
+    }
+}
+
+fn describe(r: &Resolution) -> String {
+    match r {
+        Resolution::Credential { image, id, server } => format!(
+            "A pull of {}/{} uses the credentials {id} ({server}).",
+            image.host, image.repository
+        ),
+        Resolution::Kcr { image } => format!(
+            "{} is KCR (built-in): Berth signs the pull of {} in itself.",
+            image.host, image.repository
+        ),
+        Resolution::Anonymous {
+            image,
+            docker_hub_limit,
+        } => {
+            let mut text = format!(
+                "No credentials for {}: a pull of {} is anonymous.",
+                image.host, image.repository
+            );
+            if *docker_hub_limit {
+                text.push(' ');
+                text.push_str(DOCKER_HUB_LIMIT);
+            }
+            text
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! `/`: what Berth is, and where a signed-in user goes next.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::orgs::list_orgs;
+use crate::domain::org::OrgSummary;
+use crate::state::session::use_session;
+
+/// The start page.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Title text="Berth" />
+        {move || {
+                match session.user() {
+                    Some(user) => {
+                        view! {
+                            <h1 class="text-2xl font-semibold">
+                                "Hello, " {user.display_name.clone()}
+                            </h1>
+                            <p class="mt-2 text-slate-600 dark:text-slate-400">
+                                "You are signed in as @" {user.username.clone()}
+                                {user.is_instance_admin.then_some(", the administrator of this Berth instance")}
+                                "."
+                            </p>
+                            <YourOrganizations />
+                            <p class="mt-8 flex flex-wrap gap-4 text-sm">
+                                <a href="/regions" class="text-sky-700 underline dark:text-sky-400">
+                                    "Regions and their registries"
+                                </a>
+                                <a href="/account" class="text-sky-700 underline dark:text-sky-400">
+                                    "Manage your account"
+                                </a>
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    None => {
+                        view! {
+                            <h1 class="text-2xl font-semibold">"Berth"</h1>
+                            <p class="mt-2 max-w-prose text-slate-600 dark:text-slate-400">
+                                "The self-hosted console for your container registries: the credentials your services pull images with, kept write-only and encrypted, and the paths to push your own images to."
+                            </p>
+                            <p class="mt-6 flex flex-wrap gap-3">
+                                <a
+                                    href="/login"
+                                    class="rounded-md border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+                                >
+                                    "Sign in"
+                                </a>
+                                <a
+                                    href="/signup"
+                                    class="rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800"
+                                >
+                                    "Sign up"
+                                </a>
+                            </p>
+                        }
+                            .into_any()
+                    }
+                }
+            }}
+    }
+}
+
+/// The caller's organizations, or what to do when there are none.
+#[component]
+fn YourOrganizations() -> impl IntoView {
+    let orgs = Resource::new(|| (), |_| list_orgs());
+    view! {
+        <section class="mt-8" aria-labelledby="orgs-heading">
+            <div class="flex flex-wrap items-center justify-between gap-2">
+                <h2 id="orgs-heading" class="text-lg font-semibold">
+                    "Your organizations"
+                </h2>
+                <a
+                    href="/orgs/new"
+                    class="rounded-md bg-sky-700 px-3 py-1 text-sm font-medium text-white hover:bg-sky-800"
+                >
+                    "New organization"
+                </a>
+            </div>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match orgs.await {
+                        Ok(list) if list.is_empty() => {
+                            view! {
+                                <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">
+                                    "You are not in any organization yet. Create one to share projects with your team."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Ok(list) => {
+                            view! {
+                                <ul class="mt-2 divide-y divide-slate-200 dark:divide-slate-800">
+                                    {list.into_iter().map(org_row).collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn org_row(org: OrgSummary) -> impl IntoView {
+    view! {
+        <li class="flex items-center justify-between py-2 text-sm">
+            <a href=format!("/orgs/{}", org.name) class="font-medium text-sky-700 hover:underline dark:text-sky-400">
+                {org.display_name}
+            </a>
+            <span class="text-slate-500">{org.role.as_str()}</span>
+        </li>
+    }
+}

@@ -1,0 +1,16 @@
+//! One module per route; each page component is named `<Name>Page`.
+
+pub mod account;
+pub mod audit;
+pub mod credentials;
+pub mod home;
+pub mod login;
+pub mod not_found;
+pub mod org;
+pub mod org_new;
+pub mod project;
+pub mod project_new;
+pub mod projects;
+pub mod push_paths;
+pub mod regions;
+pub mod signup;

@@ -1,0 +1,36 @@
+//! `/orgs/new`: create an organization (its name shares the namespace with usernames).
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::orgs::CreateOrg;
+use crate::components::form::{Field, FormError, SubmitButton, field_error, form_error};
+
+/// The "create organization" form.
+#[component]
+pub fn OrgNewPage() -> impl IntoView {
+    let action = ServerAction::<CreateOrg>::new();
+    view! {
+        <Title text="New organization · Berth" />
+        <h1 class="text-2xl font-semibold">"New organization"</h1>
+        <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">
+            "You become its owner. Its projects may use every region until you narrow them down."
+        </p>
+        <ActionForm action attr:class="mt-6 max-w-md space-y-4" attr:novalidate=true>
+            <FormError error=form_error(action) />
+            <Field
+                label="Organization name"
+                name="name"
+                hint="Lowercase letters, digits and hyphens; it becomes part of image paths."
+                error=field_error(action, "name")
+            />
+            <Field label="Display name" name="display_name" error=field_error(action, "display_name") />
+            <SubmitButton
+                label="Create organization"
+                busy_label="Creating organization…"
+                pending=action.pending()
+            />
+        </ActionForm>
+    }
+}

@@ -1,0 +1,114 @@
+//! `/projects/new`: create a project under your account or an organization you administer.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::projects::{CreateProject, project_owners};
+use crate::components::{
+    choice::{Breadcrumbs, SelectField, TextAreaField},
+    error_notice::ErrorNotice,
+    form::{Field, FormError, SubmitButton, field_error, form_error},
+};
+use crate::domain::project::{DESCRIPTION_MAX_CHARS, OwnerChoices};
+
+/// The "create project" form.
+#[component]
+pub fn ProjectNewPage() -> impl IntoView {
+    let action = ServerAction::<CreateProject>::new();
+    let owners = Resource::new(|| (), |_| project_owners());
+    view! {
+        <Title text="New project · Berth" />
+        <Breadcrumbs trail=vec![
+            ("Home".into(), Some("/".into())),
+            ("Projects".into(), Some("/projects".into())),
+            ("New".into(), None),
+        ] />
+        <h1 class="mt-2 text-2xl font-semibold">"New project"</h1>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match owners.await {
+                    Ok(owners) => view! { <NewProjectForm action owners /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NewProjectForm(action: ServerAction<CreateProject>, owners: OwnerChoices) -> impl IntoView {
+    // `?owner=acme` preselects an organization (the organization page links here).
+    let query = use_query_map();
+    let preselected = query.read_untracked().get("owner");
+    let first = preselected
+        .filter(|o| owners.owners.iter().any(|c| c.name == *o))
+        .or_else(|| owners.owners.first().map(|o| o.name.clone()))
+        .unwrap_or_default();
+    let owner = RwSignal::new(first.clone());
+    let owner_options: Vec<(String, String)> = owners
+        .owners
+        .iter()
+        .map(|o| {
+            let text = if o.is_org {
+                format!("{} (organization)", o.name)
+            } else {
+                format!("{} (personal)", o.name)
+            };
+            (o.name.clone(), text)
+        })
+        .collect();
+    let all = owners.owners.clone();
+    // With JavaScript, the region list follows the chosen owner; without, it shows the first
+    // owner's regions and the server checks the pair.
+    let region_options = move || {
+        let chosen = owner.get();
+        all.iter()
+            .find(|o| o.name == chosen)
+            .map(|o| {
+                o.regions
+                    .iter()
+                    .map(|r| (r.name.clone(), format!("{} ({})", r.display_name, r.name)))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    view! {
+        <ActionForm action attr:class="mt-6 max-w-md space-y-4" attr:novalidate=true>
+            <FormError error=form_error(action) />
+            <div on:change=move |ev| owner.set(event_target_value(&ev))>
+                <SelectField
+                    label="Owner"
+                    name="owner"
+                    options=owner_options
+                    selected=first
+                    error=field_error(action, "owner")
+                />
+            </div>
+            <Field
+                label="Project name"
+                name="name"
+                hint="1–63 lowercase letters, digits and hyphens; part of image paths."
+                error=field_error(action, "name")
+            />
+            <TextAreaField
+                label="Description"
+                name="description"
+                maxlength=DESCRIPTION_MAX_CHARS as u32
+                error=field_error(action, "description")
+            />
+            {move || {
+                view! {
+                    <SelectField
+                        label="Region"
+                        name="region"
+                        options=region_options()
+                        error=field_error(action, "region")
+                    />
+                }
+            }}
+            <SubmitButton label="Create project" busy_label="Creating project…" pending=action.pending() />
+        </ActionForm>
+    }
+}

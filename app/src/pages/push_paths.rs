@@ -1,0 +1,208 @@
+//! `/projects/{owner}/{project}/push-paths`: where to push images for this project, with every
+//! command ready to copy. Hydrated, the commands follow the Image and Tag fields as you type;
+//! without JavaScript the same fields submit a GET form and the server renders them.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::kcr::push_target;
+use crate::components::{
+    choice::{Breadcrumbs, SECONDARY_BUTTON},
+    copy::CopyBlock,
+    error_notice::ErrorNotice,
+};
+use crate::domain::kcr::{Commands, ImageName, PushTargetView, Scope, Tag};
+
+/// The push-paths page (anyone who can see the project).
+#[component]
+pub fn PushPathsPage() -> impl IntoView {
+    let params = use_params_map();
+    let target = Resource::new(
+        move || {
+            let p = params.read();
+            (
+                p.get("owner").unwrap_or_default(),
+                p.get("project").unwrap_or_default(),
+            )
+        },
+        |(owner, name)| push_target(owner, name),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match target.await {
+                    Ok(view) => view! { <PushPaths view /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The checked Image and Tag fields: both valid, or the field at fault and why (`None` while
+/// the image is still empty).
+type Parsed = Result<(ImageName, Tag), Option<(&'static str, String)>>;
+
+#[component]
+fn PushPaths(view: PushTargetView) -> impl IntoView {
+    let query = use_query_map();
+    let (image0, tag0) = query.with_untracked(|q| {
+        (
+            q.get("image").unwrap_or_default(),
+            q.get("tag").unwrap_or_else(|| "latest".into()),
+        )
+    });
+    let image = RwSignal::new(image0.clone());
+    let tag = RwSignal::new(tag0.clone());
+    let parsed = Memo::new(move |_| -> Parsed {
+        let raw = image.get();
+        if raw.trim().is_empty() {
+            return Err(None);
+        }
+        let image = ImageName::parse(&raw).map_err(|e| Some(("image", e)))?;
+        let tag = Tag::parse(&tag.get()).map_err(|e| Some(("tag", e)))?;
+        Ok((image, tag))
+    });
+    let t = view.target.clone();
+    let full = format!("{}/{}", t.owner, t.project);
+    let base = format!("/projects/{full}/push-paths");
+    let field_error = move |field: &'static str| {
+        move || match parsed.get() {
+            Err(Some((f, message))) if f == field => Some(message),
+            _ => None,
+        }
+    };
+    let owner_link = t.owner_is_org.then(|| format!("/orgs/{}", t.owner));
+    view! {
+        <Title text=format!("Push paths · {full} · Berth") />
+        <Breadcrumbs trail=vec![
+            ("Home".into(), Some("/".into())),
+            ("Projects".into(), Some("/projects".into())),
+            (t.owner.clone(), owner_link),
+            (t.project.clone(), Some(format!("/projects/{full}"))),
+            ("Push paths".into(), None),
+        ] />
+        <h1 class="mt-2 text-2xl font-semibold">"Push paths"</h1>
+        <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+            "KCR of " {view.region.display_name.clone()} " (" {view.region.name.clone()} "): "
+            <span class="font-mono">{t.host.clone()}</span>
+            ". Sign in to it with your Berth account (credential helper below)."
+        </p>
+        <form method="get" action=base class="mt-4 flex flex-wrap items-end gap-3">
+            <div class="space-y-1">
+                <label for="push-image" class="block text-sm font-medium">
+                    "Image"
+                </label>
+                <input
+                    id="push-image"
+                    name="image"
+                    value=image0
+                    placeholder="e.g. shopping-cart"
+                    autocomplete="off"
+                    spellcheck="false"
+                    on:input=move |ev| image.set(event_target_value(&ev))
+                    aria-invalid=move || field_error("image")().is_some().then_some("true")
+                    class="block rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-sm aria-[invalid=true]:border-red-500 dark:border-slate-700 dark:bg-slate-900"
+                />
+            </div>
+            <div class="space-y-1">
+                <label for="push-tag" class="block text-sm font-medium">
+                    "Tag"
+                </label>
+                <input
+                    id="push-tag"
+                    name="tag"
+                    value=tag0
+                    autocomplete="off"
+                    spellcheck="false"
+                    on:input=move |ev| tag.set(event_target_value(&ev))
+                    aria-invalid=move || field_error("tag")().is_some().then_some("true")
+                    class="block w-32 rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-sm aria-[invalid=true]:border-red-500 dark:border-slate-700 dark:bg-slate-900"
+                />
+            </div>
+            <button type="submit" class=SECONDARY_BUTTON>
+                "Show commands"
+            </button>
+        </form>
+        <div role="alert" class="mt-2 text-sm text-red-600 dark:text-red-400">
+            {move || field_error("image")().map(|m| format!("Image: {m}"))}
+            {move || field_error("tag")().map(|m| format!("Tag: {m}"))}
+        </div>
+        {move || {
+            matches!(parsed.get(), Err(None))
+                .then(|| {
+                    view! {
+                        <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">
+                            "Enter an image name to see the commands."
+                        </p>
+                    }
+                })
+        }}
+        <ScopeSection view=view.clone() scope=Scope::Project parsed />
+        {t.owner_is_org.then(|| view! { <ScopeSection view=view.clone() scope=Scope::Org parsed /> })}
+    }
+}
+
+#[component]
+fn ScopeSection(view: PushTargetView, scope: Scope, parsed: Memo<Parsed>) -> impl IntoView {
+    let t = view.target.clone();
+    let (heading, pattern, slug) = match scope {
+        Scope::Project => (
+            "This project".to_owned(),
+            format!("{}/{}/{}/IMAGE[:TAG]", t.host, t.owner, t.project),
+            "project",
+        ),
+        Scope::Org => (
+            format!("Every project in {}", t.owner),
+            format!("{}/{}/IMAGE[:TAG]", t.host, t.owner),
+            "org",
+        ),
+    };
+    let pullers = (scope == Scope::Org).then(|| {
+        format!(
+            "Every project of {} in {} can pull it: {}.",
+            t.owner,
+            view.region.name,
+            view.org_projects.join(", ")
+        )
+    });
+    let commands = Memo::new(move |_| {
+        parsed
+            .get()
+            .ok()
+            .and_then(|(image, tag)| t.commands(scope, &image, &tag))
+    });
+    let too_long = move || parsed.with(Result::is_ok) && commands.with(Option::is_none);
+    let (heading_id, labelled_by) = (format!("scope-{slug}"), format!("scope-{slug}"));
+    view! {
+        <section class="mt-8" aria-labelledby=labelled_by>
+            <h2 id=heading_id class="text-lg font-semibold">
+                {heading}
+            </h2>
+            <p class="font-mono text-sm">{pattern}</p>
+            {pullers.map(|p| view! { <p class="text-sm text-slate-600 dark:text-slate-400">{p}</p> })}
+            {move || {
+                too_long()
+                    .then(|| {
+                        view! {
+                            <p role="alert" class="text-sm text-red-600 dark:text-red-400">
+                                "The whole path would be longer than 255 characters; choose a shorter image name."
+                            </p>
+                        }
+                    })
+            }}
+            <Show when=move || commands.with(Option::is_some)>
+                {(0..7)
+                    .map(|i| {
+                        let title = Commands::TITLES[i];
+                        let text = Signal::derive(move || {
+                            commands.with(|c| c.as_ref().map(|c| c.blocks()[i].1.to_owned()).unwrap_or_default())
+                        });
+                        view! { <CopyBlock title text id=format!("cmd-{slug}-{i}") /> }
+                    })
+                    .collect_view()}
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,47 @@
+//! The audit log: one `audit_event` per change, written in the same transaction as the change.
+//! Details hold before/after values of non-secret fields only.
+
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::on_tx;
+use crate::server::{ctx, db::Tx, state::AppState};
+
+/// One change, as the audit log records it.
+pub struct Event<'a> {
+    /// Who made the change.
+    pub actor: Option<Uuid>,
+    /// The organization it belongs to, if any.
+    pub org_id: Option<Uuid>,
+    /// The project it belongs to, if any.
+    pub project_id: Option<Uuid>,
+    /// What happened, e.g. `organization.created`.
+    pub action: &'a str,
+    /// What it happened to, e.g. the organization's name.
+    pub target: &'a str,
+    /// Before/after of non-secret fields.
+    pub details: Value,
+}
+
+/// Writes `event` inside `tx`, with the client address of the request being served.
+pub async fn record(tx: &mut Tx, state: &AppState, event: Event<'_>) -> Result<(), sqlx::Error> {
+    let details = event.details.to_string();
+    let client_addr = ctx::client_addr(state).await.to_string();
+    on_tx!(tx, conn => sqlx::query(
+        "insert into audit_event (id, at, actor_id, org_id, project_id, action, target, details, client_addr)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    )
+    .bind(Uuid::now_v7())
+    .bind(OffsetDateTime::now_utc())
+    .bind(event.actor)
+    .bind(event.org_id)
+    .bind(event.project_id)
+    .bind(event.action)
+    .bind(event.target)
+    .bind(&details)
+    .bind(&client_addr)
+    .execute(&mut *conn)
+    .await
+    .map(drop))
+}

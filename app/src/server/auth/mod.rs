@@ -1,0 +1,7 @@
+//! Authentication: password hashing, the axum-login backend, the sign-in throttle and the
+//! database-backed session store.
+
+pub mod backend;
+pub mod password;
+pub mod session_store;
+pub mod throttle;

@@ -1,0 +1,301 @@
+//! `Config`: every setting of a running Berth, read once in `main` from flags and `BERTH_*`
+//! environment variables (clap), plus the optional `--config` file for structured settings.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::domain::region::{Region, default_regions, is_host_port, is_region_name};
+use crate::server::db::{PoolSettings, sqlite_path};
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Settings shared by `berth serve` and `berth migrate`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Config {
+    /// Database URL: `sqlite://PATH` (the file and its folder are created on first run) or
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` for several replicas on one database.
+    #[arg(
+        long,
+        env = "BERTH_DATABASE_URL",
+        default_value = "sqlite://./berth-data/berth.db",
+        hide_env_values = true
+    )]
+    pub database_url: SecretString,
+
+    /// Most database connections per process.
+    #[arg(long, env = "BERTH_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+
+    /// Database connections kept open while idle.
+    #[arg(long, env = "BERTH_DB_MIN_CONNECTIONS", default_value_t = 1)]
+    pub db_min_connections: u32,
+
+    /// Seconds a request waits for a free database connection before it fails with 503.
+    #[arg(long, env = "BERTH_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5)]
+    pub db_acquire_timeout_secs: u64,
+
+    /// The 256-bit master key for secrets at rest, as 64 hex digits. Give the same key to every
+    /// replica. Without it, the key file is used (and created on first run).
+    #[arg(long, env = "BERTH_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<SecretString>,
+
+    /// The master key file, created with mode 0600 on first run when missing. Default:
+    /// `secret.key` beside the SQLite file, or `./berth-data/secret.key` with PostgreSQL.
+    #[arg(long, env = "BERTH_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
+
+    /// Log format.
+    #[arg(long, env = "BERTH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// Settings of `berth secrets rotate-key`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct RotateKeyConfig {
+    /// Storage, the current key and logging.
+    #[command(flatten)]
+    pub common: Config,
+
+    /// The new master key, 64 hex digits.
+    #[arg(long, env = "BERTH_NEW_SECRET_KEY", hide_env_values = true)]
+    pub new_key: Option<SecretString>,
+
+    /// A file with the new master key; created with mode 0600 when missing.
+    #[arg(long, env = "BERTH_NEW_SECRET_KEY_FILE", conflicts_with = "new_key")]
+    pub new_key_file: Option<PathBuf>,
+
+    /// Older master keys that may still have sealed some rows (comma-separated hex).
+    #[arg(
+        long,
+        env = "BERTH_PREVIOUS_SECRET_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub previous_keys: Vec<SecretString>,
+}
+
+/// Settings of `berth serve` only.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ServeConfig {
+    /// Storage, keys and logging.
+    #[command(flatten)]
+    pub common: Config,
+
+    /// Address and port to listen on (port 0 picks a free port).
+    #[arg(long, env = "BERTH_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// The URL people reach Berth at, e.g. `https://berth.example.com`. Cookies are marked
+    /// Secure when it is https. Default: `http://` + the listen address.
+    #[arg(long, env = "BERTH_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// A TOML file with structured settings (regions).
+    #[arg(long, env = "BERTH_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Whether anyone may create an account at /signup (`false` closes public sign-up; the
+    /// very first account can always be created).
+    #[arg(long, env = "BERTH_ALLOW_SIGNUP", default_value_t = true, action = clap::ArgAction::Set)]
+    pub allow_signup: bool,
+
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "BERTH_SESSION_IDLE_MINUTES", default_value_t = 720)]
+    pub session_idle_minutes: u32,
+
+    /// Sign-in attempts allowed per account in one throttle window.
+    #[arg(
+        long,
+        env = "BERTH_LOGIN_MAX_ATTEMPTS_PER_ACCOUNT",
+        default_value_t = 5
+    )]
+    pub login_max_attempts_per_account: u32,
+
+    /// Failed sign-in attempts allowed per client address in one throttle window.
+    #[arg(
+        long,
+        env = "BERTH_LOGIN_MAX_ATTEMPTS_PER_ADDRESS",
+        default_value_t = 50
+    )]
+    pub login_max_attempts_per_address: u32,
+
+    /// Length of a throttle window, in seconds.
+    #[arg(long, env = "BERTH_LOGIN_WINDOW_SECS", default_value_t = 900)]
+    pub login_window_secs: u32,
+
+    /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy
+    /// that sets it).
+    #[arg(long, env = "BERTH_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_forwarded_for: bool,
+
+    /// Folder with the built site (`pkg/` with the wasm bundle and CSS, and public files).
+    #[arg(long, env = "BERTH_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+/// A region from the config file: where projects live and which KCR host serves them.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionConfig {
+    /// Short name, e.g. `us-east-1`.
+    pub name: String,
+    /// Name shown to people.
+    pub display_name: String,
+    /// The KCR host (`host[:port]`) of this region.
+    pub kcr_host: String,
+}
+
+/// The `--config` file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Regions offered to projects.
+    #[serde(default)]
+    pub regions: Vec<RegionConfig>,
+}
+
+impl FileConfig {
+    /// Reads and checks the file; the error is one line naming the file and the problem.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+        let parsed: Self = toml::from_str(&text).map_err(|e| {
+            format!(
+                "config file {}: {}",
+                path.display(),
+                e.message().replace('\n', " ")
+            )
+        })?;
+        parsed
+            .check()
+            .map_err(|e| format!("config file {}: {e}", path.display()))?;
+        Ok(parsed)
+    }
+
+    /// The regions to offer: the file's, or the default set when it names none.
+    pub fn regions(&self) -> Vec<Region> {
+        if self.regions.is_empty() {
+            return default_regions();
+        }
+        self.regions
+            .iter()
+            .map(|r| Region {
+                name: r.name.clone(),
+                display_name: r.display_name.clone(),
+                kcr_host: r.kcr_host.to_lowercase(),
+            })
+            .collect()
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let mut seen = std::collections::BTreeSet::new();
+        for region in &self.regions {
+            if !is_region_name(&region.name) {
+                return Err(format!(
+                    "region name {:?} must be lowercase letters, digits and hyphens",
+                    region.name
+                ));
+            }
+            if !seen.insert(region.name.as_str()) {
+                return Err(format!("region {:?} is listed twice", region.name));
+            }
+            if !is_host_port(&region.kcr_host) {
+                return Err(format!(
+                    "region {:?}: kcr_host {:?} is not a host[:port]",
+                    region.name, region.kcr_host
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// Pool sizes and timeouts.
+    pub fn pool_settings(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.db_max_connections.max(1),
+            min_connections: self.db_min_connections.min(self.db_max_connections),
+            acquire_timeout: Duration::from_secs(self.db_acquire_timeout_secs.max(1)),
+        }
+    }
+
+    /// Where the key file lives when `BERTH_SECRET_KEY` is not given.
+    pub fn key_file_path(&self, database_url: &str) -> PathBuf {
+        if let Some(path) = &self.secret_key_file {
+            return path.clone();
+        }
+        let dir = sqlite_path(database_url)
+            .and_then(|p| Path::new(p).parent().map(Path::to_path_buf))
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("./berth-data"));
+        dir.join("secret.key")
+    }
+}
+
+impl ServeConfig {
+    /// The public URL without a trailing slash.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// Checks what clap cannot; the error is one line.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(format!(
+                "--public-url {url:?} must start with http:// or https://"
+            ));
+        }
+        if self.session_idle_minutes == 0 {
+            return Err("--session-idle-minutes must be at least 1".into());
+        }
+        if self.login_window_secs == 0 || self.login_max_attempts_per_account == 0 {
+            return Err("the sign-in throttle needs a window and at least one attempt".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_region_listed_twice_is_refused() {
+        let file: FileConfig = toml::from_str(
+            "[[regions]]\nname='eu'\ndisplay_name='EU'\nkcr_host='kcr.eu.example'\n\
+             [[regions]]\nname='eu'\ndisplay_name='EU 2'\nkcr_host='kcr2.eu.example'\n",
+        )
+        .unwrap();
+        assert!(file.check().unwrap_err().contains("twice"));
+    }
+
+    #[test]
+    fn unknown_keys_in_the_config_file_are_refused() {
+        assert!(toml::from_str::<FileConfig>("regoins = []").is_err());
+    }
+
+    #[test]
+    fn without_regions_the_default_set_is_offered() {
+        assert_eq!(FileConfig::default().regions(), default_regions());
+    }
+}

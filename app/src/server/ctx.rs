@@ -1,0 +1,62 @@
+//! What a server function reads about its request: the shared state, the session, the caller
+//! and the client address.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use leptos::prelude::use_context;
+
+use crate::error::AppError;
+use crate::server::{auth::backend::AuthSession, db::users::User, state::AppState};
+
+/// The shared state (provided to every server function and page render).
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from context");
+        AppError::Internal
+    })
+}
+
+/// The caller's session.
+pub async fn auth_session() -> Result<AuthSession, AppError> {
+    leptos_axum::extract::<AuthSession>().await.map_err(|e| {
+        tracing::error!(error = ?e, "session layer missing");
+        AppError::Internal
+    })
+}
+
+/// The signed-in user, or 401.
+pub async fn require_user() -> Result<(AuthSession, User), AppError> {
+    let session = auth_session().await?;
+    let user = session
+        .user
+        .clone()
+        .ok_or_else(|| AppError::Unauthenticated("Sign in to continue.".into()))?;
+    Ok((session, user))
+}
+
+/// The client's address: the socket peer, or the first `X-Forwarded-For` entry when trusted.
+pub async fn client_addr(state: &AppState) -> IpAddr {
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>();
+    if state.settings.trust_forwarded_for
+        && let Some(forwarded) = parts
+            .as_ref()
+            .and_then(|p| p.headers.get("x-forwarded-for"))
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse::<IpAddr>().ok())
+    {
+        return forwarded;
+    }
+    parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>())
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// Sends the browser to `path` after the server function (a 302 for form posts; the hydrated
+/// client navigates).
+pub fn redirect(path: &str) {
+    leptos_axum::redirect(path);
+}

@@ -1,0 +1,218 @@
+//! `registry_credential`: one per project and canonical registry host. The list query never
+//! selects the sealed password; only [`sealed`] does, for the code that uses it.
+
+use sqlx::FromRow;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::server::db::{Db, Tx, is_unique_violation};
+use crate::server::secrets::Sealed;
+use crate::{on_db, on_tx};
+
+/// A credential without its password.
+#[derive(Clone, Debug, FromRow)]
+pub struct Credential {
+    /// ID (UUIDv7).
+    pub id: Uuid,
+    /// The project.
+    pub project_id: Uuid,
+    /// The server as given.
+    pub server: String,
+    /// Its canonical registry host.
+    pub registry_host: String,
+    /// Username.
+    pub username: String,
+    /// Email.
+    pub email: String,
+    /// When added.
+    pub created_at: OffsetDateTime,
+    /// Who added it.
+    pub created_by_name: Option<String>,
+    /// When last changed.
+    pub updated_at: OffsetDateTime,
+    /// Who last changed it.
+    pub updated_by_name: Option<String>,
+}
+
+const COLUMNS: &str = "c.id, c.project_id, c.server, c.registry_host, c.username, c.email,
+    c.created_at, cu.username as created_by_name, c.updated_at, uu.username as updated_by_name";
+const FROM: &str = "registry_credential c
+    left join app_user cu on cu.id = c.created_by
+    left join app_user uu on uu.id = c.updated_by";
+
+/// What adding stores.
+pub struct NewCredential<'a> {
+    /// ID chosen by the caller (the seal binds to it).
+    pub id: Uuid,
+    /// The project.
+    pub project_id: Uuid,
+    /// Server as given.
+    pub server: &'a str,
+    /// Canonical host.
+    pub registry_host: &'a str,
+    /// Username.
+    pub username: &'a str,
+    /// Email.
+    pub email: &'a str,
+    /// The sealed password.
+    pub sealed: &'a Sealed,
+    /// Who adds it.
+    pub by: Uuid,
+}
+
+/// Adds a credential; `Ok(Err(existing id))` when the project has one for this host (the ID is
+/// `None` when a concurrent add won the race after the check).
+pub async fn add(
+    tx: &mut Tx,
+    new: &NewCredential<'_>,
+) -> Result<Result<(), Option<Uuid>>, sqlx::Error> {
+    let now = OffsetDateTime::now_utc();
+    // Look first: on PostgreSQL a failed insert aborts the transaction, so nothing could be
+    // asked after it.
+    let existing = on_tx!(tx, conn => sqlx::query_scalar::<_, Uuid>(
+        "select id from registry_credential where project_id = $1 and registry_host = $2"
+    )
+    .bind(new.project_id)
+    .bind(new.registry_host)
+    .fetch_optional(&mut *conn)
+    .await)?;
+    if let Some(existing) = existing {
+        return Ok(Err(Some(existing)));
+    }
+    let result = on_tx!(tx, conn => sqlx::query(
+        "insert into registry_credential (id, project_id, server, registry_host, username, email,
+             password_ciphertext, password_nonce, key_id, created_at, created_by, updated_at, updated_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $11)"
+    )
+    .bind(new.id)
+    .bind(new.project_id)
+    .bind(new.server)
+    .bind(new.registry_host)
+    .bind(new.username)
+    .bind(new.email)
+    .bind(&new.sealed.ciphertext)
+    .bind(&new.sealed.nonce)
+    .bind(&new.sealed.key_id)
+    .bind(now)
+    .bind(new.by)
+    .execute(&mut *conn)
+    .await
+    .map(drop));
+    match result {
+        Ok(()) => Ok(Ok(())),
+        Err(e)
+            if is_unique_violation(
+                &e,
+                "registry_credential_host_key",
+                "registry_credential.project_id",
+            ) =>
+        {
+            Ok(Err(None))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A page of the project's credentials sorted by server (then ID), after the cursor `after`.
+pub async fn page(
+    db: &Db,
+    project: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Credential>, sqlx::Error> {
+    let sql = format!(
+        "select {COLUMNS} from {FROM}
+         where c.project_id = $1
+           and ($2 is null or (c.server, c.id) > (select a.server, a.id from registry_credential a where a.id = $2))
+         order by c.server, c.id
+         limit $3"
+    );
+    on_db!(db, pool => sqlx::query_as::<_, Credential>(&sql)
+        .bind(project)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)
+}
+
+/// Every credential of the project (for resolving an image; no passwords).
+pub async fn all(db: &Db, project: Uuid) -> Result<Vec<Credential>, sqlx::Error> {
+    page(db, project, None, i64::MAX).await
+}
+
+/// One credential of the project.
+pub async fn find(tx: &mut Tx, project: Uuid, id: Uuid) -> Result<Option<Credential>, sqlx::Error> {
+    let sql = format!("select {COLUMNS} from {FROM} where c.project_id = $1 and c.id = $2");
+    on_tx!(tx, conn => sqlx::query_as::<_, Credential>(&sql)
+        .bind(project)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await)
+}
+
+/// Updates username and email, and the password when `sealed` is given.
+pub async fn update(
+    tx: &mut Tx,
+    id: Uuid,
+    username: &str,
+    email: &str,
+    sealed: Option<&Sealed>,
+    by: Uuid,
+) -> Result<(), sqlx::Error> {
+    let now = OffsetDateTime::now_utc();
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "update registry_credential set username = $2, email = $3, updated_at = $4, updated_by = $5
+             where id = $1",
+        )
+        .bind(id)
+        .bind(username)
+        .bind(email)
+        .bind(now)
+        .bind(by)
+        .execute(&mut *conn)
+        .await?;
+        if let Some(sealed) = sealed {
+            sqlx::query(
+                "update registry_credential set password_ciphertext = $2, password_nonce = $3, key_id = $4
+                 where id = $1",
+            )
+            .bind(id)
+            .bind(&sealed.ciphertext)
+            .bind(&sealed.nonce)
+            .bind(&sealed.key_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    })
+}
+
+/// Deletes a credential.
+pub async fn delete(tx: &mut Tx, id: Uuid) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query("delete from registry_credential where id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(drop))
+}
+
+/// The sealed password of a credential, with its project (the seal's binding).
+pub async fn sealed(db: &Db, id: Uuid) -> Result<Option<(Uuid, Sealed)>, sqlx::Error> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, (Uuid, Vec<u8>, Vec<u8>, String)>(
+        "select project_id, password_ciphertext, password_nonce, key_id from registry_credential where id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(|(project, ciphertext, nonce, key_id)| {
+        (
+            project,
+            Sealed {
+                ciphertext,
+                nonce,
+                key_id,
+            },
+        )
+    }))
+}

@@ -1,0 +1,252 @@
+//! `Db`: the one handle on storage, SQLite (embedded default) or PostgreSQL (several replicas),
+//! picked by the URL scheme at start-up. Queries are written once in portable SQL (`$1`
+//! placeholders work on both) and run on either pool through [`on_db!`] / [`on_tx!`].
+
+pub mod audit_events;
+pub mod credentials;
+pub mod org_members;
+pub mod orgs;
+pub mod projects;
+pub mod throttle;
+pub mod users;
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    PgPool, Postgres, Sqlite, SqlitePool, Transaction,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+/// Runs `$body` with `$pool` bound to whichever pool `$db` holds. The body is compiled once per
+/// backend, so the same query text and binds are type-checked against both.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::server::db::Db::Sqlite($pool) => $body,
+            $crate::server::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Like [`on_db!`] for an open transaction; `$conn` is the transaction's connection.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::server::db::Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::server::db::Tx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+/// A connection pool on one of the two supported databases.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// The embedded default: one file, WAL, foreign keys on.
+    Sqlite(SqlitePool),
+    /// A PostgreSQL server, shared by any number of replicas.
+    Postgres(PgPool),
+}
+
+/// An open transaction on either database.
+pub enum Tx {
+    /// SQLite transaction (`BEGIN IMMEDIATE` is not needed: SQLite serialises writers).
+    Sqlite(Transaction<'static, Sqlite>),
+    /// PostgreSQL transaction.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Pool sizing and timeouts, from the command line.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSettings {
+    /// Most connections the pool opens.
+    pub max_connections: u32,
+    /// Connections kept open while idle.
+    pub min_connections: u32,
+    /// How long a request waits for a free connection before it fails with 503.
+    pub acquire_timeout: Duration,
+}
+
+/// Why the database could not be opened, in words fit for one line at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The URL's scheme is neither sqlite nor postgres.
+    #[error(
+        "unsupported database URL scheme in {0:?}: use sqlite://PATH or postgres://USER@HOST/DB"
+    )]
+    Scheme(String),
+    /// The URL did not parse.
+    #[error("invalid database URL: {0}")]
+    Url(String),
+    /// The directory for the SQLite file could not be made.
+    #[error("cannot create the database directory {path}: {source}")]
+    Dir {
+        /// The directory.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The server refused or could not be reached.
+    #[error("cannot open the database: {0}")]
+    Open(sqlx::Error),
+    /// A migration failed; start-up stops.
+    #[error("database migration failed: {0}")]
+    Migrate(sqlx::migrate::MigrateError),
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// The file path of a `sqlite://` URL (without query), if it names one.
+pub fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+impl Db {
+    /// Opens a pool for `url` (`sqlite://PATH` creates the file and its directory).
+    pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, ConnectError> {
+        if url.starts_with("sqlite:") {
+            if let Some(parent) = sqlite_path(url).and_then(|p| Path::new(p).parent())
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent).map_err(|source| ConnectError::Dir {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| ConnectError::Url(e.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(settings.max_connections)
+                .min_connections(settings.min_connections)
+                .acquire_timeout(settings.acquire_timeout)
+                .connect_with(options)
+                .await
+                .map_err(ConnectError::Open)?;
+            Ok(Self::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options =
+                PgConnectOptions::from_str(url).map_err(|e| ConnectError::Url(e.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(settings.max_connections)
+                .min_connections(settings.min_connections)
+                .acquire_timeout(settings.acquire_timeout)
+                .connect_with(options)
+                .await
+                .map_err(ConnectError::Open)?;
+            Ok(Self::Postgres(pool))
+        } else {
+            let scheme = url.split(':').next().unwrap_or_default();
+            Err(ConnectError::Scheme(scheme.to_owned()))
+        }
+    }
+
+    /// Applies every pending migration of this backend.
+    pub async fn migrate(&self) -> Result<(), ConnectError> {
+        match self {
+            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        }
+        .map_err(ConnectError::Migrate)
+    }
+
+    /// Answers whether the database takes a trivial query right now.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        on_db!(self, pool => sqlx::query("select 1").execute(pool).await.map(drop))
+    }
+
+    /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
+    /// every transaction here writes, and one that read first and then tried to write would
+    /// fail outright if another writer had committed meanwhile.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Self::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Which backend this is, for logs.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection (at shutdown).
+    pub async fn close(&self) {
+        on_db!(self, pool => pool.close().await);
+    }
+}
+
+impl Tx {
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Self::Sqlite(tx) => tx.commit().await,
+            Self::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+/// Whether `err` is a unique violation of the named constraint. PostgreSQL reports the
+/// constraint's name; SQLite reports `table.column`, so both are given.
+pub fn is_unique_violation(err: &sqlx::Error, pg_constraint: &str, sqlite_column: &str) -> bool {
+    let Some(db_err) = err.as_database_error() else {
+        return false;
+    };
+    // SQLite reports a duplicate primary key (code 1555) apart from other unique violations.
+    let unique = db_err.kind() == sqlx::error::ErrorKind::UniqueViolation
+        || db_err.code().as_deref() == Some("1555");
+    if !unique {
+        return false;
+    }
+    db_err.constraint() == Some(pg_constraint) || db_err.message().contains(sqlite_column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths_are_read_from_urls() {
+        assert_eq!(
+            sqlite_path("sqlite://./berth-data/berth.db"),
+            Some("./berth-data/berth.db")
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///var/lib/berth.db?mode=rwc"),
+            Some("/var/lib/berth.db")
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://x"), None);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_scheme_is_refused_with_the_supported_ones_named() {
+        let settings = PoolSettings {
+            max_connections: 1,
+            min_connections: 0,
+            acquire_timeout: Duration::from_secs(1),
+        };
+        let err = Db::connect("mysql://x", settings).await.unwrap_err();
+        assert!(err.to_string().contains("sqlite://"), "{err}");
+    }
+}

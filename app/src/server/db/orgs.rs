@@ -1,0 +1,172 @@
+//! `organization`, `org_member` and `org_region`: create, list, look up.
+
+use sqlx::FromRow;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::role::OrgRole;
+use crate::server::db::{Db, Tx, is_unique_violation};
+use crate::{on_db, on_tx};
+
+/// An organization.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Org {
+    /// ID (UUIDv7).
+    pub id: Uuid,
+    /// Namespace name.
+    pub name: String,
+    /// Name shown to people.
+    pub display_name: String,
+}
+
+/// An organization with the caller's role in it.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Membership {
+    /// The organization.
+    #[sqlx(flatten)]
+    pub org: Org,
+    /// The caller's role, as stored.
+    pub role: String,
+}
+
+/// A member of an organization.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Member {
+    /// The user's ID.
+    pub user_id: Uuid,
+    /// Username.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role, as stored.
+    pub role: String,
+}
+
+/// Why an organization could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateOrgError {
+    /// A user or organization has this name.
+    #[error("name taken")]
+    NameTaken,
+    /// Any other database failure.
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Creates the namespace, the organization, its owner and its regions inside `tx`.
+pub async fn create(
+    tx: &mut Tx,
+    name: &str,
+    display_name: &str,
+    owner: Uuid,
+    regions: &[String],
+) -> Result<Org, CreateOrgError> {
+    let now = OffsetDateTime::now_utc();
+    let org = Org {
+        id: Uuid::now_v7(),
+        name: name.to_owned(),
+        display_name: display_name.to_owned(),
+    };
+    let taken = |err: sqlx::Error| {
+        if is_unique_violation(&err, "namespace_pkey", "namespace.name")
+            || is_unique_violation(&err, "organization_name_key", "organization.name")
+        {
+            CreateOrgError::NameTaken
+        } else {
+            CreateOrgError::Db(err)
+        }
+    };
+    on_tx!(tx, conn => {
+        sqlx::query("insert into namespace (name, kind, created_at) values ($1, 'organization', $2)")
+            .bind(name)
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .map_err(taken)?;
+        sqlx::query("insert into organization (id, name, display_name, created_at) values ($1, $2, $3, $4)")
+            .bind(org.id)
+            .bind(name)
+            .bind(display_name)
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .map_err(taken)?;
+        sqlx::query("insert into org_member (org_id, user_id, role, created_at) values ($1, $2, 'owner', $3)")
+            .bind(org.id)
+            .bind(owner)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        for region in regions {
+            sqlx::query("insert into org_region (org_id, region) values ($1, $2)")
+                .bind(org.id)
+                .bind(region)
+                .execute(&mut *conn)
+                .await?;
+        }
+    });
+    Ok(org)
+}
+
+/// The organizations `user` belongs to, by name.
+pub async fn list_for_user(db: &Db, user: Uuid) -> Result<Vec<Membership>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, Membership>(
+        "select o.id, o.name, o.display_name, m.role
+         from org_member m join organization o on o.id = m.org_id
+         where m.user_id = $1
+         order by o.name"
+    )
+    .bind(user)
+    .fetch_all(pool)
+    .await)
+}
+
+/// The organization called `name`, with `user`'s role in it (`None` for either when absent).
+pub async fn find_for_user(
+    db: &Db,
+    name: &str,
+    user: Uuid,
+) -> Result<Option<(Org, Option<OrgRole>)>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        org: Org,
+        role: Option<String>,
+    }
+    let row = on_db!(db, pool => sqlx::query_as::<_, Row>(
+        "select o.id, o.name, o.display_name, m.role
+         from organization o left join org_member m on m.org_id = o.id and m.user_id = $2
+         where o.name = $1"
+    )
+    .bind(name)
+    .bind(user)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(|r| {
+        let role = r.role.as_deref().and_then(|s| OrgRole::parse(s).ok());
+        (r.org, role)
+    }))
+}
+
+/// The members of an organization: owners first, then by username.
+pub async fn members(db: &Db, org: Uuid) -> Result<Vec<Member>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, Member>(
+        "select u.id as user_id, u.username, u.display_name, m.role
+         from org_member m join app_user u on u.id = m.user_id
+         where m.org_id = $1
+         order by case m.role when 'owner' then 0 when 'admin' then 1 else 2 end, u.username"
+    )
+    .bind(org)
+    .fetch_all(pool)
+    .await)
+}
+
+/// The regions an organization allows, by name.
+pub async fn regions(db: &Db, org: Uuid) -> Result<Vec<String>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_scalar::<_, String>(
+        "select region from org_region where org_id = $1 order by region"
+    )
+    .bind(org)
+    .fetch_all(pool)
+    .await)
+}

@@ -1,0 +1,342 @@
+//! `project` and `project_member`, and the caller's effective role in a project: the strongest
+//! of their project role, the owner's admin role on a personal project, and admin through an
+//! organization owner or admin role.
+
+use sqlx::FromRow;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::role::{OrgRole, ProjectRole};
+use crate::server::db::{Db, Tx, is_unique_violation};
+use crate::{on_db, on_tx};
+
+/// A project as stored.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Project {
+    /// ID (UUIDv7).
+    pub id: Uuid,
+    /// The owning namespace: a username or an organization name.
+    pub owner_name: String,
+    /// `user` or `organization`.
+    pub owner_kind: String,
+    /// The owning organization's ID (`None` for a personal project).
+    pub org_id: Option<Uuid>,
+    /// Name, unique per owner.
+    pub name: String,
+    /// Free text, at most 500 characters.
+    pub description: String,
+    /// Region name.
+    pub region: String,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    pub updated_at: OffsetDateTime,
+}
+
+/// A project with what decides the caller's access to it.
+#[derive(Clone, Debug, FromRow)]
+struct AccessRow {
+    #[sqlx(flatten)]
+    project: Project,
+    member_role: Option<String>,
+    org_role: Option<String>,
+    owner_user_id: Option<Uuid>,
+}
+
+impl AccessRow {
+    fn into_pair(self, user: Uuid) -> (Project, Option<ProjectRole>) {
+        let member = self
+            .member_role
+            .as_deref()
+            .and_then(|r| ProjectRole::parse(r).ok());
+        let through_org = self
+            .org_role
+            .as_deref()
+            .and_then(|r| OrgRole::parse(r).ok())
+            .and_then(ProjectRole::from_org_role);
+        let owner = (self.owner_user_id == Some(user)).then_some(ProjectRole::Admin);
+        let role = [member, through_org, owner].into_iter().flatten().max();
+        (self.project, role)
+    }
+}
+
+const ACCESS_QUERY: &str =
+    "select p.id, p.owner_name, n.kind as owner_kind, o.id as org_id, p.name, p.description,
+        p.region, p.created_at, p.updated_at,
+        pm.role as member_role, om.role as org_role, ou.id as owner_user_id
+    from project p
+    join namespace n on n.name = p.owner_name
+    left join project_member pm on pm.project_id = p.id and pm.user_id = $1
+    left join organization o on o.name = p.owner_name
+    left join org_member om on om.org_id = o.id and om.user_id = $1
+    left join app_user ou on ou.username = p.owner_name";
+
+/// A project member.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Member {
+    /// The user's ID.
+    pub user_id: Uuid,
+    /// Username.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role, as stored.
+    pub role: String,
+}
+
+/// Why a project could not be created or renamed.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveProjectError {
+    /// The owner has a project of this name.
+    #[error("name taken")]
+    NameTaken,
+    /// Any other database failure.
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+fn name_taken(err: sqlx::Error) -> SaveProjectError {
+    if is_unique_violation(&err, "project_owner_name_key", "project.owner_name") {
+        SaveProjectError::NameTaken
+    } else {
+        SaveProjectError::Db(err)
+    }
+}
+
+/// The fields of a new project.
+pub struct NewProject<'a> {
+    /// The owning namespace.
+    pub owner_name: &'a str,
+    /// The owning organization (`None` for a personal project).
+    pub org_id: Option<Uuid>,
+    /// Name.
+    pub name: &'a str,
+    /// Description.
+    pub description: &'a str,
+    /// Region name.
+    pub region: &'a str,
+}
+
+/// Creates a project inside `tx`.
+pub async fn create(tx: &mut Tx, new: &NewProject<'_>) -> Result<Project, SaveProjectError> {
+    let now = OffsetDateTime::now_utc();
+    let project = Project {
+        id: Uuid::now_v7(),
+        owner_name: new.owner_name.to_owned(),
+        owner_kind: if new.org_id.is_some() {
+            "organization"
+        } else {
+            "user"
+        }
+        .to_owned(),
+        org_id: new.org_id,
+        name: new.name.to_owned(),
+        description: new.description.to_owned(),
+        region: new.region.to_owned(),
+        created_at: now,
+        updated_at: now,
+    };
+    on_tx!(tx, conn => sqlx::query(
+        "insert into project (id, owner_name, name, description, region, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $6)"
+    )
+    .bind(project.id)
+    .bind(&project.owner_name)
+    .bind(&project.name)
+    .bind(&project.description)
+    .bind(&project.region)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(drop)
+    .map_err(name_taken))?;
+    Ok(project)
+}
+
+/// The project `owner/name` and `user`'s effective role in it (`None` when they have none).
+pub async fn find_for_user(
+    db: &Db,
+    owner: &str,
+    name: &str,
+    user: Uuid,
+) -> Result<Option<(Project, Option<ProjectRole>)>, sqlx::Error> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, AccessRow>(&format!(
+        "{ACCESS_QUERY} where p.owner_name = $2 and p.name = $3"
+    ))
+    .bind(user)
+    .bind(owner)
+    .bind(name)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(|r| r.into_pair(user)))
+}
+
+/// Every project `user` can see, with their role, by owner then name.
+pub async fn list_for_user(
+    db: &Db,
+    user: Uuid,
+) -> Result<Vec<(Project, ProjectRole)>, sqlx::Error> {
+    let rows = on_db!(db, pool => sqlx::query_as::<_, AccessRow>(&format!(
+        "{ACCESS_QUERY} where pm.user_id is not null or om.role in ('owner', 'admin') or ou.id = $1
+         order by p.owner_name, p.name"
+    ))
+    .bind(user)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let (project, role) = r.into_pair(user);
+            Some((project, role?))
+        })
+        .collect())
+}
+
+/// Renames a project and sets its description.
+pub async fn update(
+    tx: &mut Tx,
+    id: Uuid,
+    name: &str,
+    description: &str,
+) -> Result<(), SaveProjectError> {
+    on_tx!(tx, conn => sqlx::query(
+        "update project set name = $2, description = $3, updated_at = $4 where id = $1"
+    )
+    .bind(id)
+    .bind(name)
+    .bind(description)
+    .bind(OffsetDateTime::now_utc())
+    .execute(&mut *conn)
+    .await
+    .map(drop)
+    .map_err(name_taken))?;
+    Ok(())
+}
+
+/// Deletes a project; its members go with it, and it stops being anyone's current project.
+pub async fn delete(tx: &mut Tx, id: Uuid) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query("delete from project where id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(drop))
+}
+
+/// The project's members, admins first, then by username.
+pub async fn members(db: &Db, project: Uuid) -> Result<Vec<Member>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, Member>(
+        "select u.id as user_id, u.username, u.display_name, m.role
+         from project_member m join app_user u on u.id = m.user_id
+         where m.project_id = $1
+         order by case m.role when 'admin' then 0 when 'developer' then 1 else 2 end, u.username"
+    )
+    .bind(project)
+    .fetch_all(pool)
+    .await)
+}
+
+/// `user`'s own project role (not counting organization roles).
+pub async fn member_role(
+    tx: &mut Tx,
+    project: Uuid,
+    user: Uuid,
+) -> Result<Option<ProjectRole>, sqlx::Error> {
+    let role = on_tx!(tx, conn => sqlx::query_scalar::<_, String>(
+        "select role from project_member where project_id = $1 and user_id = $2"
+    )
+    .bind(project)
+    .bind(user)
+    .fetch_optional(&mut *conn)
+    .await)?;
+    Ok(role.and_then(|r| ProjectRole::parse(&r).ok()))
+}
+
+/// Adds a member; `Ok(false)` when they are one already.
+pub async fn add_member(
+    tx: &mut Tx,
+    project: Uuid,
+    user: Uuid,
+    role: ProjectRole,
+) -> Result<bool, sqlx::Error> {
+    let result = on_tx!(tx, conn => sqlx::query(
+        "insert into project_member (project_id, user_id, role, created_at) values ($1, $2, $3, $4)"
+    )
+    .bind(project)
+    .bind(user)
+    .bind(role.as_str())
+    .bind(OffsetDateTime::now_utc())
+    .execute(&mut *conn)
+    .await
+    .map(drop));
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e, "project_member_pkey", "project_member.project_id") => {
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Sets a member's role.
+pub async fn set_member_role(
+    tx: &mut Tx,
+    project: Uuid,
+    user: Uuid,
+    role: ProjectRole,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query(
+        "update project_member set role = $3 where project_id = $1 and user_id = $2"
+    )
+    .bind(project)
+    .bind(user)
+    .bind(role.as_str())
+    .execute(&mut *conn)
+    .await
+    .map(drop))
+}
+
+/// Removes a member.
+pub async fn remove_member(tx: &mut Tx, project: Uuid, user: Uuid) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query("delete from project_member where project_id = $1 and user_id = $2")
+        .bind(project)
+        .bind(user)
+        .execute(&mut *conn)
+        .await
+        .map(drop))
+}
+
+/// Remembers `project` as `user`'s current project (`None` clears it).
+pub async fn set_current(db: &Db, user: Uuid, project: Option<Uuid>) -> Result<(), sqlx::Error> {
+    on_db!(db, pool => sqlx::query("update app_user set current_project_id = $2 where id = $1")
+        .bind(user)
+        .bind(project)
+        .execute(pool)
+        .await
+        .map(drop))
+}
+
+/// `user`'s current project as `(owner, name)`, if one is set and still exists.
+pub async fn current(db: &Db, user: Uuid) -> Result<Option<(String, String)>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, (String, String)>(
+        "select p.owner_name, p.name from app_user u join project p on p.id = u.current_project_id
+         where u.id = $1"
+    )
+    .bind(user)
+    .fetch_optional(pool)
+    .await)
+}
+
+/// The names of `owner`'s projects in `region`, by name.
+pub async fn names_in_region(
+    db: &Db,
+    owner: &str,
+    region: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_scalar::<_, String>(
+        "select name from project where owner_name = $1 and region = $2 order by name"
+    )
+    .bind(owner)
+    .bind(region)
+    .fetch_all(pool)
+    .await)
+}

@@ -1,0 +1,143 @@
+//! HTTP middleware of our own: cross-site request refusal, and the HTTP status of failed server
+//! functions.
+
+use axum::{
+    body::{Body, to_bytes},
+    extract::Request,
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER};
+
+use crate::error::AppError;
+
+/// Why a state-changing request was judged cross-site, if it was.
+pub fn cross_site_reason(method: &Method, headers: &HeaderMap, public_url: &str) -> Option<String> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return None;
+    }
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    // Browsers send Sec-Fetch-Site on every request; it cannot be set by page script.
+    if let Some(site) = value("sec-fetch-site") {
+        return match site {
+            "same-origin" | "none" => None,
+            other => Some(format!("Sec-Fetch-Site is {other}")),
+        };
+    }
+    // Older browsers: compare Origin with our own origin or the Host the request was sent to.
+    if let Some(origin) = value("origin") {
+        let authority = origin.split_once("://").map(|(_, a)| a).unwrap_or(origin);
+        let same_host = value("host").is_some_and(|host| host.eq_ignore_ascii_case(authority));
+        if origin.eq_ignore_ascii_case(public_url) || same_host {
+            return None;
+        }
+        return Some(format!("Origin {origin} is not this site"));
+    }
+    // No browser headers at all: not a browser, so not a cross-site forgery (CLI, CI tokens).
+    None
+}
+
+/// Refuses state-changing requests that a browser marks as coming from another site, with 403.
+pub async fn refuse_cross_site(public_url: String, req: Request, next: Next) -> Response {
+    if let Some(reason) = cross_site_reason(req.method(), req.headers(), &public_url) {
+        tracing::warn!(%reason, path = %req.uri().path(), "cross-site request refused");
+        let err = AppError::Forbidden("Cross-site requests are refused.".into());
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "application/json")],
+            err.ser(),
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+/// Largest error body we read back to find its status.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Gives a failed server function the status its [`AppError`] names (server_fn answers every
+/// error with 500), adds `Retry-After` to 429s, and turns the redirect of a failed plain form
+/// post into a 303 so the browser shows the form again with the error.
+pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if !res.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_ERROR_BODY).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "error body too large").into_response();
+    };
+    let err = AppError::de(bytes.clone());
+    if let AppError::TooManyRequests { retry_after_secs } = err
+        && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
+    {
+        parts.headers.insert(header::RETRY_AFTER, value);
+    }
+    parts.status = if parts.headers.contains_key(header::LOCATION) {
+        StatusCode::SEE_OTHER
+    } else {
+        StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    };
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    const URL: &str = "http://127.0.0.1:3000";
+
+    #[test]
+    fn a_cross_site_post_is_refused() {
+        let h = headers(&[("sec-fetch-site", "cross-site")]);
+        assert!(cross_site_reason(&Method::POST, &h, URL).is_some());
+    }
+
+    #[test]
+    fn a_same_site_but_cross_origin_post_is_refused() {
+        let h = headers(&[("sec-fetch-site", "same-site")]);
+        assert!(cross_site_reason(&Method::POST, &h, URL).is_some());
+    }
+
+    #[test]
+    fn a_same_origin_post_passes() {
+        let h = headers(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "http://evil.test"),
+        ]);
+        assert!(cross_site_reason(&Method::POST, &h, URL).is_none());
+    }
+
+    #[test]
+    fn without_fetch_metadata_the_origin_must_be_ours() {
+        let evil = headers(&[("origin", "http://evil.test"), ("host", "127.0.0.1:3000")]);
+        assert!(cross_site_reason(&Method::POST, &evil, URL).is_some());
+        let ours = headers(&[
+            ("origin", "http://localhost:3000"),
+            ("host", "localhost:3000"),
+        ]);
+        assert!(cross_site_reason(&Method::POST, &ours, URL).is_none());
+        let public = headers(&[("origin", "http://127.0.0.1:3000"), ("host", "internal:80")]);
+        assert!(cross_site_reason(&Method::POST, &public, URL).is_none());
+    }
+
+    #[test]
+    fn a_cross_site_get_is_not_refused() {
+        let h = headers(&[("sec-fetch-site", "cross-site")]);
+        assert!(cross_site_reason(&Method::GET, &h, URL).is_none());
+    }
+
+    #[test]
+    fn a_client_without_browser_headers_passes() {
+        assert!(cross_site_reason(&Method::POST, &HeaderMap::new(), URL).is_none());
+    }
+}

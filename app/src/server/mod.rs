@@ -1,0 +1,15 @@
+//! Server-only code: configuration, storage, authentication, keys and HTTP plumbing.
+//! No Leptos view code lives here.
+
+pub mod access;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod crypto;
+pub mod ctx;
+pub mod db;
+pub mod error;
+pub mod middleware;
+pub mod rotation;
+pub mod secrets;
+pub mod state;

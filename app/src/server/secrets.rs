@@ -1,0 +1,179 @@
+//! Sealing registry passwords: AES-256-GCM under the master key, a fresh random 96-bit nonce
+//! per write, and associated data that binds the ciphertext to its credential and project (a
+//! row's ciphertext copied onto another row does not open). Each sealed value records the ID
+//! of the key that sealed it, so keys can rotate. Opening happens only where a password is
+//! used; listing never opens anything.
+
+use aes_gcm::{
+    Aes256Gcm, Key, Nonce,
+    aead::{Aead, KeyInit, OsRng, Payload, rand_core::RngCore},
+};
+use secrecy::SecretString;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::server::crypto::MasterKey;
+
+/// A sealed password as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sealed {
+    /// Ciphertext with its 16-byte tag.
+    pub ciphertext: Vec<u8>,
+    /// The 12-byte nonce.
+    pub nonce: Vec<u8>,
+    /// The ID of the key that sealed it ([`key_id`]).
+    pub key_id: String,
+}
+
+impl std::fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sealed {{ key_id: {:?}, .. }}", self.key_id)
+    }
+}
+
+/// Why a sealed value did not open.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OpenError {
+    /// It was sealed under another key than the one given.
+    #[error("sealed under key {0}, which is not loaded")]
+    UnknownKey(String),
+    /// The ciphertext, nonce or binding does not match: tampered with or moved.
+    #[error("the sealed value does not open (tampered with, or copied from another row)")]
+    Tampered,
+}
+
+/// A short public ID of a master key: the first 8 bytes of SHA-256 over a label and the key,
+/// in hex. It names the key without revealing it.
+pub fn key_id(key: &MasterKey) -> String {
+    let digest = Sha256::new()
+        .chain_update(b"berth master key id v1")
+        .chain_update(key.bytes())
+        .finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn binding(credential: Uuid, project: Uuid) -> Vec<u8> {
+    let mut aad = b"berth registry credential v1".to_vec();
+    aad.extend_from_slice(credential.as_bytes());
+    aad.extend_from_slice(project.as_bytes());
+    aad
+}
+
+fn cipher(key: &MasterKey) -> Aes256Gcm {
+    Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key.bytes()))
+}
+
+/// Seals `password` for credential `credential` of project `project`.
+pub fn seal(key: &MasterKey, password: &str, credential: Uuid, project: Uuid) -> Sealed {
+    let mut nonce = [0u8; 12];
+    OsRng.fill_bytes(&mut nonce);
+    let aad = binding(credential, project);
+    let ciphertext = cipher(key)
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: password.as_bytes(),
+                aad: &aad,
+            },
+        )
+        // AES-GCM fails only past 64 GiB; passwords are at most 64 KiB.
+        .unwrap_or_default();
+    Sealed {
+        ciphertext,
+        nonce: nonce.to_vec(),
+        key_id: key_id(key),
+    }
+}
+
+/// Opens a sealed password with whichever of `keys` sealed it.
+pub fn open(
+    keys: &[&MasterKey],
+    sealed: &Sealed,
+    credential: Uuid,
+    project: Uuid,
+) -> Result<SecretString, OpenError> {
+    let key = keys
+        .iter()
+        .find(|k| key_id(k) == sealed.key_id)
+        .ok_or_else(|| OpenError::UnknownKey(sealed.key_id.clone()))?;
+    if sealed.nonce.len() != 12 {
+        return Err(OpenError::Tampered);
+    }
+    let aad = binding(credential, project);
+    let plain = cipher(key)
+        .decrypt(
+            Nonce::from_slice(&sealed.nonce),
+            Payload {
+                msg: &sealed.ciphertext,
+                aad: &aad,
+            },
+        )
+        .map_err(|_| OpenError::Tampered)?;
+    String::from_utf8(plain)
+        .map(SecretString::from)
+        .map_err(|_| OpenError::Tampered)
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn key(byte: &str) -> MasterKey {
+        MasterKey::from_hex(&byte.repeat(32)).unwrap()
+    }
+
+    #[test]
+    fn a_sealed_password_opens_only_for_its_own_row_and_key() {
+        let (k1, k2) = (key("ab"), key("cd"));
+        let (cred, project) = (Uuid::now_v7(), Uuid::now_v7());
+        let sealed = seal(&k1, "s3cret-marker", cred, project);
+
+        assert!(!sealed.ciphertext.windows(6).any(|w| w == b"s3cret"));
+        let opened = open(&[&k1], &sealed, cred, project).unwrap();
+        assert_eq!(opened.expose_secret(), "s3cret-marker");
+        assert_eq!(
+            open(&[&k1], &sealed, Uuid::now_v7(), project).unwrap_err(),
+            OpenError::Tampered
+        );
+        assert_eq!(
+            open(&[&k1], &sealed, cred, Uuid::now_v7()).unwrap_err(),
+            OpenError::Tampered
+        );
+        assert!(matches!(
+            open(&[&k2], &sealed, cred, project),
+            Err(OpenError::UnknownKey(_))
+        ));
+        assert_eq!(
+            open(&[&k2, &k1], &sealed, cred, project)
+                .unwrap()
+                .expose_secret(),
+            "s3cret-marker"
+        );
+        let mut flipped = sealed.clone();
+        flipped.ciphertext[0] ^= 1;
+        assert_eq!(
+            open(&[&k1], &flipped, cred, project).unwrap_err(),
+            OpenError::Tampered
+        );
+    }
+
+    #[test]
+    fn every_write_gets_a_fresh_nonce() {
+        let k = key("ab");
+        let (cred, project) = (Uuid::now_v7(), Uuid::now_v7());
+        let a = seal(&k, "same", cred, project);
+        let b = seal(&k, "same", cred, project);
+        assert_ne!(a.nonce, b.nonce);
+        assert_ne!(a.ciphertext, b.ciphertext);
+    }
+
+    #[test]
+    fn key_ids_differ_per_key_and_debug_hides_the_ciphertext() {
+        assert_ne!(key_id(&key("ab")), key_id(&key("cd")));
+        assert_eq!(key_id(&key("ab")).len(), 16);
+        let sealed = seal(&key("ab"), "x", Uuid::nil(), Uuid::nil());
+        assert!(!format!("{sealed:?}").contains("ciphertext"));
+    }
+}

@@ -1,0 +1,39 @@
+//! `AppState`: what every request may use, built once at start-up and cloned cheaply.
+
+use std::sync::Arc;
+
+use crate::domain::region::Region;
+use crate::server::{auth::throttle::Limits, crypto::MasterKey, db::Db};
+
+/// Settings server functions read at run time.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Whether public sign-up is open (the first account can always be created).
+    pub allow_signup: bool,
+    /// Sign-in throttle limits.
+    pub throttle: Limits,
+    /// Take the client address from `X-Forwarded-For`.
+    pub trust_forwarded_for: bool,
+    /// The public URL, without a trailing slash.
+    pub public_url: String,
+    /// The configured regions (the default set when the config file names none).
+    pub regions: Vec<Region>,
+}
+
+impl Settings {
+    /// The configured region called `name`.
+    pub fn region(&self, name: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.name == name)
+    }
+}
+
+/// Shared state of a running server.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Storage.
+    pub db: Db,
+    /// Master key for secrets at rest.
+    pub key: Arc<MasterKey>,
+    /// Run-time settings.
+    pub settings: Arc<Settings>,
+}

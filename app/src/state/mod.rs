@@ -1,0 +1,3 @@
+//! Client-side contexts shared by pages.
+
+pub mod session;

@@ -1,0 +1,91 @@
+// Browser-test harness: starts a real `berth serve` on a fresh SQLite file and drives Debian's
+// Chromium through playwright-core. Every spec runs in two modes: JavaScript off (the
+// server-rendered forms must work alone) and hydrated (no console error allowed).
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { chromium } from 'playwright-core';
+
+export const MODES = [
+  { name: 'JavaScript off', js: false },
+  { name: 'hydrated', js: true },
+];
+
+/** Starts Berth; resolves once it prints its URL. */
+export async function startBerth(extraArgs = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-e2e-'));
+  const bin = process.env.BERTH_BIN ?? 'target/debug/berth';
+  const child = spawn(
+    bin,
+    ['serve', '--listen', '127.0.0.1:0', '--database-url', `sqlite://${dir}/berth.db`, ...extraArgs],
+    { env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  child.stderr.on('data', (chunk) => { log += chunk; });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/Berth is running at (\S+)/);
+      if (match) resolve(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`berth exited (${code}) before it was ready:\n${log}`)));
+  });
+  return {
+    url,
+    log: () => log,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    },
+  };
+}
+
+/** Debian's Chromium, headless, with no background traffic (the machine has no internet). */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+/** A fresh context in `mode`, collecting console errors and the way forms were submitted. */
+export async function openPage(browser, mode, baseURL) {
+  const context = await browser.newContext({ javaScriptEnabled: mode.js, baseURL });
+  const page = await context.newPage();
+  const errors = [];
+  const submissions = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    // A server function answering 4xx is the app working (a wrong password is a 401); the
+    // browser still logs the status. Anything else is a real error.
+    const expected = /Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())
+      && msg.location().url.includes('/api/');
+    if (!expected) errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.on('request', (req) => {
+    if (req.method() === 'POST' && req.url().includes('/api/')) {
+      submissions.push({ fn: new URL(req.url()).pathname, type: req.resourceType() });
+    }
+  });
+  return { context, page, errors, submissions };
+}
+
+/** Opens `path`; in hydrated mode waits until the app is interactive. */
+export async function visit(page, mode, path) {
+  await page.goto(path);
+  if (mode.js) await page.waitForSelector('body[data-hydrated="true"]');
+}
+
+/** Waits for a flash or alert containing `text`. */
+export async function seeMessage(page, role, text) {
+  await page.getByRole(role).filter({ hasText: text }).first().waitFor({ timeout: 10_000 });
+}

@@ -1,0 +1,7 @@
+//! The `berth` binary's library: command line, start-up and the HTTP router. Integration tests
+//! build an [`startup::Application`] the same way `berth serve` does.
+
+pub mod cli;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

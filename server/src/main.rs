@@ -1,0 +1,90 @@
+//! `berth`: parses the command line, sets up logging, runs the subcommand. Errors at start-up
+//! are one line on stderr and exit code 1.
+
+use app::server::db::Db;
+use clap::Parser;
+use secrecy::ExposeSecret;
+use server::{
+    cli::{Cli, Command, SecretsCommand},
+    startup::Application,
+    telemetry,
+};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let format = match &cli.command {
+        Command::Serve(c) => c.common.log_format,
+        Command::Migrate(c) => c.log_format,
+        Command::Secrets(SecretsCommand::RotateKey(c)) => c.common.log_format,
+    };
+    telemetry::init(format);
+    match run(cli.command).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("berth: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(config) => {
+            let app = Application::build(config).await?;
+            println!("Berth is running at {}", app.public_url());
+            app.run_until_stopped().await
+        }
+        Command::Migrate(config) => {
+            let db =
+                Db::connect(config.database_url.expose_secret(), config.pool_settings()).await?;
+            db.migrate().await?;
+            println!("migrations applied ({})", db.backend());
+            db.close().await;
+            Ok(())
+        }
+        Command::Secrets(SecretsCommand::RotateKey(config)) => rotate_key(config).await,
+    }
+}
+
+async fn rotate_key(config: app::server::config::RotateKeyConfig) -> anyhow::Result<()> {
+    use app::server::{crypto::MasterKey, rotation};
+
+    let url = config.common.database_url.expose_secret();
+    let db = Db::connect(url, config.common.pool_settings()).await?;
+    db.migrate().await?;
+    let current = MasterKey::load_or_create(
+        config.common.secret_key.as_ref(),
+        &config.common.key_file_path(url),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let new = match (&config.new_key, &config.new_key_file) {
+        (Some(key), _) => MasterKey::from_hex(key.expose_secret())
+            .map_err(|e| anyhow::anyhow!("--new-key: {e}"))?,
+        (None, Some(file)) => MasterKey::load_or_create(None, file).map_err(anyhow::Error::msg)?,
+        (None, None) => anyhow::bail!("give the new key with --new-key or --new-key-file"),
+    };
+    let mut previous = Vec::new();
+    for (i, key) in config.previous_keys.iter().enumerate() {
+        previous.push(
+            MasterKey::from_hex(key.expose_secret())
+                .map_err(|e| anyhow::anyhow!("previous key {}: {e}", i + 1))?,
+        );
+    }
+    let mut keys = vec![&current];
+    keys.extend(previous.iter());
+    let report = rotation::rotate(&db, &keys, &new).await?;
+    db.close().await;
+    println!(
+        "re-sealed {} registry password(s) under key {}; {} left under other keys",
+        report.resealed, report.new_key_id, report.left
+    );
+    if !report.unreadable.is_empty() {
+        anyhow::bail!(
+            "{} row(s) open with none of the given keys (give the key that sealed them as a previous key): {:?}",
+            report.unreadable.len(),
+            report.unreadable
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! `Application::build`: opens the database, runs migrations, loads the key, binds the listener
+//! and assembles the router. `run_until_stopped` serves until SIGTERM or Ctrl-C, then drains.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use app::server::{
+    auth::{session_store::DbStore, throttle::Limits},
+    config::{FileConfig, ServeConfig},
+    crypto::MasterKey,
+    db::{Db, throttle},
+    state::{AppState, Settings},
+};
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tower_sessions::ExpiredDeletion;
+
+use crate::routes;
+
+/// A Berth server, bound and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+    local_addr: SocketAddr,
+    public_url: String,
+}
+
+impl Application {
+    /// Builds everything `berth serve` needs; any error is worth one line at start-up.
+    pub async fn build(config: ServeConfig) -> anyhow::Result<Self> {
+        config.check().map_err(anyhow::Error::msg)?;
+        let file = config
+            .config
+            .as_deref()
+            .map(FileConfig::load)
+            .transpose()
+            .map_err(anyhow::Error::msg)?
+            .unwrap_or_default();
+
+        let url = config.common.database_url.expose_secret();
+        let db = Db::connect(url, config.common.pool_settings()).await?;
+        db.migrate().await?;
+        let key = MasterKey::load_or_create(
+            config.common.secret_key.as_ref(),
+            &config.common.key_file_path(url),
+        )
+        .map_err(anyhow::Error::msg)?;
+
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let local_addr = listener.local_addr()?;
+        let public_url = config.public_url(local_addr);
+
+        let state = AppState {
+            db,
+            key: Arc::new(key),
+            settings: Arc::new(Settings {
+                allow_signup: config.allow_signup,
+                throttle: Limits {
+                    per_account: i64::from(config.login_max_attempts_per_account),
+                    per_address: i64::from(config.login_max_attempts_per_address),
+                    window_secs: i64::from(config.login_window_secs),
+                },
+                trust_forwarded_for: config.trust_forwarded_for,
+                public_url: public_url.clone(),
+                regions: file.regions(),
+            }),
+        };
+        let router = routes::router(
+            state.clone(),
+            &config.site_root,
+            i64::from(config.session_idle_minutes),
+        );
+        tracing::info!(
+            %local_addr,
+            database = state.db.backend(),
+            "berth ready"
+        );
+        Ok(Self {
+            listener,
+            router,
+            state,
+            local_addr,
+            public_url,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The URL people reach this server at.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// The shared state (tests read the database through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM or Ctrl-C.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests and closes the pool.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let housekeeping = tokio::spawn(housekeeping(self.state.db.clone()));
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("server failed")?;
+        housekeeping.abort();
+        self.state.db.close().await;
+        tracing::info!("berth stopped");
+        Ok(())
+    }
+}
+
+/// Deletes expired sessions and finished throttle windows, every few minutes.
+async fn housekeeping(db: Db) {
+    let store = DbStore::new(&db);
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        tick.tick().await;
+        if let Err(err) = store.delete_expired().await {
+            tracing::warn!(error = %err, "deleting expired sessions failed");
+        }
+        let day_ago = time::OffsetDateTime::now_utc().unix_timestamp() - 86_400;
+        if let Err(err) = throttle::purge_before(&db, day_ago).await {
+            tracing::warn!(error = %err, "purging the sign-in throttle failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

@@ -1,0 +1,313 @@
+//! The `berth` binary itself: start-up errors, `migrate`, the key file, graceful shutdown, and
+//! that no password ever reaches its log output.
+
+use std::{
+    io::{BufRead, BufReader, Read},
+    process::{Command, Stdio},
+};
+
+use uuid::Uuid;
+
+fn berth() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_berth"));
+    // The environment of the test run must not leak settings into these checks.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("BERTH_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+fn temp_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("berth-cli-{}", Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_bad_public_url_stops_start_up_with_one_clear_line() {
+    let dir = temp_dir();
+
+    let out = berth()
+        .current_dir(&dir)
+        .args([
+            "serve",
+            "--public-url",
+            "ftp://example.com",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("berth: --public-url"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn an_unsupported_database_url_stops_start_up_naming_the_supported_ones() {
+    let dir = temp_dir();
+
+    let out = berth()
+        .current_dir(&dir)
+        .args([
+            "serve",
+            "--database-url",
+            "mysql://x/y",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("sqlite://") && stderr.contains("postgres://"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_malformed_config_file_stops_start_up_naming_the_file() {
+    let dir = temp_dir();
+    std::fs::write(dir.join("berth.toml"), "[[regions]]\nname = 'eu'\n").unwrap();
+
+    let out = berth()
+        .current_dir(&dir)
+        .args(["serve", "--config", "berth.toml", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("berth.toml"), "{stderr}");
+}
+
+#[test]
+fn migrate_creates_the_default_sqlite_database() {
+    let dir = temp_dir();
+
+    let out = berth().current_dir(&dir).arg("migrate").output().unwrap();
+
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("berth-data/berth.db").exists());
+}
+
+#[test]
+fn serve_help_explains_every_option() {
+    let out = berth().args(["serve", "--help"]).output().unwrap();
+
+    let help = String::from_utf8(out.stdout).unwrap();
+    for option in [
+        "--database-url",
+        "--listen",
+        "--public-url",
+        "--config",
+        "--allow-signup",
+        "--secret-key",
+        "--log-format",
+        "--db-max-connections",
+    ] {
+        assert!(help.contains(option), "{option} missing from:\n{help}");
+    }
+}
+
+/// Starts `berth serve` in `dir`; returns the child, its URL (from its stdout) and a thread that
+/// collects its log (stderr), drained as it comes so the child never blocks on a full pipe.
+/// `extra` goes after the standard `serve` arguments.
+fn start(
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> (std::process::Child, String, std::thread::JoinHandle<String>) {
+    let mut child = berth()
+        .current_dir(dir)
+        .env("RUST_LOG", "debug")
+        .args(["serve", "--listen", "127.0.0.1:0", "--site-root", "site"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "berth exited before it was ready"
+        );
+        if let Some(url) = line.trim().strip_prefix("Berth is running at ") {
+            break url.to_owned();
+        }
+    };
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = stdout.read_to_string(&mut rest);
+    });
+    let mut stderr = child.stderr.take().unwrap();
+    let log = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    (child, url, log)
+}
+
+#[tokio::test]
+async fn passwords_never_reach_the_log_and_sigterm_stops_cleanly() {
+    let dir = temp_dir();
+    let (mut child, url, log) = start(&dir, &[]);
+    let marker = format!("marker-{}", Uuid::now_v7().simple());
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let call = |name: &str, form: Vec<(&'static str, String)>| {
+        http.post(format!("{url}/api/{name}")).form(&form).send()
+    };
+
+    call(
+        "sign_up",
+        vec![
+            ("email", "ann@example.com".into()),
+            ("username", "ann".into()),
+            ("display_name", "Ann".into()),
+            ("password", marker.clone()),
+        ],
+    )
+    .await
+    .unwrap();
+    // Registry passwords: one stored, one refused (a Google key that does not parse).
+    let project = [
+        ("owner", "ann".to_owned()),
+        ("name", "web".to_owned()),
+        ("description", String::new()),
+        ("region", "local".to_owned()),
+    ];
+    call("create_project", project.to_vec()).await.unwrap();
+    for (registry, server, password) in [
+        ("github", "", format!("{marker}-registry")),
+        ("google", "gcr.io", format!("{{{marker}-json")),
+    ] {
+        call(
+            "add_credentials",
+            vec![
+                ("owner", "ann".into()),
+                ("name", "web".into()),
+                ("registry", registry.into()),
+                ("server", server.into()),
+                ("password", password),
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    call(
+        "sign_in",
+        vec![
+            ("login", "ann".into()),
+            ("password", format!("{marker}-wrong")),
+        ],
+    )
+    .await
+    .unwrap();
+    call(
+        "sign_up",
+        vec![
+            ("email", "bad".into()),
+            ("username", "Bad".into()),
+            ("display_name", "".into()),
+            ("password", format!("{marker}x")),
+        ],
+    )
+    .await
+    .unwrap();
+
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    let stderr = log.join().unwrap();
+
+    assert!(
+        status.success(),
+        "SIGTERM must end berth cleanly: {status}\n{stderr}"
+    );
+    assert!(
+        stderr.contains("account created") && stderr.contains("credential added"),
+        "debug log was captured:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains(&marker),
+        "a password reached the log:\n{stderr}"
+    );
+    // The stored registry password moves to a new key.
+    let rotated = berth()
+        .current_dir(&dir)
+        .args(["secrets", "rotate-key", "--new-key-file", "new.key"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&rotated.stdout);
+    assert!(
+        rotated.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    assert!(
+        out.contains("re-sealed 1 registry password(s)") && out.contains("0 left"),
+        "{out}"
+    );
+    let key = dir.join("berth-data/secret.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+}
+
+#[tokio::test]
+async fn json_log_format_writes_one_json_object_per_line() {
+    let dir = temp_dir();
+    let (mut child, url, log) = start(&dir, &["--log-format", "json"]);
+    reqwest::get(format!("{url}/login")).await.unwrap();
+
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(child.wait().unwrap().success());
+    let stderr = log.join().unwrap();
+
+    assert!(stderr.lines().count() >= 2, "{stderr}");
+    for line in stderr.lines() {
+        let value: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(
+            value.get("level").is_some() && value.get("timestamp").is_some(),
+            "{line}"
+        );
+    }
+    assert!(stderr.contains("berth ready"));
+}
