@@ -108,6 +108,7 @@ for (const mode of MODES) {
     await page.getByRole('heading', { name: 'Delete the credentials for gcr.io?' }).waitFor();
     await page.getByRole('button', { name: 'Delete credentials' }).click();
     await page.getByRole('row').filter({ hasText: '_json_key' }).waitFor({ state: 'detached' });
+    await page.getByRole('row').filter({ hasText: 'cora-ci' }).waitFor();
     assert.equal(await page.locator('tbody tr').count(), 1);
 
     assert.deepEqual(errors, [], `console errors:\n${errors.join('\n')}`);

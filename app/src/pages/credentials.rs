@@ -59,8 +59,10 @@ pub fn CredentialsPage() -> impl IntoView {
         },
         |((owner, name), after, _)| list_credentials(owner, name, after),
     );
+    // A Transition, not a Suspense: after an add, edit or delete the list refetches, and the
+    // table must stay on screen until the new one replaces it (no "Loading…" flash).
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let (owner, name) = project();
                 match page.await {
@@ -68,7 +70,7 @@ pub fn CredentialsPage() -> impl IntoView {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

@@ -57,14 +57,14 @@ pub fn ProjectPage() -> impl IntoView {
         |(owner, name, _)| get_project(owner, name),
     );
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match project.await {
                     Ok(p) => view! { <Project p actions /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
