@@ -2,6 +2,7 @@
 //! the hydrate crate for wasm32, wasm-bindgen (as a library, so no CLI to install), wasm-opt
 //! from npm's binaryen (release only; Debian's binaryen breaks hydration), Tailwind from npm,
 //! and the files of `public/`.
+//! `cargo xtask bundle`: checks the built bundle's size against `bench/bundle-budget.toml`.
 
 use std::{
     path::{Path, PathBuf},
@@ -11,13 +12,22 @@ use std::{
 
 use anyhow::{Context, bail};
 
+mod bundle;
+
 const OUTPUT_NAME: &str = "berth";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("site") => site(args.iter().any(|a| a == "--dev")),
-        _ => bail!("usage: cargo xtask site [--dev]"),
+        Some("bundle") => {
+            let root = root();
+            bundle::check(
+                &target_dir(&root).join("site"),
+                &root.join("bench/bundle-budget.toml"),
+            )
+        }
+        _ => bail!("usage: cargo xtask site [--dev] | cargo xtask bundle"),
     }
 }
 

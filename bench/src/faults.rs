@@ -1,0 +1,652 @@
+//! Fault scripts, bounded and on loopback:
+//! - `kill`: kill -9 during a burst of credential writes, restart; every write that got a
+//!   success is there and opens, no row lacks its audit event (no half-done transaction);
+//! - `pg-restart`: stop and start PostgreSQL under load; Berth answers 503 (never hangs, never
+//!   another 5xx), shows an error page, and recovers without a restart;
+//! - `replicas`: two Berth processes on one PostgreSQL database; writes through both, none lost;
+//!   a session made on one is valid on the other, and signing out on one ends it on both;
+//! - `soak`: a fixed mixed read/write rate for a while; no 5xx, resident memory flat.
+
+use std::{
+    collections::{HashMap, HashSet},
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use anyhow::{Context, ensure};
+use app::{
+    on_db,
+    server::{
+        db::{Db, PoolSettings},
+        secrets::{self, Sealed},
+    },
+};
+use secrecy::ExposeSecret;
+use tokio::{process::Command, task::JoinSet, time::Instant};
+use uuid::Uuid;
+
+use crate::{
+    berth::Launch,
+    client::Client,
+    fixture::{self, Backend, Database},
+    load::{self, Plan, Target},
+    report::{Report, holds, mb},
+    seed::{self, Size},
+};
+
+/// Settings of a fault run.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The release `berth` binary.
+    pub berth: PathBuf,
+    /// The built site.
+    pub site_root: PathBuf,
+    /// Where temporary databases go.
+    pub scratch: PathBuf,
+    /// PostgreSQL server.
+    pub postgres_url: String,
+    /// Databases to run the kill script on.
+    pub backends: Vec<Backend>,
+    /// Length of the soak.
+    pub soak: Duration,
+    /// `all` or one script's name.
+    pub only: String,
+}
+
+const SMALL: Size = Size {
+    projects: 100,
+    credentials: 1_000,
+};
+
+/// Runs the chosen fault scripts into `report`.
+pub async fn run(settings: &Settings, report: &mut Report) -> anyhow::Result<()> {
+    let want = |name: &str| settings.only == "all" || settings.only == name;
+    if want("kill") {
+        for &backend in &settings.backends {
+            kill_during_writes(settings, backend, report).await?;
+        }
+    }
+    if want("pg-restart") {
+        postgres_restart(settings, report).await?;
+    }
+    if want("replicas") {
+        replicas(settings, report).await?;
+    }
+    if want("soak") {
+        soak(settings, report).await?;
+    }
+    Ok(())
+}
+
+async fn seeded(settings: &Settings, backend: Backend) -> anyhow::Result<(Database, Launch)> {
+    let db = Database::create(backend, &settings.postgres_url, &settings.scratch).await?;
+    seed::seed(&db.url, &fixture::key(), SMALL).await?;
+    let launch = Launch {
+        bin: settings.berth.clone(),
+        database_url: db.url.clone(),
+        secret_key: fixture::KEY_HEX.to_owned(),
+        site_root: settings.site_root.clone(),
+        db_max_connections: 16,
+    };
+    Ok((db, launch))
+}
+
+/// A credential write Berth answered 200 to: project name, registry host, password.
+type Acked = (String, String, String);
+
+/// Writers adding credentials to `bench-org/svc-NN` through `clients` (round robin) until
+/// `stop`; returns what was acknowledged and how many attempts failed.
+fn writers(
+    clients: Vec<Client>,
+    cookie: &str,
+    count: usize,
+    tag: &'static str,
+    stop: Arc<AtomicBool>,
+) -> JoinSet<(Vec<Acked>, u64)> {
+    let mut set = JoinSet::new();
+    for w in 0..count {
+        let client = clients[w % clients.len()].clone();
+        let cookie = cookie.to_owned();
+        let stop = stop.clone();
+        set.spawn(async move {
+            let project = format!("svc-{:02}", 1 + w % 19);
+            let mut acked = Vec::new();
+            let mut failed = 0;
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let host = format!("w{w}-{i}.{tag}.example");
+                let password = format!("pw-{}", Uuid::new_v4());
+                match client
+                    .add_credential(&cookie, ("bench-org", &project), &host, &password)
+                    .await
+                {
+                    Ok(status) if status.is_success() => {
+                        acked.push((project.clone(), host, password));
+                    }
+                    _ => {
+                        failed += 1;
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
+                i += 1;
+            }
+            (acked, failed)
+        });
+    }
+    set
+}
+
+async fn collect(mut set: JoinSet<(Vec<Acked>, u64)>) -> (Vec<Acked>, u64) {
+    let mut acked = Vec::new();
+    let mut failed = 0;
+    while let Some(joined) = set.join_next().await {
+        if let Ok((a, f)) = joined {
+            acked.extend(a);
+            failed += f;
+        }
+    }
+    (acked, failed)
+}
+
+/// What the database holds for the credentials written under `tag`.
+#[derive(Debug, Default)]
+struct Audit {
+    /// Acknowledged writes present with the right password.
+    present: usize,
+    /// Acknowledged writes missing or with another password.
+    lost: Vec<String>,
+    /// Rows nobody was told about (the answer was lost with the process): allowed.
+    unacknowledged: usize,
+    /// Rows that do not open, or have no audit event: half-done writes.
+    broken: Vec<String>,
+}
+
+async fn audit(url: &str, tag: &str, acked: &[Acked]) -> anyhow::Result<Audit> {
+    let db = Db::connect(
+        url,
+        PoolSettings {
+            max_connections: 2,
+            min_connections: 0,
+            acquire_timeout: Duration::from_secs(10),
+        },
+    )
+    .await?;
+    type Row = (Uuid, Uuid, String, String, Vec<u8>, Vec<u8>, String);
+    let like = format!("%.{tag}.example");
+    let rows: Vec<Row> = on_db!(&db, pool => sqlx::query_as(
+        "select c.id, c.project_id, p.name, c.registry_host, c.password_ciphertext,
+                c.password_nonce, c.key_id
+         from registry_credential c join project p on p.id = c.project_id
+         where c.registry_host like $1"
+    )
+    .bind(&like)
+    .fetch_all(pool)
+    .await)?;
+    let audited: HashSet<String> = on_db!(&db, pool => sqlx::query_scalar::<_, String>(
+        "select target from audit_event where action = 'credential.added'"
+    )
+    .fetch_all(pool)
+    .await)?
+    .into_iter()
+    .collect();
+    db.close().await;
+
+    let key = fixture::key();
+    let mut out = Audit::default();
+    let mut stored: HashMap<(String, String), String> = HashMap::new();
+    for (id, project_id, project, host, ciphertext, nonce, key_id) in rows {
+        let sealed = Sealed {
+            ciphertext,
+            nonce,
+            key_id,
+        };
+        match secrets::open(&[&key], &sealed, id, project_id) {
+            Ok(password) if audited.contains(&id.to_string()) => {
+                stored.insert((project, host), password.expose_secret().to_owned());
+            }
+            Ok(_) => out.broken.push(format!("{host}: no audit event")),
+            Err(e) => out.broken.push(format!("{host}: {e}")),
+        }
+    }
+    let acked_keys: HashSet<(String, String)> = acked
+        .iter()
+        .map(|(p, h, _)| (p.clone(), h.clone()))
+        .collect();
+    for (project, host, password) in acked {
+        match stored.get(&(project.clone(), host.clone())) {
+            Some(p) if p == password => out.present += 1,
+            Some(_) => out.lost.push(format!("{project}/{host}: another password")),
+            None => out.lost.push(format!("{project}/{host}: missing")),
+        }
+    }
+    out.unacknowledged = stored.keys().filter(|k| !acked_keys.contains(*k)).count();
+    Ok(out)
+}
+
+async fn kill_during_writes(
+    settings: &Settings,
+    backend: Backend,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let name = backend.label();
+    report.section(&format!("kill -9 during credential writes ({name})"));
+    let (db, launch) = seeded(settings, backend).await?;
+    let mut total_acked = Vec::new();
+    let mut failed = 0;
+    // Three bursts, each ended by SIGKILL at a different moment.
+    for round in 0..3u64 {
+        let berth = launch.start_on(crate::berth::free_addr()?).await?;
+        let client = Client::new(&berth.base())?;
+        let cookie = client.sign_in("bench").await?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let set = writers(vec![client], &cookie, 8, "kill", stop.clone());
+        tokio::time::sleep(Duration::from_millis(900 + 350 * round)).await;
+        berth.kill9().await?;
+        stop.store(true, Ordering::Relaxed);
+        let (acked, f) = collect(set).await;
+        total_acked.extend(acked);
+        failed += f;
+    }
+    // The database opens again and Berth serves: the old session is still valid.
+    let berth = launch.start().await?;
+    let ready = berth.start_to_ready;
+    berth.stop().await?;
+    let found = audit(&db.url, "kill", &total_acked).await?;
+    report.add(
+        &format!("{name}: acknowledged writes present and decrypting after 3× kill -9"),
+        format!("{} of {}", found.present, total_acked.len()),
+        format!("{failed} writes failed in flight"),
+        "all",
+        holds(found.lost.is_empty() && !total_acked.is_empty(), || {
+            format!(
+                "{} lost: {:?}",
+                found.lost.len(),
+                &found.lost[..found.lost.len().min(3)]
+            )
+        }),
+    );
+    report.add(
+        &format!("{name}: rows without audit event or not opening"),
+        found.broken.len().to_string(),
+        format!("{} committed but unacknowledged", found.unacknowledged),
+        "0",
+        holds(found.broken.is_empty(), || format!("{:?}", found.broken)),
+    );
+    report.note(
+        &format!("{name}: restart to /readyz after kill -9"),
+        format!("{:.0} ms", ready.as_secs_f64() * 1000.0),
+    );
+    db.remove().await?;
+    Ok(())
+}
+
+/// Runs `pg_ctlcluster` on the machine's cluster serving `postgres_url`'s port.
+async fn pg_ctl(action: &str) -> anyhow::Result<()> {
+    let clusters = Command::new("pg_lsclusters")
+        .arg("--no-header")
+        .output()
+        .await?;
+    let text = String::from_utf8_lossy(&clusters.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.split_whitespace().nth(2) == Some("5432"))
+        .context("no PostgreSQL cluster on port 5432 (pg_lsclusters)")?;
+    let mut parts = line.split_whitespace();
+    let (version, cluster) = (parts.next().unwrap_or("15"), parts.next().unwrap_or("main"));
+    let status = Command::new("pg_ctlcluster")
+        .args([version, cluster, action])
+        .status()
+        .await?;
+    ensure!(
+        status.success(),
+        "pg_ctlcluster {version} {cluster} {action}: {status}"
+    );
+    Ok(())
+}
+
+async fn postgres_restart(settings: &Settings, report: &mut Report) -> anyhow::Result<()> {
+    report.section("PostgreSQL stopped and started under load");
+    let (db, launch) = seeded(settings, Backend::Postgres).await?;
+    let berth = launch.start().await?;
+    let client = Client::new(&berth.base())?;
+    let cookie = client.sign_in("bench").await?;
+    let list = Target::get(
+        berth.addr,
+        "/api/list_credentials?owner=bench-org&name=web",
+        Some(&cookie),
+    );
+    let load = tokio::spawn({
+        let list = list.clone();
+        async move {
+            let mut plan = Plan::closed(8, 14);
+            plan.think = Duration::from_millis(5);
+            load::run(&list, plan).await
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    pg_ctl("stop").await?;
+    let stopped = Instant::now();
+    // While it is down: /readyz says 503, and a page answers with an error, quickly.
+    let outage = async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let ready = client.get("/readyz", None).await?.status().as_u16();
+        let asked = Instant::now();
+        let page = client
+            .get("/projects/bench-org/web/credentials", Some(&cookie))
+            .await?;
+        let took = asked.elapsed();
+        let status = page.status().as_u16();
+        let text = page.text().await?;
+        anyhow::Ok((ready, status, took, text))
+    }
+    .await;
+    tokio::time::sleep(Duration::from_secs(3).saturating_sub(stopped.elapsed())).await;
+    pg_ctl("start").await?;
+    let (ready, page_status, page_took, page_text) = outage?;
+    // Back without restarting Berth: how long until a list answers 200 again.
+    let started = Instant::now();
+    let recovered = loop {
+        if let Ok(res) = client
+            .get(
+                "/api/list_credentials?owner=bench-org&name=web",
+                Some(&cookie),
+            )
+            .await
+            && res.status().is_success()
+        {
+            break Some(started.elapsed());
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let stats = load.await?;
+    let other_5xx: u64 = stats
+        .statuses
+        .iter()
+        .filter(|(s, _)| **s >= 500 && **s != 503)
+        .map(|(_, n)| n)
+        .sum();
+    report.add(
+        "/readyz while PostgreSQL is down",
+        ready.to_string(),
+        "—".into(),
+        "503",
+        holds(ready == 503, || format!("answered {ready}")),
+    );
+    let clear = page_text.contains("database") || page_text.contains("unavailable");
+    report.add(
+        "credentials page while PostgreSQL is down",
+        format!(
+            "{page_status} in {:.0} ms",
+            page_took.as_secs_f64() * 1000.0
+        ),
+        "—".into(),
+        "503 with an error message, < 6 s",
+        holds(
+            page_status == 503 && clear && page_took < Duration::from_secs(6),
+            || format!("status {page_status}, message shown: {clear}"),
+        ),
+    );
+    report.add(
+        "responses under load across the restart",
+        format!("{:?}", stats.statuses),
+        format!("{} without a response", stats.failures),
+        "only 200 and 503",
+        holds(other_5xx == 0 && stats.failures == 0, || {
+            format!("{other_5xx} other 5xx, {} failures", stats.failures)
+        }),
+    );
+    report.add(
+        "recovery after PostgreSQL is back (no Berth restart)",
+        recovered.map_or("never".into(), |d| {
+            format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+        }),
+        "—".into(),
+        "recovers",
+        holds(recovered.is_some(), || "no 200 within 30 s".into()),
+    );
+    berth.stop().await?;
+    db.remove().await?;
+    Ok(())
+}
+
+async fn replicas(settings: &Settings, report: &mut Report) -> anyhow::Result<()> {
+    report.section("Two replicas on one PostgreSQL");
+    let (db, launch) = seeded(settings, Backend::Postgres).await?;
+    let a = launch.start().await?;
+    let b = launch.start().await?;
+    let (ca, cb) = (Client::new(&a.base())?, Client::new(&b.base())?);
+    let cookie = ca.sign_in("bench").await?;
+    let on_b = cb
+        .get("/api/current_user", Some(&cookie))
+        .await?
+        .text()
+        .await?;
+    report.add(
+        "a session made on replica A, used on B",
+        if on_b.contains("\"bench\"") {
+            "valid"
+        } else {
+            "refused"
+        }
+        .into(),
+        "—".into(),
+        "valid",
+        holds(on_b.contains("\"bench\""), || on_b.clone()),
+    );
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let set = writers(
+        vec![ca.clone(), cb.clone()],
+        &cookie,
+        8,
+        "replica",
+        stop.clone(),
+    );
+    let reads = {
+        let targets = [
+            Target::get(a.addr, "/projects/bench-org/web/credentials", Some(&cookie)),
+            Target::get(b.addr, "/projects/bench-org/web/credentials", Some(&cookie)),
+        ];
+        tokio::spawn(async move {
+            let (x, y) = tokio::join!(
+                load::run(&targets[0], Plan::closed(4, 8)),
+                load::run(&targets[1], Plan::closed(4, 8))
+            );
+            x.server_errors() + y.server_errors() + x.failures + y.failures
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    stop.store(true, Ordering::Relaxed);
+    let (acked, failed) = collect(set).await;
+    let read_errors = reads.await?;
+    let found = audit(&db.url, "replica", &acked).await?;
+    report.add(
+        "writes through both replicas (8 writers, 9 s) present and decrypting",
+        format!("{} of {}", found.present, acked.len()),
+        format!("{failed} refused, {read_errors} read errors during"),
+        "all, no errors",
+        holds(
+            found.lost.is_empty() && found.broken.is_empty() && failed == 0 && read_errors == 0,
+            || {
+                format!(
+                    "lost {:?}, broken {:?}",
+                    found.lost.len(),
+                    found.broken.len()
+                )
+            },
+        ),
+    );
+    // Signing out on B ends the session on A too.
+    cb.call("sign_out", &[], Some(&cookie)).await?;
+    let on_a = ca
+        .get("/api/current_user", Some(&cookie))
+        .await?
+        .text()
+        .await?;
+    report.add(
+        "sign out on B, then the same cookie on A",
+        if on_a.trim() == "null" {
+            "signed out"
+        } else {
+            "still signed in"
+        }
+        .into(),
+        "—".into(),
+        "signed out",
+        holds(on_a.trim() == "null", || on_a.clone()),
+    );
+    a.stop().await?;
+    b.stop().await?;
+    db.remove().await?;
+    Ok(())
+}
+
+async fn soak(settings: &Settings, report: &mut Report) -> anyhow::Result<()> {
+    let backend = settings
+        .backends
+        .first()
+        .copied()
+        .unwrap_or(Backend::Sqlite);
+    let minutes = settings.soak.as_secs_f64() / 60.0;
+    report.section(&format!("Soak, {minutes:.0} min ({})", backend.label()));
+    let (db, launch) = seeded(settings, backend).await?;
+    let berth = launch.start().await?;
+    let client = Client::new(&berth.base())?;
+    let cookie = client.sign_in("bench").await?;
+
+    // Reads: 4 connections with a 20 ms pause on the page, 4 on the list (about 300 req/s).
+    let mut page = Plan::closed(4, settings.soak.as_secs());
+    page.think = Duration::from_millis(20);
+    page.warmup = Duration::ZERO;
+    let reads = [
+        Target::get(
+            berth.addr,
+            "/projects/bench-org/web/credentials",
+            Some(&cookie),
+        ),
+        Target::get(
+            berth.addr,
+            "/api/list_credentials?owner=bench-org&name=web",
+            Some(&cookie),
+        ),
+    ];
+    let loads = tokio::spawn(async move {
+        let (x, y) = tokio::join!(load::run(&reads[0], page), load::run(&reads[1], page));
+        (x, y)
+    });
+    // Writes: add then delete a credential, ten times a second.
+    let writes = Arc::new(AtomicU64::new(0));
+    let write_errors = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = tokio::spawn({
+        let (client, cookie, stop) = (client.clone(), cookie.clone(), stop.clone());
+        let (writes, write_errors) = (writes.clone(), write_errors.clone());
+        async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            let mut i = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                tick.tick().await;
+                let host = format!("s{i}.soak.example");
+                let ok = matches!(
+                    client.add_credential(&cookie, ("bench-org", "svc-01"), &host, "soak").await,
+                    Ok(s) if s.is_success()
+                ) && delete_by_host(&client, &cookie, &host).await;
+                if !ok {
+                    write_errors.fetch_add(1, Ordering::Relaxed);
+                }
+                writes.fetch_add(1, Ordering::Relaxed);
+                i += 1;
+            }
+        }
+    });
+    let mut samples = Vec::new();
+    let started = Instant::now();
+    while started.elapsed() < settings.soak {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        samples.push((started.elapsed(), berth.memory()?.rss));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let (x, y) = loads.await?;
+    writer.await?;
+    // Flat: the mean of the last fifth against the mean of the second fifth (after warm-up).
+    let fifth = (samples.len() / 5).max(1);
+    let mean = |s: &[(Duration, u64)]| {
+        s.iter().map(|(_, r)| *r as f64).sum::<f64>() / s.len().max(1) as f64
+    };
+    let early = mean(&samples[fifth.min(samples.len())..(2 * fifth).min(samples.len())]);
+    let late = mean(&samples[samples.len().saturating_sub(fifth)..]);
+    let drift = (late / early - 1.0) * 100.0;
+    let server_errors = x.server_errors() + y.server_errors();
+    let failures = x.failures + y.failures + write_errors.load(Ordering::Relaxed);
+    report.add(
+        "soak: 5xx responses",
+        server_errors.to_string(),
+        format!(
+            "{} reads, {} write pairs, {failures} failed",
+            x.requests + y.requests,
+            writes.load(Ordering::Relaxed)
+        ),
+        "0",
+        holds(server_errors == 0 && failures == 0, || {
+            format!("{server_errors} 5xx, {failures} failures")
+        }),
+    );
+    report.add(
+        "soak: RSS drift (late vs early mean)",
+        format!("{drift:+.1}% ({} → {})", mb(early as u64), mb(late as u64)),
+        format!("max {}", mb(samples.iter().map(|s| s.1).max().unwrap_or(0))),
+        "within ±10%",
+        holds(drift.abs() <= 10.0, || format!("{drift:+.1}%")),
+    );
+    report.note(
+        "soak: read latency",
+        format!(
+            "page p50 {:.2} / p99 {:.2} ms, list p50 {:.2} / p99 {:.2} ms",
+            x.quantile_ms(0.5),
+            x.quantile_ms(0.99),
+            y.quantile_ms(0.5),
+            y.quantile_ms(0.99)
+        ),
+    );
+    berth.stop().await?;
+    db.remove().await?;
+    Ok(())
+}
+
+/// Deletes `bench-org/svc-01`'s credential for `host` (found through the list).
+async fn delete_by_host(client: &Client, cookie: &str, host: &str) -> bool {
+    let Ok(res) = client
+        .get(
+            "/api/list_credentials?owner=bench-org&name=svc-01",
+            Some(cookie),
+        )
+        .await
+    else {
+        return false;
+    };
+    let Ok(page) = res.json::<serde_json::Value>().await else {
+        return false;
+    };
+    let Some(id) = page["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|c| c["registry_host"] == host))
+        .and_then(|c| c["id"].as_str())
+    else {
+        return false;
+    };
+    client
+        .call(
+            "delete_credentials",
+            &[("owner", "bench-org"), ("name", "svc-01"), ("id", id)],
+            Some(cookie),
+        )
+        .await
+        .is_ok_and(|r| r.status().is_success())
+}

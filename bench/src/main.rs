@@ -1,0 +1,180 @@
+//! `berth-bench`: Berth's benchmarks and fault scripts. Run them all with `bench/run`
+//! (see bench/README.md); each subcommand also runs alone.
+
+mod berth;
+mod client;
+mod faults;
+mod fixture;
+mod load;
+mod perf;
+mod report;
+mod seed;
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::{Parser, Subcommand};
+
+use crate::fixture::Backend;
+
+#[derive(Parser)]
+#[command(name = "berth-bench", about = "Benchmarks and fault scripts for Berth")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct Common {
+    /// The release `berth` binary.
+    #[arg(long, default_value = "target/release/berth")]
+    berth: PathBuf,
+    /// The built site (`cargo xtask site`).
+    #[arg(long, default_value = "target/site")]
+    site_root: PathBuf,
+    /// PostgreSQL server where fresh databases are created (and dropped).
+    #[arg(
+        long,
+        env = "BERTH_TEST_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    postgres_url: String,
+    /// Databases to run on: sqlite, postgres or both.
+    #[arg(long, default_value = "both", value_parser = ["sqlite", "postgres", "both"])]
+    on: String,
+    /// Where to write the table of figures (Markdown), besides stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+impl Common {
+    fn backends(&self) -> Vec<Backend> {
+        match self.on.as_str() {
+            "sqlite" => vec![Backend::Sqlite],
+            "postgres" => vec![Backend::Postgres],
+            _ => vec![Backend::Sqlite, Backend::Postgres],
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fill an empty database (applies migrations first) for the benchmarks.
+    Seed {
+        /// `sqlite://PATH` or `postgres://…`.
+        #[arg(long)]
+        database_url: String,
+        /// Projects in all.
+        #[arg(long, default_value_t = 100_000)]
+        projects: usize,
+        /// Credentials in all.
+        #[arg(long, default_value_t = 1_000_000)]
+        credentials: usize,
+    },
+    /// Page, server function, scale, memory and start-up benchmarks.
+    Perf {
+        #[command(flatten)]
+        common: Common,
+        /// Seconds per load measurement.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Projects in the large database.
+        #[arg(long, default_value_t = 100_000)]
+        large_projects: usize,
+        /// Credentials in the large database.
+        #[arg(long, default_value_t = 1_000_000)]
+        large_credentials: usize,
+    },
+    /// Fault scripts: kill -9 during writes, PostgreSQL restart, two replicas, soak.
+    Faults {
+        #[command(flatten)]
+        common: Common,
+        /// Length of the soak, in seconds.
+        #[arg(long, default_value_t = 600)]
+        soak_seconds: u64,
+        /// Which scripts: all, kill, pg-restart, replicas, soak.
+        #[arg(long, default_value = "all")]
+        only: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut report = report::Report::default();
+    let (common, result) = match cli.command {
+        Command::Seed {
+            database_url,
+            projects,
+            credentials,
+        } => {
+            let size = seed::Size {
+                projects,
+                credentials,
+            };
+            return seed::seed(&database_url, &fixture::key(), size).await;
+        }
+        Command::Perf {
+            common,
+            seconds,
+            large_projects,
+            large_credentials,
+        } => {
+            let scratch = scratch()?;
+            let settings = perf::Settings {
+                berth: common.berth.clone(),
+                site_root: common.site_root.clone(),
+                scratch: scratch.clone(),
+                postgres_url: common.postgres_url.clone(),
+                backends: common.backends(),
+                seconds,
+                small: seed::Size {
+                    projects: 100,
+                    credentials: 1_000,
+                },
+                large: seed::Size {
+                    projects: large_projects,
+                    credentials: large_credentials,
+                },
+            };
+            let result = perf::run(&settings, &mut report).await;
+            std::fs::remove_dir_all(&scratch).ok();
+            (common, result)
+        }
+        Command::Faults {
+            common,
+            soak_seconds,
+            only,
+        } => {
+            let scratch = scratch()?;
+            let settings = faults::Settings {
+                berth: common.berth.clone(),
+                site_root: common.site_root.clone(),
+                scratch: scratch.clone(),
+                postgres_url: common.postgres_url.clone(),
+                backends: common.backends(),
+                soak: Duration::from_secs(soak_seconds),
+                only,
+            };
+            let result = faults::run(&settings, &mut report).await;
+            std::fs::remove_dir_all(&scratch).ok();
+            (common, result)
+        }
+    };
+    if let Some(out) = &common.out {
+        std::fs::write(out, report.markdown())?;
+    }
+    let missed = report.missed();
+    if !missed.is_empty() {
+        println!("\nTargets missed or checks failed:");
+        for line in &missed {
+            println!("- {line}");
+        }
+    }
+    result
+}
+
+fn scratch() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("berth-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
