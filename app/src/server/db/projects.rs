@@ -171,13 +171,25 @@ pub async fn find_for_user(
     Ok(row.map(|r| r.into_pair(user)))
 }
 
-/// Every project `user` can see, with their role, by owner then name.
+/// Every project `user` can see, with their role, by owner then name. The projects are found
+/// through the three ways in (project member, organization owner or admin, personal owner),
+/// each by an index: a filter over the joined rows scanned every project of the instance
+/// (226 ms at 100,000 projects on SQLite; 1–2 ms this way, see bench/RESULTS.md).
 pub async fn list_for_user(
     db: &Db,
     user: Uuid,
 ) -> Result<Vec<(Project, ProjectRole)>, sqlx::Error> {
     let rows = on_db!(db, pool => sqlx::query_as::<_, AccessRow>(&format!(
-        "{ACCESS_QUERY} where pm.user_id is not null or om.role in ('owner', 'admin') or ou.id = $1
+        "{ACCESS_QUERY} where p.id in (
+             select project_id from project_member where user_id = $1
+             union all
+             select op.id from org_member m
+               join organization mo on mo.id = m.org_id
+               join project op on op.owner_name = mo.name
+              where m.user_id = $1 and m.role in ('owner', 'admin')
+             union all
+             select up.id from app_user u join project up on up.owner_name = u.username
+              where u.id = $1)
          order by p.owner_name, p.name"
     ))
     .bind(user)
