@@ -90,6 +90,10 @@ pub fn router(state: AppState, site_root: &Path, idle_minutes: i64) -> Router {
         .with_state(options)
         .layer(from_fn(middleware::server_fn_error_status))
         .layer(auth)
+        .layer(from_fn({
+            let db = state.db.clone();
+            move |req, next| middleware::database_outage(db.clone(), req, next)
+        }))
         .layer(from_fn(move |req, next| {
             middleware::refuse_cross_site(public_url.clone(), req, next)
         }))

@@ -1,5 +1,5 @@
-//! HTTP middleware of our own: cross-site request refusal, and the HTTP status of failed server
-//! functions.
+//! HTTP middleware of our own: cross-site request refusal, the HTTP status of failed server
+//! functions, and a 503 that says so when the database is unreachable.
 
 use axum::{
     body::{Body, to_bytes},
@@ -11,6 +11,7 @@ use axum::{
 use server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER};
 
 use crate::error::AppError;
+use crate::server::db::Db;
 
 /// Why a state-changing request was judged cross-site, if it was.
 pub fn cross_site_reason(method: &Method, headers: &HeaderMap, public_url: &str) -> Option<String> {
@@ -80,6 +81,64 @@ pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
         StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     };
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// How long the outage check waits for the database before calling it unreachable.
+const OUTAGE_PING: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The page a browser gets when the database is unreachable (no app shell: rendering it needs
+/// the session, which lives in the database).
+const OUTAGE_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<title>Database unavailable · Berth</title></head>\
+<body style=\"font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem\">\
+<h1>Berth cannot reach its database right now</h1>\
+<p role=\"alert\">Nothing was changed. Berth reconnects by itself once the database is back: \
+<a href=\"\">try again</a> in a moment.</p></body></html>";
+
+/// The session layers answer a bare 500 when the session store (the database) fails. When the
+/// database is in fact unreachable, that becomes a 503 with `Retry-After` that says so: a page
+/// for browsers, the server-function error for everyone else. Any other 500 is left alone.
+pub async fn database_outage(db: Db, req: Request, next: Next) -> Response {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || res.headers().contains_key(SERVER_FN_ERROR_HEADER)
+        || matches!(
+            tokio::time::timeout(OUTAGE_PING, db.ping()).await,
+            Ok(Ok(()))
+        )
+    {
+        return res;
+    }
+    let retry = [(header::RETRY_AFTER, HeaderValue::from_static("5"))];
+    if wants_html {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            retry,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            )],
+            OUTAGE_PAGE,
+        )
+            .into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            retry,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            AppError::Unavailable.ser(),
+        )
+            .into_response()
+    }
 }
 
 #[cfg(test)]

@@ -28,6 +28,32 @@ async fn readiness_fails_with_503_when_the_database_is_gone(backend: Backend) {
     assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
 }
 
+async fn pages_and_functions_say_503_when_the_database_is_gone(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let cookie = app.sign_up("ann").await;
+
+    app.state.db.close().await;
+
+    // A browser gets a page that says what is wrong, not a bare 500.
+    let page = app
+        .http
+        .get(format!("{}/projects", app.base))
+        .header("accept", "text/html")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(page.headers()["retry-after"], "5");
+    let text = page.text().await.unwrap();
+    assert!(text.contains("cannot reach its database"), "{text}");
+    // A client of the API gets the server-function error.
+    let list = app.get("/api/list_projects", Some(&cookie)).await;
+    assert_eq!(list.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = list.json().await.unwrap();
+    assert_eq!(body["kind"], "unavailable", "{body}");
+}
+
 async fn the_sign_in_page_renders_its_labelled_form_on_the_server(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
@@ -134,6 +160,7 @@ on_both!(
     every_page_render_finishes_under_concurrent_load,
     health_and_readiness_answer,
     readiness_fails_with_503_when_the_database_is_gone,
+    pages_and_functions_say_503_when_the_database_is_gone,
     the_sign_in_page_renders_its_labelled_form_on_the_server,
     an_unknown_page_is_a_404,
     the_account_page_sends_anonymous_visitors_to_sign_in,
