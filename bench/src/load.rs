@@ -28,7 +28,14 @@ pub struct Target {
 impl Target {
     /// A GET of `path`, signed in with `cookie` when given.
     pub fn get(addr: SocketAddr, path: &str, cookie: Option<&str>) -> Self {
-        let mut headers = vec![("accept", "text/html,application/json".to_owned())];
+        // Server functions answer JSON to a JSON client (a browser's `text/html` would get
+        // the no-JavaScript redirect instead); pages are asked for as a browser does.
+        let accept = if path.starts_with("/api/") {
+            "application/json"
+        } else {
+            "text/html,application/xhtml+xml"
+        };
+        let mut headers = vec![("accept", accept.to_owned())];
         if let Some(cookie) = cookie {
             headers.push(("cookie", cookie.to_owned()));
         }
@@ -43,7 +50,7 @@ impl Target {
 }
 
 /// What a run measured.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Stats {
     /// Requests answered (any status).
     pub requests: u64,
@@ -57,6 +64,20 @@ pub struct Stats {
     pub elapsed: Duration,
     /// Every latency, in microseconds, sorted.
     pub latencies_us: Vec<u32>,
+}
+
+impl std::fmt::Debug for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} requests, statuses {:?}, {} failures, p50 {:.2} ms, p99 {:.2} ms",
+            self.requests,
+            self.statuses,
+            self.failures,
+            self.quantile_ms(0.5),
+            self.quantile_ms(0.99)
+        )
+    }
 }
 
 impl Stats {

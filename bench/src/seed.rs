@@ -47,7 +47,6 @@ pub struct Size {
 /// One bound value of a row.
 enum V {
     Id(Uuid),
-    NoId,
     Text(String),
     Bytes(Vec<u8>),
     Flag(bool),
@@ -74,7 +73,6 @@ async fn insert(
                 for value in row {
                     match value {
                         V::Id(id) => b.push_bind(*id),
-                        V::NoId => b.push_bind(None::<Uuid>),
                         V::Text(text) => b.push_bind(text.clone()),
                         V::Bytes(bytes) => b.push_bind(bytes.clone()),
                         V::Flag(flag) => b.push_bind(*flag),
@@ -274,7 +272,7 @@ pub async fn seed(url: &str, key: &MasterKey, size: Size) -> anyhow::Result<()> 
                 V::At(now),
                 V::Id(user_ids[0]),
                 V::At(now),
-                V::NoId,
+                V::Id(user_ids[0]),
             ]
         },
     )
