@@ -12,12 +12,23 @@ impl From<sqlx::Error> for AppError {
                 tracing::error!(error = %err, "database unavailable");
                 AppError::Unavailable
             }
+            sqlx::Error::Database(ref db) if db.code().as_deref().is_some_and(is_outage_code) => {
+                tracing::error!(error = %err, "database unavailable");
+                AppError::Unavailable
+            }
             err => {
                 tracing::error!(error = %err, "database error");
                 AppError::Internal
             }
         }
     }
+}
+
+/// SQLSTATEs of a database going away or not taking connections: class 08 (connection
+/// exception) and class 57 (operator intervention: shutdown, restart, cannot connect now).
+/// The PostgreSQL restart fault script (bench/run faults) saw 57P01 answered as a 500.
+fn is_outage_code(code: &str) -> bool {
+    code.starts_with("08") || code.starts_with("57")
 }
 
 impl From<BackendError> for AppError {
@@ -45,5 +56,20 @@ impl From<tower_sessions::session::Error> for AppError {
     fn from(err: tower_sessions::session::Error) -> Self {
         tracing::error!(error = %err, "session error");
         AppError::Internal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_outage_code;
+
+    #[test]
+    fn shutdown_and_connection_codes_are_outages_and_others_are_not() {
+        for code in ["57P01", "57P02", "57P03", "08006", "08003"] {
+            assert!(is_outage_code(code), "{code}");
+        }
+        for code in ["23505", "40001", "42P01", "P0001"] {
+            assert!(!is_outage_code(code), "{code}");
+        }
     }
 }
