@@ -9,7 +9,6 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    path::PathBuf,
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -32,25 +31,17 @@ use uuid::Uuid;
 use crate::{
     berth::Launch,
     client::Client,
-    fixture::{self, Backend, Database},
+    fixture::{self, Backend, Database, Env},
     load::{self, Plan, Target},
     report::{Report, holds, mb},
-    seed::{self, Size},
+    seed::Size,
 };
 
 /// Settings of a fault run.
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// The release `berth` binary.
-    pub berth: PathBuf,
-    /// The built site.
-    pub site_root: PathBuf,
-    /// Where temporary databases go.
-    pub scratch: PathBuf,
-    /// PostgreSQL server.
-    pub postgres_url: String,
-    /// Databases to run the kill script on.
-    pub backends: Vec<Backend>,
+    /// Binaries, scratch space, databases (the kill script runs on each of `backends`).
+    pub env: Env,
     /// Length of the soak.
     pub soak: Duration,
     /// `all` or one script's name.
@@ -66,7 +57,7 @@ const SMALL: Size = Size {
 pub async fn run(settings: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let want = |name: &str| settings.only == "all" || settings.only == name;
     if want("kill") {
-        for &backend in &settings.backends {
+        for &backend in &settings.env.backends {
             kill_during_writes(settings, backend, report).await?;
         }
     }
@@ -83,16 +74,8 @@ pub async fn run(settings: &Settings, report: &mut Report) -> anyhow::Result<()>
 }
 
 async fn seeded(settings: &Settings, backend: Backend) -> anyhow::Result<(Database, Launch)> {
-    let db = Database::create(backend, &settings.postgres_url, &settings.scratch).await?;
-    seed::seed(&db.url, &fixture::key(), SMALL).await?;
-    let launch = Launch {
-        bin: settings.berth.clone(),
-        database_url: db.url.clone(),
-        secret_key: fixture::KEY_HEX.to_owned(),
-        site_root: settings.site_root.clone(),
-        db_max_connections: 16,
-    };
-    Ok((db, launch))
+    let env = &settings.env;
+    env.seeded(backend, SMALL, &env.site_root).await
 }
 
 /// A credential write Berth answered 200 to: project name, registry host, password.
@@ -510,6 +493,7 @@ async fn replicas(settings: &Settings, report: &mut Report) -> anyhow::Result<()
 
 async fn soak(settings: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let backend = settings
+        .env
         .backends
         .first()
         .copied()

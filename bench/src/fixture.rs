@@ -5,6 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use app::server::crypto::MasterKey;
+
+use crate::{
+    berth::Launch,
+    seed::{self, Size},
+};
 use sqlx::Connection;
 use uuid::Uuid;
 
@@ -104,4 +109,41 @@ pub fn copy_site(from: &Path, to: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// What perf and fault runs share: the binaries, where scratch files and databases go.
+#[derive(Clone, Debug)]
+pub struct Env {
+    /// The release `berth` binary.
+    pub berth: PathBuf,
+    /// The built site.
+    pub site_root: PathBuf,
+    /// Where temporary databases and the site copy go.
+    pub scratch: PathBuf,
+    /// PostgreSQL server for the PostgreSQL runs.
+    pub postgres_url: String,
+    /// Databases to run on.
+    pub backends: Vec<Backend>,
+}
+
+impl Env {
+    /// A fresh database of `backend` seeded to `size`, and how to start Berth on it serving
+    /// the site at `site`.
+    pub async fn seeded(
+        &self,
+        backend: Backend,
+        size: Size,
+        site: &Path,
+    ) -> anyhow::Result<(Database, Launch)> {
+        let db = Database::create(backend, &self.postgres_url, &self.scratch).await?;
+        seed::seed(&db.url, &key(), size).await?;
+        let launch = Launch {
+            bin: self.berth.clone(),
+            database_url: db.url.clone(),
+            secret_key: KEY_HEX.to_owned(),
+            site_root: site.to_path_buf(),
+            db_max_connections: 16,
+        };
+        Ok((db, launch))
+    }
 }

@@ -47,11 +47,17 @@ struct Common {
 }
 
 impl Common {
-    fn backends(&self) -> Vec<Backend> {
-        match self.on.as_str() {
-            "sqlite" => vec![Backend::Sqlite],
-            "postgres" => vec![Backend::Postgres],
-            _ => vec![Backend::Sqlite, Backend::Postgres],
+    fn env(&self, scratch: PathBuf) -> fixture::Env {
+        fixture::Env {
+            berth: self.berth.clone(),
+            site_root: self.site_root.clone(),
+            scratch,
+            postgres_url: self.postgres_url.clone(),
+            backends: match self.on.as_str() {
+                "sqlite" => vec![Backend::Sqlite],
+                "postgres" => vec![Backend::Postgres],
+                _ => vec![Backend::Sqlite, Backend::Postgres],
+            },
         }
     }
 }
@@ -121,11 +127,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let scratch = scratch()?;
             let settings = perf::Settings {
-                berth: common.berth.clone(),
-                site_root: common.site_root.clone(),
-                scratch: scratch.clone(),
-                postgres_url: common.postgres_url.clone(),
-                backends: common.backends(),
+                env: common.env(scratch.clone()),
                 seconds,
                 small: seed::Size {
                     projects: 100,
@@ -147,11 +149,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let scratch = scratch()?;
             let settings = faults::Settings {
-                berth: common.berth.clone(),
-                site_root: common.site_root.clone(),
-                scratch: scratch.clone(),
-                postgres_url: common.postgres_url.clone(),
-                backends: common.backends(),
+                env: common.env(scratch.clone()),
                 soak: Duration::from_secs(soak_seconds),
                 only,
             };

@@ -5,32 +5,24 @@
 //! - the credentials list and the project list with a small and a large database;
 //! - idle and peak memory, time from process start to `/readyz`.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use anyhow::{Context, ensure};
 
 use crate::{
-    berth::{Berth, Launch},
+    berth::Berth,
     client::Client,
-    fixture::{self, Backend, Database},
+    fixture::{self, Backend, Env},
     load::{self, Plan, Target},
     report::{Report, at_least, at_most, mb},
-    seed::{self, Size},
+    seed::Size,
 };
 
 /// Settings of a performance run.
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// The release `berth` binary.
-    pub berth: PathBuf,
-    /// The built site.
-    pub site_root: PathBuf,
-    /// Where temporary databases and the site copy go.
-    pub scratch: PathBuf,
-    /// PostgreSQL server for the PostgreSQL runs.
-    pub postgres_url: String,
-    /// Databases to run on.
-    pub backends: Vec<Backend>,
+    /// Binaries, scratch space, databases.
+    pub env: Env,
     /// Seconds per load measurement.
     pub seconds: u64,
     /// The small database.
@@ -47,9 +39,9 @@ const STATIC_LIST: &str = "/bench-static/list.json";
 
 /// Runs every performance benchmark into `report`.
 pub async fn run(settings: &Settings, report: &mut Report) -> anyhow::Result<()> {
-    let site = settings.scratch.join("site");
-    fixture::copy_site(&settings.site_root, &site)?;
-    for &backend in &settings.backends {
+    let site = settings.env.scratch.join("site");
+    fixture::copy_site(&settings.env.site_root, &site)?;
+    for &backend in &settings.env.backends {
         let small = scale_point(settings, &site, backend, settings.small, true, report).await?;
         let large = scale_point(settings, &site, backend, settings.large, false, report).await?;
         report.section(&format!(
@@ -103,15 +95,7 @@ async fn scale_point(
     full: bool,
     report: &mut Report,
 ) -> anyhow::Result<ScalePoint> {
-    let db = Database::create(backend, &settings.postgres_url, &settings.scratch).await?;
-    seed::seed(&db.url, &fixture::key(), size).await?;
-    let launch = Launch {
-        bin: settings.berth.clone(),
-        database_url: db.url.clone(),
-        secret_key: fixture::KEY_HEX.to_owned(),
-        site_root: site.to_path_buf(),
-        db_max_connections: 16,
-    };
+    let (db, launch) = settings.env.seeded(backend, size, site).await?;
     // Start-up on an existing database: the median of five starts.
     let mut starts = Vec::new();
     for _ in 0..4 {
