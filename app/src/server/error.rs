@@ -8,11 +8,7 @@ impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         match err {
             sqlx::Error::RowNotFound => AppError::NotFound("Not found.".into()),
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                tracing::error!(error = %err, "database unavailable");
-                AppError::Unavailable
-            }
-            sqlx::Error::Database(ref db) if db.code().as_deref().is_some_and(is_outage_code) => {
+            err if is_unreachable(&err) => {
                 tracing::error!(error = %err, "database unavailable");
                 AppError::Unavailable
             }
@@ -29,6 +25,15 @@ impl From<sqlx::Error> for AppError {
 /// The PostgreSQL restart fault script (bench/run faults) saw 57P01 answered as a 500.
 fn is_outage_code(code: &str) -> bool {
     code.starts_with("08") || code.starts_with("57")
+}
+
+/// Whether `err` means the database cannot be reached or used right now (not a fault of ours).
+fn is_unreachable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(db) => db.code().as_deref().is_some_and(is_outage_code),
+        _ => false,
+    }
 }
 
 impl From<BackendError> for AppError {

@@ -115,30 +115,20 @@ pub async fn database_outage(db: Db, req: Request, next: Next) -> Response {
     {
         return res;
     }
-    let retry = [(header::RETRY_AFTER, HeaderValue::from_static("5"))];
-    if wants_html {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            retry,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            )],
-            OUTAGE_PAGE,
-        )
-            .into_response()
+    let (content_type, body) = if wants_html {
+        ("text/html; charset=utf-8", Body::from(OUTAGE_PAGE))
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            retry,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            AppError::Unavailable.ser(),
-        )
-            .into_response()
-    }
+        ("application/json", Body::from(AppError::Unavailable.ser()))
+    };
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [
+            (header::RETRY_AFTER, HeaderValue::from_static("5")),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 #[cfg(test)]
