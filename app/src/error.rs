@@ -38,10 +38,22 @@ pub enum AppError {
     /// 422: the input broke a rule; one message per offending field.
     #[error("{}", summary(.0))]
     Invalid(FieldErrors),
+    /// 413: the request body is larger than Berth accepts.
+    #[error("The request is larger than the {limit_kib} KiB Berth accepts.")]
+    TooLarge {
+        /// The limit, in KiB.
+        limit_kib: u64,
+    },
     /// 429: too many attempts; try again after this many seconds.
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyRequests {
         /// Seconds until the next attempt is allowed (also sent as `Retry-After`).
+        retry_after_secs: u64,
+    },
+    /// 503: Berth is at capacity for this kind of work (password hashing); try again soon.
+    #[error("Berth is busy right now; try again in {retry_after_secs} seconds")]
+    Busy {
+        /// Seconds to wait (also sent as `Retry-After`).
         retry_after_secs: u64,
     },
     /// 503: a dependency (the database) is unreachable right now.
@@ -83,9 +95,10 @@ impl AppError {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::Conflict { .. } => 409,
+            Self::TooLarge { .. } => 413,
             Self::Invalid(_) => 422,
             Self::TooManyRequests { .. } => 429,
-            Self::Unavailable => 503,
+            Self::Busy { .. } | Self::Unavailable => 503,
             Self::Internal => 500,
         }
     }
@@ -132,8 +145,12 @@ mod tests {
             AppError::NotFound("x".into()),
             AppError::conflict("username", "taken"),
             AppError::invalid("email", "bad"),
+            AppError::TooLarge { limit_kib: 256 },
             AppError::TooManyRequests {
                 retry_after_secs: 7,
+            },
+            AppError::Busy {
+                retry_after_secs: 2,
             },
             AppError::Unavailable,
             AppError::Internal,

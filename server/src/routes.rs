@@ -1,7 +1,13 @@
 //! The HTTP router: health checks, server functions, pages, static files, and the layers around
-//! them (sessions, cross-site refusal, request IDs, tracing, compression).
+//! them (host check, size limit, security headers, sessions, cross-site refusal, request IDs,
+//! tracing, compression). Static files are served outside the session layers: they never
+//! carry a `Set-Cookie` (a shared cache could hand one to someone else).
 
-use std::{path::Path, sync::OnceLock, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use app::{
     app::{App, shell},
@@ -10,18 +16,19 @@ use app::{
             backend::Backend,
             session_store::{DbStore, SlidingStore},
         },
-        middleware,
+        host_check::{self, AllowedHosts},
+        middleware, security_headers,
         state::AppState,
     },
 };
 use axum::{
     Router,
-    body::Body,
-    extract::{Request, State},
+    body::{Body, Bytes},
+    extract::{DefaultBodyLimit, Request, State},
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware::from_fn,
     response::IntoResponse,
-    routing::get,
+    routing::{get, post},
 };
 use axum_login::AuthManagerLayerBuilder;
 use leptos::prelude::{LeptosOptions, provide_context};
@@ -30,6 +37,7 @@ use tower::ServiceBuilder;
 use tower_http::{
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::{ServeDir, ServeFile},
     set_header::SetResponseHeaderLayer,
     trace::TraceLayer,
 };
@@ -46,28 +54,45 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
+/// What the router needs besides the shared state.
+pub struct RouterConfig {
+    /// The built site: `pkg/` (bundle and CSS) and the public files.
+    pub site_root: PathBuf,
+    /// A session ends after this long without a request.
+    pub idle: time::Duration,
+    /// A session ends this long after sign-in, however active.
+    pub lifetime: time::Duration,
+    /// The hosts requests may name.
+    pub allowed_hosts: AllowedHosts,
+}
+
 /// Everything Berth answers.
-pub fn router(state: AppState, site_root: &Path, idle_minutes: i64) -> Router {
+pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> {
     let options = LeptosOptions::builder()
         .output_name("berth")
-        .site_root(site_root.display().to_string())
+        .site_root(config.site_root.display().to_string())
         .site_pkg_dir("pkg")
         .build();
     let routes = route_list();
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            security_headers::set_page_policy();
+        }
     };
+    let https = state.settings.public_url.starts_with("https://");
 
-    let idle = time::Duration::minutes(idle_minutes);
+    let idle = config.idle;
     // Unchanged sessions are re-written at most every tenth of the idle time (and every minute
     // at most often), so reading pages does not write to the database on every request.
     let refresh = (idle / 10_i32).max(time::Duration::minutes(1)).min(idle);
-    let sessions = SessionManagerLayer::new(SlidingStore::new(DbStore::new(&state.db), refresh))
+    let store = SlidingStore::new(DbStore::new(&state.db, config.lifetime), refresh);
+    let sessions = SessionManagerLayer::new(store)
         .with_name("berth_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(state.settings.public_url.starts_with("https://"))
+        .with_secure(https)
         .with_expiry(Expiry::OnInactivity(idle))
         .with_always_save(true);
     let auth = AuthManagerLayerBuilder::new(Backend::new(state.db.clone()), sessions).build();
@@ -78,15 +103,16 @@ pub fn router(state: AppState, site_root: &Path, idle_minutes: i64) -> Router {
         move |req: Request<Body>| handle_server_fns_with_context(context.clone(), req)
     };
 
-    Router::new()
+    let dynamic = Router::new()
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<LeptosOptions, _>(
-            context, shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            LeptosOptions,
+            _,
+        >(context, shell))
         .with_state(options)
         .layer(from_fn(middleware::server_fn_error_status))
         .layer(auth)
@@ -97,7 +123,28 @@ pub fn router(state: AppState, site_root: &Path, idle_minutes: i64) -> Router {
         .layer(from_fn(move |req, next| {
             middleware::refuse_cross_site(public_url.clone(), req, next)
         }))
-        // Health checks sit outside the session layers: probes must not touch sessions.
+        .layer(from_fn(move |req, next| {
+            security_headers::dynamic_responses(https, req, next)
+        }))
+        .layer(from_fn(|req, next| {
+            middleware::limit_body(middleware::MAX_REQUEST_BODY, req, next)
+        }));
+
+    let allowed_hosts = Arc::new(config.allowed_hosts.clone());
+    Ok(static_files(&config.site_root)?
+        .layer(from_fn(move |req, next| {
+            security_headers::static_files(https, req, next)
+        }))
+        .merge(dynamic)
+        .route(
+            security_headers::REPORT_PATH,
+            post(csp_report).layer(DefaultBodyLimit::max(CSP_REPORT_MAX)),
+        )
+        .layer(from_fn(move |req, next| {
+            host_check::refuse_unknown_host(allowed_hosts.clone(), req, next)
+        }))
+        // Health checks sit outside the host check and the session layers: probes reach the
+        // process by any address and must not touch sessions.
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz).with_state(state))
         .layer(
@@ -128,7 +175,50 @@ pub fn router(state: AppState, site_root: &Path, idle_minutes: i64) -> Router {
                     HeaderValue::from_static("DENY"),
                 ))
                 .layer(CompressionLayer::new()),
-        )
+        ))
+}
+
+/// `/pkg/*` and each file at the top of the site root, as plain files (no session layers).
+/// A site root that does not exist (a server built without the browser bundle) serves none.
+fn static_files(site_root: &Path) -> anyhow::Result<Router> {
+    let mut router = Router::new().nest_service("/pkg", ServeDir::new(site_root.join("pkg")));
+    let Ok(entries) = std::fs::read_dir(site_root) else {
+        tracing::warn!(site_root = %site_root.display(), "no site root: serving no static files");
+        return Ok(router);
+    };
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_type()?.is_file()
+            && let Some(name) = entry.file_name().to_str()
+        {
+            router = router.route_service(&format!("/{name}"), ServeFile::new(entry.path()));
+        }
+    }
+    Ok(router)
+}
+
+/// Largest CSP report read.
+const CSP_REPORT_MAX: usize = 16 * 1024;
+
+/// Logs a report of something the page policy blocked: a sign of injected markup, or of a
+/// page that needs the policy changed. Only the directive, the blocked source and the page's
+/// path are logged (a query string may carry a token).
+async fn csp_report(body: Bytes) -> StatusCode {
+    let report: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let report = report.get("csp-report").unwrap_or(&report);
+    let field = |name: &str| {
+        let value = report.get(name).and_then(|v| v.as_str()).unwrap_or("-");
+        value.chars().take(200).collect::<String>()
+    };
+    let page = field("document-uri");
+    let page = page.split(['?', '#']).next().unwrap_or_default();
+    tracing::warn!(
+        directive = %field("violated-directive"),
+        blocked = %field("blocked-uri"),
+        %page,
+        "content security policy violation reported"
+    );
+    StatusCode::NO_CONTENT
 }
 
 /// The process is up.

@@ -5,10 +5,15 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use app::server::{
-    auth::{session_store::DbStore, throttle::Limits},
+    auth::{
+        password::Passwords,
+        session_store::DbStore,
+        throttle::{Limits, SignupLimits},
+    },
     config::{FileConfig, ServeConfig},
     crypto::MasterKey,
     db::{Db, throttle},
+    host_check::AllowedHosts,
     state::{AppState, Settings},
 };
 use axum::serve::ListenerExt;
@@ -25,6 +30,7 @@ pub struct Application {
     state: AppState,
     local_addr: SocketAddr,
     public_url: String,
+    session_lifetime: time::Duration,
 }
 
 impl Application {
@@ -54,15 +60,23 @@ impl Application {
         let local_addr = listener.local_addr()?;
         let public_url = config.public_url(local_addr);
 
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let state = AppState {
             db,
             key: Arc::new(key),
+            passwords: Passwords::new(config.hash_concurrency.map_or(cores, |n| n as usize)),
             settings: Arc::new(Settings {
                 allow_signup: config.allow_signup,
                 throttle: Limits {
-                    per_account: i64::from(config.login_max_attempts_per_account),
+                    per_account_address: i64::from(config.login_max_attempts_per_account),
                     per_address: i64::from(config.login_max_attempts_per_address),
+                    slow_after: i64::from(config.login_slow_after),
+                    slow: Duration::from_secs(u64::from(config.login_slow_secs)),
                     window_secs: i64::from(config.login_window_secs),
+                },
+                signup_throttle: SignupLimits {
+                    per_address: i64::from(config.signup_max_per_address),
+                    window_secs: i64::from(config.signup_window_secs),
                 },
                 trust_forwarded_for: config.trust_forwarded_for,
                 public_url: public_url.clone(),
@@ -71,9 +85,13 @@ impl Application {
         };
         let router = routes::router(
             state.clone(),
-            &config.site_root,
-            i64::from(config.session_idle_minutes),
-        );
+            &routes::RouterConfig {
+                site_root: config.site_root.clone(),
+                idle: time::Duration::minutes(i64::from(config.session_idle_minutes)),
+                lifetime: time::Duration::hours(i64::from(config.session_lifetime_hours)),
+                allowed_hosts: AllowedHosts::new(local_addr, &public_url, &config.allowed_hosts),
+            },
+        )?;
         tracing::info!(
             %local_addr,
             database = state.db.backend(),
@@ -85,6 +103,7 @@ impl Application {
             state,
             local_addr,
             public_url,
+            session_lifetime: time::Duration::hours(i64::from(config.session_lifetime_hours)),
         })
     }
 
@@ -113,7 +132,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let housekeeping = tokio::spawn(housekeeping(self.state.db.clone()));
+        let housekeeping = tokio::spawn(housekeeping(self.state.db.clone(), self.session_lifetime));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -138,8 +157,8 @@ impl Application {
 }
 
 /// Deletes expired sessions and finished throttle windows, every few minutes.
-async fn housekeeping(db: Db) {
-    let store = DbStore::new(&db);
+async fn housekeeping(db: Db, session_lifetime: time::Duration) {
+    let store = DbStore::new(&db, session_lifetime);
     let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
         tick.tick().await;

@@ -5,13 +5,29 @@ use leptos::prelude::*;
 use crate::domain::{account::SessionUser, secret::PasswordInput};
 use crate::error::AppError;
 
-/// Where to go after signing in: only a path on this site (no `//host`, no scheme).
+/// Where to go after signing in: a path on this site, or `/`.
+///
+/// Browsers forgive a lot in a `Location`: they drop tabs and newlines (`/\t/evil.example`
+/// becomes `//evil.example`), read `\` as `/`, and take `//host` as another site. So only a
+/// path of visible ASCII that starts with one `/` and has no backslash passes; anything else,
+/// including text that could not even be a header value, falls back to `/`.
 pub fn safe_next(next: Option<&str>) -> String {
+    let same_origin_path = |p: &str| {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+    };
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        Some(p) if same_origin_path(p) => p.to_owned(),
         _ => "/".to_owned(),
     }
 }
+
+/// What sign-up says of an email that cannot take a new account. A sign-up without email
+/// delivery cannot hide that an address is in use; it names no account, and the sign-up
+/// throttle bounds how fast addresses can be tried.
+const EMAIL_UNAVAILABLE: &str =
+    "This email address cannot be used for a new account. If it is yours, sign in instead.";
 
 /// Whether the instance takes new accounts, and whether it has any yet.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -53,7 +69,7 @@ pub async fn sign_up(
     };
     use crate::error::FieldErrors;
     use crate::server::{
-        auth::password,
+        auth::throttle,
         ctx,
         db::users::{self, CreateUserError, NewUser},
     };
@@ -90,6 +106,11 @@ pub async fn sign_up(
         return Err(AppError::Invalid(errors));
     }
 
+    // Counted per client address before anything is looked up or hashed: it bounds both the
+    // hashing work one address can ask for and how fast it can probe which emails have accounts.
+    let address = ctx::client_addr(&state).await;
+    throttle::begin_signup(&state.db, state.settings.signup_throttle, address).await?;
+
     // Taken names are a conflict (409), reported for both fields at once; the unique
     // constraints below still decide when two sign-ups race.
     let mut taken = FieldErrors::new();
@@ -100,10 +121,7 @@ pub async fn sign_up(
         );
     }
     if users::email_exists(&state.db, email.as_str()).await? {
-        taken.insert(
-            "email".into(),
-            "An account with this email exists; sign in instead.".into(),
-        );
+        taken.insert("email".into(), EMAIL_UNAVAILABLE.into());
     }
     if !taken.is_empty() {
         return Err(AppError::Conflict {
@@ -112,7 +130,7 @@ pub async fn sign_up(
         });
     }
 
-    let password_hash = password::hash(password.into_secret()).await?;
+    let password_hash = state.passwords.hash(password.into_secret()).await?;
     let user = users::create(
         &state.db,
         &NewUser {
@@ -128,10 +146,7 @@ pub async fn sign_up(
             "username",
             format!("\"{username}\" is taken; choose another."),
         ),
-        CreateUserError::EmailTaken => AppError::conflict(
-            "email",
-            "An account with this email exists; sign in instead.",
-        ),
+        CreateUserError::EmailTaken => AppError::conflict("email", EMAIL_UNAVAILABLE),
         CreateUserError::Db(e) => e.into(),
     })?;
     tracing::info!(user.id = %user.id, admin = user.is_instance_admin, "account created");
@@ -143,17 +158,19 @@ pub async fn sign_up(
 }
 
 /// Signs in with a username or email address and a password. Attempts are throttled per
-/// account and per client address (429 with `Retry-After`).
+/// account and client address (see `server::auth::throttle`: 429 with `Retry-After`).
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(
     login: String,
     password: PasswordInput,
     next: Option<String>,
 ) -> Result<(), AppError> {
+    use crate::domain::account::PASSWORD_MAX_CHARS;
     use crate::error::FieldErrors;
     use crate::server::{
-        auth::{backend::PasswordLogin, throttle},
+        auth::throttle::{self, Subject},
         ctx,
+        db::users,
     };
 
     let state = ctx::state()?;
@@ -167,19 +184,38 @@ pub async fn sign_in(
     }
     if password.expose().is_empty() {
         errors.insert("password".into(), "Enter your password.".into());
+    } else if password.expose().chars().count() > PASSWORD_MAX_CHARS {
+        // No password is longer; refused before it costs a hash.
+        errors.insert(
+            "password".into(),
+            format!("Passwords have at most {PASSWORD_MAX_CHARS} characters."),
+        );
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
 
     let address = ctx::client_addr(&state).await;
-    let attempt = throttle::begin(&state.db, state.settings.throttle, &login, address).await?;
-    let user = session
-        .authenticate(PasswordLogin {
-            login: login.clone(),
-            password: password.into_secret(),
-        })
-        .await?;
+    let found = users::find_login(&state.db, &login).await?;
+    let subject = match &found {
+        Some((user, _)) => Subject::Account(user.id),
+        None => Subject::Unknown(login.clone()),
+    };
+    let attempt = throttle::begin(&state.db, state.settings.throttle, &subject, address).await?;
+    if let Some(wait) = attempt.slow_down {
+        tokio::time::sleep(wait).await;
+    }
+    let user = match found {
+        Some((user, stored)) => state
+            .passwords
+            .verify(password.into_secret(), stored)
+            .await?
+            .then_some(user),
+        None => {
+            state.passwords.dummy_verify(password.into_secret()).await?;
+            None
+        }
+    };
     let Some(user) = user else {
         tracing::info!(%address, "sign-in refused: wrong name or password");
         return Err(AppError::Unauthenticated(
@@ -215,9 +251,9 @@ pub async fn change_password(
     current_password: PasswordInput,
     new_password: PasswordInput,
 ) -> Result<(), AppError> {
-    use crate::domain::account::check_password;
+    use crate::domain::account::{PASSWORD_MAX_CHARS, check_password};
     use crate::server::{
-        auth::{password, throttle},
+        auth::throttle::{self, Subject},
         ctx,
         db::users,
     };
@@ -228,6 +264,12 @@ pub async fn change_password(
         return Err(AppError::invalid(
             "current_password",
             "Enter your current password.",
+        ));
+    }
+    if current_password.expose().chars().count() > PASSWORD_MAX_CHARS {
+        return Err(AppError::invalid(
+            "current_password",
+            "That is not your current password.",
         ));
     }
     if let Err(e) = check_password(new_password.expose(), &user.username, &user.email) {
@@ -242,12 +284,24 @@ pub async fn change_password(
 
     // Guessing the current password through this form is throttled like sign-in.
     let address = ctx::client_addr(&state).await;
-    let attempt =
-        throttle::begin(&state.db, state.settings.throttle, &user.username, address).await?;
+    let attempt = throttle::begin(
+        &state.db,
+        state.settings.throttle,
+        &Subject::Account(user.id),
+        address,
+    )
+    .await?;
+    if let Some(wait) = attempt.slow_down {
+        tokio::time::sleep(wait).await;
+    }
     let stored = users::password_hash(&state.db, user.id)
         .await?
         .ok_or_else(|| AppError::Unauthenticated("Sign in to continue.".into()))?;
-    if !password::verify(current_password.into_secret(), stored.clone()).await? {
+    if !state
+        .passwords
+        .verify(current_password.into_secret(), stored.clone())
+        .await?
+    {
         return Err(AppError::invalid(
             "current_password",
             "That is not your current password.",
@@ -255,7 +309,7 @@ pub async fn change_password(
     }
     attempt.succeeded(&state.db).await?;
 
-    let new_hash = password::hash(new_password.into_secret()).await?;
+    let new_hash = state.passwords.hash(new_password.into_secret()).await?;
     let updated = users::set_password(&state.db, user.id, &stored, &new_hash)
         .await?
         .ok_or_else(|| AppError::Conflict {
@@ -282,5 +336,30 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.test")), "/");
         assert_eq!(safe_next(Some("/\\evil.test")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn paths_a_browser_would_read_as_another_site_fall_back_to_home() {
+        for hostile in [
+            "/\t/evil.example/x",
+            "/\n/evil.example/x",
+            "/\r\n//evil.example",
+            "/ /evil.example",
+            "/a\\b",
+            "\\\\evil.example",
+            "/\u{0}x",
+            "/caf\u{e9}",
+            "/\u{2028}//evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
+        assert_eq!(
+            safe_next(Some("/projects/acme/web?tab=1#x")),
+            "/projects/acme/web?tab=1#x"
+        );
+        assert_eq!(safe_next(Some("/%09/evil.example")), "/%09/evil.example");
     }
 }

@@ -16,7 +16,7 @@ pub async fn list_credentials(
     after: Option<String>,
 ) -> Result<CredentialPage, AppError> {
     use crate::domain::{
-        credential::{CredentialView, PAGE_SIZE},
+        credential::{CredentialCursor, CredentialView, PAGE_SIZE},
         role::ProjectAction,
     };
     use crate::server::{access, ctx, db::credentials};
@@ -24,12 +24,28 @@ pub async fn list_credentials(
     let state = ctx::state()?;
     let (_, me) = ctx::require_user().await?;
     let access = access::project(&state.db, me.id, &owner, &name, ProjectAction::View).await?;
-    let after = parse_id(after.as_deref(), "after")?;
-    let mut rows =
-        credentials::page(&state.db, access.project.id, after, PAGE_SIZE as i64 + 1).await?;
+    let after = match after.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        Some(cursor) => {
+            Some(CredentialCursor::parse(cursor).map_err(|e| AppError::invalid("after", e))?)
+        }
+        None => None,
+    };
+    let mut rows = credentials::page(
+        &state.db,
+        access.project.id,
+        after.as_ref(),
+        PAGE_SIZE as i64 + 1,
+    )
+    .await?;
     let next = (rows.len() > PAGE_SIZE).then(|| {
         rows.truncate(PAGE_SIZE);
-        rows.last().map(|r| r.id.to_string())
+        rows.last().map(|r| {
+            CredentialCursor {
+                server: r.server.clone(),
+                id: r.id,
+            }
+            .encode()
+        })
     });
     let format = time::format_description::well_known::Rfc3339;
     Ok(CredentialPage {

@@ -6,7 +6,8 @@ use crate::domain::kcr::{PushTargetView, RegistryRow};
 use crate::error::AppError;
 
 /// Where `owner/name` pushes: its region's KCR host and, for an organization's project, the
-/// organization's projects in that region (who can pull the organization-wide path).
+/// organization's projects in that region that the caller can see (who can pull the
+/// organization-wide path).
 #[server(endpoint = "push_target", input = server_fn::codec::GetUrl)]
 pub async fn push_target(owner: String, name: String) -> Result<PushTargetView, AppError> {
     use crate::domain::{kcr::PushTarget, role::ProjectAction};
@@ -23,8 +24,15 @@ pub async fn push_target(owner: String, name: String) -> Result<PushTargetView, 
             p.region
         ))
     })?;
+    // Only the projects the caller can see: a viewer of one project learns nothing of the
+    // organization's others.
     let org_projects = match p.org_id {
-        Some(_) => projects::names_in_region(&state.db, &p.owner_name, &p.region).await?,
+        Some(_) => projects::list_for_user(&state.db, me.id)
+            .await?
+            .into_iter()
+            .filter(|(q, _)| q.owner_name == p.owner_name && q.region == p.region)
+            .map(|(q, _)| q.name)
+            .collect(),
         None => Vec::new(),
     };
     Ok(PushTargetView {

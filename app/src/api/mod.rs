@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod credentials;
+pub mod invitations;
 pub mod kcr;
 pub mod org_members;
 pub mod orgs;

@@ -1,4 +1,5 @@
-//! Organization members: add, change role, remove (or leave).
+//! Organization members: change role, remove (or leave). People join by invitation
+//! (`api::invitations`).
 //!
 //! Admins manage members and admins; only owners grant, change or take the owner role. The
 //! last owner can neither be demoted nor removed nor leave: every change runs under the
@@ -7,66 +8,6 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-
-/// Adds an existing user (by username or email) to the organization with `role`.
-#[server(endpoint = "add_org_member")]
-pub async fn add_org_member(org: String, login: String, role: String) -> Result<(), AppError> {
-    use crate::domain::role::{OrgAction, OrgRole};
-    use crate::server::{access, audit, ctx, db::org_members, db::users};
-
-    let state = ctx::state()?;
-    let (_, me) = ctx::require_user().await?;
-    let access = access::org(&state.db, me.id, &org, OrgAction::ManageMembers).await?;
-    let role = OrgRole::parse(&role).map_err(|e| AppError::invalid("role", e))?;
-    if role == OrgRole::Owner && !access.role.allows(OrgAction::ManageOwners) {
-        return Err(AppError::Forbidden(
-            OrgAction::ManageOwners.forbidden_message(),
-        ));
-    }
-    let login = login.trim();
-    if login.is_empty() {
-        return Err(AppError::invalid(
-            "login",
-            "Enter a username or an email address.",
-        ));
-    }
-    let Some((user, _)) = users::find_login(&state.db, login).await? else {
-        return Err(AppError::invalid(
-            "login",
-            format!("No account has the username or email \"{login}\"."),
-        ));
-    };
-
-    let mut tx = state.db.begin().await?;
-    if !org_members::lock(&mut tx, access.org.id).await? {
-        return Err(access::org_not_found(&org));
-    }
-    if !org_members::add(&mut tx, access.org.id, user.id, role).await? {
-        return Err(AppError::conflict(
-            "login",
-            format!(
-                "{} is a member already; change their role instead.",
-                user.username
-            ),
-        ));
-    }
-    audit::record(
-        &mut tx,
-        &state,
-        audit::Event {
-            actor: Some(me.id),
-            org_id: Some(access.org.id),
-            project_id: None,
-            action: "organization.member_added",
-            target: &user.username,
-            details: serde_json::json!({ "after": { "role": role.as_str() } }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    ctx::redirect(&format!("/orgs/{}", access.org.name));
-    Ok(())
-}
 
 /// Changes a member's role.
 #[server(endpoint = "change_org_member_role")]

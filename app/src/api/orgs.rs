@@ -135,12 +135,22 @@ pub async fn get_org(name: String) -> Result<OrgView, AppError> {
         .iter()
         .filter_map(|r| state.settings.region(r).cloned())
         .collect();
+    let invitations = if my_role.allows(crate::domain::role::OrgAction::ManageMembers) {
+        crate::api::invitations::pending(
+            &state.db,
+            crate::server::db::invitations::Target::Org(org.id),
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     Ok(OrgView {
         name: org.name,
         display_name: org.display_name,
         my_role,
         members,
         regions,
+        invitations,
     })
 }
 

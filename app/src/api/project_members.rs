@@ -1,4 +1,5 @@
-//! Project members: add, change role, remove (project admins; anyone may leave).
+//! Project members: change role, remove (project admins; anyone may leave). People join by
+//! invitation (`api::invitations`).
 //!
 //! A project never loses its last admin this way: a personal project's owner and an
 //! organization's owners and admins are admins of its projects whatever the member list says.
@@ -6,85 +7,6 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-
-/// Adds an existing user (by username or email) to the project with `role`.
-#[server(endpoint = "add_project_member")]
-pub async fn add_project_member(
-    owner: String,
-    name: String,
-    login: String,
-    role: String,
-) -> Result<(), AppError> {
-    use crate::domain::role::{ProjectAction, ProjectRole};
-    use crate::server::{access, audit, ctx, db::org_members, db::projects, db::users};
-
-    let state = ctx::state()?;
-    let (_, me) = ctx::require_user().await?;
-    let access = access::project(
-        &state.db,
-        me.id,
-        &owner,
-        &name,
-        ProjectAction::ManageMembers,
-    )
-    .await?;
-    let p = access.project;
-    let role = ProjectRole::parse(&role).map_err(|e| AppError::invalid("role", e))?;
-    let login = login.trim();
-    if login.is_empty() {
-        return Err(AppError::invalid(
-            "login",
-            "Enter a username or an email address.",
-        ));
-    }
-    let Some((user, _)) = users::find_login(&state.db, login).await? else {
-        return Err(AppError::invalid(
-            "login",
-            format!("No account has the username or email \"{login}\"."),
-        ));
-    };
-
-    let mut tx = state.db.begin().await?;
-    // Only members of the owning organization join its projects; checked under the
-    // organization's lock so a concurrent removal from it cannot leave a stray project role.
-    if let Some(org) = p.org_id {
-        org_members::lock(&mut tx, org).await?;
-        if org_members::role_of(&mut tx, org, user.id).await?.is_none() {
-            return Err(AppError::invalid(
-                "login",
-                format!(
-                    "{} is not a member of {}; add them to the organization first.",
-                    user.username, p.owner_name
-                ),
-            ));
-        }
-    }
-    if !projects::add_member(&mut tx, p.id, user.id, role).await? {
-        return Err(AppError::conflict(
-            "login",
-            format!(
-                "{} is a member already; change their role instead.",
-                user.username
-            ),
-        ));
-    }
-    audit::record(
-        &mut tx,
-        &state,
-        audit::Event {
-            actor: Some(me.id),
-            org_id: p.org_id,
-            project_id: Some(p.id),
-            action: "project.member_added",
-            target: &user.username,
-            details: serde_json::json!({ "after": { "role": role.as_str() } }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    ctx::redirect(&format!("/projects/{}/{}", p.owner_name, p.name));
-    Ok(())
-}
 
 /// Changes a project member's role.
 #[server(endpoint = "change_project_member_role")]

@@ -219,6 +219,15 @@ pub async fn get_project(owner: String, name: String) -> Result<ProjectView, App
     let is_current = projects::current(&state.db, me.id)
         .await?
         .is_some_and(|(o, n)| o == p.owner_name && n == p.name);
+    let invitations = if access.role.allows(ProjectAction::ManageMembers) {
+        crate::api::invitations::pending(
+            &state.db,
+            crate::server::db::invitations::Target::Project(p.id),
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     Ok(ProjectView {
         region: state.settings.region(&p.region).cloned(),
         region_name: p.region,
@@ -230,6 +239,7 @@ pub async fn get_project(owner: String, name: String) -> Result<ProjectView, App
         my_role: access.role,
         members,
         is_current,
+        invitations,
     })
 }
 

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::raw_text::escape_rcdata;
+
 /// A labelled `<select>` with its inline error.
 #[component]
 pub fn SelectField(
@@ -69,7 +71,9 @@ pub fn SelectField(
     }
 }
 
-/// A labelled `<textarea>` with its inline error.
+/// A labelled `<textarea>` with its inline error. The text is written escaped on the server and
+/// set as the `value` property in the browser: tachys writes textarea children unescaped, so
+/// user text as a child would let `</textarea>` end the element (see `raw_text`).
 #[component]
 pub fn TextAreaField(
     /// Visible label.
@@ -87,6 +91,12 @@ pub fn TextAreaField(
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
+    // Server HTML only: the browser build renders no children (the property holds the text).
+    let server_text = if cfg!(feature = "ssr") {
+        escape_rcdata(&value)
+    } else {
+        String::new()
+    };
     view! {
         <div class="space-y-1">
             <label for=id.clone() class="block text-sm font-medium">
@@ -99,8 +109,9 @@ pub fn TextAreaField(
                 maxlength=maxlength
                 aria-invalid=move || error.get().is_some().then_some("true")
                 class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500 dark:border-slate-700 dark:bg-slate-900"
+                prop:value=value.clone()
             >
-                {value}
+                {server_text}
             </textarea>
             {move || {
                 error

@@ -10,6 +10,7 @@ pub fn flash_message(key: &str) -> Option<&'static str> {
         "welcome" => "Welcome to Berth! Your account is ready.",
         "signed-out" => "You have signed out.",
         "password-changed" => "Password changed. Your other sessions have been signed out.",
+        "invitation-declined" => "Invitation declined.",
         _ => return None,
     })
 }

@@ -50,6 +50,19 @@ fn Header() -> impl IntoView {
                                             "Projects"
                                         </a>
                                         <ProjectSwitcher />
+                                        {(user.pending_invitations > 0)
+                                            .then(|| {
+                                                let count = user.pending_invitations;
+                                                view! {
+                                                    <a href="/#invitations" class="hover:underline">
+                                                        "Invitations "
+                                                        <span class="rounded-full bg-sky-700 px-2 py-0.5 text-xs font-semibold text-white">
+                                                            {count}
+                                                        </span>
+                                                        <span class="sr-only">" waiting for your answer"</span>
+                                                    </a>
+                                                }
+                                            })}
                                         <a
                                             href="/account"
                                             class="font-medium hover:underline"

@@ -79,6 +79,12 @@ impl DisplayName {
         if name.chars().any(char::is_control) {
             return Err("Control characters are not allowed.".into());
         }
+        if let Some(c) = name.chars().find(|c| is_invisible_or_bidi(*c)) {
+            return Err(format!(
+                "Invisible and text-direction characters are not allowed (found U+{:04X}).",
+                u32::from(c)
+            ));
+        }
         Ok(Self(name.to_owned()))
     }
 
@@ -86,6 +92,24 @@ impl DisplayName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Characters that show nothing or reorder what follows: a name made with them can pass for
+/// another (`adm\u{200B}in`) or flip the text after it (U+202E). Zero-width spaces, joiners
+/// and marks, bidirectional embeddings, overrides and isolates, the word joiner family and
+/// the byte-order mark.
+pub fn is_invisible_or_bidi(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 /// Checks a new password against the policy: 12–1,024 characters, not the username or the email.
@@ -122,6 +146,8 @@ pub struct SessionUser {
     pub email: String,
     /// Whether this account administers the whole instance (the first account).
     pub is_instance_admin: bool,
+    /// Invitations waiting for an answer.
+    pub pending_invitations: i64,
 }
 
 #[cfg(test)]
@@ -201,5 +227,21 @@ mod tests {
         assert!(DisplayName::parse(&"x".repeat(101)).is_err());
         assert!(DisplayName::parse(&"x".repeat(100)).is_ok());
         assert!(DisplayName::parse("a\nb").is_err());
+    }
+
+    #[test]
+    fn display_names_with_invisible_or_direction_characters_are_rejected() {
+        for hostile in [
+            "adm\u{200B}in",
+            "Ann\u{202E}gnp.exe",
+            "\u{2066}Ann\u{2069}",
+            "\u{FEFF}Ann",
+            "An\u{00AD}n",
+            "A\u{200D}nn",
+        ] {
+            let err = DisplayName::parse(hostile).unwrap_err();
+            assert!(err.contains("U+"), "{hostile:?}: {err}");
+        }
+        assert!(DisplayName::parse("Zoë Ångström 山田").is_ok());
     }
 }

@@ -2,6 +2,7 @@
 //! password, nor anything derived from one), and which credential a pull of an image uses.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::domain::{
     account::Email,
@@ -15,6 +16,43 @@ pub const USERNAME_MAX_LEN: usize = 255;
 pub const PASSWORD_MAX_LEN: usize = 64 * 1024;
 /// Credentials per page of the list.
 pub const PAGE_SIZE: usize = 50;
+
+/// Where a page of the credential list continues: the sort key (server, ID) of the last row
+/// shown, written as `HEX(server).ID` so it is opaque and URL-safe. It carries the key itself,
+/// so reading a page never looks up a row a caller named (another project's, say).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialCursor {
+    /// The server of the last row shown.
+    pub server: String,
+    /// The ID of the last row shown.
+    pub id: Uuid,
+}
+
+impl CredentialCursor {
+    /// The cursor as text.
+    pub fn encode(&self) -> String {
+        let hex: String = self.server.bytes().map(|b| format!("{b:02x}")).collect();
+        format!("{hex}.{}", self.id.simple())
+    }
+
+    /// Reads a cursor made by [`CredentialCursor::encode`].
+    pub fn parse(text: &str) -> Result<Self, String> {
+        const BAD: &str = "That is not a position in this list; start from the first page.";
+        let (hex, id) = text.split_once('.').ok_or(BAD)?;
+        if hex.len() % 2 != 0 || hex.len() > 2 * 1024 {
+            return Err(BAD.into());
+        }
+        let bytes = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("x"), 16))
+            .collect::<Result<Vec<u8>, _>>()
+            .map_err(|_| BAD)?;
+        Ok(Self {
+            server: String::from_utf8(bytes).map_err(|_| BAD)?,
+            id: Uuid::try_parse(id).map_err(|_| BAD)?,
+        })
+    }
+}
 
 /// Checks a username: optional, at most 255 characters, no control characters.
 pub fn check_username(input: &str) -> Result<String, String> {
@@ -215,6 +253,24 @@ pub const DOCKER_HUB_LIMIT: &str = "Anonymous pulls from Docker Hub are limited 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cursor_round_trips_and_junk_is_refused() {
+        let cursor = CredentialCursor {
+            server: "https://ghcr.io/ä b".into(),
+            id: Uuid::now_v7(),
+        };
+        assert_eq!(CredentialCursor::parse(&cursor.encode()).unwrap(), cursor);
+        for junk in [
+            "",
+            "abc",
+            "zz.0190",
+            "6.00000000-0000-0000-0000-000000000000",
+            "ff.not-a-uuid",
+        ] {
+            assert!(CredentialCursor::parse(junk).is_err(), "{junk:?}");
+        }
+    }
 
     fn parsed(input: &str) -> (String, String, Option<String>) {
         let r = parse_image_ref(input).unwrap();

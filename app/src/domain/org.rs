@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{region::Region, role::OrgRole};
+use crate::domain::{invitation::PendingInvitation, region::Region, role::OrgRole};
 
 /// An organization in "my organizations".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,4 +39,6 @@ pub struct OrgView {
     pub members: Vec<OrgMemberView>,
     /// Regions its projects may live in.
     pub regions: Vec<Region>,
+    /// Pending invitations (admins and owners only; empty for others).
+    pub invitations: Vec<PendingInvitation>,
 }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{region::Region, role::ProjectRole};
+use crate::domain::{invitation::PendingInvitation, region::Region, role::ProjectRole};
 
 /// Longest project name.
 pub const NAME_MAX_LEN: usize = 63;
@@ -136,6 +136,8 @@ pub struct ProjectView {
     pub members: Vec<ProjectMemberView>,
     /// Whether this is the caller's current project.
     pub is_current: bool,
+    /// Pending invitations (project admins only; empty for others).
+    pub invitations: Vec<PendingInvitation>,
 }
 
 /// An owner the caller may create projects under.

@@ -1,8 +1,8 @@
 //! `/account`: the signed-in user's details and the password change form.
 
+use crate::components::raw_text::PageTitle;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::api::auth::ChangePassword;
@@ -16,7 +16,7 @@ pub fn AccountPage() -> impl IntoView {
     // Changing the password keeps this session and this user: no session refresh needed.
     let action = ServerAction::<ChangePassword>::new();
     view! {
-        <Title text="Account · Berth" />
+        <PageTitle text="Account" />
         {move || {
                 match session.user() {
                     Some(user) => {

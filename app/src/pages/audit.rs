@@ -1,8 +1,8 @@
 //! `/orgs/{org}/audit` and `/projects/{owner}/{project}/audit`: the audit log, newest first,
 //! 50 to a page, filtered by action through a GET form (works without JavaScript).
 
+use crate::components::raw_text::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::audit::{org_audit_log, project_audit_log};
@@ -35,7 +35,7 @@ pub fn OrgAuditPage() -> impl IntoView {
                 match page.await {
                     Ok(page) => {
                         view! {
-                            <Title text=format!("Audit log · {org} · Berth") />
+                            <PageTitle text=format!("Audit log · {org}") />
                             <Breadcrumbs trail=vec![
                                 ("Home".into(), Some("/".into())),
                                 (org.clone(), Some(format!("/orgs/{org}"))),
@@ -77,7 +77,7 @@ pub fn ProjectAuditPage() -> impl IntoView {
                 match page.await {
                     Ok(page) => {
                         view! {
-                            <Title text=format!("Audit log · {owner}/{name} · Berth") />
+                            <PageTitle text=format!("Audit log · {owner}/{name}") />
                             <Breadcrumbs trail=vec![
                                 ("Home".into(), Some("/".into())),
                                 ("Projects".into(), Some("/projects".into())),

@@ -3,9 +3,9 @@
 //! (`?delete=ID` asks first). The password is write-only: no page ever receives it.
 //! `?image=` shows which credential a pull of that image uses.
 
+use crate::components::raw_text::PageTitle;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::credentials::{
@@ -96,7 +96,7 @@ fn Credentials(
     let can_manage = page.can_manage;
     let empty = page.items.is_empty();
     view! {
-        <Title text=format!("Credentials · {full} · Berth") />
+        <PageTitle text=format!("Credentials · {full}") />
         <Breadcrumbs trail=vec![
             ("Home".into(), Some("/".into())),
             ("Projects".into(), Some("/projects".into())),

@@ -1,18 +1,25 @@
 //! `/`: what Berth is, and where a signed-in user goes next.
 
+use crate::components::raw_text::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
+use leptos::form::ActionForm;
+
+use crate::api::invitations::{AcceptInvitation, DeclineInvitation, my_invitations};
 use crate::api::orgs::list_orgs;
-use crate::domain::org::OrgSummary;
-use crate::state::session::use_session;
+use crate::components::{
+    choice::SECONDARY_BUTTON,
+    form::{FormError, form_error},
+};
+use crate::domain::{invitation::InvitationView, org::OrgSummary};
+use crate::state::session::{session_action, use_session};
 
 /// The start page.
 #[component]
 pub fn HomePage() -> impl IntoView {
     let session = use_session();
     view! {
-        <Title text="Berth" />
+        <PageTitle text="" />
         {move || {
                 match session.user() {
                     Some(user) => {
@@ -25,6 +32,7 @@ pub fn HomePage() -> impl IntoView {
                                 {user.is_instance_admin.then_some(", the administrator of this Berth instance")}
                                 "."
                             </p>
+                            <YourInvitations />
                             <YourOrganizations />
                             <p class="mt-8 flex flex-wrap gap-4 text-sm">
                                 <a href="/regions" class="text-sky-700 underline dark:text-sky-400">
@@ -62,6 +70,89 @@ pub fn HomePage() -> impl IntoView {
                     }
                 }
             }}
+    }
+}
+
+/// Invitations waiting for the caller's answer (nothing when there are none). Answering one
+/// refreshes the session, so the header's count follows.
+#[component]
+fn YourInvitations() -> impl IntoView {
+    let accept = session_action::<AcceptInvitation>();
+    let decline = session_action::<DeclineInvitation>();
+    let list = Resource::new(
+        move || (accept.version().get(), decline.version().get()),
+        |_| my_invitations(),
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let list = list.await.unwrap_or_default();
+                (!list.is_empty())
+                    .then(|| {
+                        view! {
+                            <section id="invitations" class="mt-8" aria-labelledby="invitations-heading">
+                                <h2 id="invitations-heading" class="text-lg font-semibold">
+                                    "Invitations"
+                                </h2>
+                                <FormError error=form_error(accept) />
+                                <FormError error=form_error(decline) />
+                                <ul class="mt-2 divide-y divide-slate-200 dark:divide-slate-800">
+                                    {list
+                                        .into_iter()
+                                        .map(|i| invitation_row(i, accept, decline))
+                                        .collect_view()}
+                                </ul>
+                            </section>
+                        }
+                    })
+            })}
+        </Transition>
+    }
+}
+
+fn invitation_row(
+    i: InvitationView,
+    accept: ServerAction<AcceptInvitation>,
+    decline: ServerAction<DeclineInvitation>,
+) -> impl IntoView {
+    let target = i.target.label();
+    let by = i
+        .invited_by
+        .map(|by| format!(" · invited by {by}"))
+        .unwrap_or_default();
+    let (accept_label, decline_label) = (
+        format!("Accept the invitation to {target}"),
+        format!("Decline the invitation to {target}"),
+    );
+    let id = i.id.clone();
+    view! {
+        <li class="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
+            <span>
+                "Join the " {i.target.kind()} " " <span class="font-mono font-medium">{target.clone()}</span>
+                " as " {i.role.clone()}
+                <span class="text-slate-500 dark:text-slate-400">
+                    {by} " · expires " {i.expires_at.replace('T', " ")}
+                </span>
+            </span>
+            <span class="flex gap-2">
+                <ActionForm action=accept>
+                    <input type="hidden" name="id" value=id />
+                    <button
+                        type="submit"
+                        class="rounded-md bg-sky-700 px-3 py-1 text-sm font-medium text-white hover:bg-sky-800"
+                        aria-label=accept_label
+                    >
+                        "Accept"
+                    </button>
+                </ActionForm>
+                <ActionForm action=decline>
+                    <input type="hidden" name="id" value=i.id />
+                    <button type="submit" class=SECONDARY_BUTTON aria-label=decline_label>
+                        "Decline"
+                    </button>
+                </ActionForm>
+            </span>
+        </li>
     }
 }
 

@@ -1,8 +1,8 @@
 //! `/login`: sign in with a username or email address.
 
+use crate::components::raw_text::PageTitle;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::SignIn;
@@ -16,7 +16,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next");
     view! {
-        <Title text="Sign in · Berth" />
+        <PageTitle text="Sign in" />
         <h1 class="text-2xl font-semibold">"Sign in"</h1>
         <ActionForm action attr:class="mt-6 max-w-md space-y-4" attr:novalidate=true>
             <FormError error=form_error(action) />

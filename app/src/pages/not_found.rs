@@ -1,7 +1,7 @@
 //! The page for unknown paths (answered with 404).
 
+use crate::components::raw_text::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// Says the page does not exist, with status 404.
 #[component]
@@ -11,7 +11,7 @@ pub fn NotFoundPage() -> impl IntoView {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Not found · Berth" />
+        <PageTitle text="Not found" />
         <h1 class="text-2xl font-semibold">"Page not found"</h1>
         <p class="mt-2 text-slate-600 dark:text-slate-400">
             "There is nothing at this address. "

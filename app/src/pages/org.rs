@@ -2,17 +2,19 @@
 //! Members see it; admins get the member and region forms, owners also the delete form (the
 //! server checks every one regardless).
 
+use crate::components::raw_text::PageTitle;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::org_members::{AddOrgMember, ChangeOrgMemberRole, RemoveOrgMember};
+use crate::api::invitations::{InviteOrgMember, RevokeInvitation};
+use crate::api::org_members::{ChangeOrgMemberRole, RemoveOrgMember};
 use crate::api::orgs::{DeleteOrg, SetOrgRegions, get_org, list_regions};
 use crate::components::{
     choice::{Breadcrumbs, DANGER_BUTTON, PRIMARY_LINK, SECONDARY_BUTTON, SelectField, TH},
     error_notice::ErrorNotice,
     form::{Field, FormError, SubmitButton, field_error, form_error},
+    invitations::{INVITE_HINT, PendingInvitations},
 };
 use crate::domain::{
     org::OrgView,
@@ -24,7 +26,8 @@ use crate::domain::{
 /// reaches its form.
 #[derive(Clone, Copy)]
 struct Actions {
-    add: ServerAction<AddOrgMember>,
+    invite: ServerAction<InviteOrgMember>,
+    revoke: ServerAction<RevokeInvitation>,
     change: ServerAction<ChangeOrgMemberRole>,
     remove: ServerAction<RemoveOrgMember>,
     regions: ServerAction<SetOrgRegions>,
@@ -36,7 +39,8 @@ struct Actions {
 pub fn OrgPage() -> impl IntoView {
     let params = use_params_map();
     let actions = Actions {
-        add: ServerAction::new(),
+        invite: ServerAction::new(),
+        revoke: ServerAction::new(),
         change: ServerAction::new(),
         remove: ServerAction::new(),
         regions: ServerAction::new(),
@@ -46,7 +50,8 @@ pub fn OrgPage() -> impl IntoView {
         move || {
             (
                 params.read().get("org").unwrap_or_default(),
-                actions.add.version().get()
+                actions.invite.version().get()
+                    + actions.revoke.version().get()
                     + actions.change.version().get()
                     + actions.remove.version().get()
                     + actions.regions.version().get(),
@@ -75,7 +80,7 @@ fn Org(org: OrgView, all: Vec<Region>, actions: Actions) -> impl IntoView {
     let admin = org.my_role.allows(OrgAction::ManageMembers);
     let owner = org.my_role.allows(OrgAction::ManageOwners);
     view! {
-        <Title text=format!("{} · Berth", org.display_name) />
+        <PageTitle text=org.display_name.clone() />
         <Breadcrumbs trail=vec![("Home".into(), Some("/".into())), (org.name.clone(), None)] />
         <div class="mt-2 flex flex-wrap items-center justify-between gap-2">
             <h1 class="text-2xl font-semibold">{org.display_name.clone()}</h1>
@@ -201,20 +206,26 @@ fn Members(org: OrgView, actions: Actions, admin: bool, owner: bool) -> impl Int
             {admin
                 .then(|| {
                     view! {
-                        <ActionForm action=actions.add attr:class="mt-4 max-w-md space-y-3" attr:novalidate=true>
-                            <h3 class="font-medium">"Add a member"</h3>
-                            <FormError error=form_error(actions.add) />
+                        <ActionForm action=actions.invite attr:class="mt-4 max-w-md space-y-3" attr:novalidate=true>
+                            <h3 class="font-medium">"Invite a member"</h3>
+                            <FormError error=form_error(actions.invite) />
                             <input type="hidden" name="org" value=org.name.clone() />
-                            <Field label="Username or email" name="login" error=field_error(actions.add, "login") />
+                            <Field
+                                label="Username or email"
+                                name="login"
+                                hint=INVITE_HINT
+                                error=field_error(actions.invite, "login")
+                            />
                             <SelectField
                                 label="Role"
                                 name="role"
                                 options=role_options(owner)
                                 selected="member"
-                                error=field_error(actions.add, "role")
+                                error=field_error(actions.invite, "role")
                             />
-                            <SubmitButton label="Add member" busy_label="Adding member…" pending=actions.add.pending() />
+                            <SubmitButton label="Send invitation" busy_label="Inviting…" pending=actions.invite.pending() />
                         </ActionForm>
+                        <PendingInvitations list=org.invitations.clone() revoke=actions.revoke />
                     }
                 })}
         </section>

@@ -1,8 +1,8 @@
 //! `/orgs/new`: create an organization (its name shares the namespace with usernames).
 
+use crate::components::raw_text::PageTitle;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::orgs::CreateOrg;
 use crate::components::form::{Field, FormError, SubmitButton, field_error, form_error};
@@ -12,7 +12,7 @@ use crate::components::form::{Field, FormError, SubmitButton, field_error, form_
 pub fn OrgNewPage() -> impl IntoView {
     let action = ServerAction::<CreateOrg>::new();
     view! {
-        <Title text="New organization · Berth" />
+        <PageTitle text="New organization" />
         <h1 class="text-2xl font-semibold">"New organization"</h1>
         <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">
             "You become its owner. Its projects may use every region until you narrow them down."

@@ -1,17 +1,19 @@
 //! `/projects/{owner}/{project}`: overview, members and settings of one project. Everyone with
 //! a role sees it; only admins get the forms that change it (the server checks regardless).
 
+use crate::components::raw_text::PageTitle;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::project_members::{AddProjectMember, ChangeProjectMemberRole, RemoveProjectMember};
+use crate::api::invitations::{InviteProjectMember, RevokeInvitation};
+use crate::api::project_members::{ChangeProjectMemberRole, RemoveProjectMember};
 use crate::api::projects::{DeleteProject, SetCurrentProject, UpdateProject, get_project};
 use crate::components::{
     choice::{Breadcrumbs, DANGER_BUTTON, SECONDARY_BUTTON, SelectField, TH, TextAreaField},
     error_notice::ErrorNotice,
     form::{Field, FormError, SubmitButton, field_error, form_error},
+    invitations::{INVITE_HINT, PendingInvitations},
 };
 use crate::domain::{
     project::{DESCRIPTION_MAX_CHARS, ProjectView},
@@ -22,7 +24,8 @@ use crate::domain::{
 /// error reaches its form.
 #[derive(Clone, Copy)]
 struct Actions {
-    add: ServerAction<AddProjectMember>,
+    invite: ServerAction<InviteProjectMember>,
+    revoke: ServerAction<RevokeInvitation>,
     change: ServerAction<ChangeProjectMemberRole>,
     remove: ServerAction<RemoveProjectMember>,
     update: ServerAction<UpdateProject>,
@@ -35,7 +38,8 @@ struct Actions {
 pub fn ProjectPage() -> impl IntoView {
     let params = use_params_map();
     let actions = Actions {
-        add: ServerAction::new(),
+        invite: ServerAction::new(),
+        revoke: ServerAction::new(),
         change: ServerAction::new(),
         remove: ServerAction::new(),
         update: ServerAction::new(),
@@ -48,7 +52,8 @@ pub fn ProjectPage() -> impl IntoView {
             (
                 p.get("owner").unwrap_or_default(),
                 p.get("project").unwrap_or_default(),
-                actions.add.version().get()
+                actions.invite.version().get()
+                    + actions.revoke.version().get()
                     + actions.change.version().get()
                     + actions.remove.version().get()
                     + actions.current.version().get(),
@@ -82,7 +87,7 @@ fn Project(p: ProjectView, actions: Actions) -> impl IntoView {
         None => format!("{} (no longer configured)", p.region_name),
     };
     view! {
-        <Title text=format!("{full} · Berth") />
+        <PageTitle text=full.clone() />
         <Breadcrumbs trail=vec![
             ("Home".into(), Some("/".into())),
             ("Projects".into(), Some("/projects".into())),
@@ -245,21 +250,27 @@ fn Members(p: ProjectView, actions: Actions, admin: bool) -> impl IntoView {
             {admin
                 .then(|| {
                     view! {
-                        <ActionForm action=actions.add attr:class="mt-4 max-w-md space-y-3" attr:novalidate=true>
-                            <h3 class="font-medium">"Add a member"</h3>
-                            <FormError error=form_error(actions.add) />
+                        <ActionForm action=actions.invite attr:class="mt-4 max-w-md space-y-3" attr:novalidate=true>
+                            <h3 class="font-medium">"Invite a member"</h3>
+                            <FormError error=form_error(actions.invite) />
                             <input type="hidden" name="owner" value=p.owner.clone() />
                             <input type="hidden" name="name" value=p.name.clone() />
-                            <Field label="Username or email" name="login" error=field_error(actions.add, "login") />
+                            <Field
+                                label="Username or email"
+                                name="login"
+                                hint=INVITE_HINT
+                                error=field_error(actions.invite, "login")
+                            />
                             <SelectField
                                 label="Role"
                                 name="role"
                                 options=role_options()
                                 selected="viewer"
-                                error=field_error(actions.add, "role")
+                                error=field_error(actions.invite, "role")
                             />
-                            <SubmitButton label="Add member" busy_label="Adding member…" pending=actions.add.pending() />
+                            <SubmitButton label="Send invitation" busy_label="Inviting…" pending=actions.invite.pending() />
                         </ActionForm>
+                        <PendingInvitations list=p.invitations.clone() revoke=actions.revoke />
                     }
                 })}
         </section>

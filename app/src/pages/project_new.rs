@@ -1,8 +1,8 @@
 //! `/projects/new`: create a project under your account or an organization you administer.
 
+use crate::components::raw_text::PageTitle;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::projects::{CreateProject, project_owners};
@@ -19,7 +19,7 @@ pub fn ProjectNewPage() -> impl IntoView {
     let action = ServerAction::<CreateProject>::new();
     let owners = Resource::new(|| (), |_| project_owners());
     view! {
-        <Title text="New project · Berth" />
+        <PageTitle text="New project" />
         <Breadcrumbs trail=vec![
             ("Home".into(), Some("/".into())),
             ("Projects".into(), Some("/projects".into())),

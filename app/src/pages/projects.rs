@@ -1,7 +1,7 @@
 //! `/projects`: every project the caller can see, grouped by owner, with region and role.
 
+use crate::components::raw_text::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::projects::list_projects;
 use crate::components::{
@@ -15,7 +15,7 @@ use crate::domain::project::ProjectSummary;
 pub fn ProjectsPage() -> impl IntoView {
     let projects = Resource::new(|| (), |_| list_projects());
     view! {
-        <Title text="Projects · Berth" />
+        <PageTitle text="Projects" />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match projects.await {

@@ -2,8 +2,8 @@
 //! command ready to copy. Hydrated, the commands follow the Image and Tag fields as you type;
 //! without JavaScript the same fields submit a GET form and the server renders them.
 
+use crate::components::raw_text::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::kcr::push_target;
@@ -75,7 +75,7 @@ fn PushPaths(view: PushTargetView) -> impl IntoView {
     };
     let owner_link = t.owner_is_org.then(|| format!("/orgs/{}", t.owner));
     view! {
-        <Title text=format!("Push paths · {full} · Berth") />
+        <PageTitle text=format!("Push paths · {full}") />
         <Breadcrumbs trail=vec![
             ("Home".into(), Some("/".into())),
             ("Projects".into(), Some("/projects".into())),

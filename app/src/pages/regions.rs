@@ -1,7 +1,7 @@
 //! `/regions`: the regions projects can live in, with the KCR host of each.
 
+use crate::components::raw_text::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::{kcr::registry_table, orgs::list_regions};
 use crate::components::error_notice::ErrorNotice;
@@ -16,7 +16,7 @@ pub fn RegionsPage() -> impl IntoView {
         |_| async { Ok::<_, AppError>((list_regions().await?, registry_table().await?)) },
     );
     view! {
-        <Title text="Regions · Berth" />
+        <PageTitle text="Regions" />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match regions.await {

@@ -1,8 +1,8 @@
 //! `/signup`: create an account (its username is a namespace name shared with organizations).
 
+use crate::components::raw_text::PageTitle;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::auth::SignUp;
 use crate::api::auth::signup_status;
@@ -16,7 +16,7 @@ pub fn SignupPage() -> impl IntoView {
     let action = session_action::<SignUp>();
     let status = Resource::new(|| (), |_| signup_status());
     view! {
-        <Title text="Create account · Berth" />
+        <PageTitle text="Create account" />
         <h1 class="text-2xl font-semibold">"Create your account"</h1>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -116,7 +116,12 @@ pub struct ServeConfig {
     #[arg(long, env = "BERTH_SESSION_IDLE_MINUTES", default_value_t = 720)]
     pub session_idle_minutes: u32,
 
-    /// Sign-in attempts allowed per account in one throttle window.
+    /// Hours after sign-in after which a session ends however active it is.
+    #[arg(long, env = "BERTH_SESSION_LIFETIME_HOURS", default_value_t = 168)]
+    pub session_lifetime_hours: u32,
+
+    /// Wrong passwords for one account from one client address in one throttle window; then
+    /// that address gets 429 for that account (others still sign in).
     #[arg(
         long,
         env = "BERTH_LOGIN_MAX_ATTEMPTS_PER_ACCOUNT",
@@ -124,7 +129,7 @@ pub struct ServeConfig {
     )]
     pub login_max_attempts_per_account: u32,
 
-    /// Failed sign-in attempts allowed per client address in one throttle window.
+    /// Failed sign-ins from one client address in one throttle window, whatever the account.
     #[arg(
         long,
         env = "BERTH_LOGIN_MAX_ATTEMPTS_PER_ADDRESS",
@@ -132,9 +137,37 @@ pub struct ServeConfig {
     )]
     pub login_max_attempts_per_address: u32,
 
-    /// Length of a throttle window, in seconds.
+    /// Wrong passwords for one account from all addresses in one window after which every
+    /// further attempt on it is answered only after `--login-slow-secs` (never refused).
+    #[arg(long, env = "BERTH_LOGIN_SLOW_AFTER", default_value_t = 20)]
+    pub login_slow_after: u32,
+
+    /// Seconds each sign-in attempt on an account past `--login-slow-after` waits.
+    #[arg(long, env = "BERTH_LOGIN_SLOW_SECS", default_value_t = 3)]
+    pub login_slow_secs: u32,
+
+    /// Length of a sign-in throttle window, in seconds.
     #[arg(long, env = "BERTH_LOGIN_WINDOW_SECS", default_value_t = 900)]
     pub login_window_secs: u32,
+
+    /// Sign-up attempts from one client address in one sign-up window, then 429.
+    #[arg(long, env = "BERTH_SIGNUP_MAX_PER_ADDRESS", default_value_t = 10)]
+    pub signup_max_per_address: u32,
+
+    /// Length of a sign-up throttle window, in seconds.
+    #[arg(long, env = "BERTH_SIGNUP_WINDOW_SECS", default_value_t = 3600)]
+    pub signup_window_secs: u32,
+
+    /// Password hashes computed at once (each takes ~19 MiB and tens of milliseconds of CPU);
+    /// more wait briefly, then get 503. Default: the number of CPU cores.
+    #[arg(long, env = "BERTH_HASH_CONCURRENCY")]
+    pub hash_concurrency: Option<u32>,
+
+    /// Host names Berth answers to besides the public URL's (comma-separated); requests naming
+    /// any other host get 421 (a DNS-rebinding defence). IP addresses Berth listens on, and
+    /// `localhost` on a loopback or wildcard listener, are always answered.
+    #[arg(long, env = "BERTH_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
 
     /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy
     /// that sets it).
@@ -268,8 +301,26 @@ impl ServeConfig {
         if self.session_idle_minutes == 0 {
             return Err("--session-idle-minutes must be at least 1".into());
         }
+        if self.session_lifetime_hours == 0 {
+            return Err("--session-lifetime-hours must be at least 1".into());
+        }
         if self.login_window_secs == 0 || self.login_max_attempts_per_account == 0 {
             return Err("the sign-in throttle needs a window and at least one attempt".into());
+        }
+        if self.signup_window_secs == 0 || self.signup_max_per_address == 0 {
+            return Err("the sign-up throttle needs a window and at least one attempt".into());
+        }
+        if self.hash_concurrency == Some(0) {
+            return Err("--hash-concurrency must be at least 1".into());
+        }
+        if let Some(bad) = self
+            .allowed_hosts
+            .iter()
+            .find(|h| h.trim().is_empty() || h.contains(['/', ' ', '@']))
+        {
+            return Err(format!(
+                "--allowed-hosts entry {bad:?} must be a host name, as in berth.example.com"
+            ));
         }
         Ok(())
     }

@@ -56,7 +56,13 @@ pub async fn client_addr(state: &AppState) -> IpAddr {
 }
 
 /// Sends the browser to `path` after the server function (a 302 for form posts; the hydrated
-/// client navigates).
+/// client navigates). A path that cannot be a header value (leptos_axum would panic on it)
+/// goes home instead; callers build paths from validated names, so this is a last guard.
 pub fn redirect(path: &str) {
-    leptos_axum::redirect(path);
+    if axum::http::HeaderValue::from_str(path).is_ok() {
+        leptos_axum::redirect(path);
+    } else {
+        tracing::warn!("refused a redirect target that is not a valid header value");
+        leptos_axum::redirect("/");
+    }
 }

@@ -40,7 +40,6 @@ impl From<BackendError> for AppError {
     fn from(err: BackendError) -> Self {
         match err {
             BackendError::Db(e) => e.into(),
-            BackendError::Hash => AppError::Internal,
         }
     }
 }

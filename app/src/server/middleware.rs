@@ -1,5 +1,5 @@
-//! HTTP middleware of our own: cross-site request refusal, the HTTP status of failed server
-//! functions, and a 503 that says so when the database is unreachable.
+//! HTTP middleware of our own: cross-site request refusal, the request-size limit, the HTTP
+//! status of failed server functions, and a 503 that says so when the database is unreachable.
 
 use axum::{
     body::{Body, to_bytes},
@@ -54,11 +54,54 @@ pub async fn refuse_cross_site(public_url: String, req: Request, next: Next) -> 
     next.run(req).await
 }
 
+/// Largest request body Berth reads: far above any form (a Google JSON key is a few KiB), far
+/// below what would cost memory.
+pub const MAX_REQUEST_BODY: usize = 256 * 1024;
+
+/// Answers 413, in the server-function error shape, to a request whose body is larger than
+/// `limit`: by its `Content-Length` before reading anything, or, without one, by reading at
+/// most `limit + 1` bytes.
+pub async fn limit_body(limit: usize, req: Request, next: Next) -> Response {
+    let too_large = || {
+        let err = AppError::TooLarge {
+            limit_kib: (limit / 1024) as u64,
+        };
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CONTENT_TYPE, "application/json")],
+            err.ser(),
+        )
+            .into_response()
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(length) if length > limit as u64 => too_large(),
+        Some(_) => next.run(req).await,
+        None if axum::body::HttpBody::size_hint(req.body()).upper() == Some(0) => {
+            next.run(req).await
+        }
+        None => {
+            let (parts, body) = req.into_parts();
+            match to_bytes(body, limit).await {
+                Ok(bytes) => {
+                    next.run(Request::from_parts(parts, Body::from(bytes)))
+                        .await
+                }
+                Err(_) => too_large(),
+            }
+        }
+    }
+}
+
 /// Largest error body we read back to find its status.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Gives a failed server function the status its [`AppError`] names (server_fn answers every
-/// error with 500), adds `Retry-After` to 429s, and turns the redirect of a failed plain form
+/// error with 500), adds `Retry-After` to 429s and busy 503s, and turns the redirect of a failed plain form
 /// post into a 303 so the browser shows the form again with the error.
 pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
@@ -70,7 +113,8 @@ pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
         return (StatusCode::INTERNAL_SERVER_ERROR, "error body too large").into_response();
     };
     let err = AppError::de(bytes.clone());
-    if let AppError::TooManyRequests { retry_after_secs } = err
+    if let AppError::TooManyRequests { retry_after_secs } | AppError::Busy { retry_after_secs } =
+        err
         && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
     {
         parts.headers.insert(header::RETRY_AFTER, value);
@@ -125,6 +169,13 @@ pub async fn database_outage(db: Db, req: Request, next: Next) -> Response {
         [
             (header::RETRY_AFTER, HeaderValue::from_static("5")),
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            // The page's only styling is inline; it has no script.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+                ),
+            ),
         ],
         body,
     )

@@ -3,7 +3,14 @@
 use std::sync::Arc;
 
 use crate::domain::region::Region;
-use crate::server::{auth::throttle::Limits, crypto::MasterKey, db::Db};
+use crate::server::{
+    auth::{
+        password::Passwords,
+        throttle::{Limits, SignupLimits},
+    },
+    crypto::MasterKey,
+    db::Db,
+};
 
 /// Settings server functions read at run time.
 #[derive(Clone, Debug)]
@@ -12,6 +19,8 @@ pub struct Settings {
     pub allow_signup: bool,
     /// Sign-in throttle limits.
     pub throttle: Limits,
+    /// Sign-up throttle limits.
+    pub signup_throttle: SignupLimits,
     /// Take the client address from `X-Forwarded-For`.
     pub trust_forwarded_for: bool,
     /// The public URL, without a trailing slash.
@@ -34,6 +43,8 @@ pub struct AppState {
     pub db: Db,
     /// Master key for secrets at rest.
     pub key: Arc<MasterKey>,
+    /// The password-hashing gate.
+    pub passwords: Passwords,
     /// Run-time settings.
     pub settings: Arc<Settings>,
 }

@@ -571,7 +571,93 @@ async fn a_cross_site_post_cannot_add_credentials(backend: Backend) {
     assert_eq!(app.count("registry_credential").await, 0);
 }
 
+async fn pages_follow_the_server_order_and_a_cursor_reads_no_other_project(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ann = setup(&app).await;
+    for i in 0..52 {
+        let server = format!("reg{i:02}.example.com");
+        let res = add(
+            &app,
+            &ann,
+            &[
+                ("registry", "other"),
+                ("server", &server),
+                ("password", "pw"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    // eve's project has a credential whose server sorts among ann's.
+    let eve = app.sign_up("eve").await;
+    ok(
+        &app,
+        &eve,
+        "create_project",
+        &[
+            ("owner", "eve"),
+            ("name", "secret"),
+            ("description", ""),
+            ("region", "local"),
+        ],
+    )
+    .await;
+    ok(
+        &app,
+        &eve,
+        "add_credentials",
+        &[
+            ("owner", "eve"),
+            ("name", "secret"),
+            ("registry", "other"),
+            ("server", "reg25-secret.example.com"),
+            ("password", "pw"),
+        ],
+    )
+    .await;
+    let eves: Value = app
+        .get("/api/list_credentials?owner=eve&name=secret", Some(&eve))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let eves_id = eves["items"][0]["id"].as_str().unwrap().to_owned();
+
+    let first = list(&app, &ann).await;
+    let next = first["next"].as_str().unwrap().to_owned();
+    let second: Value = app
+        .get(
+            &format!("/api/list_credentials?owner=ann&name=web&after={next}"),
+            Some(&ann),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let probe = app
+        .get(
+            &format!("/api/list_credentials?owner=ann&name=web&after={eves_id}"),
+            Some(&ann),
+        )
+        .await;
+
+    assert_eq!(first["items"].as_array().unwrap().len(), 50);
+    assert_eq!(first["items"][49]["server"], "reg49.example.com");
+    let rest: Vec<&str> = second["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["server"].as_str().unwrap())
+        .collect();
+    assert_eq!(rest, ["reg50.example.com", "reg51.example.com"]);
+    assert!(second["next"].is_null());
+    // Another project's credential ID positions nothing, so it reveals nothing.
+    assert_eq!(probe.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!probe.text().await.unwrap().contains("reg2"));
+}
+
 on_both!(
+    pages_follow_the_server_order_and_a_cursor_reads_no_other_project,
     a_cross_site_post_cannot_add_credentials,
     rotating_the_key_reseals_every_password,
     add_list_update_delete,

@@ -279,3 +279,119 @@ pub async fn ok(app: &TestApp, cookie: &str, name: &str, form: &[(&str, &str)]) 
 pub async fn error_body(res: Response) -> serde_json::Value {
     res.json().await.unwrap()
 }
+
+/// The ID of the pending invitation of `cookie`'s holder to `target` (`org` or `owner/project`).
+pub async fn invitation_id(app: &TestApp, cookie: &str, target: &str) -> String {
+    let list: serde_json::Value = app
+        .get("/api/my_invitations", Some(cookie))
+        .await
+        .json()
+        .await
+        .unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|i| {
+            let t = &i["target"];
+            let label = match (&t["Org"], &t["Project"]) {
+                (serde_json::Value::Object(o), _) => o["name"].as_str().unwrap().to_owned(),
+                (_, serde_json::Value::Object(p)) => format!(
+                    "{}/{}",
+                    p["owner"].as_str().unwrap(),
+                    p["name"].as_str().unwrap()
+                ),
+                _ => String::new(),
+            };
+            label == target
+        })
+        .unwrap_or_else(|| panic!("no invitation to {target} in {list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// `who` (holding `who_cookie`) joins organization `org` with `role` the only way there is:
+/// `admin` invites them by username, they accept.
+pub async fn join_org(
+    app: &TestApp,
+    admin: &str,
+    org: &str,
+    who: &str,
+    who_cookie: &str,
+    role: &str,
+) {
+    ok(
+        app,
+        admin,
+        "invite_org_member",
+        &[("org", org), ("login", who), ("role", role)],
+    )
+    .await;
+    let id = invitation_id(app, who_cookie, org).await;
+    ok(app, who_cookie, "accept_invitation", &[("id", &id)]).await;
+}
+
+/// `who` joins project `owner/name` with `role`: `admin` invites, they accept.
+pub async fn join_project(
+    app: &TestApp,
+    admin: &str,
+    (owner, name): (&str, &str),
+    who: &str,
+    who_cookie: &str,
+    role: &str,
+) {
+    ok(
+        app,
+        admin,
+        "invite_project_member",
+        &[
+            ("owner", owner),
+            ("name", name),
+            ("login", who),
+            ("role", role),
+        ],
+    )
+    .await;
+    let id = invitation_id(app, who_cookie, &format!("{owner}/{name}")).await;
+    ok(app, who_cookie, "accept_invitation", &[("id", &id)]).await;
+}
+
+/// Gives `username` `role` in organization `org` straight in the database (fixtures of tests
+/// about something else; `join_org` is the real way).
+pub async fn grant_org_role(app: &TestApp, org: &str, username: &str, role: &str) {
+    app::on_db!(&app.state.db, pool => sqlx::query(
+        "insert into org_member (org_id, user_id, role, created_at)
+         select o.id, u.id, $3, $4 from organization o, app_user u where o.name = $1 and u.username = $2"
+    )
+    .bind(org)
+    .bind(username)
+    .bind(role)
+    .bind(time::OffsetDateTime::now_utc())
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
+}
+
+/// Gives `username` `role` in project `owner/name` straight in the database.
+pub async fn grant_project_role(
+    app: &TestApp,
+    (owner, name): (&str, &str),
+    username: &str,
+    role: &str,
+) {
+    app::on_db!(&app.state.db, pool => sqlx::query(
+        "insert into project_member (project_id, user_id, role, created_at)
+         select p.id, u.id, $4, $5 from project p, app_user u
+         where p.owner_name = $1 and p.name = $2 and u.username = $3"
+    )
+    .bind(owner)
+    .bind(name)
+    .bind(username)
+    .bind(role)
+    .bind(time::OffsetDateTime::now_utc())
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
+}

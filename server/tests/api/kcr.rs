@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, TestApp, ok};
+use crate::helpers::{Backend, TestApp, join_org, join_project, ok};
 use crate::on_both;
 
 /// ann owns `acme` with projects `web` and `api` in `local`; bob views `web`; eve is outside.
@@ -17,13 +17,7 @@ async fn setup(app: &TestApp) -> (String, String, String) {
         &[("name", "acme"), ("display_name", "Acme")],
     )
     .await;
-    ok(
-        app,
-        &ann,
-        "add_org_member",
-        &[("org", "acme"), ("login", "bob"), ("role", "member")],
-    )
-    .await;
+    join_org(app, &ann, "acme", "bob", &bob, "member").await;
     for name in ["web", "api"] {
         ok(
             app,
@@ -38,24 +32,13 @@ async fn setup(app: &TestApp) -> (String, String, String) {
         )
         .await;
     }
-    ok(
-        app,
-        &ann,
-        "add_project_member",
-        &[
-            ("owner", "acme"),
-            ("name", "web"),
-            ("login", "bob"),
-            ("role", "viewer"),
-        ],
-    )
-    .await;
+    join_project(app, &ann, ("acme", "web"), "bob", &bob, "viewer").await;
     (ann, bob, eve)
 }
 
 async fn a_viewer_sees_the_commands_an_outsider_gets_404(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, bob, eve) = setup(&app).await;
+    let (ann, bob, eve) = setup(&app).await;
     let path = "/projects/acme/web/push-paths?image=team/cart&tag=1.2.3";
 
     let viewer = app.get(path, Some(&bob)).await;
@@ -67,7 +50,12 @@ async fn a_viewer_sees_the_commands_an_outsider_gets_404(backend: Backend) {
     assert!(html.contains("Every project in acme"));
     assert!(html.contains("docker push localhost:5000/acme/web/team/cart:1.2.3"));
     assert!(html.contains("docker push localhost:5000/acme/team/cart:1.2.3"));
-    assert!(html.contains("can pull it: api, web."));
+    // bob views web only: the organization's other project is not named to him.
+    assert!(html.contains("can pull it: web."), "{html}");
+    assert!(
+        !html.contains("api, web"),
+        "a project bob cannot see is named"
+    );
     assert_eq!(outsider.status(), StatusCode::NOT_FOUND);
     let target: serde_json::Value = app
         .get("/api/push_target?owner=acme&name=web", Some(&bob))
@@ -76,7 +64,17 @@ async fn a_viewer_sees_the_commands_an_outsider_gets_404(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(target["target"]["host"], "localhost:5000");
-    assert_eq!(target["org_projects"], serde_json::json!(["api", "web"]));
+    assert_eq!(target["org_projects"], serde_json::json!(["web"]));
+    let owner_view: serde_json::Value = app
+        .get("/api/push_target?owner=acme&name=web", Some(&ann))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        owner_view["org_projects"],
+        serde_json::json!(["api", "web"])
+    );
 }
 
 async fn an_invalid_image_shows_what_is_wrong_and_no_commands(backend: Backend) {

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use app::server::db::users::{self, NewUser};
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp, grant_org_role, grant_project_role, ok};
 use crate::on_both;
 
 /// Who calls.
@@ -100,6 +100,10 @@ enum Setup {
     SpareOrg,
     /// Credentials `reg0.example.com`..`reg7.example.com` in `acme/web`, one per caller.
     Credentials,
+    /// Accounts `target0`..`target7`, each invited to `acme` by its owner.
+    TargetInvitations,
+    /// Organization `guild` of another owner, and an invitation to it for every caller.
+    OwnInvitations,
 }
 
 fn target(c: Caller) -> String {
@@ -146,13 +150,13 @@ const ROWS: &[Row] = &[
         call: |_| Call::Get("get_org?name=acme".into()),
     },
     Row {
-        name: "add_org_member",
+        name: "invite_org_member",
         expect: [401, 404, 403, 403, 403, 403, 200, 200],
         changes: true,
         setup: Setup::Accounts,
         call: |c| {
             post(
-                "add_org_member",
+                "invite_org_member",
                 &[("org", "acme"), ("login", &target(c)), ("role", "member")],
             )
         },
@@ -295,13 +299,13 @@ const ROWS: &[Row] = &[
         call: |_| Call::Get("project_audit_log?owner=acme&name=web".into()),
     },
     Row {
-        name: "add_project_member",
+        name: "invite_project_member",
         expect: [401, 404, 404, 403, 403, 200, 200, 200],
         changes: true,
         setup: Setup::OrgMembers,
         call: |c| {
             post(
-                "add_project_member",
+                "invite_project_member",
                 &[
                     ("owner", "acme"),
                     ("name", "web"),
@@ -360,7 +364,7 @@ const KCR_ROWS: &[Row] = &[
     },
 ];
 
-// Appended rows: registry credentials (issue 4). `{cred}` stands for the caller's own
+// Appended rows: registry credentials (issue 4). `{own}` stands for the caller's own
 // credential of `acme/web` (see `Setup::Credentials`).
 const CREDENTIAL_ROWS: &[Row] = &[
     Row {
@@ -401,7 +405,7 @@ const CREDENTIAL_ROWS: &[Row] = &[
                 &[
                     ("owner", "acme"),
                     ("name", "web"),
-                    ("id", "{cred}"),
+                    ("id", "{own}"),
                     ("username", "changed"),
                     ("password", "new password"),
                 ],
@@ -416,7 +420,7 @@ const CREDENTIAL_ROWS: &[Row] = &[
         call: |_| {
             post(
                 "delete_credentials",
-                &[("owner", "acme"), ("name", "web"), ("id", "{cred}")],
+                &[("owner", "acme"), ("name", "web"), ("id", "{own}")],
             )
         },
     },
@@ -429,9 +433,45 @@ const CREDENTIAL_ROWS: &[Row] = &[
     },
 ];
 
+// Appended rows: invitations (issue 10). `{own}` stands for the invitation the row's setup
+// made for this caller: to `target{i}` (revoke) or to the caller themselves (accept, decline).
+const INVITATION_ROWS: &[Row] = &[
+    Row {
+        name: "my_invitations",
+        expect: [401, 200, 200, 200, 200, 200, 200, 200],
+        changes: false,
+        setup: Setup::None,
+        call: |_| Call::Get("my_invitations".into()),
+    },
+    Row {
+        name: "revoke_invitation",
+        expect: [401, 404, 403, 403, 403, 403, 200, 200],
+        changes: true,
+        setup: Setup::TargetInvitations,
+        call: |_| post("revoke_invitation", &[("id", "{own}")]),
+    },
+    Row {
+        name: "accept_invitation",
+        expect: [401, 200, 200, 200, 200, 200, 200, 200],
+        changes: true,
+        setup: Setup::OwnInvitations,
+        call: |_| post("accept_invitation", &[("id", "{own}")]),
+    },
+    Row {
+        name: "decline_invitation",
+        expect: [401, 200, 200, 200, 200, 200, 200, 200],
+        changes: true,
+        setup: Setup::OwnInvitations,
+        call: |_| post("decline_invitation", &[("id", "{own}")]),
+    },
+];
+
 /// Every row.
 fn rows() -> impl Iterator<Item = &'static Row> {
-    ROWS.iter().chain(KCR_ROWS).chain(CREDENTIAL_ROWS)
+    ROWS.iter()
+        .chain(KCR_ROWS)
+        .chain(CREDENTIAL_ROWS)
+        .chain(INVITATION_ROWS)
 }
 
 const REGIONS: &str = r#"
@@ -452,7 +492,8 @@ kcr_host = "kcr.us.example.com"
 struct Fixture {
     app: TestApp,
     cookies: Vec<Option<String>>,
-    creds: Vec<String>,
+    /// Per caller: the ID `{own}` stands for.
+    own: Vec<String>,
     _config: tempfile::TempDir,
 }
 
@@ -472,7 +513,7 @@ impl Fixture {
         let fx = Self {
             app,
             cookies,
-            creds: Vec::new(),
+            own: Vec::new(),
             _config: config,
         };
         fx.org("acme").await;
@@ -517,34 +558,21 @@ impl Fixture {
             ("dave", "member"),
             ("pat", "member"),
         ] {
-            self.owner_ok(
-                "add_org_member",
-                &[("org", org), ("login", who), ("role", role)],
-            )
-            .await;
+            grant_org_role(&self.app, org, who, role).await;
         }
     }
 
     /// Gives `acme/project` the standard project roles.
     async fn project_roles(&self, project: &str) {
         for (who, role) in [("vera", "viewer"), ("dave", "developer"), ("pat", "admin")] {
-            self.owner_ok(
-                "add_project_member",
-                &[
-                    ("owner", "acme"),
-                    ("name", project),
-                    ("login", who),
-                    ("role", role),
-                ],
-            )
-            .await;
+            grant_project_role(&self.app, ("acme", project), who, role).await;
         }
     }
 
     async fn prepare(&mut self, setup: Setup) {
         if matches!(
             setup,
-            Setup::Accounts | Setup::OrgMembers | Setup::ProjectViewers
+            Setup::Accounts | Setup::OrgMembers | Setup::ProjectViewers | Setup::TargetInvitations
         ) {
             for caller in CALLERS {
                 let name = target(caller);
@@ -560,24 +588,19 @@ impl Fixture {
                 )
                 .await
                 .unwrap();
-                if setup != Setup::Accounts {
+                if matches!(setup, Setup::OrgMembers | Setup::ProjectViewers) {
+                    grant_org_role(&self.app, "acme", &name, "member").await;
+                }
+                if setup == Setup::ProjectViewers {
+                    grant_project_role(&self.app, ("acme", "web"), &name, "viewer").await;
+                }
+                if setup == Setup::TargetInvitations {
                     self.owner_ok(
-                        "add_org_member",
+                        "invite_org_member",
                         &[("org", "acme"), ("login", &name), ("role", "member")],
                     )
                     .await;
-                }
-                if setup == Setup::ProjectViewers {
-                    self.owner_ok(
-                        "add_project_member",
-                        &[
-                            ("owner", "acme"),
-                            ("name", "web"),
-                            ("login", &name),
-                            ("role", "viewer"),
-                        ],
-                    )
-                    .await;
+                    self.own.push(self.invitation_of(&name).await);
                 }
             }
         }
@@ -625,14 +648,52 @@ impl Fixture {
                 .json()
                 .await
                 .unwrap();
-            self.creds = list["items"]
+            self.own = list["items"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .map(|c| c["id"].as_str().unwrap().to_owned())
                 .collect();
-            assert_eq!(self.creds.len(), CALLERS.len());
+            assert_eq!(self.own.len(), CALLERS.len());
         }
+        if setup == Setup::OwnInvitations {
+            // guild's owner is an account of its own, so olive is invited like everyone.
+            let gus = self.app.sign_up("gus").await;
+            ok(
+                &self.app,
+                &gus,
+                "create_org",
+                &[("name", "guild"), ("display_name", "Guild")],
+            )
+            .await;
+            for caller in CALLERS {
+                let Some(name) = caller.username() else {
+                    self.own.push(uuid::Uuid::nil().to_string());
+                    continue;
+                };
+                ok(
+                    &self.app,
+                    &gus,
+                    "invite_org_member",
+                    &[("org", "guild"), ("login", name), ("role", "member")],
+                )
+                .await;
+                self.own.push(self.invitation_of(name).await);
+            }
+        }
+    }
+
+    /// The ID of the pending invitation of `username`.
+    async fn invitation_of(&self, username: &str) -> String {
+        let id = app::on_db!(&self.app.state.db, pool => sqlx::query_scalar::<_, uuid::Uuid>(
+            "select i.id from invitation i join app_user u on u.id = i.invitee_user_id
+             where u.username = $1"
+        )
+        .bind(username)
+        .fetch_one(pool)
+        .await)
+        .unwrap();
+        id.to_string()
     }
 }
 
@@ -646,13 +707,13 @@ async fn every_role_gets_exactly_what_the_matrix_says(backend: Backend) {
             let res = match (row.call)(caller) {
                 Call::Get(path) => fx.app.get(&format!("/api/{path}"), fx.cookie(caller)).await,
                 Call::Post(name, form) => {
-                    let own = fx.creds.get(caller.index()).cloned().unwrap_or_default();
+                    let own = fx.own.get(caller.index()).cloned().unwrap_or_default();
                     let form: Vec<(&str, &str)> = form
                         .iter()
                         .map(|(k, v)| {
                             (
                                 *k,
-                                if v == "{cred}" {
+                                if v == "{own}" {
                                     own.as_str()
                                 } else {
                                     v.as_str()

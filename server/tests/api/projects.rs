@@ -5,7 +5,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, PASSWORD, TestApp, error_body, ok, session_cookie};
+use crate::helpers::{
+    Backend, PASSWORD, TestApp, error_body, invitation_id, join_project, ok, session_cookie,
+};
 use crate::on_both;
 
 async fn get_json(app: &TestApp, cookie: &str, path: &str) -> Value {
@@ -25,10 +27,11 @@ async fn org_with_two(app: &TestApp) -> (String, String) {
         &[("name", "acme"), ("display_name", "Acme")],
     )
     .await;
+    // By email: the invitation waits for whoever has the address, and bob has it.
     ok(
         app,
         &ann,
-        "add_org_member",
+        "invite_org_member",
         &[
             ("org", "acme"),
             ("login", "bob@example.com"),
@@ -36,6 +39,8 @@ async fn org_with_two(app: &TestApp) -> (String, String) {
         ],
     )
     .await;
+    let id = invitation_id(app, &bob, "acme").await;
+    ok(app, &bob, "accept_invitation", &[("id", &id)]).await;
     (ann, bob)
 }
 
@@ -161,7 +166,7 @@ async fn only_owners_touch_the_owner_role(backend: Backend) {
         .await;
     let add_owner = app
         .call(
-            "add_org_member",
+            "invite_org_member",
             &[("org", "acme"), ("login", "cid"), ("role", "owner")],
             Some(&bob),
         )
@@ -177,27 +182,27 @@ async fn only_owners_touch_the_owner_role(backend: Backend) {
     }
 }
 
-async fn adding_a_member_says_what_is_wrong(backend: Backend) {
+async fn inviting_a_member_says_what_is_wrong(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (ann, _) = org_with_two(&app).await;
 
     let unknown = app
         .call(
-            "add_org_member",
+            "invite_org_member",
             &[("org", "acme"), ("login", "nobody"), ("role", "member")],
             Some(&ann),
         )
         .await;
     let twice = app
         .call(
-            "add_org_member",
+            "invite_org_member",
             &[("org", "acme"), ("login", "bob"), ("role", "admin")],
             Some(&ann),
         )
         .await;
     let bad_role = app
         .call(
-            "add_org_member",
+            "invite_org_member",
             &[("org", "acme"), ("login", "bob"), ("role", "king")],
             Some(&ann),
         )
@@ -206,7 +211,7 @@ async fn adding_a_member_says_what_is_wrong(backend: Backend) {
     assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         error_body(unknown).await["detail"]["login"],
-        "No account has the username or email \"nobody\"."
+        "No account has the username \"nobody\"."
     );
     assert_eq!(twice.status(), StatusCode::CONFLICT);
     assert_eq!(bad_role.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -215,6 +220,7 @@ async fn adding_a_member_says_what_is_wrong(backend: Backend) {
         "Choose owner, admin or member."
     );
     assert_eq!(app.count("org_member").await, 2);
+    assert_eq!(app.count("invitation").await, 0);
 }
 
 async fn projects_follow_the_name_and_region_rules(backend: Backend) {
@@ -303,18 +309,7 @@ async fn leaving_an_org_ends_access_to_its_projects(backend: Backend) {
         create_project(&app, &ann, "acme", "web").await.status(),
         StatusCode::OK
     );
-    ok(
-        &app,
-        &ann,
-        "add_project_member",
-        &[
-            ("owner", "acme"),
-            ("name", "web"),
-            ("login", "bob"),
-            ("role", "developer"),
-        ],
-    )
-    .await;
+    join_project(&app, &ann, ("acme", "web"), "bob", &bob, "developer").await;
     assert_eq!(
         get_json(&app, &bob, "list_projects").await[0]["role"],
         "developer"
@@ -338,7 +333,7 @@ async fn leaving_an_org_ends_access_to_its_projects(backend: Backend) {
     drop(outsider);
     let res = app
         .call(
-            "add_project_member",
+            "invite_project_member",
             &[
                 ("owner", "acme"),
                 ("name", "web"),
@@ -443,36 +438,23 @@ async fn the_current_project_is_remembered_across_sessions(backend: Backend) {
 
 async fn renaming_keeps_members_and_the_audit_log_pages_by_fifty(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (ann, _) = org_with_two(&app).await;
+    let (ann, bob) = org_with_two(&app).await;
     create_project(&app, &ann, "acme", "web").await;
+    join_project(&app, &ann, ("acme", "web"), "bob", &bob, "developer").await;
     for i in 0..30 {
         let role = if i % 2 == 0 { "viewer" } else { "developer" };
-        let res = app
-            .call(
-                "add_project_member",
-                &[
-                    ("owner", "acme"),
-                    ("name", "web"),
-                    ("login", "bob"),
-                    ("role", role),
-                ],
-                Some(&ann),
-            )
-            .await;
-        if res.status() == StatusCode::CONFLICT {
-            ok(
-                &app,
-                &ann,
-                "change_project_member_role",
-                &[
-                    ("owner", "acme"),
-                    ("name", "web"),
-                    ("username", "bob"),
-                    ("role", role),
-                ],
-            )
-            .await;
-        }
+        ok(
+            &app,
+            &ann,
+            "change_project_member_role",
+            &[
+                ("owner", "acme"),
+                ("name", "web"),
+                ("username", "bob"),
+                ("role", role),
+            ],
+        )
+        .await;
     }
     for i in 0..30 {
         let description = format!("take {i}");
@@ -504,7 +486,7 @@ async fn renaming_keeps_members_and_the_audit_log_pages_by_fifty(backend: Backen
 
     let project = get_json(&app, &ann, "get_project?owner=acme&name=shop").await;
     assert_eq!(project["members"][0]["username"], "bob");
-    // 1 created + 1 added + 29 role changes + 31 updates = 62 events.
+    // 1 created + 1 invited + 1 accepted + 30 role changes + 31 updates = 64 events.
     let first = get_json(&app, &ann, "project_audit_log?owner=acme&name=shop").await;
     assert_eq!(first["entries"].as_array().unwrap().len(), 50);
     assert_eq!(first["entries"][0]["action"], "project.updated");
@@ -516,16 +498,17 @@ async fn renaming_keeps_members_and_the_audit_log_pages_by_fifty(backend: Backen
         &format!("project_audit_log?owner=acme&name=shop&before={next}"),
     )
     .await;
-    assert_eq!(second["entries"].as_array().unwrap().len(), 12);
+    assert_eq!(second["entries"].as_array().unwrap().len(), 14);
     assert!(second["next"].is_null());
-    assert_eq!(second["entries"][11]["action"], "project.created");
+    assert_eq!(second["entries"][13]["action"], "project.created");
     let filtered = get_json(
         &app,
         &ann,
-        "project_audit_log?owner=acme&name=shop&action=project.member_added",
+        "project_audit_log?owner=acme&name=shop&action=project.invitation_accepted",
     )
     .await;
     assert_eq!(filtered["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(filtered["entries"][0]["actor"], "bob");
     // The organization's log holds its projects' changes as well as its own.
     let org_log = get_json(&app, &ann, "org_audit_log?org=acme").await;
     assert_eq!(org_log["entries"].as_array().unwrap().len(), 50);
@@ -540,18 +523,7 @@ async fn the_project_page_is_read_only_for_viewers_and_hidden_from_outsiders(bac
     let (ann, bob) = org_with_two(&app).await;
     let eve = app.sign_up("eve").await;
     create_project(&app, &ann, "acme", "web").await;
-    ok(
-        &app,
-        &ann,
-        "add_project_member",
-        &[
-            ("owner", "acme"),
-            ("name", "web"),
-            ("login", "bob"),
-            ("role", "viewer"),
-        ],
-    )
-    .await;
+    join_project(&app, &ann, ("acme", "web"), "bob", &bob, "viewer").await;
 
     let as_admin = app
         .get("/projects/acme/web", Some(&ann))
@@ -567,9 +539,9 @@ async fn the_project_page_is_read_only_for_viewers_and_hidden_from_outsiders(bac
         .unwrap();
     let outsider = app.get("/projects/acme/web", Some(&eve)).await;
 
-    assert!(as_admin.contains("Add member") && as_admin.contains("Delete project"));
+    assert!(as_admin.contains("Send invitation") && as_admin.contains("Delete project"));
     assert!(as_viewer.contains("You have the viewer role"));
-    assert!(!as_viewer.contains("Add member") && !as_viewer.contains("Delete project"));
+    assert!(!as_viewer.contains("Send invitation") && !as_viewer.contains("Delete project"));
     assert_eq!(outsider.status(), StatusCode::NOT_FOUND);
     assert!(
         outsider
@@ -587,7 +559,7 @@ on_both!(
     the_last_owner_can_be_neither_demoted_nor_removed_nor_leave,
     two_concurrent_demotions_of_the_last_two_owners_leave_one,
     only_owners_touch_the_owner_role,
-    adding_a_member_says_what_is_wrong,
+    inviting_a_member_says_what_is_wrong,
     projects_follow_the_name_and_region_rules,
     someone_elses_personal_project_is_not_revealed,
     leaving_an_org_ends_access_to_its_projects,

@@ -2,6 +2,7 @@
 //! throttled sign-in counted across replicas, cookies with the right attributes.
 
 use reqwest::StatusCode;
+use sha2::Digest;
 
 use crate::helpers::{Backend, PASSWORD, TestApp, session_cookie, set_cookie_line};
 use crate::on_both;
@@ -130,6 +131,213 @@ async fn the_address_limit_stops_guessing_across_many_accounts(backend: Backend)
     );
 }
 
+/// Signs in as if from `address` (the server trusts `X-Forwarded-For` in these tests).
+async fn sign_in_from(app: &TestApp, login: &str, password: &str, address: &str) -> StatusCode {
+    app.http
+        .post(format!("{}/api/sign_in", app.base))
+        .header("accept", "application/json")
+        .header("x-forwarded-for", address)
+        .form(&[("login", login), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn a_stranger_cannot_lock_the_owner_out(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &["--trust-forwarded-for", "true"]).await;
+    app.sign_up("ann").await;
+
+    let mut stranger = Vec::new();
+    for _ in 0..8 {
+        stranger.push(sign_in_from(&app, "ann", "wrong password!!", "203.0.113.7").await);
+    }
+
+    // The guessing address is stopped for this account ...
+    assert_eq!(stranger[4], StatusCode::UNAUTHORIZED);
+    assert_eq!(stranger[5], StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        sign_in_from(&app, "ann", PASSWORD, "203.0.113.7").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // ... and ann, from where she has not been failing, signs in.
+    assert_eq!(
+        sign_in_from(&app, "ann", PASSWORD, "198.51.100.2").await,
+        StatusCode::OK
+    );
+}
+
+async fn username_and_email_count_against_one_account(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.sign_up("ann").await;
+
+    for login in ["ann", "ANN@example.com", "ann", "ann@example.com", "Ann"] {
+        assert_eq!(
+            app.sign_in(login, "wrong password!!").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    // Five guesses in all, however the account was named: the sixth waits.
+    assert_eq!(
+        app.sign_in("ann@example.com", PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+async fn a_login_without_an_account_is_answered_like_one_with(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.sign_up("ann").await;
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+
+    for _ in 0..6 {
+        known.push(app.sign_in("ann", "wrong password!!").await.status());
+        unknown.push(app.sign_in("ghost", "wrong password!!").await.status());
+    }
+
+    assert_eq!(known, unknown);
+    assert_eq!(unknown[5], StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn an_account_under_attack_from_everywhere_is_slowed_not_locked(backend: Backend) {
+    let app = TestApp::spawn_with(
+        backend,
+        &[
+            "--trust-forwarded-for",
+            "true",
+            "--login-slow-after",
+            "3",
+            "--login-slow-secs",
+            "2",
+        ],
+    )
+    .await;
+    app.sign_up("ann").await;
+    for i in 1..=4 {
+        sign_in_from(&app, "ann", "wrong password!!", &format!("203.0.113.{i}")).await;
+    }
+
+    let started = std::time::Instant::now();
+    let status = sign_in_from(&app, "ann", PASSWORD, "198.51.100.2").await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(2),
+        "not slowed: {:?}",
+        started.elapsed()
+    );
+}
+
+async fn sign_up_is_throttled_per_address(backend: Backend) {
+    let app = TestApp::spawn_with(
+        backend,
+        &[
+            "--trust-forwarded-for",
+            "true",
+            "--signup-max-per-address",
+            "2",
+        ],
+    )
+    .await;
+    let sign_up_from = |name: &'static str, address: &'static str| {
+        let app = &app;
+        async move {
+            app.http
+                .post(format!("{}/api/sign_up", app.base))
+                .header("accept", "application/json")
+                .header("x-forwarded-for", address)
+                .form(&[
+                    ("email", format!("{name}@example.com")),
+                    ("username", name.to_owned()),
+                    ("display_name", name.to_owned()),
+                    ("password", PASSWORD.to_owned()),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    assert_eq!(
+        sign_up_from("a1", "203.0.113.9").await.status(),
+        StatusCode::OK
+    );
+    // A taken email counts as much as a new account: probing addresses costs attempts.
+    let probe = sign_up_from("a1", "203.0.113.9").await;
+    assert_eq!(probe.status(), StatusCode::CONFLICT);
+    assert!(!probe.text().await.unwrap().contains("exists"));
+    let third = sign_up_from("a3", "203.0.113.9").await;
+
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(third.headers().contains_key("retry-after"));
+    assert_eq!(
+        sign_up_from("b1", "198.51.100.4").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.count("app_user").await, 2);
+}
+
+async fn sessions_are_stored_under_a_hash_of_their_id(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let cookie = app.sign_up("ann").await;
+    let value = cookie.strip_prefix("berth_session=").unwrap().to_owned();
+
+    let stored: Vec<(String, String)> = app::on_db!(&app.state.db, pool => sqlx::query_as(
+        "select id_hash, data from user_session"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap();
+
+    assert_eq!(stored.len(), 1);
+    let (hash, data) = &stored[0];
+    let expected: String = sha2::Sha256::digest(value.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(hash, &expected);
+    assert!(!hash.contains(&value) && !data.contains(&value));
+    // What the table holds does not sign anyone in.
+    assert!(app.whoami(&format!("berth_session={hash}")).await.is_none());
+}
+
+async fn a_session_ends_after_its_lifetime_however_active(backend: Backend) {
+    let app = TestApp::spawn_with(backend, &["--session-lifetime-hours", "24"]).await;
+    let cookie = app.sign_up("ann").await;
+    assert!(app.whoami(&cookie).await.is_some());
+
+    // Signed in 25 hours ago, active ever since.
+    let then = time::OffsetDateTime::now_utc().unix_timestamp() - 25 * 3600;
+    app::on_db!(&app.state.db, pool => sqlx::query("update user_session set created_at = $1")
+        .bind(then)
+        .execute(pool)
+        .await
+        .map(drop))
+    .unwrap();
+
+    assert!(app.whoami(&cookie).await.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_file_and_its_folder_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("data");
+    let db = dir.join("berth.db");
+    let app = TestApp::spawn_on(&format!("sqlite://{}", db.display()), &[]).await;
+    app.sign_up("ann").await;
+
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700, "folder");
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+        assert!(file.exists(), "{}", file.display());
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+}
+
 async fn the_session_cookie_is_http_only_and_same_site_lax(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
@@ -180,7 +388,7 @@ async fn reading_pages_does_not_write_the_session_on_every_request(backend: Back
     let cookie = app.sign_up("ann").await;
     let expiry = || async {
         app::on_db!(&app.state.db, pool => sqlx::query_scalar::<_, String>(
-            "select cast(expiry_date as text) from user_session"
+            "select cast(expires_at as text) from user_session"
         )
         .fetch_one(pool)
         .await)
@@ -218,4 +426,11 @@ on_both!(
     the_session_cookie_is_secure_behind_an_https_public_url,
     reading_pages_does_not_write_the_session_on_every_request,
     anonymous_visits_create_no_session_rows,
+    a_stranger_cannot_lock_the_owner_out,
+    username_and_email_count_against_one_account,
+    a_login_without_an_account_is_answered_like_one_with,
+    an_account_under_attack_from_everywhere_is_slowed_not_locked,
+    sign_up_is_throttled_per_address,
+    sessions_are_stored_under_a_hash_of_their_id,
+    a_session_ends_after_its_lifetime_however_active,
 );

@@ -1,11 +1,13 @@
-//! The axum-login backend: how a session's user ID becomes a [`User`] on every request, and how
-//! a sign-in name and password are checked.
+//! The axum-login backend: how a session's user ID becomes a [`User`] on every request.
+//! Passwords are not checked here: `api::auth::sign_in` checks them itself, after the
+//! throttle and through the hashing gate, then logs the user in; this backend takes no
+//! credentials at all, so nothing can sign in around those.
+
+use std::convert::Infallible;
 
 use axum_login::{AuthUser, AuthnBackend, UserId};
-use secrecy::SecretString;
 use uuid::Uuid;
 
-use crate::server::auth::password;
 use crate::server::db::{Db, users, users::User};
 
 impl AuthUser for User {
@@ -22,14 +24,6 @@ impl AuthUser for User {
     }
 }
 
-/// What a person types to sign in.
-pub struct PasswordLogin {
-    /// Username or email address.
-    pub login: String,
-    /// The password.
-    pub password: SecretString,
-}
-
 /// Users and passwords from the database.
 #[derive(Clone, Debug)]
 pub struct Backend {
@@ -43,35 +37,21 @@ impl Backend {
     }
 }
 
-/// Errors of the backend: database failures, or a hashing fault.
+/// Errors of the backend: database failures.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
     /// The database failed.
     #[error(transparent)]
     Db(#[from] sqlx::Error),
-    /// Hashing failed (already logged).
-    #[error("password check failed")]
-    Hash,
 }
 
 impl AuthnBackend for Backend {
     type User = User;
-    type Credentials = PasswordLogin;
+    type Credentials = Infallible;
     type Error = BackendError;
 
-    async fn authenticate(&self, creds: PasswordLogin) -> Result<Option<User>, BackendError> {
-        match users::find_login(&self.db, &creds.login).await? {
-            Some((user, stored)) => {
-                let ok = password::verify(creds.password, stored)
-                    .await
-                    .map_err(|_| BackendError::Hash)?;
-                Ok(ok.then_some(user))
-            }
-            None => {
-                password::dummy_verify(creds.password).await;
-                Ok(None)
-            }
-        }
+    async fn authenticate(&self, creds: Infallible) -> Result<Option<User>, BackendError> {
+        match creds {}
     }
 
     async fn get_user(&self, id: &UserId<Self>) -> Result<Option<User>, BackendError> {

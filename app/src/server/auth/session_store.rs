@@ -1,5 +1,10 @@
-//! Sessions in the database: tower-sessions' SQLite or PostgreSQL store behind one type, and a
-//! wrapper that lets the idle expiry slide without a write on every request.
+//! Sessions in the database, and a wrapper that lets the idle expiry slide without a write on
+//! every request.
+//!
+//! [`DbStore`] keeps each session under the SHA-256 of its ID, never the ID itself: the ID is
+//! the cookie value, so whoever reads the table (a backup, a copied file) must not be able to
+//! sign in with what they read. A session also ends `lifetime` after it was created (at
+//! sign-in, which always issues a new ID), however active it is.
 //!
 //! tower-sessions only re-saves an unchanged session when told to save always. [`SlidingStore`]
 //! takes those saves and writes only when the data changed or the stored expiry is more than
@@ -13,82 +18,136 @@ use std::{
 };
 
 use async_trait::async_trait;
-use time::Duration;
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
 use tower_sessions::{
     ExpiredDeletion, SessionStore,
     session::{Id, Record},
     session_store,
 };
-use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
-use crate::server::db::Db;
+use crate::on_db;
+use crate::server::db::{Db, is_unique_violation};
 
-/// Table the sessions live in (created by our migrations).
-const TABLE: &str = "user_session";
-
-/// The store of whichever database Berth runs on.
+/// Sessions in `user_session` on whichever database Berth runs on.
 #[derive(Clone, Debug)]
-pub enum DbStore {
-    /// SQLite.
-    Sqlite(SqliteStore),
-    /// PostgreSQL.
-    Postgres(PostgresStore),
+pub struct DbStore {
+    db: Db,
+    lifetime: Duration,
+}
+
+/// The key a session is stored under: hex SHA-256 of its ID (the cookie value).
+pub fn id_hash(id: &Id) -> String {
+    Sha256::digest(id.to_string().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn store_error(err: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(err.to_string())
 }
 
 impl DbStore {
-    /// The store on `db`, using the `user_session` table of our migrations.
-    pub fn new(db: &Db) -> Self {
-        match db {
-            Db::Sqlite(pool) => Self::Sqlite(
-                SqliteStore::new(pool.clone())
-                    .with_table_name(TABLE)
-                    .unwrap_or_else(|_| SqliteStore::new(pool.clone())),
-            ),
-            Db::Postgres(pool) => Self::Postgres(
-                PostgresStore::new(pool.clone())
-                    .with_schema_name("public")
-                    .and_then(|s| s.with_table_name(TABLE))
-                    .unwrap_or_else(|_| PostgresStore::new(pool.clone())),
-            ),
+    /// The store on `db`; sessions end `lifetime` after they were created.
+    pub fn new(db: &Db, lifetime: Duration) -> Self {
+        Self {
+            db: db.clone(),
+            lifetime,
         }
+    }
+
+    async fn insert(&self, record: &Record) -> Result<(), sqlx::Error> {
+        let data = serde_json::to_string(&record.data).unwrap_or_else(|_| "{}".into());
+        on_db!(&self.db, pool => sqlx::query(
+            "insert into user_session (id_hash, data, expires_at, created_at) values ($1, $2, $3, $4)"
+        )
+        .bind(id_hash(&record.id))
+        .bind(&data)
+        .bind(record.expiry_date.unix_timestamp())
+        .bind(OffsetDateTime::now_utc().unix_timestamp())
+        .execute(pool)
+        .await
+        .map(drop))
     }
 }
 
 #[async_trait]
 impl SessionStore for DbStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(s) => s.create(record).await,
-            Self::Postgres(s) => s.create(record).await,
+        // A clash of two random 128-bit IDs is not expected; a new ID settles one anyway.
+        loop {
+            match self.insert(record).await {
+                Ok(()) => return Ok(()),
+                Err(e) if is_unique_violation(&e, "user_session_pkey", "user_session.id_hash") => {
+                    record.id = Id::default();
+                }
+                Err(e) => return Err(store_error(e)),
+            }
         }
     }
+
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(s) => s.save(record).await,
-            Self::Postgres(s) => s.save(record).await,
-        }
+        let data = serde_json::to_string(&record.data).map_err(store_error)?;
+        // An update only: a session deleted meanwhile (signed out elsewhere) stays deleted,
+        // and its creation time, which bounds its lifetime, never moves.
+        on_db!(&self.db, pool => sqlx::query(
+            "update user_session set data = $2, expires_at = $3 where id_hash = $1"
+        )
+        .bind(id_hash(&record.id))
+        .bind(&data)
+        .bind(record.expiry_date.unix_timestamp())
+        .execute(pool)
+        .await
+        .map(drop))
+        .map_err(store_error)
     }
+
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            Self::Sqlite(s) => s.load(id).await,
-            Self::Postgres(s) => s.load(id).await,
-        }
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let row = on_db!(&self.db, pool => sqlx::query_as::<_, (String, i64)>(
+            "select data, expires_at from user_session
+             where id_hash = $1 and expires_at > $2 and created_at > $3"
+        )
+        .bind(id_hash(id))
+        .bind(now)
+        .bind(now - self.lifetime.whole_seconds())
+        .fetch_optional(pool)
+        .await)
+        .map_err(store_error)?;
+        let Some((data, expires_at)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(Record {
+            id: *id,
+            data: serde_json::from_str(&data).map_err(store_error)?,
+            expiry_date: OffsetDateTime::from_unix_timestamp(expires_at).map_err(store_error)?,
+        }))
     }
+
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(s) => s.delete(id).await,
-            Self::Postgres(s) => s.delete(id).await,
-        }
+        on_db!(&self.db, pool => sqlx::query("delete from user_session where id_hash = $1")
+            .bind(id_hash(id))
+            .execute(pool)
+            .await
+            .map(drop))
+        .map_err(store_error)
     }
 }
 
 #[async_trait]
 impl ExpiredDeletion for DbStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(s) => s.delete_expired().await,
-            Self::Postgres(s) => s.delete_expired().await,
-        }
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        on_db!(&self.db, pool => sqlx::query(
+            "delete from user_session where expires_at <= $1 or created_at <= $2"
+        )
+        .bind(now)
+        .bind(now - self.lifetime.whole_seconds())
+        .execute(pool)
+        .await
+        .map(drop))
+        .map_err(store_error)
     }
 }
 
@@ -190,6 +249,16 @@ mod tests {
     use tower_sessions::MemoryStore;
 
     use super::*;
+
+    #[test]
+    fn the_stored_key_is_a_hash_not_the_cookie_value() {
+        let id = Id(12_345_678_901_234_567_890);
+        let key = id_hash(&id);
+        assert_eq!(key.len(), 64);
+        assert!(!key.contains(&id.to_string()));
+        assert_eq!(key, id_hash(&Id(12_345_678_901_234_567_890)));
+        assert_ne!(key, id_hash(&Id(12_345_678_901_234_567_891)));
+    }
 
     fn record(value: i64, expiry: time::OffsetDateTime) -> Record {
         Record {

@@ -5,6 +5,7 @@ use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::credential::CredentialCursor;
 use crate::server::db::{Db, Tx, is_unique_violation};
 use crate::server::secrets::Sealed;
 use crate::{on_db, on_tx};
@@ -113,26 +114,39 @@ pub async fn add(
     }
 }
 
-/// A page of the project's credentials sorted by server (then ID), after the cursor `after`.
+/// A page of the project's credentials sorted by server (then ID), after the sort key `after`.
+/// The cursor is the sort key itself, not a row to look up: nothing outside the project is
+/// read, whatever a caller puts in it. First and later pages are separate statements, so each
+/// can use the `(project_id, server, id)` index.
 pub async fn page(
     db: &Db,
     project: Uuid,
-    after: Option<Uuid>,
+    after: Option<&CredentialCursor>,
     limit: i64,
 ) -> Result<Vec<Credential>, sqlx::Error> {
-    let sql = format!(
-        "select {COLUMNS} from {FROM}
-         where c.project_id = $1
-           and ($2 is null or (c.server, c.id) > (select a.server, a.id from registry_credential a where a.id = $2))
-         order by c.server, c.id
-         limit $3"
-    );
-    on_db!(db, pool => sqlx::query_as::<_, Credential>(&sql)
-        .bind(project)
-        .bind(after)
-        .bind(limit)
+    let sql = match after {
+        None => format!(
+            "select {COLUMNS} from {FROM}
+             where c.project_id = $1
+             order by c.server, c.id
+             limit $2"
+        ),
+        Some(_) => format!(
+            "select {COLUMNS} from {FROM}
+             where c.project_id = $1 and (c.server > $3 or (c.server = $3 and c.id > $4))
+             order by c.server, c.id
+             limit $2"
+        ),
+    };
+    on_db!(db, pool => {
+        let query = sqlx::query_as::<_, Credential>(&sql).bind(project).bind(limit);
+        match after {
+            Some(after) => query.bind(&after.server).bind(after.id),
+            None => query,
+        }
         .fetch_all(pool)
-        .await)
+        .await
+    })
 }
 
 /// Every credential of the project (for resolving an image; no passwords).

@@ -4,6 +4,7 @@
 
 pub mod audit_events;
 pub mod credentials;
+pub mod invitations;
 pub mod org_members;
 pub mod orgs;
 pub mod projects;
@@ -86,8 +87,8 @@ pub enum ConnectError {
     /// The URL did not parse.
     #[error("invalid database URL: {0}")]
     Url(String),
-    /// The directory for the SQLite file could not be made.
-    #[error("cannot create the database directory {path}: {source}")]
+    /// The SQLite file or its directory could not be made or made private.
+    #[error("cannot prepare the database file {path}: {source}")]
     Dir {
         /// The directory.
         path: String,
@@ -114,17 +115,49 @@ pub fn sqlite_path(url: &str) -> Option<&str> {
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
 
+/// Makes the SQLite file and its folder private before SQLite opens them: the folder is created
+/// with mode 0700, the file with 0600, and an existing file, `-wal` and `-shm` are set to 0600
+/// (SQLite gives the `-wal` and `-shm` files it creates the mode of the database file). The
+/// file holds session hashes, audit history and sealed secrets: nobody else on the machine
+/// needs to read it.
+fn private_sqlite_files(path: &Path) -> Result<(), ConnectError> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+
+    let io = |path: &Path, source| ConnectError::Dir {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.exists()
+    {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(|e| io(parent, e))?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| io(path, e))?;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        if file.exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| io(&file, e))?;
+        }
+    }
+    Ok(())
+}
+
 impl Db {
     /// Opens a pool for `url` (`sqlite://PATH` creates the file and its directory).
     pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, ConnectError> {
         if url.starts_with("sqlite:") {
-            if let Some(parent) = sqlite_path(url).and_then(|p| Path::new(p).parent())
-                && !parent.as_os_str().is_empty()
-            {
-                std::fs::create_dir_all(parent).map_err(|source| ConnectError::Dir {
-                    path: parent.display().to_string(),
-                    source,
-                })?;
+            if let Some(path) = sqlite_path(url) {
+                private_sqlite_files(Path::new(path))?;
             }
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|e| ConnectError::Url(e.to_string()))?

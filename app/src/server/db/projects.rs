@@ -337,18 +337,3 @@ pub async fn current(db: &Db, user: Uuid) -> Result<Option<(String, String)>, sq
     .fetch_optional(pool)
     .await)
 }
-
-/// The names of `owner`'s projects in `region`, by name.
-pub async fn names_in_region(
-    db: &Db,
-    owner: &str,
-    region: &str,
-) -> Result<Vec<String>, sqlx::Error> {
-    on_db!(db, pool => sqlx::query_scalar::<_, String>(
-        "select name from project where owner_name = $1 and region = $2 order by name"
-    )
-    .bind(owner)
-    .bind(region)
-    .fetch_all(pool)
-    .await)
-}

@@ -24,6 +24,9 @@ pub struct User {
     pub session_version: Vec<u8>,
     /// The instance administrator (the first account).
     pub is_instance_admin: bool,
+    /// Pending invitations addressed to this account (read by [`find`] only; 0 elsewhere).
+    #[sqlx(default)]
+    pub pending_invitations: i64,
 }
 
 impl From<User> for crate::domain::account::SessionUser {
@@ -34,6 +37,7 @@ impl From<User> for crate::domain::account::SessionUser {
             display_name: u.display_name,
             email: u.email,
             is_instance_admin: u.is_instance_admin,
+            pending_invitations: u.pending_invitations,
         }
     }
 }
@@ -172,12 +176,18 @@ pub async fn find_login(db: &Db, login: &str) -> Result<Option<(User, String)>, 
     Ok(row.map(|r| (r.user, r.password_hash)))
 }
 
-/// The user with this ID.
+/// The user with this ID, with the number of invitations waiting for them (the header shows
+/// it; one query per request either way, as the session layer loads the user on each).
 pub async fn find(db: &Db, id: Uuid) -> Result<Option<User>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as::<_, User>(&format!(
-        "select {USER_COLUMNS} from app_user where id = $1"
+        "select {USER_COLUMNS},
+             (select count(*) from invitation i
+               where (i.invitee_user_id = app_user.id or i.invitee_email = app_user.email)
+                 and i.expires_at > $2) as pending_invitations
+         from app_user where id = $1"
     ))
     .bind(id)
+    .bind(OffsetDateTime::now_utc().unix_timestamp())
     .fetch_optional(pool)
     .await)
 }
@@ -221,4 +231,12 @@ pub async fn any(db: &Db) -> Result<bool, sqlx::Error> {
         .fetch_one(pool)
         .await)
     .map(|n| n > 0)
+}
+
+/// The ID of the account with this username.
+pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<Uuid>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_scalar::<_, Uuid>("select id from app_user where username = $1")
+        .bind(username)
+        .fetch_optional(pool)
+        .await)
 }

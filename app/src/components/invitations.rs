@@ -1,0 +1,75 @@
+//! Pending invitations as the admins of an organization or project see them, with a button to
+//! revoke each.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use crate::api::invitations::RevokeInvitation;
+use crate::components::{
+    choice::{DANGER_BUTTON, TH},
+    form::{FormError, form_error},
+};
+use crate::domain::invitation::PendingInvitation;
+
+/// What the invite forms say about invitations.
+pub const INVITE_HINT: &str = "They join once they accept; the invitation expires after 7 days.";
+
+/// The pending invitations table (nothing when there are none).
+#[component]
+pub fn PendingInvitations(
+    /// The invitations.
+    list: Vec<PendingInvitation>,
+    /// The revoke action of the page.
+    revoke: ServerAction<RevokeInvitation>,
+) -> impl IntoView {
+    if list.is_empty() {
+        return None;
+    }
+    Some(view! {
+        <div class="mt-6">
+            <h3 id="invitations-heading" class="font-medium">
+                "Pending invitations"
+            </h3>
+            <FormError error=form_error(revoke) />
+            <div class="mt-2 overflow-x-auto">
+                <table class="w-full text-left text-sm" aria-labelledby="invitations-heading">
+                    <thead class="border-b border-slate-300 dark:border-slate-700">
+                        <tr>
+                            <th scope="col" class=TH>"Invitee"</th>
+                            <th scope="col" class=TH>"Role"</th>
+                            <th scope="col" class=TH>"Invited by"</th>
+                            <th scope="col" class=TH>"Expires"</th>
+                            <th scope="col" class=TH><span class="sr-only">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list
+                            .into_iter()
+                            .map(|i| {
+                                let label = format!("Revoke the invitation of {}", i.invitee);
+                                view! {
+                                    <tr class="border-b border-slate-200 dark:border-slate-800">
+                                        <td class="py-2 pr-4 font-mono">{i.invitee}</td>
+                                        <td class="py-2 pr-4">{i.role}</td>
+                                        <td class="py-2 pr-4">{i.invited_by.unwrap_or_else(|| "—".into())}</td>
+                                        <td class="py-2 pr-4">
+                                            <time datetime=i.expires_at.clone()>{i.expires_at.replace('T', " ")}</time>
+                                        </td>
+                                        <td class="py-2">
+                                            <ActionForm action=revoke>
+                                                <input type="hidden" name="id" value=i.id />
+                                                <button type="submit" class=DANGER_BUTTON aria-label=label>
+                                                    "Revoke"
+                                                </button>
+                                            </ActionForm>
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </div>
+    })
+}

@@ -1,0 +1,349 @@
+//! Invitations: nobody joins an organization or a project without accepting; invitations
+//! expire, can be declined and revoked, are answered only by their invitee, and an email
+//! invitation tells nothing about which addresses have accounts.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestApp, error_body, invitation_id, join_org, ok};
+use crate::on_both;
+
+async fn get_json(app: &TestApp, cookie: &str, path: &str) -> Value {
+    let res = app.get(&format!("/api/{path}"), Some(cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    res.json().await.unwrap()
+}
+
+/// ann owns `acme`; bob and eve have accounts of their own.
+async fn setup(app: &TestApp) -> (String, String, String) {
+    let ann = app.sign_up("ann").await;
+    let bob = app.sign_up("bob").await;
+    let eve = app.sign_up("eve").await;
+    ok(
+        app,
+        &ann,
+        "create_org",
+        &[("name", "acme"), ("display_name", "Acme")],
+    )
+    .await;
+    (ann, bob, eve)
+}
+
+async fn audit_actions(app: &TestApp, ann: &str) -> Vec<String> {
+    get_json(app, ann, "org_audit_log?org=acme").await["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn an_invitation_grants_nothing_until_it_is_accepted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, bob, _) = setup(&app).await;
+
+    ok(
+        &app,
+        &ann,
+        "invite_org_member",
+        &[("org", "acme"), ("login", "bob"), ("role", "admin")],
+    )
+    .await;
+
+    // Invited, not yet a member: no access, not in bob's lists, but told on his pages.
+    assert_eq!(
+        get_json(&app, &bob, "list_orgs").await,
+        serde_json::json!([])
+    );
+    let res = app.get("/api/get_org?name=acme", Some(&bob)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let home = app.get("/", Some(&bob)).await.text().await.unwrap();
+    assert!(home.contains("Invitations"), "no badge: {home}");
+    assert!(home.contains("Accept the invitation to acme"), "{home}");
+    assert_eq!(app.whoami(&bob).await.unwrap()["pending_invitations"], 1);
+    let pending = get_json(&app, &ann, "get_org?name=acme").await["invitations"].clone();
+    assert_eq!(pending[0]["invitee"], "bob");
+    assert_eq!(pending[0]["role"], "admin");
+
+    let id = invitation_id(&app, &bob, "acme").await;
+    ok(&app, &bob, "accept_invitation", &[("id", &id)]).await;
+
+    assert_eq!(get_json(&app, &bob, "list_orgs").await[0]["role"], "admin");
+    assert_eq!(
+        get_json(&app, &bob, "my_invitations").await,
+        serde_json::json!([])
+    );
+    assert_eq!(app.whoami(&bob).await.unwrap()["pending_invitations"], 0);
+    assert_eq!(
+        audit_actions(&app, &ann).await[..2],
+        [
+            "organization.invitation_accepted",
+            "organization.member_invited"
+        ]
+    );
+}
+
+async fn declined_and_revoked_invitations_grant_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, bob, eve) = setup(&app).await;
+    for who in ["bob", "eve"] {
+        ok(
+            &app,
+            &ann,
+            "invite_org_member",
+            &[("org", "acme"), ("login", who), ("role", "member")],
+        )
+        .await;
+    }
+    let bobs = invitation_id(&app, &bob, "acme").await;
+    let eves = invitation_id(&app, &eve, "acme").await;
+
+    ok(&app, &bob, "decline_invitation", &[("id", &bobs)]).await;
+    ok(&app, &ann, "revoke_invitation", &[("id", &eves)]).await;
+
+    for (cookie, id) in [(&bob, &bobs), (&eve, &eves)] {
+        let res = app
+            .call("accept_invitation", &[("id", id)], Some(cookie))
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            get_json(&app, cookie, "list_orgs").await,
+            serde_json::json!([])
+        );
+    }
+    assert_eq!(app.count("org_member").await, 1);
+    assert_eq!(app.count("invitation").await, 0);
+    let actions = audit_actions(&app, &ann).await;
+    assert!(actions.contains(&"organization.invitation_declined".to_owned()));
+    assert!(actions.contains(&"organization.invitation_revoked".to_owned()));
+}
+
+async fn only_the_invitee_can_answer_an_invitation(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, bob, eve) = setup(&app).await;
+    ok(
+        &app,
+        &ann,
+        "invite_org_member",
+        &[("org", "acme"), ("login", "bob"), ("role", "owner")],
+    )
+    .await;
+    let id = invitation_id(&app, &bob, "acme").await;
+
+    let accept = app
+        .call("accept_invitation", &[("id", &id)], Some(&eve))
+        .await;
+    let decline = app
+        .call("decline_invitation", &[("id", &id)], Some(&eve))
+        .await;
+    let revoke = app
+        .call("revoke_invitation", &[("id", &id)], Some(&eve))
+        .await;
+
+    for res in [accept, decline, revoke] {
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    }
+    assert_eq!(
+        get_json(&app, &eve, "list_orgs").await,
+        serde_json::json!([])
+    );
+    assert_eq!(app.count("invitation").await, 1);
+    assert_eq!(app.count("org_member").await, 1);
+}
+
+async fn an_email_invitation_says_the_same_whether_or_not_the_address_has_an_account(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, _, _) = setup(&app).await;
+
+    let known = app
+        .call(
+            "invite_org_member",
+            &[
+                ("org", "acme"),
+                ("login", "bob@example.com"),
+                ("role", "member"),
+            ],
+            Some(&ann),
+        )
+        .await;
+    let unknown = app
+        .call(
+            "invite_org_member",
+            &[
+                ("org", "acme"),
+                ("login", "newcomer@example.com"),
+                ("role", "member"),
+            ],
+            Some(&ann),
+        )
+        .await;
+
+    assert_eq!(known.status(), StatusCode::OK);
+    assert_eq!(unknown.status(), StatusCode::OK);
+    assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap());
+    // The invitation waits for whoever signs up with that address.
+    let newcomer = app.sign_up("newcomer").await;
+    let id = invitation_id(&app, &newcomer, "acme").await;
+    ok(&app, &newcomer, "accept_invitation", &[("id", &id)]).await;
+    assert_eq!(
+        get_json(&app, &newcomer, "list_orgs").await[0]["name"],
+        "acme"
+    );
+    // A username is public anyway (it is an image path segment): an unknown one is named.
+    let nobody = app
+        .call(
+            "invite_org_member",
+            &[("org", "acme"), ("login", "nobody"), ("role", "member")],
+            Some(&ann),
+        )
+        .await;
+    assert_eq!(nobody.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn an_invitation_expires_after_seven_days(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, bob, _) = setup(&app).await;
+    ok(
+        &app,
+        &ann,
+        "invite_org_member",
+        &[("org", "acme"), ("login", "bob"), ("role", "member")],
+    )
+    .await;
+    let id = invitation_id(&app, &bob, "acme").await;
+    let expires: i64 = app::on_db!(&app.state.db, pool => sqlx::query_scalar(
+        "select expires_at from invitation"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    let week = time::OffsetDateTime::now_utc().unix_timestamp() + 7 * 86_400;
+    assert!((week - 60..=week).contains(&expires), "{expires} vs {week}");
+
+    // A week later.
+    app::on_db!(&app.state.db, pool => sqlx::query("update invitation set expires_at = $1")
+        .bind(time::OffsetDateTime::now_utc().unix_timestamp() - 1)
+        .execute(pool)
+        .await
+        .map(drop))
+    .unwrap();
+
+    assert_eq!(
+        get_json(&app, &bob, "my_invitations").await,
+        serde_json::json!([])
+    );
+    let res = app
+        .call("accept_invitation", &[("id", &id)], Some(&bob))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.count("org_member").await, 1);
+    // An expired invitation does not block a new one.
+    ok(
+        &app,
+        &ann,
+        "invite_org_member",
+        &[("org", "acme"), ("login", "bob"), ("role", "member")],
+    )
+    .await;
+}
+
+async fn a_pending_invitation_is_not_made_twice(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, _, _) = setup(&app).await;
+    let invite = || {
+        app.call(
+            "invite_org_member",
+            &[("org", "acme"), ("login", "bob"), ("role", "member")],
+            Some(&ann),
+        )
+    };
+
+    assert_eq!(invite().await.status(), StatusCode::OK);
+    let again = invite().await;
+
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert!(
+        error_body(again).await["detail"]["fields"]["login"]
+            .as_str()
+            .unwrap()
+            .contains("pending invitation")
+    );
+    assert_eq!(app.count("invitation").await, 1);
+}
+
+async fn an_organizations_project_takes_only_its_members(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, bob, eve) = setup(&app).await;
+    ok(
+        &app,
+        &ann,
+        "create_project",
+        &[
+            ("owner", "acme"),
+            ("name", "web"),
+            ("description", ""),
+            ("region", "local"),
+        ],
+    )
+    .await;
+    // By email the project invitation is made (the answer must not tell who has the address);
+    // accepting it needs membership of the organization first.
+    ok(
+        &app,
+        &ann,
+        "invite_project_member",
+        &[
+            ("owner", "acme"),
+            ("name", "web"),
+            ("login", "eve@example.com"),
+            ("role", "developer"),
+        ],
+    )
+    .await;
+    let id = invitation_id(&app, &eve, "acme/web").await;
+
+    let early = app
+        .call("accept_invitation", &[("id", &id)], Some(&eve))
+        .await;
+    assert_eq!(early.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        app.get("/api/get_project?owner=acme&name=web", Some(&eve))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    join_org(&app, &ann, "acme", "eve", &eve, "member").await;
+    ok(&app, &eve, "accept_invitation", &[("id", &id)]).await;
+    assert_eq!(
+        get_json(&app, &eve, "get_project?owner=acme&name=web").await["my_role"],
+        "developer"
+    );
+    // By username, a non-member is refused at once.
+    let res = app
+        .call(
+            "invite_project_member",
+            &[
+                ("owner", "acme"),
+                ("name", "web"),
+                ("login", "bob"),
+                ("role", "viewer"),
+            ],
+            Some(&ann),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    drop(bob);
+}
+
+on_both!(
+    an_invitation_grants_nothing_until_it_is_accepted,
+    declined_and_revoked_invitations_grant_nothing,
+    only_the_invitee_can_answer_an_invitation,
+    an_email_invitation_says_the_same_whether_or_not_the_address_has_an_account,
+    an_invitation_expires_after_seven_days,
+    a_pending_invitation_is_not_made_twice,
+    an_organizations_project_takes_only_its_members,
+);
