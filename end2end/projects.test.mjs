@@ -1,6 +1,7 @@
-// Organizations and projects in a real browser: create an organization → create a project in a
-// region → add a member as viewer → the viewer signs in, sees the project read-only and cannot
-// add members. Run with JavaScript off and hydrated.
+// Organizations and projects in a real browser: create an organization → invite a member by
+// email → they accept on their home page → create a project in a region → invite them as a
+// viewer → they accept and see the project read-only, unable to invite anyone. Run with
+// JavaScript off and hydrated.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MODES, startBerth, launchBrowser, openPage, visit } from './harness.mjs';
@@ -30,6 +31,13 @@ async function signUp(page, mode, username) {
   await page.getByRole('heading', { name: `Hello, User ${username}` }).waitFor();
 }
 
+/** On the home page, accepts the invitation to `target` (after the header announced it). */
+async function acceptInvitation(page, mode, target) {
+  await visit(page, mode, '/');
+  await page.getByRole('link', { name: /Invitations\s*1/ }).waitFor();
+  await page.getByRole('button', { name: `Accept the invitation to ${target}` }).click();
+}
+
 /** The form that holds the button called `name`. */
 function formWith(page, name) {
   return page.locator('form', { has: page.getByRole('button', { name }) });
@@ -57,12 +65,17 @@ for (const mode of MODES) {
     await page.getByRole('heading', { name: `Acme (${suffix})` }).waitFor();
     assert.match(page.url(), new RegExp(`/orgs/${org}$`));
 
-    // Add the viewer to the organization as a member.
-    const addToOrg = formWith(page, 'Add member');
-    await addToOrg.getByLabel('Username or email').fill(`${viewerName}@example.com`);
-    await addToOrg.getByLabel('Role').selectOption('member');
-    await addToOrg.getByRole('button', { name: 'Add member' }).click();
-    await page.getByRole('cell', { name: viewerName, exact: true }).waitFor();
+    // Invite the viewer to the organization by email: pending until they accept.
+    const inviteToOrg = formWith(page, 'Send invitation');
+    await inviteToOrg.getByLabel('Username or email').fill(`${viewerName}@example.com`);
+    await inviteToOrg.getByLabel('Role').selectOption('member');
+    await inviteToOrg.getByRole('button', { name: 'Send invitation' }).click();
+    await page.getByRole('cell', { name: `${viewerName}@example.com`, exact: true }).waitFor();
+    assert.equal(await page.getByRole('cell', { name: viewerName, exact: true }).count(), 0);
+
+    // The viewer sees the invitation (and the header's count) and accepts it.
+    await acceptInvitation(viewer.page, mode, org);
+    await viewer.page.getByRole('heading', { name: `Acme (${suffix})` }).waitFor();
 
     // A project name that breaks the rules is explained next to its field.
     await page.getByRole('link', { name: 'New project' }).click();
@@ -82,21 +95,21 @@ for (const mode of MODES) {
     await page.getByRole('heading', { name: `${org}/web` }).waitFor();
     await page.getByText('Local (local), KCR host localhost:5000').waitFor();
 
-    // Add the viewer to the project.
-    const addToProject = formWith(page, 'Add member');
-    await addToProject.getByLabel('Username or email').fill(viewerName);
-    await addToProject.getByLabel('Role').selectOption('viewer');
-    await addToProject.getByRole('button', { name: 'Add member' }).click();
+    // Invite the viewer to the project by username.
+    const inviteToProject = formWith(page, 'Send invitation');
+    await inviteToProject.getByLabel('Username or email').fill(viewerName);
+    await inviteToProject.getByLabel('Role').selectOption('viewer');
+    await inviteToProject.getByRole('button', { name: 'Send invitation' }).click();
     await page.getByRole('cell', { name: viewerName, exact: true }).waitFor();
 
-    // The viewer sees the project, read-only.
-    await visit(viewer.page, mode, `/projects/${org}/web`);
+    // The viewer accepts and sees the project, read-only.
+    await acceptInvitation(viewer.page, mode, `${org}/web`);
     await viewer.page.getByRole('heading', { name: `${org}/web` }).waitFor();
     await viewer.page.getByText('You have the viewer role').waitFor();
-    assert.equal(await viewer.page.getByRole('button', { name: 'Add member' }).count(), 0);
+    assert.equal(await viewer.page.getByRole('button', { name: 'Send invitation' }).count(), 0);
     assert.equal(await viewer.page.getByRole('button', { name: 'Delete project' }).count(), 0);
     // ... and the server refuses even a hand-made request.
-    const res = await viewer.context.request.post(`${berth.url}/api/add_project_member`, {
+    const res = await viewer.context.request.post(`${berth.url}/api/invite_project_member`, {
       form: { owner: org, name: 'web', login: `olga-${suffix}`, role: 'admin' },
       headers: { accept: 'application/json', origin: berth.url },
     });

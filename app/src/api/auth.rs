@@ -26,6 +26,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// What sign-up says of an email that cannot take a new account. A sign-up without email
 /// delivery cannot hide that an address is in use; it names no account, and the sign-up
 /// throttle bounds how fast addresses can be tried.
+#[cfg(feature = "ssr")]
 const EMAIL_UNAVAILABLE: &str =
     "This email address cannot be used for a new account. If it is yours, sign in instead.";
 

@@ -29,6 +29,17 @@ async fn setup(app: &TestApp) -> (String, String, String) {
     (ann, bob, eve)
 }
 
+/// `admin` invites `login` to `acme` with `role`, and that must work.
+async fn invite(app: &TestApp, admin: &str, login: &str, role: &str) {
+    ok(
+        app,
+        admin,
+        "invite_org_member",
+        &[("org", "acme"), ("login", login), ("role", role)],
+    )
+    .await;
+}
+
 async fn audit_actions(app: &TestApp, ann: &str) -> Vec<String> {
     get_json(app, ann, "org_audit_log?org=acme").await["entries"]
         .as_array()
@@ -42,13 +53,7 @@ async fn an_invitation_grants_nothing_until_it_is_accepted(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (ann, bob, _) = setup(&app).await;
 
-    ok(
-        &app,
-        &ann,
-        "invite_org_member",
-        &[("org", "acme"), ("login", "bob"), ("role", "admin")],
-    )
-    .await;
+    invite(&app, &ann, "bob", "admin").await;
 
     // Invited, not yet a member: no access, not in bob's lists, but told on his pages.
     assert_eq!(
@@ -87,13 +92,7 @@ async fn declined_and_revoked_invitations_grant_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (ann, bob, eve) = setup(&app).await;
     for who in ["bob", "eve"] {
-        ok(
-            &app,
-            &ann,
-            "invite_org_member",
-            &[("org", "acme"), ("login", who), ("role", "member")],
-        )
-        .await;
+        invite(&app, &ann, who, "member").await;
     }
     let bobs = invitation_id(&app, &bob, "acme").await;
     let eves = invitation_id(&app, &eve, "acme").await;
@@ -121,13 +120,7 @@ async fn declined_and_revoked_invitations_grant_nothing(backend: Backend) {
 async fn only_the_invitee_can_answer_an_invitation(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (ann, bob, eve) = setup(&app).await;
-    ok(
-        &app,
-        &ann,
-        "invite_org_member",
-        &[("org", "acme"), ("login", "bob"), ("role", "owner")],
-    )
-    .await;
+    invite(&app, &ann, "bob", "owner").await;
     let id = invitation_id(&app, &bob, "acme").await;
 
     let accept = app
@@ -205,13 +198,7 @@ async fn an_email_invitation_says_the_same_whether_or_not_the_address_has_an_acc
 async fn an_invitation_expires_after_seven_days(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (ann, bob, _) = setup(&app).await;
-    ok(
-        &app,
-        &ann,
-        "invite_org_member",
-        &[("org", "acme"), ("login", "bob"), ("role", "member")],
-    )
-    .await;
+    invite(&app, &ann, "bob", "member").await;
     let id = invitation_id(&app, &bob, "acme").await;
     let expires: i64 = app::on_db!(&app.state.db, pool => sqlx::query_scalar(
         "select expires_at from invitation"
@@ -240,19 +227,13 @@ async fn an_invitation_expires_after_seven_days(backend: Backend) {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.count("org_member").await, 1);
     // An expired invitation does not block a new one.
-    ok(
-        &app,
-        &ann,
-        "invite_org_member",
-        &[("org", "acme"), ("login", "bob"), ("role", "member")],
-    )
-    .await;
+    invite(&app, &ann, "bob", "member").await;
 }
 
 async fn a_pending_invitation_is_not_made_twice(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (ann, _, _) = setup(&app).await;
-    let invite = || {
+    let attempt = || {
         app.call(
             "invite_org_member",
             &[("org", "acme"), ("login", "bob"), ("role", "member")],
@@ -260,8 +241,8 @@ async fn a_pending_invitation_is_not_made_twice(backend: Backend) {
         )
     };
 
-    assert_eq!(invite().await.status(), StatusCode::OK);
-    let again = invite().await;
+    assert_eq!(attempt().await.status(), StatusCode::OK);
+    let again = attempt().await;
 
     assert_eq!(again.status(), StatusCode::CONFLICT);
     assert!(
