@@ -9,7 +9,7 @@ use crate::components::{
     choice::{DANGER_BUTTON, TH},
     form::{FormError, form_error},
 };
-use crate::domain::invitation::PendingInvitation;
+use crate::domain::invitation::{PendingInvitation, short_utc};
 
 /// What the invite forms say about invitations.
 pub const INVITE_HINT: &str = "They join once they accept; the invitation expires after 7 days.";
@@ -31,7 +31,7 @@ pub fn PendingInvitations(
                 "Pending invitations"
             </h3>
             <FormError error=form_error(revoke) />
-            <div class="mt-2 overflow-x-auto">
+            <div class="relative mt-2 overflow-x-auto">
                 <table class="w-full text-left text-sm" aria-labelledby="invitations-heading">
                     <thead class="border-b border-slate-300 dark:border-slate-700">
                         <tr>
@@ -53,7 +53,7 @@ pub fn PendingInvitations(
                                         <td class="py-2 pr-4">{i.role}</td>
                                         <td class="py-2 pr-4">{i.invited_by.unwrap_or_else(|| "—".into())}</td>
                                         <td class="py-2 pr-4">
-                                            <time datetime=i.expires_at.clone()>{i.expires_at.replace('T', " ")}</time>
+                                            <time datetime=i.expires_at.clone()>{short_utc(&i.expires_at)}</time>
                                         </td>
                                         <td class="py-2">
                                             <ActionForm action=revoke>

@@ -127,7 +127,7 @@ fn AuditTable(page: AuditPage, base: String) -> impl IntoView {
             </button>
         </form>
         {empty.then(|| view! { <p class="mt-4 text-sm">"Nothing recorded yet that matches."</p> })}
-        <div class="mt-4 overflow-x-auto">
+        <div class="relative mt-4 overflow-x-auto">
             <table class="w-full text-left text-sm">
                 <thead class="border-b border-slate-300 dark:border-slate-700">
                     <tr>

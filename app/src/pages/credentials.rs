@@ -158,7 +158,7 @@ fn Credentials(
 #[component]
 fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -> impl IntoView {
     view! {
-        <div class="mt-6 overflow-x-auto">
+        <div class="relative mt-6 overflow-x-auto">
             <table class="w-full text-left text-sm">
                 <thead class="border-b border-slate-300 dark:border-slate-700">
                     <tr>

@@ -11,7 +11,10 @@ use crate::components::{
     choice::SECONDARY_BUTTON,
     form::{FormError, form_error},
 };
-use crate::domain::{invitation::InvitationView, org::OrgSummary};
+use crate::domain::{
+    invitation::{InvitationView, short_utc},
+    org::OrgSummary,
+};
 use crate::state::session::{session_action, use_session};
 
 /// The start page.
@@ -131,7 +134,7 @@ fn invitation_row(
                 "Join the " {i.target.kind()} " " <span class="font-mono font-medium">{target.clone()}</span>
                 " as " {i.role.clone()}
                 <span class="text-slate-500 dark:text-slate-400">
-                    {by} " · expires " {i.expires_at.replace('T', " ")}
+                    {by} " · expires " {short_utc(&i.expires_at)}
                 </span>
             </span>
             <span class="flex gap-2">

@@ -130,7 +130,7 @@ fn Members(org: OrgView, actions: Actions, admin: bool, owner: bool) -> impl Int
             </h2>
             <FormError error=form_error(actions.change) />
             <FormError error=form_error(actions.remove) />
-            <div class="mt-2 overflow-x-auto">
+            <div class="relative mt-2 overflow-x-auto">
                 <table class="w-full text-left text-sm">
                     <thead class="border-b border-slate-300 dark:border-slate-700">
                         <tr>

@@ -178,7 +178,7 @@ fn Members(p: ProjectView, actions: Actions, admin: bool) -> impl IntoView {
                 view! { <p class="mt-2 text-sm">"No members yet."</p> }.into_any()
             } else {
                 view! {
-                    <div class="mt-2 overflow-x-auto">
+                    <div class="relative mt-2 overflow-x-auto">
                         <table class="w-full text-left text-sm">
                             <thead class="border-b border-slate-300 dark:border-slate-700">
                                 <tr>

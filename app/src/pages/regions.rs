@@ -26,7 +26,7 @@ pub fn RegionsPage() -> impl IntoView {
                             <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">
                                 "Every project lives in one region; images for it are pushed to that region's KCR host."
                             </p>
-                            <div class="mt-6 overflow-x-auto">
+                            <div class="relative mt-6 overflow-x-auto">
                                 <table class="w-full text-left text-sm">
                                     <thead class="border-b border-slate-300 dark:border-slate-700">
                                         <tr>
@@ -77,7 +77,7 @@ fn RegistryTable(rows: Vec<RegistryRow>) -> impl IntoView {
                 .into_any()
         } else {
             view! {
-                <div class="mt-2 overflow-x-auto">
+                <div class="relative mt-2 overflow-x-auto">
                     <table class="w-full text-left text-sm">
                         <thead class="border-b border-slate-300 dark:border-slate-700">
                             <tr>
