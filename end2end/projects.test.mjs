@@ -38,6 +38,16 @@ async function acceptInvitation(page, mode, target) {
   await page.getByRole('button', { name: `Accept the invitation to ${target}` }).click();
 }
 
+/** The home page announces an email invitation without an Accept button; its link accepts. */
+async function acceptByLink(page, mode, link) {
+  await visit(page, mode, '/');
+  await page.getByRole('link', { name: /Invitations\s*1/ }).waitFor();
+  await page.getByText('Accept it through the link you were sent.').waitFor();
+  await visit(page, mode, link);
+  await page.getByText(/invites you to join the organization/).waitFor();
+  await page.getByRole('button', { name: 'Accept', exact: true }).click();
+}
+
 /** The form that holds the button called `name`. */
 function formWith(page, name) {
   return page.locator('form', { has: page.getByRole('button', { name }) });
@@ -73,8 +83,10 @@ for (const mode of MODES) {
     await page.getByRole('cell', { name: `${viewerName}@example.com`, exact: true }).waitFor();
     assert.equal(await page.getByRole('cell', { name: viewerName, exact: true }).count(), 0);
 
-    // The viewer sees the invitation (and the header's count) and accepts it.
-    await acceptInvitation(viewer.page, mode, org);
+    // An email invitation is accepted through its link, which the owner passes on.
+    const link = await page.locator('pre[id^="invitation-link-"]').first().textContent();
+    assert.match(link, new RegExp(`^${berth.url}/invitation\\?id=[0-9a-f-]+&token=[0-9a-f]{64}$`));
+    await acceptByLink(viewer.page, mode, link);
     await viewer.page.getByRole('heading', { name: `Acme (${suffix})` }).waitFor();
 
     // A project name that breaks the rules is explained next to its field.

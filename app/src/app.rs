@@ -14,6 +14,7 @@ use crate::pages::{
     audit::{OrgAuditPage, ProjectAuditPage},
     credentials::CredentialsPage,
     home::HomePage,
+    invitation::InvitationPage,
     login::LoginPage,
     not_found::NotFoundPage,
     org::OrgPage,
@@ -67,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/invitation") view=InvitationPage ssr=SsrMode::Async />
                     <Route path=path!("/regions") view=RegionsPage ssr=SsrMode::Async />
                     <Route path=path!("/orgs/new") view=OrgNewPage ssr=SsrMode::Async />
                     <Route path=path!("/orgs/:org") view=OrgPage ssr=SsrMode::Async />

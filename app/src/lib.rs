@@ -1,7 +1,8 @@
 //! Berth's product code, built twice: with `ssr` into the server, with `hydrate` into the browser
 //! bundle. Domain rules, server functions, pages and components live here.
 
-#![recursion_limit = "256"]
+// The view types of the larger pages nest deeper than the default limit allows.
+#![recursion_limit = "512"]
 
 pub mod api;
 pub mod app;

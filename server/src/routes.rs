@@ -5,7 +5,10 @@
 
 use std::{
     path::{Path, PathBuf},
-    sync::{Arc, OnceLock},
+    sync::{
+        Arc, OnceLock,
+        atomic::{AtomicI64, AtomicU32, Ordering},
+    },
     time::Duration,
 };
 
@@ -138,7 +141,11 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
         .merge(dynamic)
         .route(
             security_headers::REPORT_PATH,
-            post(csp_report).layer(DefaultBodyLimit::max(CSP_REPORT_MAX)),
+            post({
+                let budget = Arc::new(ReportBudget::default());
+                move |body: Bytes| csp_report(budget.clone(), body)
+            })
+            .layer(DefaultBodyLimit::max(CSP_REPORT_MAX)),
         )
         .layer(from_fn(move |req, next| {
             host_check::refuse_unknown_host(allowed_hosts.clone(), req, next)
@@ -188,11 +195,16 @@ fn static_files(site_root: &Path) -> anyhow::Result<Router> {
     };
     for entry in entries {
         let entry = entry?;
-        if entry.file_type()?.is_file()
-            && let Some(name) = entry.file_name().to_str()
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        // A name axum would read as a route pattern (or one that shadows a route) is skipped.
+        if !entry.file_type()?.is_file()
+            || name.contains(['{', '}', '*', ':'])
+            || matches!(name, "healthz" | "readyz" | "csp-report")
         {
-            router = router.route_service(&format!("/{name}"), ServeFile::new(entry.path()));
+            continue;
         }
+        router = router.route_service(&format!("/{name}"), ServeFile::new(entry.path()));
     }
     Ok(router)
 }
@@ -200,10 +212,48 @@ fn static_files(site_root: &Path) -> anyhow::Result<Router> {
 /// Largest CSP report read.
 const CSP_REPORT_MAX: usize = 16 * 1024;
 
+/// Most CSP reports logged per minute; anyone may post them, so the log must not be theirs to
+/// flood.
+const CSP_REPORTS_PER_MINUTE: u32 = 20;
+
+/// Counts reports per minute so that only the first few of each minute are logged.
+#[derive(Default)]
+struct ReportBudget {
+    minute: AtomicI64,
+    logged: AtomicU32,
+    dropped: AtomicU32,
+}
+
+impl ReportBudget {
+    /// Whether this report may be logged; at the turn of a minute, says how many were not.
+    fn take(&self) -> bool {
+        let minute = time::OffsetDateTime::now_utc().unix_timestamp() / 60;
+        if self.minute.swap(minute, Ordering::Relaxed) != minute {
+            self.logged.store(0, Ordering::Relaxed);
+            let dropped = self.dropped.swap(0, Ordering::Relaxed);
+            if dropped > 0 {
+                tracing::warn!(
+                    dropped,
+                    "content security policy reports not logged (too many)"
+                );
+            }
+        }
+        let ok = self.logged.fetch_add(1, Ordering::Relaxed) < CSP_REPORTS_PER_MINUTE;
+        if !ok {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        ok
+    }
+}
+
 /// Logs a report of something the page policy blocked: a sign of injected markup, or of a
 /// page that needs the policy changed. Only the directive, the blocked source and the page's
-/// path are logged (a query string may carry a token).
-async fn csp_report(body: Bytes) -> StatusCode {
+/// path are logged (a query string may carry a token), as quoted, escaped strings (a report
+/// is anyone's text: it must not forge log lines), and at most a few per minute.
+async fn csp_report(budget: Arc<ReportBudget>, body: Bytes) -> StatusCode {
+    if !budget.take() {
+        return StatusCode::NO_CONTENT;
+    }
     let report: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     let report = report.get("csp-report").unwrap_or(&report);
     let field = |name: &str| {
@@ -211,11 +261,11 @@ async fn csp_report(body: Bytes) -> StatusCode {
         value.chars().take(200).collect::<String>()
     };
     let page = field("document-uri");
-    let page = page.split(['?', '#']).next().unwrap_or_default();
+    let page = page.split(['?', '#']).next().unwrap_or_default().to_owned();
     tracing::warn!(
-        directive = %field("violated-directive"),
-        blocked = %field("blocked-uri"),
-        %page,
+        directive = ?field("violated-directive"),
+        blocked = ?field("blocked-uri"),
+        page = ?page,
         "content security policy violation reported"
     );
     StatusCode::NO_CONTENT
@@ -235,5 +285,22 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database timed out"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_first_csp_reports_of_a_minute_are_logged() {
+        let budget = ReportBudget::default();
+
+        let logged = (0..CSP_REPORTS_PER_MINUTE + 5)
+            .filter(|_| budget.take())
+            .count();
+
+        assert_eq!(logged, CSP_REPORTS_PER_MINUTE as usize);
+        assert_eq!(budget.dropped.load(Ordering::Relaxed), 5);
     }
 }

@@ -12,7 +12,7 @@ use app::server::{
     },
     config::{FileConfig, ServeConfig},
     crypto::MasterKey,
-    db::{Db, throttle},
+    db::{Db, invitations, throttle},
     host_check::AllowedHosts,
     state::{AppState, Settings},
 };
@@ -156,7 +156,8 @@ impl Application {
     }
 }
 
-/// Deletes expired sessions and finished throttle windows, every few minutes.
+/// Deletes expired sessions, finished throttle windows and expired invitations, every few
+/// minutes.
 async fn housekeeping(db: Db, session_lifetime: time::Duration) {
     let store = DbStore::new(&db, session_lifetime);
     let mut tick = tokio::time::interval(Duration::from_secs(300));
@@ -168,6 +169,9 @@ async fn housekeeping(db: Db, session_lifetime: time::Duration) {
         let day_ago = time::OffsetDateTime::now_utc().unix_timestamp() - 86_400;
         if let Err(err) = throttle::purge_before(&db, day_ago).await {
             tracing::warn!(error = %err, "purging the sign-in throttle failed");
+        }
+        if let Err(err) = invitations::purge_expired(&db).await {
+            tracing::warn!(error = %err, "purging expired invitations failed");
         }
     }
 }

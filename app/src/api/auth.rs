@@ -166,7 +166,7 @@ pub async fn sign_in(
     password: PasswordInput,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::domain::account::PASSWORD_MAX_CHARS;
+    use crate::domain::account::{EMAIL_MAX_LEN, PASSWORD_MAX_CHARS};
     use crate::error::FieldErrors;
     use crate::server::{
         auth::throttle::{self, Subject},
@@ -181,6 +181,12 @@ pub async fn sign_in(
         errors.insert(
             "login".into(),
             "Enter your email address or username.".into(),
+        );
+    } else if login.trim().chars().count() > EMAIL_MAX_LEN {
+        // No username or email is longer; refused before anything is counted or stored.
+        errors.insert(
+            "login".into(),
+            format!("Usernames and email addresses have at most {EMAIL_MAX_LEN} characters."),
         );
     }
     if password.expose().is_empty() {

@@ -5,7 +5,10 @@
 //!
 //! An email invitation is answered the same whether or not an account has that address (it
 //! waits for whoever signs up with it); usernames are public (they are image path segments),
-//! so an unknown one is reported.
+//! so an unknown one is reported. Berth does not prove that an account's email address is its
+//! owner's, so an email invitation is accepted only through its link: the admin is given it
+//! and passes it on; the account accepting must also have that address. An invitation counts
+//! only while whoever sent it may still invite with its role.
 
 use leptos::prelude::*;
 
@@ -143,7 +146,6 @@ pub async fn invite_project_member(
 /// The caller's pending invitations, newest first.
 #[server(endpoint = "my_invitations", input = server_fn::codec::GetUrl)]
 pub async fn my_invitations() -> Result<Vec<InvitationView>, AppError> {
-    use crate::domain::invitation::InvitationTarget;
     use crate::server::{ctx, db::invitations};
 
     let state = ctx::state()?;
@@ -151,29 +153,38 @@ pub async fn my_invitations() -> Result<Vec<InvitationView>, AppError> {
     Ok(invitations::for_invitee(&state.db, me.id, &me.email)
         .await?
         .into_iter()
-        .map(|i| InvitationView {
-            id: i.id.to_string(),
-            target: match i.target_project {
-                Some(project) => InvitationTarget::Project {
-                    owner: i.target_owner,
-                    name: project,
-                },
-                None => InvitationTarget::Org {
-                    name: i.target_owner,
-                },
-            },
-            role: i.role,
-            invited_by: i.invited_by,
-            expires_at: rfc3339(i.expires_at),
-        })
+        .map(view)
         .collect())
 }
 
-/// Accepts an invitation addressed to the caller: they join with its role. Joining an
-/// organization's project needs membership of the organization first.
+/// One invitation addressed to the caller, as its link shows it: `token` is the link's proof
+/// for an email invitation (ignored for a username one).
+#[server(endpoint = "get_invitation", input = server_fn::codec::GetUrl)]
+pub async fn get_invitation(id: String, token: String) -> Result<InvitationView, AppError> {
+    use crate::server::{ctx, db::invitations};
+
+    let state = ctx::state()?;
+    let (_, me) = ctx::require_user().await?;
+    let id = parse_id(&id)?;
+    let mut tx = state.db.begin().await?;
+    let invitation = invitations::find(&mut tx, id)
+        .await?
+        .filter(|i| i.is_for(me.id, &me.email))
+        .filter(|i| link_holds(&state, i, &token))
+        .ok_or_else(not_found)?;
+    tx.commit().await?;
+    Ok(view(invitation))
+}
+
+/// Accepts an invitation addressed to the caller: they join with its role. An email invitation
+/// needs its link's `token`. Joining an organization's project needs membership of the
+/// organization first; and the invitation holds only while its sender may still invite.
 #[server(endpoint = "accept_invitation")]
-pub async fn accept_invitation(id: String) -> Result<(), AppError> {
-    use crate::domain::role::{OrgRole, ProjectRole};
+pub async fn accept_invitation(
+    id: String,
+    #[server(default)] token: String,
+) -> Result<(), AppError> {
+    use crate::domain::role::{OrgAction, OrgRole, ProjectAction, ProjectRole};
     use crate::server::{
         audit, ctx,
         db::{invitations, org_members, projects},
@@ -189,11 +200,33 @@ pub async fn accept_invitation(id: String) -> Result<(), AppError> {
     else {
         return Err(not_found());
     };
+    if !link_holds(&state, &invitation, &token) {
+        return Err(AppError::Forbidden(
+            "An invitation to an email address is accepted through the link it came with; \
+             open the link you were given."
+                .into(),
+        ));
+    }
     let target = invitation.target().ok_or(AppError::Internal)?;
+    let inviter = invitation.invited_by_id;
     let (event, redirect) = match target {
         invitations::Target::Org(org) => {
             let role = OrgRole::parse(&invitation.role).map_err(|_| AppError::Internal)?;
             org_members::lock(&mut tx, org).await?;
+            let needed = if role == OrgRole::Owner {
+                OrgAction::ManageOwners
+            } else {
+                OrgAction::ManageMembers
+            };
+            let sender_may = match inviter {
+                Some(inviter) => org_members::role_of(&mut tx, org, inviter)
+                    .await?
+                    .is_some_and(|r| r.allows(needed)),
+                None => false,
+            };
+            if !sender_may {
+                return Err(stale(&invitation));
+            }
             org_members::add(&mut tx, org, me.id, role).await?;
             (
                 audit::Event {
@@ -209,8 +242,8 @@ pub async fn accept_invitation(id: String) -> Result<(), AppError> {
         }
         invitations::Target::Project(project) => {
             let role = ProjectRole::parse(&invitation.role).map_err(|_| AppError::Internal)?;
-            let org = org_of_project(&mut tx, &invitation.target_owner).await?;
-            if let Some(org) = org {
+            let name = invitation.target_project.clone().unwrap_or_default();
+            if let Some(org) = invitation.target_org_id {
                 org_members::lock(&mut tx, org).await?;
                 if org_members::role_of(&mut tx, org, me.id).await?.is_none() {
                     return Err(AppError::Conflict {
@@ -223,24 +256,36 @@ pub async fn accept_invitation(id: String) -> Result<(), AppError> {
                     });
                 }
             }
+            let sender_may = match inviter {
+                Some(inviter) => {
+                    projects::find_for_user(&state.db, &invitation.target_owner, &name, inviter)
+                        .await?
+                        .and_then(|(_, role)| role)
+                        .is_some_and(|r| r.allows(ProjectAction::ManageMembers))
+                }
+                None => false,
+            };
+            if !sender_may {
+                return Err(stale(&invitation));
+            }
             projects::add_member(&mut tx, project, me.id, role).await?;
             (
                 audit::Event {
                     actor: Some(me.id),
-                    org_id: org,
+                    org_id: invitation.target_org_id,
                     project_id: Some(project),
                     action: "project.invitation_accepted",
                     target: &me.username,
                     details: serde_json::json!({ "invitation": id, "after": { "role": role.as_str() } }),
                 },
-                format!(
-                    "/projects/{}/{}",
-                    invitation.target_owner,
-                    invitation.target_project.as_deref().unwrap_or_default()
-                ),
+                format!("/projects/{}/{}", invitation.target_owner, name),
             )
         }
     };
+    // Taking the invitation out is the claim: a revoke that got there first leaves nothing.
+    if !invitations::take(&mut tx, id).await? {
+        return Err(not_found());
+    }
     invitations::delete_for(&mut tx, target, me.id, &me.email).await?;
     audit::record(&mut tx, &state, event).await?;
     tx.commit().await?;
@@ -264,21 +309,19 @@ pub async fn decline_invitation(id: String) -> Result<(), AppError> {
         return Err(not_found());
     };
     let target = invitation.target().ok_or(AppError::Internal)?;
-    let (org_id, project_id, action) = match target {
-        invitations::Target::Org(org) => (Some(org), None, "organization.invitation_declined"),
-        invitations::Target::Project(project) => (
-            org_of_project(&mut tx, &invitation.target_owner).await?,
-            Some(project),
-            "project.invitation_declined",
-        ),
+    let (project_id, action) = match target {
+        invitations::Target::Org(_) => (None, "organization.invitation_declined"),
+        invitations::Target::Project(project) => (Some(project), "project.invitation_declined"),
     };
-    invitations::delete(&mut tx, id).await?;
+    if !invitations::take(&mut tx, id).await? {
+        return Err(not_found());
+    }
     audit::record(
         &mut tx,
         &state,
         audit::Event {
             actor: Some(me.id),
-            org_id,
+            org_id: invitation.target_org_id,
             project_id,
             action,
             target: invitation.invitee_label(),
@@ -345,7 +388,9 @@ pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
             )
         }
     };
-    invitations::delete(&mut tx, id).await?;
+    if !invitations::take(&mut tx, id).await? {
+        return Err(not_found());
+    }
     audit::record(
         &mut tx,
         &state,
@@ -364,25 +409,90 @@ pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The pending invitations to `target`, as its admins see them.
+/// The pending invitations to `target`, as its admins see them (with the link of each email
+/// invitation, to pass on).
 #[cfg(feature = "ssr")]
 pub(crate) async fn pending(
-    db: &crate::server::db::Db,
+    state: &crate::server::state::AppState,
     target: crate::server::db::invitations::Target,
 ) -> Result<Vec<crate::domain::invitation::PendingInvitation>, AppError> {
-    use crate::domain::invitation::PendingInvitation;
+    use crate::domain::invitation::{LINK_PURPOSE, PendingInvitation};
 
-    Ok(crate::server::db::invitations::for_target(db, target)
-        .await?
-        .into_iter()
-        .map(|i| PendingInvitation {
-            id: i.id.to_string(),
-            invitee: i.invitee_label().to_owned(),
-            role: i.role,
-            invited_by: i.invited_by,
-            expires_at: rfc3339(i.expires_at),
-        })
-        .collect())
+    Ok(
+        crate::server::db::invitations::for_target(&state.db, target)
+            .await?
+            .into_iter()
+            .map(|i| PendingInvitation {
+                id: i.id.to_string(),
+                invitee: i.invitee_label().to_owned(),
+                role: i.role.clone(),
+                invited_by: i.invited_by.clone(),
+                expires_at: rfc3339(i.expires_at),
+                link: i.invitee_email.is_some().then(|| {
+                    format!(
+                        "{}/invitation?id={}&token={}",
+                        state.settings.public_url,
+                        i.id,
+                        state.key.token(LINK_PURPOSE, i.id)
+                    )
+                }),
+            })
+            .collect(),
+    )
+}
+
+/// An invitation as its invitee sees it.
+#[cfg(feature = "ssr")]
+fn view(i: crate::server::db::invitations::Invitation) -> InvitationView {
+    use crate::domain::invitation::InvitationTarget;
+
+    InvitationView {
+        id: i.id.to_string(),
+        needs_link: i.invitee_email.is_some(),
+        target: match i.target_project {
+            Some(project) => InvitationTarget::Project {
+                owner: i.target_owner,
+                name: project,
+            },
+            None => InvitationTarget::Org {
+                name: i.target_owner,
+            },
+        },
+        role: i.role,
+        invited_by: i.invited_by,
+        expires_at: rfc3339(i.expires_at),
+    }
+}
+
+/// Whether `token` is what accepting `invitation` needs: the link's proof for an invitation to
+/// an email address; nothing for one to a username (the account is named).
+#[cfg(feature = "ssr")]
+fn link_holds(
+    state: &crate::server::state::AppState,
+    invitation: &crate::server::db::invitations::Invitation,
+    token: &str,
+) -> bool {
+    use crate::domain::invitation::LINK_PURPOSE;
+
+    invitation.invitee_email.is_none() || state.key.verify_token(LINK_PURPOSE, invitation.id, token)
+}
+
+/// The refusal of an invitation whose sender may no longer invite with its role.
+#[cfg(feature = "ssr")]
+fn stale(invitation: &crate::server::db::invitations::Invitation) -> AppError {
+    AppError::Conflict {
+        message: format!(
+            "This invitation no longer holds: {} can no longer invite to {} with the {} role. \
+             Ask one of its admins for a new one.",
+            invitation
+                .invited_by
+                .as_deref()
+                .unwrap_or("whoever sent it"),
+            invitation.target_owner,
+            invitation.role
+        ),
+        fields: Default::default(),
+    }
 }
 
 /// How an invitee is stored: an account for a username (which must exist), the address for
@@ -443,15 +553,6 @@ async fn create(
             ),
         )
     })
-}
-
-/// The organization that owns the project of owner `owner`, if the owner is one.
-#[cfg(feature = "ssr")]
-async fn org_of_project(
-    tx: &mut crate::server::db::Tx,
-    owner: &str,
-) -> Result<Option<uuid::Uuid>, AppError> {
-    Ok(crate::server::db::orgs::id_of(tx, owner).await?)
 }
 
 #[cfg(feature = "ssr")]

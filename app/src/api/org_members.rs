@@ -79,7 +79,10 @@ pub async fn change_org_member_role(
 #[server(endpoint = "remove_org_member")]
 pub async fn remove_org_member(org: String, username: String) -> Result<(), AppError> {
     use crate::domain::role::{OrgAction, OrgRole};
-    use crate::server::{access, audit, ctx, db::org_members};
+    use crate::server::{
+        access, audit, ctx,
+        db::{invitations, org_members},
+    };
 
     let state = ctx::state()?;
     let (_, me) = ctx::require_user().await?;
@@ -114,6 +117,8 @@ pub async fn remove_org_member(org: String, username: String) -> Result<(), AppE
         }
     }
     org_members::remove(&mut tx, access.org.id, &access.org.name, member).await?;
+    // Their pending invitations go too, both ways: none to rejoin by, none they sent.
+    invitations::delete_involving(&mut tx, access.org.id, &access.org.name, member).await?;
     audit::record(
         &mut tx,
         &state,

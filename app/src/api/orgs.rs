@@ -137,7 +137,7 @@ pub async fn get_org(name: String) -> Result<OrgView, AppError> {
         .collect();
     let invitations = if my_role.allows(crate::domain::role::OrgAction::ManageMembers) {
         crate::api::invitations::pending(
-            &state.db,
+            &state,
             crate::server::db::invitations::Target::Org(org.id),
         )
         .await?

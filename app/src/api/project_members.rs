@@ -70,7 +70,10 @@ pub async fn remove_project_member(
     username: String,
 ) -> Result<(), AppError> {
     use crate::domain::role::ProjectAction;
-    use crate::server::{access, audit, ctx, db::projects};
+    use crate::server::{
+        access, audit, ctx,
+        db::{invitations, projects},
+    };
 
     let state = ctx::state()?;
     let (_, me) = ctx::require_user().await?;
@@ -89,6 +92,7 @@ pub async fn remove_project_member(
         return Err(not_a_member(&username));
     };
     projects::remove_member(&mut tx, p.id, member).await?;
+    invitations::delete_involving_in_project(&mut tx, p.id, member).await?;
     audit::record(
         &mut tx,
         &state,

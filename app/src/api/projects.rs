@@ -221,7 +221,7 @@ pub async fn get_project(owner: String, name: String) -> Result<ProjectView, App
         .is_some_and(|(o, n)| o == p.owner_name && n == p.name);
     let invitations = if access.role.allows(ProjectAction::ManageMembers) {
         crate::api::invitations::pending(
-            &state.db,
+            &state,
             crate::server::db::invitations::Target::Project(p.id),
         )
         .await?

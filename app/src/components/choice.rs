@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::raw_text::escape_rcdata;
+use crate::components::raw_text::rcdata_text;
 
 /// A labelled `<select>` with its inline error.
 #[component]
@@ -91,12 +91,8 @@ pub fn TextAreaField(
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
-    // Server HTML only: the browser build renders no children (the property holds the text).
-    let server_text = if cfg!(feature = "ssr") {
-        escape_rcdata(&value)
-    } else {
-        String::new()
-    };
+    // Escaped in the server's HTML; in the browser a text node (and the property) holds it.
+    let text = rcdata_text(&value);
     view! {
         <div class="space-y-1">
             <label for=id.clone() class="block text-sm font-medium">
@@ -111,7 +107,7 @@ pub fn TextAreaField(
                 class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500 dark:border-slate-700 dark:bg-slate-900"
                 prop:value=value.clone()
             >
-                {server_text}
+                {text}
             </textarea>
             {move || {
                 error

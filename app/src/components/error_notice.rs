@@ -18,8 +18,12 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
     }
     if matches!(error, AppError::Unauthenticated(_)) {
         let location = use_location();
-        let next = location.pathname.get_untracked();
-        let path = format!("/login?next={next}");
+        let here = format!(
+            "{}{}",
+            location.pathname.get_untracked(),
+            location.search.get_untracked()
+        );
+        let path = format!("/login?next={}", encode_query_value(&here));
         return view! { <Redirect path /> }.into_any();
     }
     let heading = match &error {
@@ -34,4 +38,31 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         </p>
     }
     .into_any()
+}
+
+/// `text` percent-encoded for a query value (everything but unreserved characters and `/`).
+pub fn encode_query_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_with_a_query_survives_as_one_query_value() {
+        assert_eq!(
+            encode_query_value("/invitation?id=1&token=ab"),
+            "/invitation%3Fid%3D1%26token%3Dab"
+        );
+    }
 }

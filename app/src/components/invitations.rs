@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::api::invitations::RevokeInvitation;
 use crate::components::{
     choice::{DANGER_BUTTON, TH},
+    copy::CopyBlock,
     form::{FormError, form_error},
 };
 use crate::domain::invitation::{PendingInvitation, short_utc};
@@ -47,6 +48,21 @@ pub fn PendingInvitations(
                             .into_iter()
                             .map(|i| {
                                 let label = format!("Revoke the invitation of {}", i.invitee);
+                                // An email invitation is accepted through its link: the admin
+                                // passes it on.
+                                let link = i.link.clone().map(|link| {
+                                    view! {
+                                        <tr class="border-b border-slate-200 dark:border-slate-800">
+                                            <td colspan="5" class="pb-3">
+                                                <CopyBlock
+                                                    title="Link to pass on (the account that accepts must have this email address)"
+                                                    text=Signal::stored(link)
+                                                    id=format!("invitation-link-{}", i.id)
+                                                />
+                                            </td>
+                                        </tr>
+                                    }
+                                });
                                 view! {
                                     <tr class="border-b border-slate-200 dark:border-slate-800">
                                         <td class="py-2 pr-4 font-mono">{i.invitee}</td>
@@ -64,6 +80,7 @@ pub fn PendingInvitations(
                                             </ActionForm>
                                         </td>
                                     </tr>
+                                    {link}
                                 }
                             })
                             .collect_view()}

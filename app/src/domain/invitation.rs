@@ -90,6 +90,9 @@ pub struct InvitationView {
     pub invited_by: Option<String>,
     /// When it expires, RFC 3339 UTC.
     pub expires_at: String,
+    /// An invitation to an email address is accepted only through the link its admin was
+    /// given (an email address in Berth is not proven to be its owner's).
+    pub needs_link: bool,
 }
 
 /// A pending invitation as the admins of its organization or project see it.
@@ -105,7 +108,13 @@ pub struct PendingInvitation {
     pub invited_by: Option<String>,
     /// When it expires, RFC 3339 UTC.
     pub expires_at: String,
+    /// For an invitation to an email address: the link to pass on to its invitee, who
+    /// accepts through it.
+    pub link: Option<String>,
 }
+
+/// What the link of an email invitation is made for (the purpose its token is bound to).
+pub const LINK_PURPOSE: &str = "invitation-link";
 
 /// An RFC 3339 UTC time as pages show an expiry: `2026-12-07 04:27 UTC`.
 pub fn short_utc(rfc3339: &str) -> String {

@@ -137,17 +137,29 @@ fn invitation_row(
                     {by} " · expires " {short_utc(&i.expires_at)}
                 </span>
             </span>
-            <span class="flex gap-2">
-                <ActionForm action=accept>
-                    <input type="hidden" name="id" value=id />
-                    <button
-                        type="submit"
-                        class="rounded-md bg-sky-700 px-3 py-1 text-sm font-medium text-white hover:bg-sky-800"
-                        aria-label=accept_label
-                    >
-                        "Accept"
-                    </button>
-                </ActionForm>
+            <span class="flex flex-wrap items-center gap-2">
+                {if i.needs_link {
+                    view! {
+                        <span class="text-slate-600 dark:text-slate-400">
+                            "Accept it through the link you were sent."
+                        </span>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <ActionForm action=accept>
+                            <input type="hidden" name="id" value=id />
+                            <button
+                                type="submit"
+                                class="rounded-md bg-sky-700 px-3 py-1 text-sm font-medium text-white hover:bg-sky-800"
+                                aria-label=accept_label
+                            >
+                                "Accept"
+                            </button>
+                        </ActionForm>
+                    }
+                        .into_any()
+                }}
                 <ActionForm action=decline>
                     <input type="hidden" name="id" value=i.id />
                     <button type="submit" class=SECONDARY_BUTTON aria-label=decline_label>

@@ -4,6 +4,7 @@ pub mod account;
 pub mod audit;
 pub mod credentials;
 pub mod home;
+pub mod invitation;
 pub mod login;
 pub mod not_found;
 pub mod org;

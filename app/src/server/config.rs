@@ -169,8 +169,8 @@ pub struct ServeConfig {
     #[arg(long, env = "BERTH_ALLOWED_HOSTS", value_delimiter = ',')]
     pub allowed_hosts: Vec<String>,
 
-    /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy
-    /// that sets it).
+    /// Take the client address from the last `X-Forwarded-For` entry (only behind one proxy
+    /// that appends the address it saw).
     #[arg(long, env = "BERTH_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_forwarded_for: bool,
 
@@ -304,7 +304,10 @@ impl ServeConfig {
         if self.session_lifetime_hours == 0 {
             return Err("--session-lifetime-hours must be at least 1".into());
         }
-        if self.login_window_secs == 0 || self.login_max_attempts_per_account == 0 {
+        if self.login_window_secs == 0
+            || self.login_max_attempts_per_account == 0
+            || self.login_max_attempts_per_address == 0
+        {
             return Err("the sign-in throttle needs a window and at least one attempt".into());
         }
         if self.signup_window_secs == 0 || self.signup_max_per_address == 0 {

@@ -35,6 +35,50 @@ impl MasterKey {
         self.0.expose_secret()
     }
 
+    fn mac(&self, purpose: &str, id: uuid::Uuid) -> hmac::Hmac<sha2::Sha256> {
+        use hmac::Mac;
+
+        // A 32-byte key always fits HMAC; the fallback cannot happen.
+        let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(self.bytes())
+            .unwrap_or_else(|_| {
+                <hmac::Hmac<sha2::Sha256> as hmac::digest::KeyInit>::new(&Default::default())
+            });
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(id.as_bytes());
+        mac
+    }
+
+    /// A token for `purpose` and `id` that only this key makes (HMAC-SHA256, hex): proof that
+    /// whoever holds it was given it by Berth. Nothing needs storing; a new key voids old tokens.
+    pub fn token(&self, purpose: &str, id: uuid::Uuid) -> String {
+        use hmac::Mac;
+
+        self.mac(purpose, id)
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// Whether `token` is this key's token for `purpose` and `id` (compared in constant time).
+    pub fn verify_token(&self, purpose: &str, id: uuid::Uuid, token: &str) -> bool {
+        use hmac::Mac;
+
+        let token = token.trim();
+        if token.len() != 64 || !token.is_ascii() {
+            return false;
+        }
+        let Ok(bytes) = (0..32)
+            .map(|i| u8::from_str_radix(&token[2 * i..2 * i + 2], 16))
+            .collect::<Result<Vec<u8>, _>>()
+        else {
+            return false;
+        };
+        self.mac(purpose, id).verify_slice(&bytes).is_ok()
+    }
+
     /// The key from `secret` if given, else from `file`, created with mode 0600 when missing.
     pub fn load_or_create(secret: Option<&SecretString>, file: &Path) -> Result<Self, String> {
         if let Some(secret) = secret {
@@ -87,6 +131,21 @@ impl MasterKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_verifies_for_its_purpose_and_id_under_its_key_only() {
+        let key = MasterKey::from_hex(&"ab".repeat(32)).unwrap();
+        let other = MasterKey::from_hex(&"cd".repeat(32)).unwrap();
+        let id = uuid::Uuid::now_v7();
+        let token = key.token("invitation", id);
+
+        assert!(key.verify_token("invitation", id, &token));
+        assert!(!other.verify_token("invitation", id, &token));
+        assert!(!key.verify_token("invitation", uuid::Uuid::now_v7(), &token));
+        assert!(!key.verify_token("other", id, &token));
+        assert!(!key.verify_token("invitation", id, &token[..63]));
+        assert!(!key.verify_token("invitation", id, &"é".repeat(32)));
+    }
 
     #[test]
     fn a_missing_key_file_is_created_with_mode_0600_and_read_back() {

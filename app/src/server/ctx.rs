@@ -35,15 +35,17 @@ pub async fn require_user() -> Result<(AuthSession, User), AppError> {
     Ok((session, user))
 }
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For` entry when trusted.
+/// The client's address: the socket peer, or, when the proxy in front is trusted, the last
+/// `X-Forwarded-For` entry: the one that proxy appended. Entries before it came from the
+/// client and may be anything (taking the first would let a client pick its own address).
 pub async fn client_addr(state: &AppState) -> IpAddr {
     let parts = leptos::prelude::use_context::<axum::http::request::Parts>();
     if state.settings.trust_forwarded_for
         && let Some(forwarded) = parts
             .as_ref()
-            .and_then(|p| p.headers.get("x-forwarded-for"))
+            .and_then(|p| p.headers.get_all("x-forwarded-for").iter().next_back())
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse::<IpAddr>().ok())
     {
         return forwarded;

@@ -77,13 +77,12 @@ pub async fn refuse_unknown_host(
     req: Request,
     next: Next,
 ) -> Response {
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| req.uri().authority().map(|a| a.to_string()));
-    // A request without any host is not from a browser, so not a rebinding.
+    // A request without any host is not from a browser, so not a rebinding; a `Host` that is
+    // not even text is refused.
+    let host = match req.headers().get(header::HOST) {
+        Some(value) => Some(value.to_str().unwrap_or("\u{fffd}").to_owned()),
+        None => req.uri().authority().map(|a| a.to_string()),
+    };
     if let Some(host) = host
         && !allowed.allows(&host)
     {

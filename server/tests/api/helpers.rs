@@ -190,12 +190,17 @@ impl TestApp {
 
     /// Creates an account `username` (email `username@example.com`) and returns its session cookie.
     pub async fn sign_up(&self, username: &str) -> String {
-        let email = format!("{username}@example.com");
+        self.sign_up_with(username, &format!("{username}@example.com"))
+            .await
+    }
+
+    /// Creates an account `username` with `email` and returns its session cookie.
+    pub async fn sign_up_with(&self, username: &str, email: &str) -> String {
         let res = self
             .call(
                 "sign_up",
                 &[
-                    ("email", &email),
+                    ("email", email),
                     ("username", username),
                     ("display_name", &format!("User {username}")),
                     ("password", PASSWORD),
@@ -394,4 +399,38 @@ pub async fn grant_project_role(
     .await
     .map(drop))
     .unwrap();
+}
+
+/// The `(id, token)` of the link of the pending email invitation to `invitee`, as the admin
+/// holding `admin` sees it on `view` (`get_org?name=acme` or `get_project?owner=acme&name=web`).
+pub async fn invitation_link(
+    app: &TestApp,
+    admin: &str,
+    view: &str,
+    invitee: &str,
+) -> (String, String) {
+    let page: serde_json::Value = app
+        .get(&format!("/api/{view}"), Some(admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let link = page["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["invitee"] == invitee)
+        .unwrap_or_else(|| panic!("no invitation to {invitee} in {page}"))["link"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let query = link.split_once("/invitation?").unwrap().1;
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .unwrap()
+            .to_owned()
+    };
+    (param("id"), param("token"))
 }

@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestApp, error_body, invitation_id, join_org, ok};
+use crate::helpers::{Backend, TestApp, error_body, invitation_id, invitation_link, join_org, ok};
 use crate::on_both;
 
 async fn get_json(app: &TestApp, cookie: &str, path: &str) -> Value {
@@ -176,10 +176,17 @@ async fn an_email_invitation_says_the_same_whether_or_not_the_address_has_an_acc
     assert_eq!(known.status(), StatusCode::OK);
     assert_eq!(unknown.status(), StatusCode::OK);
     assert_eq!(known.text().await.unwrap(), unknown.text().await.unwrap());
-    // The invitation waits for whoever signs up with that address.
+    // The invitation waits for whoever signs up with that address, and the link ann passes on.
     let newcomer = app.sign_up("newcomer").await;
-    let id = invitation_id(&app, &newcomer, "acme").await;
-    ok(&app, &newcomer, "accept_invitation", &[("id", &id)]).await;
+    let (id, token) =
+        invitation_link(&app, &ann, "get_org?name=acme", "newcomer@example.com").await;
+    ok(
+        &app,
+        &newcomer,
+        "accept_invitation",
+        &[("id", &id), ("token", &token)],
+    )
+    .await;
     assert_eq!(
         get_json(&app, &newcomer, "list_orgs").await[0]["name"],
         "acme"
@@ -283,11 +290,16 @@ async fn an_organizations_project_takes_only_its_members(backend: Backend) {
         ],
     )
     .await;
-    let id = invitation_id(&app, &eve, "acme/web").await;
+    let (id, token) = invitation_link(
+        &app,
+        &ann,
+        "get_project?owner=acme&name=web",
+        "eve@example.com",
+    )
+    .await;
+    let form = [("id", id.as_str()), ("token", token.as_str())];
 
-    let early = app
-        .call("accept_invitation", &[("id", &id)], Some(&eve))
-        .await;
+    let early = app.call("accept_invitation", &form, Some(&eve)).await;
     assert_eq!(early.status(), StatusCode::CONFLICT);
     assert_eq!(
         app.get("/api/get_project?owner=acme&name=web", Some(&eve))
@@ -297,7 +309,7 @@ async fn an_organizations_project_takes_only_its_members(backend: Backend) {
     );
 
     join_org(&app, &ann, "acme", "eve", &eve, "member").await;
-    ok(&app, &eve, "accept_invitation", &[("id", &id)]).await;
+    ok(&app, &eve, "accept_invitation", &form).await;
     assert_eq!(
         get_json(&app, &eve, "get_project?owner=acme&name=web").await["my_role"],
         "developer"
@@ -319,7 +331,145 @@ async fn an_organizations_project_takes_only_its_members(backend: Backend) {
     drop(bob);
 }
 
+async fn an_email_invitation_is_accepted_only_through_its_link(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, _, _) = setup(&app).await;
+    invite(&app, &ann, "newhire@example.com", "admin").await;
+    // Berth does not prove addresses: anyone may sign up with the invited one.
+    let claimer = app.sign_up_with("mallory", "newhire@example.com").await;
+    let id = invitation_id(&app, &claimer, "acme").await;
+    let (link_id, token) =
+        invitation_link(&app, &ann, "get_org?name=acme", "newhire@example.com").await;
+    assert_eq!(id, link_id);
+
+    let bare = app
+        .call("accept_invitation", &[("id", &id)], Some(&claimer))
+        .await;
+    let forged = app
+        .call(
+            "accept_invitation",
+            &[("id", &id), ("token", &"0".repeat(64))],
+            Some(&claimer),
+        )
+        .await;
+    let peek = app
+        .get(
+            &format!("/api/get_invitation?id={id}&token={}", "0".repeat(64)),
+            Some(&claimer),
+        )
+        .await;
+
+    assert_eq!(bare.status(), StatusCode::FORBIDDEN);
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(peek.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.count("org_member").await, 1);
+    // The link shows the invitation, and accepts it.
+    let shown = get_json(
+        &app,
+        &claimer,
+        &format!("get_invitation?id={id}&token={token}"),
+    )
+    .await;
+    assert_eq!(shown["role"], "admin");
+    let page = app
+        .get(
+            &format!("/invitation?id={id}&token={token}"),
+            Some(&claimer),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("invites you to join the") && page.contains("name=\"token\""),
+        "{page}"
+    );
+    ok(
+        &app,
+        &claimer,
+        "accept_invitation",
+        &[("id", &id), ("token", &token)],
+    )
+    .await;
+    assert_eq!(app.count("org_member").await, 2);
+}
+
+async fn an_invitation_holds_only_while_its_sender_may_invite(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, bob, eve) = setup(&app).await;
+    join_org(&app, &ann, "acme", "bob", &bob, "admin").await;
+    invite(&app, &bob, "eve", "admin").await;
+    let id = invitation_id(&app, &eve, "acme").await;
+
+    // bob is demoted before eve answers.
+    ok(
+        &app,
+        &ann,
+        "change_org_member_role",
+        &[("org", "acme"), ("username", "bob"), ("role", "member")],
+    )
+    .await;
+    let res = app
+        .call("accept_invitation", &[("id", &id)], Some(&eve))
+        .await;
+
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(
+        error_body(res).await["detail"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no longer holds")
+    );
+    assert_eq!(
+        get_json(&app, &eve, "list_orgs").await,
+        serde_json::json!([])
+    );
+}
+
+async fn leaving_takes_pending_invitations_both_ways(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, bob, _) = setup(&app).await;
+    join_org(&app, &ann, "acme", "bob", &bob, "admin").await;
+    invite(&app, &bob, "eve", "member").await;
+    invite(&app, &ann, "bob@example.com", "owner").await;
+    assert_eq!(app.count("invitation").await, 2);
+
+    ok(
+        &app,
+        &ann,
+        "remove_org_member",
+        &[("org", "acme"), ("username", "bob")],
+    )
+    .await;
+
+    assert_eq!(app.count("invitation").await, 0);
+}
+
+async fn accepting_as_a_member_already_keeps_the_role(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, bob, _) = setup(&app).await;
+    join_org(&app, &ann, "acme", "bob", &bob, "admin").await;
+    // An email invitation cannot tell whether its address is a member's.
+    invite(&app, &ann, "bob@example.com", "member").await;
+    let (id, token) = invitation_link(&app, &ann, "get_org?name=acme", "bob@example.com").await;
+
+    ok(
+        &app,
+        &bob,
+        "accept_invitation",
+        &[("id", &id), ("token", &token)],
+    )
+    .await;
+
+    assert_eq!(get_json(&app, &bob, "list_orgs").await[0]["role"], "admin");
+    assert_eq!(app.count("invitation").await, 0);
+}
+
 on_both!(
+    an_email_invitation_is_accepted_only_through_its_link,
+    an_invitation_holds_only_while_its_sender_may_invite,
+    leaving_takes_pending_invitations_both_ways,
+    accepting_as_a_member_already_keeps_the_role,
     an_invitation_grants_nothing_until_it_is_accepted,
     declined_and_revoked_invitations_grant_nothing,
     only_the_invitee_can_answer_an_invitation,

@@ -451,6 +451,13 @@ const INVITATION_ROWS: &[Row] = &[
         call: |_| post("revoke_invitation", &[("id", "{own}")]),
     },
     Row {
+        name: "get_invitation",
+        expect: [401, 200, 200, 200, 200, 200, 200, 200],
+        changes: false,
+        setup: Setup::OwnInvitations,
+        call: |_| Call::Get("get_invitation?id={own}&token=".into()),
+    },
+    Row {
         name: "accept_invitation",
         expect: [401, 200, 200, 200, 200, 200, 200, 200],
         changes: true,
@@ -705,7 +712,11 @@ async fn every_role_gets_exactly_what_the_matrix_says(backend: Backend) {
         for caller in CALLERS {
             let before = fx.app.count("audit_event").await;
             let res = match (row.call)(caller) {
-                Call::Get(path) => fx.app.get(&format!("/api/{path}"), fx.cookie(caller)).await,
+                Call::Get(path) => {
+                    let own = fx.own.get(caller.index()).cloned().unwrap_or_default();
+                    let path = path.replace("{own}", &own);
+                    fx.app.get(&format!("/api/{path}"), fx.cookie(caller)).await
+                }
                 Call::Post(name, form) => {
                     let own = fx.own.get(caller.index()).cloned().unwrap_or_default();
                     let form: Vec<(&str, &str)> = form

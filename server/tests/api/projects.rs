@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Backend, PASSWORD, TestApp, error_body, invitation_id, join_project, ok, session_cookie,
+    Backend, PASSWORD, TestApp, error_body, invitation_link, join_project, ok, session_cookie,
 };
 use crate::on_both;
 
@@ -39,8 +39,15 @@ async fn org_with_two(app: &TestApp) -> (String, String) {
         ],
     )
     .await;
-    let id = invitation_id(app, &bob, "acme").await;
-    ok(app, &bob, "accept_invitation", &[("id", &id)]).await;
+    // An email invitation is accepted through the link ann was given.
+    let (id, token) = invitation_link(app, &ann, "get_org?name=acme", "bob@example.com").await;
+    ok(
+        app,
+        &bob,
+        "accept_invitation",
+        &[("id", &id), ("token", &token)],
+    )
+    .await;
     (ann, bob)
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
 
-use crate::helpers::{Backend, TestApp, join_org, join_project, ok};
+use crate::helpers::{Backend, TestApp, invitation_id, join_org, join_project, ok};
 use crate::on_both;
 
 /// Payloads, each meant for one context; `MARK` is replaced by a name saying where it was put.
@@ -265,7 +265,7 @@ async fn set(app: &TestApp, sql: &str, value: &str) {
 
 /// ann owns `acme` with project `web` (a credential, a pending email invitation, an audit
 /// history); bob is a member and a viewer of `web`, and has an invitation of his own pending.
-async fn populate(app: &TestApp) -> (String, String, String) {
+async fn populate(app: &TestApp) -> (String, String, String, String) {
     let ann = app.sign_up("ann").await;
     let bob = app.sign_up("bob").await;
     ok(
@@ -336,7 +336,8 @@ async fn populate(app: &TestApp) -> (String, String, String) {
         .await
         .unwrap();
     let id = list["items"][0]["id"].as_str().unwrap().to_owned();
-    (ann, bob, id)
+    let invitation = invitation_id(app, &bob, "acme/api").await;
+    (ann, bob, id, invitation)
 }
 
 /// Puts `payload` (with `MARK` naming the column) into every covered column.
@@ -393,7 +394,7 @@ async fn store(app: &TestApp, payload: &str) {
 
 async fn stored_markup_comes_out_of_every_page_as_text(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (ann, bob, cred) = populate(&app).await;
+    let (ann, bob, cred, invitation) = populate(&app).await;
     let pages = [
         (&ann, "/".to_owned()),
         (&ann, "/account".to_owned()),
@@ -414,6 +415,7 @@ async fn stored_markup_comes_out_of_every_page_as_text(backend: Backend) {
         (&bob, "/orgs/acme".to_owned()),
         (&bob, "/projects/acme/web".to_owned()),
         (&bob, "/projects/acme/web/credentials".to_owned()),
+        (&bob, format!("/invitation?id={invitation}&token=")),
     ];
     let mut failures = Vec::new();
     for payload in PAYLOADS {
@@ -442,7 +444,7 @@ async fn stored_markup_comes_out_of_every_page_as_text(backend: Backend) {
 
 async fn markup_in_url_parameters_comes_out_of_every_page_as_text(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (ann, _, _) = populate(&app).await;
+    let (ann, _, _, _) = populate(&app).await;
     let mut failures = Vec::new();
     for payload in PAYLOADS {
         let p = encode_component(payload);
@@ -461,6 +463,7 @@ async fn markup_in_url_parameters_comes_out_of_every_page_as_text(backend: Backe
             format!("/projects/acme/web/audit?action={p}&before={p}"),
             format!("/login?next={p}"),
             format!("/?flash={p}"),
+            format!("/invitation?id={p}&token={p}"),
             format!("/{p}"),
             format!(
                 "/login?__path=/api/sign_in&__err={}",

@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::error::AppError;
 
 /// Hashes a new password into a PHC string (argon2id, OWASP parameters: 19 MiB, t=2, p=1).
+/// Requests hash through [`Passwords`]; this is public for tools that seed databases.
 pub async fn hash(password: SecretString) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
@@ -27,7 +28,7 @@ pub async fn hash(password: SecretString) -> Result<String, AppError> {
 }
 
 /// Checks `password` against a stored PHC string.
-pub async fn verify(password: SecretString, stored: String) -> Result<bool, AppError> {
+async fn verify(password: SecretString, stored: String) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&stored).map_err(|e| internal("stored hash", &e))?;
         Ok(Argon2::default()
@@ -40,7 +41,7 @@ pub async fn verify(password: SecretString, stored: String) -> Result<bool, AppE
 
 /// Spends the same work as [`verify`] for a sign-in name that has no account, so response times
 /// do not tell which accounts exist.
-pub async fn dummy_verify(password: SecretString) {
+async fn dummy_verify(password: SecretString) {
     let _ = tokio::task::spawn_blocking(move || {
         let salt = SaltString::from_b64("YmVydGgtZHVtbXktc2FsdA").ok()?;
         Argon2::default()

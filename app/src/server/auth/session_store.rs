@@ -57,13 +57,12 @@ impl DbStore {
         }
     }
 
-    async fn insert(&self, record: &Record) -> Result<(), sqlx::Error> {
-        let data = serde_json::to_string(&record.data).unwrap_or_else(|_| "{}".into());
+    async fn insert(&self, record: &Record, data: &str) -> Result<(), sqlx::Error> {
         on_db!(&self.db, pool => sqlx::query(
             "insert into user_session (id_hash, data, expires_at, created_at) values ($1, $2, $3, $4)"
         )
         .bind(id_hash(&record.id))
-        .bind(&data)
+        .bind(data)
         .bind(record.expiry_date.unix_timestamp())
         .bind(OffsetDateTime::now_utc().unix_timestamp())
         .execute(pool)
@@ -75,9 +74,10 @@ impl DbStore {
 #[async_trait]
 impl SessionStore for DbStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let data = serde_json::to_string(&record.data).map_err(store_error)?;
         // A clash of two random 128-bit IDs is not expected; a new ID settles one anyway.
         loop {
-            match self.insert(record).await {
+            match self.insert(record, &data).await {
                 Ok(()) => return Ok(()),
                 Err(e) if is_unique_violation(&e, "user_session_pkey", "user_session.id_hash") => {
                     record.id = Id::default();

@@ -3,22 +3,31 @@
 //! parallel guesses cannot slip past a limit (a correct password gives its count back).
 //!
 //! Sign-in counts per *account*, however it is named (username or email resolve to one
-//! account), and never lets a stranger lock the owner out:
+//! account), and never lets a stranger lock the owner out for a whole window:
+//! - per client address: after `per_address` failures in a window, whatever the accounts;
 //! - per account and client address: after `per_account_address` wrong passwords in a window,
 //!   that address gets 429 for that account; every other address still signs in;
-//! - per client address: after `per_address` failures in a window, whatever the accounts;
-//! - per account from everywhere: past `slow_after` wrong passwords in a window, every attempt
-//!   on the account waits `slow` before it is answered; a correct password still signs in.
+//! - per account from everywhere: past `slow_after` wrong passwords in a window, the account's
+//!   passwords are checked one at a time, at most one per `slow`, across all addresses and
+//!   replicas. An attempt waits for its turn (at most [`MAX_TURN_WAIT_SLOTS`] turns ahead);
+//!   one that finds no turn that soon gets 429 with a `Retry-After` of a few seconds. Guessing
+//!   from many addresses is held to one guess per `slow`; the owner is delayed, not locked out
+//!   for the window.
 //!
-//! A login that names no account is counted under the login text exactly as an account would
-//! be, so neither the answers nor their timing tell which accounts exist.
+//! IPv6 addresses count by their /64 prefix (one subscriber's share), IPv4 by the address. A
+//! login that names no account is counted under (a hash of) its text exactly as an account
+//! would be, so neither the answers nor their timing tell which accounts exist.
 
 use std::{net::IpAddr, time::Duration};
 
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::server::db::{Db, throttle};
+
+/// Turns ahead an attempt on a slowed account may wait for.
+pub const MAX_TURN_WAIT_SLOTS: i64 = 3;
 
 /// Sign-in limits for one window.
 #[derive(Clone, Copy, Debug)]
@@ -27,9 +36,9 @@ pub struct Limits {
     pub per_account_address: i64,
     /// Failed attempts per client address.
     pub per_address: i64,
-    /// Wrong passwords per account (all addresses) after which attempts are slowed.
+    /// Wrong passwords per account (all addresses) after which its checks are spaced out.
     pub slow_after: i64,
-    /// How long a slowed attempt waits.
+    /// The spacing of checks on a slowed account.
     pub slow: Duration,
     /// Window length in seconds.
     pub window_secs: i64,
@@ -57,13 +66,31 @@ impl Subject {
     fn key(&self) -> String {
         match self {
             Self::Account(id) => id.to_string(),
-            Self::Unknown(login) => format!("login:{}", login.trim().to_lowercase()),
+            // Hashed: the key is stored, and a login text may be anything up to its limit.
+            Self::Unknown(login) => {
+                let digest = Sha256::digest(login.trim().to_lowercase().as_bytes());
+                let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+                format!("login:{hex}")
+            }
         }
     }
 }
 
-/// The counters one sign-in attempt touched, and whether it must wait before its answer.
-#[must_use = "an attempt must end as succeeded, or its count stays"]
+/// The part of a client address the throttle counts: IPv4 whole, IPv6 by its /64.
+pub fn address_key(address: IpAddr) -> String {
+    match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+/// The counters one sign-in attempt touched, and how long it must wait for its turn.
 pub struct Attempt {
     account_address_key: String,
     account_key: String,
@@ -76,43 +103,62 @@ fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-fn too_many(window_start: i64, window_secs: i64, now: i64) -> AppError {
+fn too_many(until: i64, now: i64) -> AppError {
     AppError::TooManyRequests {
-        retry_after_secs: (window_start + window_secs - now).max(1) as u64,
+        retry_after_secs: (until - now).max(1) as u64,
     }
 }
 
 /// Counts a sign-in attempt on `subject` from `address`; refuses with 429 and the seconds to
-/// wait when this address is over a limit.
+/// wait when this address is over a limit, or when a slowed account has no turn soon.
 pub async fn begin(
     db: &Db,
     limits: Limits,
     subject: &Subject,
     address: IpAddr,
 ) -> Result<Attempt, AppError> {
-    let subject = subject.key();
-    let attempt = Attempt {
-        account_address_key: format!("account-address:{subject}:{address}"),
-        account_key: format!("account:{subject}"),
-        address_key: format!("address:{address}"),
-        slow_down: None,
-    };
+    let (subject, address) = (subject.key(), address_key(address));
     let now = now();
     let window = limits.window_secs;
-    let (by_address, address_start) = throttle::hit(db, &attempt.address_key, now, window).await?;
-    let (by_pair, pair_start) =
-        throttle::hit(db, &attempt.account_address_key, now, window).await?;
-    if by_pair > limits.per_account_address {
-        return Err(too_many(pair_start, window, now));
-    }
+    let address_key_ = format!("address:{address}");
+    // An address over its limit writes nothing else: a flood costs one row.
+    let (by_address, address_start) = throttle::hit(db, &address_key_, now, window).await?;
     if by_address > limits.per_address {
-        return Err(too_many(address_start, window, now));
+        return Err(too_many(address_start + window, now));
+    }
+    let pair_key = format!("account-address:{subject}:{address}");
+    let (by_pair, pair_start) = throttle::hit(db, &pair_key, now, window).await?;
+    if by_pair > limits.per_account_address {
+        return Err(too_many(pair_start + window, now));
     }
     // Only attempts that will check a password count against the account as a whole.
-    let (by_account, _) = throttle::hit(db, &attempt.account_key, now, window).await?;
+    let account_key = format!("account:{subject}");
+    let (by_account, _) = throttle::hit(db, &account_key, now, window).await?;
+    let mut slow_down = None;
+    if by_account > limits.slow_after {
+        let slot = limits.slow.as_secs().max(1) as i64;
+        let turn = throttle::book(
+            db,
+            &format!("turn:{subject}"),
+            now,
+            slot,
+            MAX_TURN_WAIT_SLOTS * slot,
+        )
+        .await?;
+        match turn {
+            Ok(start) => slow_down = Some(Duration::from_secs((start - now).max(0) as u64)),
+            Err(next) => {
+                // Not a guess: give the account's count back.
+                throttle::forgive_one(db, &account_key).await?;
+                return Err(too_many(next, now));
+            }
+        }
+    }
     Ok(Attempt {
-        slow_down: (by_account > limits.slow_after).then_some(limits.slow),
-        ..attempt
+        account_address_key: pair_key,
+        account_key,
+        address_key: address_key_,
+        slow_down,
     })
 }
 
@@ -130,10 +176,37 @@ impl Attempt {
 /// Counts a sign-up attempt from `address`; 429 when the address is over its limit.
 pub async fn begin_signup(db: &Db, limits: SignupLimits, address: IpAddr) -> Result<(), AppError> {
     let now = now();
-    let (attempts, start) =
-        throttle::hit(db, &format!("signup:{address}"), now, limits.window_secs).await?;
+    let key = format!("signup:{}", address_key(address));
+    let (attempts, start) = throttle::hit(db, &key, now, limits.window_secs).await?;
     if attempts > limits.per_address {
-        return Err(too_many(start, limits.window_secs, now));
+        return Err(too_many(start + limits.window_secs, now));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_subscriber_counts_as_one_address() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(other));
+        let mapped: IpAddr = "::ffff:203.0.113.7".parse().unwrap();
+        assert_eq!(address_key(mapped), "203.0.113.7");
+    }
+
+    #[test]
+    fn an_unknown_login_is_keyed_by_a_hash_of_its_text() {
+        let long = "x".repeat(300);
+        let key = Subject::Unknown(long.clone()).key();
+        assert!(!key.contains(&long));
+        assert_eq!(
+            key,
+            Subject::Unknown(format!(" {} ", long.to_uppercase())).key()
+        );
+    }
 }

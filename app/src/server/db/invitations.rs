@@ -60,6 +60,9 @@ pub struct Invitation {
     pub org_id: Option<Uuid>,
     /// The project, for a project invitation.
     pub project_id: Option<Uuid>,
+    /// The organization it is to, or that owns the project it is to (`None`: a personal
+    /// project).
+    pub target_org_id: Option<Uuid>,
     /// The organization's name, or the project's owner.
     pub target_owner: String,
     /// The project's name (`None` for an organization invitation).
@@ -72,6 +75,8 @@ pub struct Invitation {
     pub invitee_email: Option<String>,
     /// Role granted on acceptance, as stored.
     pub role: String,
+    /// The inviter's account, if it still exists.
+    pub invited_by_id: Option<Uuid>,
     /// The inviter's username, if that account still exists.
     pub invited_by: Option<String>,
     /// Expiry, Unix seconds.
@@ -97,13 +102,14 @@ impl Invitation {
     }
 }
 
-const SELECT: &str = "select i.id, i.org_id, i.project_id,
+const SELECT: &str = "select i.id, i.org_id, i.project_id, coalesce(o.id, po.id) as target_org_id,
         coalesce(o.name, p.owner_name) as target_owner, p.name as target_project,
         i.invitee_user_id, u.username as invitee_username, i.invitee_email, i.role,
-        b.username as invited_by, i.expires_at
+        i.invited_by as invited_by_id, b.username as invited_by, i.expires_at
     from invitation i
     left join organization o on o.id = i.org_id
     left join project p on p.id = i.project_id
+    left join organization po on po.name = p.owner_name
     left join app_user u on u.id = i.invitee_user_id
     left join app_user b on b.id = i.invited_by";
 
@@ -228,13 +234,57 @@ impl Invitation {
     }
 }
 
-/// Deletes one invitation.
-pub async fn delete(tx: &mut Tx, id: Uuid) -> Result<(), sqlx::Error> {
+/// Takes one invitation out (answered or revoked); false when it was gone already. The delete
+/// is the claim: of an accept and a revoke racing, only one finds the row (a row lock on
+/// PostgreSQL, the write lock on SQLite).
+pub async fn take(tx: &mut Tx, id: Uuid) -> Result<bool, sqlx::Error> {
     on_tx!(tx, conn => sqlx::query("delete from invitation where id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await
-        .map(drop))
+        .map(|r| r.rows_affected() == 1))
+}
+
+/// Deletes the invitations of an organization and its projects (`owner_name` = its name) that
+/// are addressed to the account `user` or were sent by it: someone leaving an organization
+/// takes their pending invitations with them, both ways.
+pub async fn delete_involving(
+    tx: &mut Tx,
+    org: Uuid,
+    owner_name: &str,
+    user: Uuid,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query(
+        "delete from invitation
+         where (org_id = $1 or project_id in (select id from project where owner_name = $2))
+           and (invitee_user_id = $3 or invited_by = $3
+                or invitee_email = (select email from app_user where id = $3))"
+    )
+    .bind(org)
+    .bind(owner_name)
+    .bind(user)
+    .execute(&mut *conn)
+    .await
+    .map(drop))
+}
+
+/// Deletes the invitations to project `project` addressed to or sent by the account `user`.
+pub async fn delete_involving_in_project(
+    tx: &mut Tx,
+    project: Uuid,
+    user: Uuid,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query(
+        "delete from invitation
+         where project_id = $1
+           and (invitee_user_id = $2 or invited_by = $2
+                or invitee_email = (select email from app_user where id = $2))"
+    )
+    .bind(project)
+    .bind(user)
+    .execute(&mut *conn)
+    .await
+    .map(drop))
 }
 
 /// Deletes every invitation of the account `user` (by ID or email) to `target`: once they

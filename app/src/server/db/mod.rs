@@ -119,7 +119,9 @@ pub fn sqlite_path(url: &str) -> Option<&str> {
 /// with mode 0700, the file with 0600, and an existing file, `-wal` and `-shm` are set to 0600
 /// (SQLite gives the `-wal` and `-shm` files it creates the mode of the database file). The
 /// file holds session hashes, audit history and sealed secrets: nobody else on the machine
-/// needs to read it.
+/// needs to read it. Modes are set on the opened files, and `-wal`/`-shm` are opened without
+/// following links, so a link planted beside the database cannot redirect the change.
+#[cfg(unix)]
 fn private_sqlite_files(path: &Path) -> Result<(), ConnectError> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 
@@ -136,18 +138,39 @@ fn private_sqlite_files(path: &Path) -> Result<(), ConnectError> {
             .create(parent)
             .map_err(|e| io(parent, e))?;
     }
+    let private = std::fs::Permissions::from_mode(0o600);
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .mode(0o600)
         .open(path)
+        .and_then(|file| file.set_permissions(private.clone()))
         .map_err(|e| io(path, e))?;
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in ["-wal", "-shm"] {
         let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
-        if file.exists() {
-            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| io(&file, e))?;
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&file)
+        {
+            Ok(handle) => handle
+                .set_permissions(private.clone())
+                .map_err(|e| io(&file, e))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(&file, e)),
         }
+    }
+    Ok(())
+}
+
+/// Elsewhere the folder and file are left to the platform's defaults.
+#[cfg(not(unix))]
+fn private_sqlite_files(path: &Path) -> Result<(), ConnectError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| ConnectError::Dir {
+            path: parent.display().to_string(),
+            source,
+        })?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::role::OrgRole;
 use crate::on_tx;
-use crate::server::db::{Tx, is_unique_violation};
+use crate::server::db::Tx;
 
 /// Takes the organization's row lock until the transaction ends (PostgreSQL: a row lock;
 /// SQLite: the database write lock, taken before anything is read). False when it is gone.
@@ -42,10 +42,12 @@ pub async fn owner_count(tx: &mut Tx, org: Uuid) -> Result<i64, sqlx::Error> {
     .await)
 }
 
-/// Adds `user` with `role`; `Ok(false)` when they are a member already.
+/// Adds `user` with `role`; `Ok(false)` when they are a member already (their role is kept).
+/// `on conflict do nothing`: a failed insert would abort a PostgreSQL transaction.
 pub async fn add(tx: &mut Tx, org: Uuid, user: Uuid, role: OrgRole) -> Result<bool, sqlx::Error> {
-    let result = on_tx!(tx, conn => sqlx::query(
-        "insert into org_member (org_id, user_id, role, created_at) values ($1, $2, $3, $4)"
+    on_tx!(tx, conn => sqlx::query(
+        "insert into org_member (org_id, user_id, role, created_at) values ($1, $2, $3, $4)
+         on conflict (org_id, user_id) do nothing"
     )
     .bind(org)
     .bind(user)
@@ -53,12 +55,7 @@ pub async fn add(tx: &mut Tx, org: Uuid, user: Uuid, role: OrgRole) -> Result<bo
     .bind(OffsetDateTime::now_utc())
     .execute(&mut *conn)
     .await
-    .map(drop));
-    match result {
-        Ok(_) => Ok(true),
-        Err(e) if is_unique_violation(&e, "org_member_pkey", "org_member.org_id") => Ok(false),
-        Err(e) => Err(e),
-    }
+    .map(|r| r.rows_affected() == 1))
 }
 
 /// Sets a member's role.

@@ -170,11 +170,3 @@ pub async fn regions(db: &Db, org: Uuid) -> Result<Vec<String>, sqlx::Error> {
     .fetch_all(pool)
     .await)
 }
-
-/// The ID of the organization called `name`, if `name` is one (read inside `tx`).
-pub async fn id_of(tx: &mut Tx, name: &str) -> Result<Option<Uuid>, sqlx::Error> {
-    on_tx!(tx, conn => sqlx::query_scalar::<_, Uuid>("select id from organization where name = $1")
-        .bind(name)
-        .fetch_optional(&mut *conn)
-        .await)
-}

@@ -263,15 +263,17 @@ pub async fn member_role(
     Ok(role.and_then(|r| ProjectRole::parse(&r).ok()))
 }
 
-/// Adds a member; `Ok(false)` when they are one already.
+/// Adds a member; `Ok(false)` when they are one already (their role is kept).
+/// `on conflict do nothing`: a failed insert would abort a PostgreSQL transaction.
 pub async fn add_member(
     tx: &mut Tx,
     project: Uuid,
     user: Uuid,
     role: ProjectRole,
 ) -> Result<bool, sqlx::Error> {
-    let result = on_tx!(tx, conn => sqlx::query(
-        "insert into project_member (project_id, user_id, role, created_at) values ($1, $2, $3, $4)"
+    on_tx!(tx, conn => sqlx::query(
+        "insert into project_member (project_id, user_id, role, created_at) values ($1, $2, $3, $4)
+         on conflict (project_id, user_id) do nothing"
     )
     .bind(project)
     .bind(user)
@@ -279,14 +281,7 @@ pub async fn add_member(
     .bind(OffsetDateTime::now_utc())
     .execute(&mut *conn)
     .await
-    .map(drop));
-    match result {
-        Ok(_) => Ok(true),
-        Err(e) if is_unique_violation(&e, "project_member_pkey", "project_member.project_id") => {
-            Ok(false)
-        }
-        Err(e) => Err(e),
-    }
+    .map(|r| r.rows_affected() == 1))
 }
 
 /// Sets a member's role.
