@@ -42,7 +42,7 @@ async function acceptInvitation(page, mode, target) {
 async function acceptByLink(page, mode, link) {
   await visit(page, mode, '/');
   await page.getByRole('link', { name: /Invitations\s*1/ }).waitFor();
-  await page.getByText('Accept it through the link you were sent.').waitFor();
+  await page.getByText('Answer it through the link you were sent.').waitFor();
   await visit(page, mode, link);
   await page.getByText(/invites you to join the organization/).waitFor();
   await page.getByRole('button', { name: 'Accept', exact: true }).click();

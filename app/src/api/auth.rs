@@ -169,7 +169,10 @@ pub async fn sign_in(
     use crate::domain::account::{EMAIL_MAX_LEN, PASSWORD_MAX_CHARS};
     use crate::error::FieldErrors;
     use crate::server::{
-        auth::throttle::{self, Subject},
+        auth::{
+            device,
+            throttle::{self, Subject},
+        },
         ctx,
         db::users,
     };
@@ -208,7 +211,18 @@ pub async fn sign_in(
         Some((user, _)) => Subject::Account(user.id),
         None => Subject::Unknown(login.clone()),
     };
-    let attempt = throttle::begin(&state.db, state.settings.throttle, &subject, address).await?;
+    let known_device = match (&found, ctx::request_headers()) {
+        (Some((user, _)), Some(headers)) => device::is_known(&state.key, user, &headers),
+        _ => false,
+    };
+    let attempt = throttle::begin(
+        &state.db,
+        state.settings.throttle,
+        &subject,
+        address,
+        known_device,
+    )
+    .await?;
     if let Some(wait) = attempt.slow_down {
         tokio::time::sleep(wait).await;
     }
@@ -234,6 +248,11 @@ pub async fn sign_in(
     // A new session ID on every sign-in, even over an existing session (session fixation).
     session.session.cycle_id().await?;
     session.login(&user).await?;
+    ctx::set_cookie(device::set_cookie(
+        &state.key,
+        &user,
+        state.settings.public_url.starts_with("https://"),
+    ));
     tracing::info!(user.id = %user.id, "signed in");
     ctx::redirect(&safe_next(next.as_deref()));
     Ok(())
@@ -291,11 +310,13 @@ pub async fn change_password(
 
     // Guessing the current password through this form is throttled like sign-in.
     let address = ctx::client_addr(&state).await;
+    // Already signed in, so this browser is the account's device: it never queues.
     let attempt = throttle::begin(
         &state.db,
         state.settings.throttle,
         &Subject::Account(user.id),
         address,
+        true,
     )
     .await?;
     if let Some(wait) = attempt.slow_down {

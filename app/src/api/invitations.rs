@@ -166,13 +166,11 @@ pub async fn get_invitation(id: String, token: String) -> Result<InvitationView,
     let state = ctx::state()?;
     let (_, me) = ctx::require_user().await?;
     let id = parse_id(&id)?;
-    let mut tx = state.db.begin().await?;
-    let invitation = invitations::find(&mut tx, id)
+    let invitation = invitations::find(&state.db, id)
         .await?
         .filter(|i| i.is_for(me.id, &me.email))
         .filter(|i| link_holds(&state, i, &token))
         .ok_or_else(not_found)?;
-    tx.commit().await?;
     Ok(view(invitation))
 }
 
@@ -193,22 +191,18 @@ pub async fn accept_invitation(
     let state = ctx::state()?;
     let (_, me) = ctx::require_user().await?;
     let id = parse_id(&id)?;
-    let mut tx = state.db.begin().await?;
-    let Some(invitation) = invitations::find(&mut tx, id)
+    let Some(invitation) = invitations::find(&state.db, id)
         .await?
         .filter(|i| i.is_for(me.id, &me.email))
     else {
         return Err(not_found());
     };
     if !link_holds(&state, &invitation, &token) {
-        return Err(AppError::Forbidden(
-            "An invitation to an email address is accepted through the link it came with; \
-             open the link you were given."
-                .into(),
-        ));
+        return Err(needs_link());
     }
     let target = invitation.target().ok_or(AppError::Internal)?;
     let inviter = invitation.invited_by_id;
+    let mut tx = state.db.begin().await?;
     let (event, redirect) = match target {
         invitations::Target::Org(org) => {
             let role = OrgRole::parse(&invitation.role).map_err(|_| AppError::Internal)?;
@@ -227,7 +221,7 @@ pub async fn accept_invitation(
             if !sender_may {
                 return Err(stale(&invitation));
             }
-            org_members::add(&mut tx, org, me.id, role).await?;
+            let joined = org_members::add(&mut tx, org, me.id, role).await?;
             (
                 audit::Event {
                     actor: Some(me.id),
@@ -235,7 +229,7 @@ pub async fn accept_invitation(
                     project_id: None,
                     action: "organization.invitation_accepted",
                     target: &me.username,
-                    details: serde_json::json!({ "invitation": id, "after": { "role": role.as_str() } }),
+                    details: accepted_details(id, joined, role.as_str()),
                 },
                 format!("/orgs/{}", invitation.target_owner),
             )
@@ -257,18 +251,15 @@ pub async fn accept_invitation(
                 }
             }
             let sender_may = match inviter {
-                Some(inviter) => {
-                    projects::find_for_user(&state.db, &invitation.target_owner, &name, inviter)
-                        .await?
-                        .and_then(|(_, role)| role)
-                        .is_some_and(|r| r.allows(ProjectAction::ManageMembers))
-                }
+                Some(inviter) => projects::role_in(&mut tx, project, inviter)
+                    .await?
+                    .is_some_and(|r| r.allows(ProjectAction::ManageMembers)),
                 None => false,
             };
             if !sender_may {
                 return Err(stale(&invitation));
             }
-            projects::add_member(&mut tx, project, me.id, role).await?;
+            let joined = projects::add_member(&mut tx, project, me.id, role).await?;
             (
                 audit::Event {
                     actor: Some(me.id),
@@ -276,7 +267,7 @@ pub async fn accept_invitation(
                     project_id: Some(project),
                     action: "project.invitation_accepted",
                     target: &me.username,
-                    details: serde_json::json!({ "invitation": id, "after": { "role": role.as_str() } }),
+                    details: accepted_details(id, joined, role.as_str()),
                 },
                 format!("/projects/{}/{}", invitation.target_owner, name),
             )
@@ -293,21 +284,28 @@ pub async fn accept_invitation(
     Ok(())
 }
 
-/// Declines an invitation addressed to the caller.
+/// Declines an invitation addressed to the caller (an email invitation through its link, like
+/// accepting: whoever merely registered the address cannot void it).
 #[server(endpoint = "decline_invitation")]
-pub async fn decline_invitation(id: String) -> Result<(), AppError> {
+pub async fn decline_invitation(
+    id: String,
+    #[server(default)] token: String,
+) -> Result<(), AppError> {
     use crate::server::{audit, ctx, db::invitations};
 
     let state = ctx::state()?;
     let (_, me) = ctx::require_user().await?;
     let id = parse_id(&id)?;
-    let mut tx = state.db.begin().await?;
-    let Some(invitation) = invitations::find(&mut tx, id)
+    let Some(invitation) = invitations::find(&state.db, id)
         .await?
         .filter(|i| i.is_for(me.id, &me.email))
     else {
         return Err(not_found());
     };
+    if !link_holds(&state, &invitation, &token) {
+        return Err(needs_link());
+    }
+    let mut tx = state.db.begin().await?;
     let target = invitation.target().ok_or(AppError::Internal)?;
     let (project_id, action) = match target {
         invitations::Target::Org(_) => (None, "organization.invitation_declined"),
@@ -343,8 +341,7 @@ pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
     let state = ctx::state()?;
     let (_, me) = ctx::require_user().await?;
     let id = parse_id(&id)?;
-    let mut tx = state.db.begin().await?;
-    let Some(invitation) = invitations::find(&mut tx, id).await? else {
+    let Some(invitation) = invitations::find(&state.db, id).await? else {
         return Err(not_found());
     };
     // Someone who cannot see the target cannot see its invitations either.
@@ -388,6 +385,7 @@ pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
             )
         }
     };
+    let mut tx = state.db.begin().await?;
     if !invitations::take(&mut tx, id).await? {
         return Err(not_found());
     }
@@ -409,12 +407,15 @@ pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The pending invitations to `target`, as its admins see them (with the link of each email
-/// invitation, to pass on).
+/// The pending invitations to `target`, as its admins see them, with the link of each email
+/// invitation to pass on, but only where the viewer could have made the invitation: an
+/// organization admin does not get the link of an owner invitation (they could accept it
+/// themselves under a second account with that address).
 #[cfg(feature = "ssr")]
 pub(crate) async fn pending(
     state: &crate::server::state::AppState,
     target: crate::server::db::invitations::Target,
+    may_invite_owners: bool,
 ) -> Result<Vec<crate::domain::invitation::PendingInvitation>, AppError> {
     use crate::domain::invitation::{LINK_PURPOSE, PendingInvitation};
 
@@ -428,14 +429,16 @@ pub(crate) async fn pending(
                 role: i.role.clone(),
                 invited_by: i.invited_by.clone(),
                 expires_at: rfc3339(i.expires_at),
-                link: i.invitee_email.is_some().then(|| {
-                    format!(
-                        "{}/invitation?id={}&token={}",
-                        state.settings.public_url,
-                        i.id,
-                        state.key.token(LINK_PURPOSE, i.id)
-                    )
-                }),
+                link: (i.invitee_email.is_some() && (may_invite_owners || i.role != "owner")).then(
+                    || {
+                        format!(
+                            "{}/invitation?id={}&token={}",
+                            state.settings.public_url,
+                            i.id,
+                            state.key.token(LINK_PURPOSE, i.id)
+                        )
+                    },
+                ),
             })
             .collect(),
     )
@@ -475,6 +478,27 @@ fn link_holds(
     use crate::domain::invitation::LINK_PURPOSE;
 
     invitation.invitee_email.is_none() || state.key.verify_token(LINK_PURPOSE, invitation.id, token)
+}
+
+/// The refusal of an email invitation answered without its link.
+#[cfg(feature = "ssr")]
+fn needs_link() -> AppError {
+    AppError::Forbidden(
+        "An invitation to an email address is answered through the link it came with; \
+         open the link you were given."
+            .into(),
+    )
+}
+
+/// What the audit log says of an acceptance: the role given, or that the invitee was a member
+/// already (whose role stays as it was).
+#[cfg(feature = "ssr")]
+fn accepted_details(id: uuid::Uuid, joined: bool, role: &str) -> serde_json::Value {
+    if joined {
+        serde_json::json!({ "invitation": id, "after": { "role": role } })
+    } else {
+        serde_json::json!({ "invitation": id, "unchanged": "already a member" })
+    }
 }
 
 /// The refusal of an invitation whose sender may no longer invite with its role.

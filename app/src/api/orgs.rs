@@ -139,6 +139,7 @@ pub async fn get_org(name: String) -> Result<OrgView, AppError> {
         crate::api::invitations::pending(
             &state,
             crate::server::db::invitations::Target::Org(org.id),
+            my_role.allows(crate::domain::role::OrgAction::ManageOwners),
         )
         .await?
     } else {

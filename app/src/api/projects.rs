@@ -223,6 +223,7 @@ pub async fn get_project(owner: String, name: String) -> Result<ProjectView, App
         crate::api::invitations::pending(
             &state,
             crate::server::db::invitations::Target::Project(p.id),
+            true,
         )
         .await?
     } else {

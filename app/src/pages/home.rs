@@ -137,16 +137,17 @@ fn invitation_row(
                     {by} " · expires " {short_utc(&i.expires_at)}
                 </span>
             </span>
-            <span class="flex flex-wrap items-center gap-2">
-                {if i.needs_link {
-                    view! {
-                        <span class="text-slate-600 dark:text-slate-400">
-                            "Accept it through the link you were sent."
-                        </span>
-                    }
-                        .into_any()
-                } else {
-                    view! {
+            {if i.needs_link {
+                // Answered through its link only (an email address is not proof).
+                view! {
+                    <span class="text-slate-600 dark:text-slate-400">
+                        "Answer it through the link you were sent."
+                    </span>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <span class="flex flex-wrap items-center gap-2">
                         <ActionForm action=accept>
                             <input type="hidden" name="id" value=id />
                             <button
@@ -157,16 +158,16 @@ fn invitation_row(
                                 "Accept"
                             </button>
                         </ActionForm>
-                    }
-                        .into_any()
-                }}
-                <ActionForm action=decline>
-                    <input type="hidden" name="id" value=i.id />
-                    <button type="submit" class=SECONDARY_BUTTON aria-label=decline_label>
-                        "Decline"
-                    </button>
-                </ActionForm>
-            </span>
+                        <ActionForm action=decline>
+                            <input type="hidden" name="id" value=i.id />
+                            <button type="submit" class=SECONDARY_BUTTON aria-label=decline_label>
+                                "Decline"
+                            </button>
+                        </ActionForm>
+                    </span>
+                }
+                    .into_any()
+            }}
         </li>
     }
 }

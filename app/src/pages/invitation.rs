@@ -57,6 +57,7 @@ fn Invitation(
 ) -> impl IntoView {
     let by = i.invited_by.clone().unwrap_or_else(|| "An admin".into());
     let (accept_id, decline_id) = (i.id.clone(), i.id.clone());
+    let decline_token = token.clone();
     view! {
         <h1 class="text-2xl font-semibold">"Invitation"</h1>
         <p class="mt-2 max-w-prose">
@@ -81,6 +82,7 @@ fn Invitation(
             </ActionForm>
             <ActionForm action=decline>
                 <input type="hidden" name="id" value=decline_id />
+                <input type="hidden" name="token" value=decline_token />
                 <button type="submit" class=SECONDARY_BUTTON>
                     "Decline"
                 </button>

@@ -137,12 +137,13 @@ pub struct ServeConfig {
     )]
     pub login_max_attempts_per_address: u32,
 
-    /// Wrong passwords for one account from all addresses in one window after which every
-    /// further attempt on it is answered only after `--login-slow-secs` (never refused).
+    /// Wrong passwords for one account from all addresses in one window after which its
+    /// passwords are checked one at a time, `--login-slow-secs` apart (an attempt waits for
+    /// its turn, up to three turns ahead, else 429; the account's known devices skip the queue).
     #[arg(long, env = "BERTH_LOGIN_SLOW_AFTER", default_value_t = 20)]
     pub login_slow_after: u32,
 
-    /// Seconds each sign-in attempt on an account past `--login-slow-after` waits.
+    /// Seconds between password checks on an account past `--login-slow-after`.
     #[arg(long, env = "BERTH_LOGIN_SLOW_SECS", default_value_t = 3)]
     pub login_slow_secs: u32,
 

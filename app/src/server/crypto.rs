@@ -37,12 +37,16 @@ impl MasterKey {
 
     fn mac(&self, purpose: &str, id: uuid::Uuid) -> hmac::Hmac<sha2::Sha256> {
         use hmac::Mac;
+        use sha2::Digest;
 
-        // A 32-byte key always fits HMAC; the fallback cannot happen.
-        let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(self.bytes())
-            .unwrap_or_else(|_| {
-                <hmac::Hmac<sha2::Sha256> as hmac::digest::KeyInit>::new(&Default::default())
-            });
+        // A key of its own for tokens, derived from the master key: the sealing key is never
+        // used for anything but sealing.
+        let token_key = sha2::Sha256::new()
+            .chain_update(b"berth token key\0")
+            .chain_update(self.bytes())
+            .finalize();
+        let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&token_key)
+            .expect("HMAC takes keys of any length");
         mac.update(purpose.as_bytes());
         mac.update(&[0]);
         mac.update(id.as_bytes());
@@ -67,7 +71,7 @@ impl MasterKey {
         use hmac::Mac;
 
         let token = token.trim();
-        if token.len() != 64 || !token.is_ascii() {
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return false;
         }
         let Ok(bytes) = (0..32)
@@ -145,6 +149,7 @@ mod tests {
         assert!(!key.verify_token("other", id, &token));
         assert!(!key.verify_token("invitation", id, &token[..63]));
         assert!(!key.verify_token("invitation", id, &"é".repeat(32)));
+        assert!(!key.verify_token("invitation", id, &format!("+{}", &token[1..])));
     }
 
     #[test]

@@ -41,20 +41,35 @@ pub async fn require_user() -> Result<(AuthSession, User), AppError> {
 pub async fn client_addr(state: &AppState) -> IpAddr {
     let parts = leptos::prelude::use_context::<axum::http::request::Parts>();
     if state.settings.trust_forwarded_for
-        && let Some(forwarded) = parts
+        && let Some(last) = parts
             .as_ref()
             .and_then(|p| p.headers.get_all("x-forwarded-for").iter().next_back())
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse::<IpAddr>().ok())
     {
-        return forwarded;
+        match last.trim().parse::<IpAddr>() {
+            Ok(forwarded) => return forwarded,
+            // Every client would share the proxy's address and its limits: say so.
+            Err(_) => tracing::warn!("X-Forwarded-For ends in something that is not an IP address"),
+        }
     }
     parts
         .as_ref()
         .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>())
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// The request's headers.
+pub fn request_headers() -> Option<axum::http::HeaderMap> {
+    use_context::<axum::http::request::Parts>().map(|p| p.headers)
+}
+
+/// Adds a `Set-Cookie` to the response (`None`, nothing).
+pub fn set_cookie(value: Option<axum::http::HeaderValue>) {
+    if let (Some(value), Some(response)) = (value, use_context::<leptos_axum::ResponseOptions>()) {
+        response.append_header(axum::http::header::SET_COOKIE, value);
+    }
 }
 
 /// Sends the browser to `path` after the server function (a 302 for form posts; the hydrated

@@ -359,8 +359,17 @@ async fn an_email_invitation_is_accepted_only_through_its_link(backend: Backend)
         )
         .await;
 
+    let void = app
+        .call("decline_invitation", &[("id", &id)], Some(&claimer))
+        .await;
+
     assert_eq!(bare.status(), StatusCode::FORBIDDEN);
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        void.status(),
+        StatusCode::FORBIDDEN,
+        "declined without the link"
+    );
     assert_eq!(peek.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.count("org_member").await, 1);
     // The link shows the invitation, and accepts it.
@@ -463,6 +472,52 @@ async fn accepting_as_a_member_already_keeps_the_role(backend: Backend) {
 
     assert_eq!(get_json(&app, &bob, "list_orgs").await[0]["role"], "admin");
     assert_eq!(app.count("invitation").await, 0);
+    let log = get_json(&app, &ann, "org_audit_log?org=acme").await;
+    assert!(
+        log["entries"][0]["details"]
+            .as_str()
+            .unwrap()
+            .contains("already a member"),
+        "{log}"
+    );
+}
+
+async fn only_those_who_may_invite_owners_see_an_owner_invitations_link(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, bob, _) = setup(&app).await;
+    join_org(&app, &ann, "acme", "bob", &bob, "admin").await;
+
+    invite(&app, &ann, "boss@example.com", "owner").await;
+    invite(&app, &ann, "staff@example.com", "member").await;
+
+    let links = |view: Value| -> Vec<(String, bool)> {
+        view["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["invitee"].as_str().unwrap().to_owned(),
+                    i["link"].is_string(),
+                )
+            })
+            .collect()
+    };
+    let as_owner = links(get_json(&app, &ann, "get_org?name=acme").await);
+    let as_admin = links(get_json(&app, &bob, "get_org?name=acme").await);
+    assert!(
+        as_owner.contains(&("boss@example.com".into(), true)),
+        "{as_owner:?}"
+    );
+    // An admin could accept an owner invitation under a second account with that address.
+    assert!(
+        as_admin.contains(&("boss@example.com".into(), false)),
+        "{as_admin:?}"
+    );
+    assert!(
+        as_admin.contains(&("staff@example.com".into(), true)),
+        "{as_admin:?}"
+    );
 }
 
 on_both!(
@@ -470,6 +525,7 @@ on_both!(
     an_invitation_holds_only_while_its_sender_may_invite,
     leaving_takes_pending_invitations_both_ways,
     accepting_as_a_member_already_keeps_the_role,
+    only_those_who_may_invite_owners_see_an_owner_invitations_link,
     an_invitation_grants_nothing_until_it_is_accepted,
     declined_and_revoked_invitations_grant_nothing,
     only_the_invitee_can_answer_an_invitation,

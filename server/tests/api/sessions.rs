@@ -266,6 +266,81 @@ async fn an_account_under_attack_from_everywhere_is_slowed_not_locked(backend: B
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
 }
 
+/// The `berth_device=…` pair a response sets, if any.
+fn device_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("berth_device="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+async fn the_owners_own_browser_skips_the_queue_of_an_attacked_account(backend: Backend) {
+    let app = TestApp::spawn_with(
+        backend,
+        &[
+            "--trust-forwarded-for",
+            "true",
+            "--login-slow-after",
+            "3",
+            "--login-slow-secs",
+            "2",
+        ],
+    )
+    .await;
+    app.sign_up("ann").await;
+    let signed_in = app.sign_in("ann", PASSWORD).await;
+    let device = device_cookie(&signed_in).expect("a device cookie at sign-in");
+    for i in 1..=4 {
+        sign_in_from(&app, "ann", "wrong password!!", &format!("203.0.113.{i}")).await;
+    }
+    // The attacker fills every turn of the next six seconds.
+    let guesses = (10..16).map(|i| {
+        let app = &app;
+        async move { sign_in_from(app, "ann", "wrong password!!", &format!("203.0.113.{i}")).await }
+    });
+    let sign_in_as_ann = |cookie: Option<String>| {
+        let app = &app;
+        async move {
+            let mut req = app
+                .http
+                .post(format!("{}/api/sign_in", app.base))
+                .header("accept", "application/json")
+                .header("x-forwarded-for", "198.51.100.2")
+                .form(&[("login", "ann"), ("password", PASSWORD)]);
+            if let Some(cookie) = cookie {
+                req = req.header("cookie", cookie);
+            }
+            req.send().await.unwrap().status()
+        }
+    };
+    let (_, stranger, (known, took)) = tokio::join!(
+        futures_util::future::join_all(guesses),
+        async {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            sign_in_as_ann(None).await
+        },
+        async {
+            tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+            let started = std::time::Instant::now();
+            (sign_in_as_ann(Some(device)).await, started.elapsed())
+        },
+    );
+
+    assert_eq!(
+        stranger,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the queue was not full"
+    );
+    assert_eq!(known, StatusCode::OK);
+    assert!(
+        took < std::time::Duration::from_millis(1500),
+        "the known device queued: {took:?}"
+    );
+}
+
 async fn a_client_cannot_choose_its_address_behind_a_proxy(backend: Backend) {
     let app = TestApp::spawn_with(backend, &["--trust-forwarded-for", "true"]).await;
     app.sign_up("ann").await;
@@ -530,6 +605,7 @@ on_both!(
     a_login_without_an_account_is_answered_like_one_with,
     an_account_under_attack_from_everywhere_is_slowed_not_locked,
     a_client_cannot_choose_its_address_behind_a_proxy,
+    the_owners_own_browser_skips_the_queue_of_an_attacked_account,
     an_overlong_login_is_refused_before_it_is_counted,
     sign_up_is_throttled_per_address,
     sessions_are_stored_under_a_hash_of_their_id,

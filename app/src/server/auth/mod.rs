@@ -1,7 +1,8 @@
-//! Authentication: password hashing, the axum-login backend, the sign-in throttle and the
-//! database-backed session store.
+//! Authentication: password hashing, the axum-login backend, the sign-in throttle, the
+//! known-device cookie and the database-backed session store.
 
 pub mod backend;
+pub mod device;
 pub mod password;
 pub mod session_store;
 pub mod throttle;

@@ -12,7 +12,8 @@
 //!   replicas. An attempt waits for its turn (at most [`MAX_TURN_WAIT_SLOTS`] turns ahead);
 //!   one that finds no turn that soon gets 429 with a `Retry-After` of a few seconds. Guessing
 //!   from many addresses is held to one guess per `slow`; the owner is delayed, not locked out
-//!   for the window.
+//!   for the window. A browser that signed in to the account before (the known-device
+//!   cookie, `device`) skips the queue, so the owner is not even delayed on their devices.
 //!
 //! IPv6 addresses count by their /64 prefix (one subscriber's share), IPv4 by the address. A
 //! login that names no account is counted under (a hash of) its text exactly as an account
@@ -110,12 +111,14 @@ fn too_many(until: i64, now: i64) -> AppError {
 }
 
 /// Counts a sign-in attempt on `subject` from `address`; refuses with 429 and the seconds to
-/// wait when this address is over a limit, or when a slowed account has no turn soon.
+/// wait when this address is over a limit, or when a slowed account has no turn soon (unless
+/// the request comes from a known device of the account).
 pub async fn begin(
     db: &Db,
     limits: Limits,
     subject: &Subject,
     address: IpAddr,
+    known_device: bool,
 ) -> Result<Attempt, AppError> {
     let (subject, address) = (subject.key(), address_key(address));
     let now = now();
@@ -135,7 +138,8 @@ pub async fn begin(
     let account_key = format!("account:{subject}");
     let (by_account, _) = throttle::hit(db, &account_key, now, window).await?;
     let mut slow_down = None;
-    if by_account > limits.slow_after {
+    // A known device of the account (see `device`) does not queue.
+    if by_account > limits.slow_after && !known_device {
         let slot = limits.slow.as_secs().max(1) as i64;
         let turn = throttle::book(
             db,

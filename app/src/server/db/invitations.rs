@@ -217,13 +217,14 @@ pub async fn for_target(db: &Db, target: Target) -> Result<Vec<Invitation>, sqlx
         .await)
 }
 
-/// A pending invitation by ID (expired ones are gone).
-pub async fn find(tx: &mut Tx, id: Uuid) -> Result<Option<Invitation>, sqlx::Error> {
+/// A pending invitation by ID (expired ones are gone). Read outside any transaction: a
+/// change that depends on it takes it with [`take`], which decides races.
+pub async fn find(db: &Db, id: Uuid) -> Result<Option<Invitation>, sqlx::Error> {
     let sql = format!("{SELECT} where i.id = $1 and i.expires_at > $2");
-    on_tx!(tx, conn => sqlx::query_as::<_, Invitation>(&sql)
+    on_db!(db, pool => sqlx::query_as::<_, Invitation>(&sql)
         .bind(id)
         .bind(now())
-        .fetch_optional(&mut *conn)
+        .fetch_optional(pool)
         .await)
 }
 

@@ -171,6 +171,24 @@ pub async fn find_for_user(
     Ok(row.map(|r| r.into_pair(user)))
 }
 
+/// `user`'s effective role in the project with ID `project`, read inside `tx` (so a change
+/// that depends on it sees what the transaction sees, and on SQLite needs no second
+/// connection while this one holds the write lock).
+pub async fn role_in(
+    tx: &mut Tx,
+    project: Uuid,
+    user: Uuid,
+) -> Result<Option<ProjectRole>, sqlx::Error> {
+    let row = on_tx!(tx, conn => sqlx::query_as::<_, AccessRow>(&format!(
+        "{ACCESS_QUERY} where p.id = $2"
+    ))
+    .bind(user)
+    .bind(project)
+    .fetch_optional(&mut *conn)
+    .await)?;
+    Ok(row.and_then(|r| r.into_pair(user).1))
+}
+
 /// Every project `user` can see, with their role, by owner then name. The projects are found
 /// through the three ways in (project member, organization owner or admin, personal owner),
 /// each by an index: a filter over the joined rows scanned every project of the instance
