@@ -15,6 +15,9 @@ pub fn CopyBlock(
     text: Signal<String>,
     /// A page-unique ID for the `<pre>`.
     id: String,
+    /// Wrap long lines (a long URL in a table cell) instead of scrolling them.
+    #[prop(optional)]
+    wrap: bool,
 ) -> impl IntoView {
     let mounted = RwSignal::new(false);
     Effect::new(move |_| mounted.set(true));
@@ -63,6 +66,8 @@ pub fn CopyBlock(
             <pre
                 id=id
                 class="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100"
+                class=("whitespace-pre-wrap", wrap)
+                class=("break-all", wrap)
             ><code>{move || text.get()}</code></pre>
         </div>
     }

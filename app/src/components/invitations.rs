@@ -58,6 +58,7 @@ pub fn PendingInvitations(
                                                     title="Link to pass on (the account that accepts must have this email address)"
                                                     text=Signal::stored(link)
                                                     id=format!("invitation-link-{}", i.id)
+                                                    wrap=true
                                                 />
                                             </td>
                                         </tr>

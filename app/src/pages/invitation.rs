@@ -8,7 +8,6 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::invitations::{AcceptInvitation, DeclineInvitation, get_invitation};
 use crate::components::{
-    choice::SECONDARY_BUTTON,
     error_notice::ErrorNotice,
     form::{FormError, form_error},
     raw_text::PageTitle,
@@ -83,7 +82,10 @@ fn Invitation(
             <ActionForm action=decline>
                 <input type="hidden" name="id" value=decline_id />
                 <input type="hidden" name="token" value=decline_token />
-                <button type="submit" class=SECONDARY_BUTTON>
+                <button
+                    type="submit"
+                    class="rounded-md border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+                >
                     "Decline"
                 </button>
             </ActionForm>
