@@ -59,7 +59,7 @@ for (const mode of MODES) {
     await call(context, 'create_project', {
       owner: org, name: 'web', description: payload(3), region: 'local',
     });
-    await call(context, 'add_credentials', {
+    await call(context, 'add_credential', {
       owner: org, name: 'web', registry: 'other', server: 'reg.example.com',
       username: `"><svg onload=alert(4)>`, password: 'pw',
     });

@@ -8,8 +8,72 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use server_fn::{ServerFnError, codec::JsonEncoding, error::FromServerFnError};
 
-/// Messages keyed by form field name (`"email"`, `"password"`, ...).
-pub type FieldErrors = BTreeMap<String, String>;
+/// Messages keyed by form field name (`"email"`, `"password"`, ...), and the collector that
+/// reads a form: each field's check is recorded, and `finish` fails with all of them at once.
+///
+/// ```
+/// # use app::error::FieldErrors;
+/// let mut errs = FieldErrors::new();
+/// let name = errs.check("name", Ok::<_, String>("web"));
+/// let region = errs.check("region", Err::<&str, _>("Choose a region.".to_owned()));
+/// assert_eq!(name, Some("web"));
+/// assert!(region.is_none());
+/// assert!(errs.finish().is_err());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FieldErrors(BTreeMap<String, String>);
+
+impl FieldErrors {
+    /// No problems yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The value of a field's check, or `None` with its message recorded.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        result.map_err(|message| self.insert(field, message)).ok()
+    }
+
+    /// Records a problem with `field` (a field keeps its first message).
+    pub fn insert(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.into());
+    }
+
+    /// `Ok` when no field had a problem, else these problems (a 422 naming each, through `?`).
+    pub fn finish(self) -> Result<(), FieldErrors> {
+        if self.0.is_empty() { Ok(()) } else { Err(self) }
+    }
+
+    /// Whether no field had a problem.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The message for `field`, if it had a problem.
+    pub fn get(&self, field: &str) -> Option<&String> {
+        self.0.get(field)
+    }
+
+    /// How many fields had a problem.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The messages, by field name.
+    pub fn values(&self) -> impl Iterator<Item = &String> {
+        self.0.values()
+    }
+
+    /// One field's message.
+    pub fn one(field: &str, message: impl Into<String>) -> Self {
+        let mut errs = Self::new();
+        errs.insert(field, message);
+        errs
+    }
+}
 
 /// Everything a server function can fail with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -75,14 +139,14 @@ fn summary(fields: &FieldErrors) -> String {
 impl AppError {
     /// A 422 with one field message.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid(FieldErrors::from([(field.to_owned(), message.into())]))
+        Self::Invalid(FieldErrors::one(field, message))
     }
 
     /// A 409 about one field.
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         Self::Conflict {
-            fields: FieldErrors::from([(field.to_owned(), message.clone())]),
+            fields: FieldErrors::one(field, message.clone()),
             message,
         }
     }
@@ -109,6 +173,12 @@ impl AppError {
             Self::Invalid(fields) | Self::Conflict { fields, .. } => fields.get(name).cloned(),
             _ => None,
         }
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(fields: FieldErrors) -> Self {
+        Self::Invalid(fields)
     }
 }
 

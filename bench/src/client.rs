@@ -73,7 +73,7 @@ impl Client {
     ) -> reqwest::Result<StatusCode> {
         let res = self
             .call(
-                "add_credentials",
+                "add_credential",
                 &[
                     ("owner", owner),
                     ("name", project),

@@ -627,7 +627,7 @@ async fn delete_by_host(client: &Client, cookie: &str, host: &str) -> bool {
     };
     client
         .call(
-            "delete_credentials",
+            "delete_credential",
             &[("owner", "bench-org"), ("name", "svc-01"), ("id", id)],
             Some(cookie),
         )

@@ -85,20 +85,20 @@ pub async fn sign_up(
 
     let mut errors = FieldErrors::new();
     let email = Email::parse(&email)
-        .map_err(|e| errors.insert("email".into(), e))
+        .map_err(|e| errors.insert("email", e))
         .ok();
     let username = NamespaceName::parse(&username)
-        .map_err(|e| errors.insert("username".into(), e))
+        .map_err(|e| errors.insert("username", e))
         .ok();
     let display_name = DisplayName::parse(&display_name)
-        .map_err(|e| errors.insert("display_name".into(), e))
+        .map_err(|e| errors.insert("display_name", e))
         .ok();
     if let Err(e) = check_password(
         password.expose(),
         username.as_ref().map(|u| u.as_str()).unwrap_or_default(),
         email.as_ref().map(|e| e.as_str()).unwrap_or_default(),
     ) {
-        errors.insert("password".into(), e);
+        errors.insert("password", e);
     }
     let (Some(email), Some(username), Some(display_name)) = (email, username, display_name) else {
         return Err(AppError::Invalid(errors));
@@ -117,12 +117,12 @@ pub async fn sign_up(
     let mut taken = FieldErrors::new();
     if users::namespace_exists(&state.db, username.as_str()).await? {
         taken.insert(
-            "username".into(),
+            "username",
             format!("\"{username}\" is taken; choose another."),
         );
     }
     if users::email_exists(&state.db, email.as_str()).await? {
-        taken.insert("email".into(), EMAIL_UNAVAILABLE.into());
+        taken.insert("email", EMAIL_UNAVAILABLE);
     }
     if !taken.is_empty() {
         return Err(AppError::Conflict {
@@ -181,23 +181,20 @@ pub async fn sign_in(
     let mut session = ctx::auth_session().await?;
     let mut errors = FieldErrors::new();
     if login.trim().is_empty() {
-        errors.insert(
-            "login".into(),
-            "Enter your email address or username.".into(),
-        );
+        errors.insert("login", "Enter your email address or username.");
     } else if login.trim().chars().count() > EMAIL_MAX_LEN {
         // No username or email is longer; refused before anything is counted or stored.
         errors.insert(
-            "login".into(),
+            "login",
             format!("Usernames and email addresses have at most {EMAIL_MAX_LEN} characters."),
         );
     }
     if password.expose().is_empty() {
-        errors.insert("password".into(), "Enter your password.".into());
+        errors.insert("password", "Enter your password.");
     } else if password.expose().chars().count() > PASSWORD_MAX_CHARS {
         // No password is longer; refused before it costs a hash.
         errors.insert(
-            "password".into(),
+            "password",
             format!("Passwords have at most {PASSWORD_MAX_CHARS} characters."),
         );
     }

@@ -53,10 +53,10 @@ pub async fn create_org(name: String, display_name: String) -> Result<(), AppErr
     let (_, user) = ctx::require_user().await?;
     let mut errors = FieldErrors::new();
     let name = NamespaceName::parse(&name)
-        .map_err(|e| errors.insert("name".into(), e))
+        .map_err(|e| errors.insert("name", e))
         .ok();
     let display_name = DisplayName::parse(&display_name)
-        .map_err(|e| errors.insert("display_name".into(), e))
+        .map_err(|e| errors.insert("display_name", e))
         .ok();
     let (Some(name), Some(display_name)) = (name, display_name) else {
         return Err(AppError::Invalid(errors));

@@ -103,10 +103,10 @@ pub async fn create_project(
 
     let mut errors = FieldErrors::new();
     let name = ProjectName::parse(&name)
-        .map_err(|e| errors.insert("name".into(), e))
+        .map_err(|e| errors.insert("name", e))
         .ok();
     let description = parse_description(&description)
-        .map_err(|e| errors.insert("description".into(), e))
+        .map_err(|e| errors.insert("description", e))
         .ok();
     let allowed: Vec<String> = match &org {
         Some(org) => orgs::regions(&state.db, org.org.id).await?,
@@ -120,7 +120,7 @@ pub async fn create_project(
     let region = region.trim();
     if !allowed.iter().any(|r| r == region) {
         errors.insert(
-            "region".into(),
+            "region",
             if region.is_empty() {
                 "Choose a region.".to_owned()
             } else {
@@ -269,10 +269,10 @@ pub async fn update_project(
     let p = access.project;
     let mut errors = FieldErrors::new();
     let new_name = ProjectName::parse(&new_name)
-        .map_err(|e| errors.insert("new_name".into(), e))
+        .map_err(|e| errors.insert("new_name", e))
         .ok();
     let description = parse_description(&description)
-        .map_err(|e| errors.insert("description".into(), e))
+        .map_err(|e| errors.insert("description", e))
         .ok();
     let (Some(new_name), Some(description)) = (new_name, description) else {
         return Err(AppError::Invalid(errors));

@@ -7,8 +7,13 @@ use uuid::Uuid;
 use crate::domain::{
     account::Email,
     kcr::{ImageName, Tag},
-    registry::{DOCKER_HUB_HOST, canonical_host},
+    registry::{
+        DOCKER_HUB_HOST, ECR_REFUSAL, Preset, canonical_host, check_google_key, is_ecr,
+        is_google_host,
+    },
+    secret::PasswordInput,
 };
+use crate::error::FieldErrors;
 
 /// Longest username.
 pub const USERNAME_MAX_LEN: usize = 255;
@@ -54,6 +59,136 @@ impl CredentialCursor {
     }
 }
 
+/// The names of the credential forms' fields: the page's inputs, the server functions'
+/// arguments and the keys of their errors.
+pub mod field {
+    /// The registry preset.
+    pub const REGISTRY: &str = "registry";
+    /// The server, for presets without a fixed host.
+    pub const SERVER: &str = "server";
+    /// The registry username.
+    pub const USERNAME: &str = "username";
+    /// The registry email.
+    pub const EMAIL: &str = "email";
+    /// The password or token.
+    pub const PASSWORD: &str = "password";
+    /// The credential's ID.
+    pub const ID: &str = "id";
+}
+
+/// A credential to add, read from the add form and checked.
+#[derive(Clone, Debug)]
+pub struct NewCredential {
+    /// The server as given (or the preset's).
+    pub server: String,
+    /// Its canonical registry host.
+    pub registry_host: String,
+    /// Username (`_json_key` for Google).
+    pub username: String,
+    /// Email, or empty.
+    pub email: String,
+    /// The password or token.
+    pub password: PasswordInput,
+}
+
+impl NewCredential {
+    /// Reads the add form. The preset decides the server (and, for Google, the username and
+    /// the shape of the password); Amazon ECR hosts are refused with the reason.
+    pub fn parse(
+        registry: &str,
+        server: &str,
+        username: &str,
+        email: &str,
+        password: PasswordInput,
+    ) -> Result<Self, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let preset = errs.check(field::REGISTRY, Preset::parse(registry));
+        let server = preset.and_then(|p| errs.check(field::SERVER, p.server(server)));
+        let host = server
+            .as_deref()
+            .and_then(|s| errs.check(field::SERVER, canonical_host(s)));
+        if host.as_deref().is_some_and(is_ecr) {
+            errs.insert(field::SERVER, ECR_REFUSAL);
+        }
+        let mut username = errs.check(field::USERNAME, check_username(username));
+        let email = errs.check(field::EMAIL, check_email(email));
+        let password_ok = errs
+            .check(
+                field::PASSWORD,
+                check_registry_password(password.expose(), true),
+            )
+            .is_some();
+        if password_ok && preset == Some(Preset::Google) {
+            username = Some(GOOGLE_USERNAME.into());
+            errs.check(field::PASSWORD, check_google_key(password.expose()));
+        }
+        errs.finish()?;
+        match (server, host, username, email) {
+            (Some(server), Some(registry_host), Some(username), Some(email)) => Ok(Self {
+                server,
+                registry_host,
+                username,
+                email,
+                password,
+            }),
+            _ => Err(FieldErrors::one(field::REGISTRY, "The form is incomplete.")),
+        }
+    }
+}
+
+/// A change to a credential, read from the edit form and checked. An empty password keeps
+/// the stored one.
+#[derive(Clone, Debug)]
+pub struct CredentialChange {
+    /// The new username.
+    pub username: String,
+    /// The new email, or empty.
+    pub email: String,
+    /// A new password, or empty to keep the stored one.
+    pub password: PasswordInput,
+}
+
+impl CredentialChange {
+    /// Reads the edit form for a credential of `registry_host` (a Google host keeps
+    /// `_json_key` as its username and needs a JSON key as its password).
+    pub fn parse(
+        registry_host: &str,
+        username: &str,
+        email: &str,
+        password: PasswordInput,
+    ) -> Result<Self, FieldErrors> {
+        let google = is_google_host(registry_host);
+        let mut errs = FieldErrors::new();
+        let username = errs.check(field::USERNAME, check_username(username));
+        let email = errs.check(field::EMAIL, check_email(email));
+        let password_ok = errs
+            .check(
+                field::PASSWORD,
+                check_registry_password(password.expose(), false),
+            )
+            .is_some();
+        if password_ok && google && !password.expose().is_empty() {
+            errs.check(field::PASSWORD, check_google_key(password.expose()));
+        }
+        errs.finish()?;
+        match (username, email) {
+            (Some(username), Some(email)) => Ok(Self {
+                username: if google {
+                    GOOGLE_USERNAME.into()
+                } else {
+                    username
+                },
+                email,
+                password,
+            }),
+            _ => Err(FieldErrors::one(field::USERNAME, "The form is incomplete.")),
+        }
+    }
+}
+
+/// The username Google registries take with a JSON key.
+pub const GOOGLE_USERNAME: &str = "_json_key";
+
 /// Checks a username: optional, at most 255 characters, no control characters.
 pub fn check_username(input: &str) -> Result<String, String> {
     let name = input.trim();
@@ -75,9 +210,9 @@ pub fn check_email(input: &str) -> Result<String, String> {
     Email::parse(email).map(|e| e.as_str().to_owned())
 }
 
-/// Checks a password: at most 64 KiB, no control characters but line breaks and tabs (JSON
-/// keys have them). `required` when adding; when updating, empty means "keep".
-pub fn check_password(input: &str, required: bool) -> Result<(), String> {
+/// Checks a registry password: at most 64 KiB, no control characters but line breaks and tabs
+/// (JSON keys have them). `required` when adding; when updating, empty means "keep".
+pub fn check_registry_password(input: &str, required: bool) -> Result<(), String> {
     if input.is_empty() {
         return if required {
             Err("Enter the password or token.".into())
@@ -340,11 +475,11 @@ mod tests {
         assert!(check_username("a\u{7}b").is_err());
         assert_eq!(check_email("").unwrap(), "");
         assert!(check_email("not-an-email").is_err());
-        assert!(check_password("", true).is_err());
-        assert!(check_password("", false).is_ok());
-        assert!(check_password("{\n \"a\": 1\n}", true).is_ok());
-        assert!(check_password("a\u{0}b", true).is_err());
-        assert!(check_password(&"p".repeat(64 * 1024 + 1), true).is_err());
+        assert!(check_registry_password("", true).is_err());
+        assert!(check_registry_password("", false).is_ok());
+        assert!(check_registry_password("{\n \"a\": 1\n}", true).is_ok());
+        assert!(check_registry_password("a\u{0}b", true).is_err());
+        assert!(check_registry_password(&"p".repeat(64 * 1024 + 1), true).is_err());
     }
 
     mod properties {
@@ -356,7 +491,7 @@ mod tests {
             #[test]
             fn the_reference_parser_never_panics(input in ".{0,600}") {
                 let _ = parse_image_ref(&input);
-                let _ = check_password(&input, true);
+                let _ = check_registry_password(&input, true);
                 let _ = check_username(&input);
             }
         }

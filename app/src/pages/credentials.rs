@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::credentials::{
-    AddCredentials, DeleteCredentials, UpdateCredentials, list_credentials, resolve_image,
+    AddCredential, DeleteCredential, UpdateCredential, list_credentials, resolve_image,
 };
 use crate::components::{
     choice::{Breadcrumbs, DANGER_BUTTON, SECONDARY_BUTTON, SelectField, TH},
@@ -18,15 +18,15 @@ use crate::components::{
     form::{Field, FormError, SubmitButton, field_error, form_error},
 };
 use crate::domain::{
-    credential::{CredentialPage, CredentialView, DOCKER_HUB_LIMIT, Resolution},
+    credential::{CredentialPage, CredentialView, DOCKER_HUB_LIMIT, Resolution, field},
     registry::Preset,
 };
 
 #[derive(Clone, Copy)]
 struct Actions {
-    add: ServerAction<AddCredentials>,
-    update: ServerAction<UpdateCredentials>,
-    delete: ServerAction<DeleteCredentials>,
+    add: ServerAction<AddCredential>,
+    update: ServerAction<UpdateCredential>,
+    delete: ServerAction<DeleteCredential>,
 }
 
 /// The credentials page.
@@ -255,7 +255,7 @@ fn ConfirmDelete(
                 <ActionForm action=actions.delete>
                     <input type="hidden" name="owner" value=owner />
                     <input type="hidden" name="name" value=name />
-                    <input type="hidden" name="id" value=c.id.clone() />
+                    <input type="hidden" name=field::ID value=c.id.clone() />
                     <button type="submit" class=DANGER_BUTTON>
                         "Delete credentials"
                     </button>
@@ -280,28 +280,28 @@ fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
             <FormError error=form_error(actions.add) />
             <input type="hidden" name="owner" value=owner />
             <input type="hidden" name="name" value=name />
-            <SelectField label="Registry" name="registry" options selected="docker_hub" error=field_error(actions.add, "registry") />
+            <SelectField label="Registry" name=field::REGISTRY options selected="docker_hub" error=field_error(actions.add, field::REGISTRY) />
             <Field
                 label="Server"
-                name="server"
+                name=field::SERVER
                 hint="Not needed for Docker Hub, GitHub, GitLab or Quay. Google: gcr.io or REGION-docker.pkg.dev. Azure: the registry name. Other: [https://]host[:port]."
-                error=field_error(actions.add, "server")
+                error=field_error(actions.add, field::SERVER)
             />
             <Field
                 label="Username"
-                name="username"
+                name=field::USERNAME
                 autocomplete="off"
                 hint="Google: set to _json_key for you. Azure: the service principal's app ID."
-                error=field_error(actions.add, "username")
+                error=field_error(actions.add, field::USERNAME)
             />
-            <Field label="Email" name="email" kind="email" error=field_error(actions.add, "email") />
+            <Field label="Email" name=field::EMAIL kind="email" error=field_error(actions.add, field::EMAIL) />
             <Field
                 label="Password"
-                name="password"
+                name=field::PASSWORD
                 kind="password"
                 autocomplete="new-password"
                 hint="Google: paste the service account's JSON key."
-                error=field_error(actions.add, "password")
+                error=field_error(actions.add, field::PASSWORD)
             />
             <SubmitButton label="Add credentials" busy_label="Adding credentials…" pending=actions.add.pending() />
         </ActionForm>
@@ -316,16 +316,16 @@ fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions) ->
             <FormError error=form_error(actions.update) />
             <input type="hidden" name="owner" value=owner />
             <input type="hidden" name="name" value=name />
-            <input type="hidden" name="id" value=c.id.clone() />
-            <EditField label="Username" name="username" value=c.username.clone() kind="text" />
-            <EditField label="Email" name="email" value=c.email.clone() kind="email" />
+            <input type="hidden" name=field::ID value=c.id.clone() />
+            <EditField label="Username" name=field::USERNAME value=c.username.clone() kind="text" />
+            <EditField label="Email" name=field::EMAIL value=c.email.clone() kind="email" />
             <Field
                 label="Password"
-                name="password"
+                name=field::PASSWORD
                 kind="password"
                 autocomplete="new-password"
                 hint="A password is set. Leave this blank to keep it."
-                error=field_error(actions.update, "password")
+                error=field_error(actions.update, field::PASSWORD)
             />
             <SubmitButton label="Save" busy_label="Saving…" pending=actions.update.pending() />
         </ActionForm>

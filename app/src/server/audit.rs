@@ -26,8 +26,17 @@ pub struct Event<'a> {
 
 /// Writes `event` inside `tx`, with the client address of the request being served.
 pub async fn record(tx: &mut Tx, state: &AppState, event: Event<'_>) -> Result<(), sqlx::Error> {
+    record_at(tx, ctx::client_addr(state).await, event).await
+}
+
+/// Writes `event` inside `tx`, made from `address`.
+pub async fn record_at(
+    tx: &mut Tx,
+    address: std::net::IpAddr,
+    event: Event<'_>,
+) -> Result<(), sqlx::Error> {
     let details = event.details.to_string();
-    let client_addr = ctx::client_addr(state).await.to_string();
+    let client_addr = address.to_string();
     on_tx!(tx, conn => sqlx::query(
         "insert into audit_event (id, at, actor_id, org_id, project_id, action, target, details, client_addr)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"

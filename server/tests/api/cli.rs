@@ -200,7 +200,7 @@ async fn passwords_never_reach_the_log_and_sigterm_stops_cleanly() {
         ("google", "gcr.io", format!("{{{marker}-json")),
     ] {
         call(
-            "add_credentials",
+            "add_credential",
             vec![
                 ("owner", "ann".into()),
                 ("name", "web".into()),

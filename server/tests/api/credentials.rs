@@ -44,7 +44,7 @@ async fn setup(app: &TestApp) -> String {
 async fn add(app: &TestApp, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
     let mut full = vec![("owner", "ann"), ("name", "web")];
     full.extend_from_slice(form);
-    app.call("add_credentials", &full, Some(cookie)).await
+    app.call("add_credential", &full, Some(cookie)).await
 }
 
 /// The stored password of credential `id`, opened with the server's key.
@@ -84,7 +84,7 @@ async fn add_list_update_delete(backend: Backend) {
     ok(
         &app,
         &ann,
-        "add_credentials",
+        "add_credential",
         &[
             ("owner", "ann"),
             ("name", "web"),
@@ -116,7 +116,7 @@ async fn add_list_update_delete(backend: Backend) {
     ok(
         &app,
         &ann,
-        "update_credentials",
+        "update_credential",
         &[
             ("owner", "ann"),
             ("name", "web"),
@@ -133,7 +133,7 @@ async fn add_list_update_delete(backend: Backend) {
     ok(
         &app,
         &ann,
-        "update_credentials",
+        "update_credential",
         &[
             ("owner", "ann"),
             ("name", "web"),
@@ -148,7 +148,7 @@ async fn add_list_update_delete(backend: Backend) {
     ok(
         &app,
         &ann,
-        "delete_credentials",
+        "delete_credential",
         &[("owner", "ann"), ("name", "web"), ("id", &hub)],
     )
     .await;
@@ -207,7 +207,7 @@ async fn one_credential_per_registry_host(backend: Backend) {
     assert_eq!(app.count("registry_credential").await, 1);
 }
 
-/// A form of `add_credentials` beyond the project.
+/// A form of `add_credential` beyond the project.
 type Form<'a> = &'a [(&'a str, &'a str)];
 
 async fn bad_input_is_explained_and_stores_nothing(backend: Backend) {
@@ -419,7 +419,7 @@ async fn a_password_never_comes_back_out(backend: Backend) {
     ok(
         &app,
         &ann,
-        "update_credentials",
+        "update_credential",
         &[
             ("owner", "ann"),
             ("name", "web"),
@@ -552,7 +552,7 @@ async fn a_cross_site_post_cannot_add_credentials(backend: Backend) {
 
     let res = app
         .http
-        .post(format!("{}/api/add_credentials", app.base))
+        .post(format!("{}/api/add_credential", app.base))
         .header("cookie", &ann)
         .header("sec-fetch-site", "cross-site")
         .header("origin", "http://evil.test")
@@ -605,7 +605,7 @@ async fn pages_follow_the_server_order_and_a_cursor_reads_no_other_project(backe
     ok(
         &app,
         &eve,
-        "add_credentials",
+        "add_credential",
         &[
             ("owner", "eve"),
             ("name", "secret"),

@@ -18,6 +18,7 @@ mod matrix;
 mod ops;
 mod orgs;
 mod projects;
+mod rules;
 mod security;
 mod sessions;
 mod xss;

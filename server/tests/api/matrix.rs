@@ -375,14 +375,14 @@ const CREDENTIAL_ROWS: &[Row] = &[
         call: |_| Call::Get("list_credentials?owner=acme&name=web".into()),
     },
     Row {
-        name: "add_credentials",
+        name: "add_credential",
         expect: [401, 404, 404, 403, 200, 200, 200, 200],
         changes: true,
         setup: Setup::None,
         call: |c| {
             let server = format!("new{}.example.com", c.index());
             post(
-                "add_credentials",
+                "add_credential",
                 &[
                     ("owner", "acme"),
                     ("name", "web"),
@@ -395,13 +395,13 @@ const CREDENTIAL_ROWS: &[Row] = &[
         },
     },
     Row {
-        name: "update_credentials",
+        name: "update_credential",
         expect: [401, 404, 404, 403, 200, 200, 200, 200],
         changes: true,
         setup: Setup::Credentials,
         call: |_| {
             post(
-                "update_credentials",
+                "update_credential",
                 &[
                     ("owner", "acme"),
                     ("name", "web"),
@@ -413,13 +413,13 @@ const CREDENTIAL_ROWS: &[Row] = &[
         },
     },
     Row {
-        name: "delete_credentials",
+        name: "delete_credential",
         expect: [401, 404, 404, 403, 200, 200, 200, 200],
         changes: true,
         setup: Setup::Credentials,
         call: |_| {
             post(
-                "delete_credentials",
+                "delete_credential",
                 &[("owner", "acme"), ("name", "web"), ("id", "{own}")],
             )
         },
@@ -634,7 +634,7 @@ impl Fixture {
             for caller in CALLERS {
                 let server = format!("reg{}.example.com", caller.index());
                 self.owner_ok(
-                    "add_credentials",
+                    "add_credential",
                     &[
                         ("owner", "acme"),
                         ("name", "web"),

@@ -317,7 +317,7 @@ async fn populate(app: &TestApp) -> (String, String, String, String) {
     ok(
         app,
         &ann,
-        "add_credentials",
+        "add_credential",
         &[
             ("owner", "acme"),
             ("name", "web"),

@@ -1,0 +1,237 @@
+//! Registry credentials of a project: list (viewers), add, update, delete (developers and
+//! admins), and which credential a pull of an image uses. The password goes in and never
+//! comes out: it is sealed before it is stored, and nothing here returns it.
+
+use uuid::Uuid;
+
+use crate::domain::credential::{
+    CredentialChange, CredentialCursor, CredentialPage, CredentialView, NewCredential, PAGE_SIZE,
+    Resolution, parse_image_ref,
+};
+use crate::domain::registry::{DOCKER_HUB_HOST, canonical_host};
+use crate::domain::role::ProjectAction;
+use crate::error::AppError;
+use crate::server::{
+    cx::ProjectCx,
+    db::credentials::{self, Credential},
+    secrets,
+};
+
+/// One page of the project's credentials, sorted by server, after the cursor `after`.
+#[tracing::instrument(skip_all, fields(project.id = %cx.project.id), err)]
+pub async fn list(cx: &ProjectCx, after: Option<&str>) -> Result<CredentialPage, AppError> {
+    let after = match after.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(cursor) => {
+            Some(CredentialCursor::parse(cursor).map_err(|e| AppError::invalid("after", e))?)
+        }
+        None => None,
+    };
+    let mut rows = credentials::page(
+        &cx.state.db,
+        cx.project.id,
+        after.as_ref(),
+        PAGE_SIZE as i64 + 1,
+    )
+    .await?;
+    let next = (rows.len() > PAGE_SIZE).then(|| {
+        rows.truncate(PAGE_SIZE);
+        rows.last().map(|r| {
+            CredentialCursor {
+                server: r.server.clone(),
+                id: r.id,
+            }
+            .encode()
+        })
+    });
+    Ok(CredentialPage {
+        items: rows.into_iter().map(view).collect(),
+        next: next.flatten(),
+        can_manage: cx.role.allows(ProjectAction::ManageCredentials),
+    })
+}
+
+fn view(c: Credential) -> CredentialView {
+    let format = time::format_description::well_known::Rfc3339;
+    CredentialView {
+        id: c.id.to_string(),
+        server: c.server,
+        registry_host: c.registry_host,
+        username: c.username,
+        email: c.email,
+        added_by: c.created_by_name,
+        added_at: c.created_at.format(&format).unwrap_or_default(),
+        updated_by: c.updated_by_name,
+        updated_at: c.updated_at.format(&format).unwrap_or_default(),
+    }
+}
+
+/// Adds a credential; one per registry host (a second is a 409 naming the first).
+#[tracing::instrument(skip_all, fields(project.id = %cx.project.id, registry = %new.registry_host), err)]
+pub async fn add(cx: &ProjectCx, new: NewCredential) -> Result<Uuid, AppError> {
+    let id = Uuid::now_v7();
+    let sealed = secrets::seal(&cx.state.key, new.password.expose(), id, cx.project.id);
+    let mut tx = cx.state.db.begin().await?;
+    let added = credentials::add(
+        &mut tx,
+        &credentials::NewCredential {
+            id,
+            project_id: cx.project.id,
+            server: &new.server,
+            registry_host: &new.registry_host,
+            username: &new.username,
+            email: &new.email,
+            sealed: &sealed,
+            by: cx.me().id,
+        },
+    )
+    .await?;
+    if let Err(existing) = added {
+        let which = existing.map(|id| format!(" (ID {id})")).unwrap_or_default();
+        return Err(AppError::conflict(
+            crate::domain::credential::field::SERVER,
+            format!(
+                "This project already has credentials for {}{which}; update those instead.",
+                new.registry_host
+            ),
+        ));
+    }
+    cx.audit(
+        &mut tx,
+        "credential.added",
+        &id.to_string(),
+        serde_json::json!({
+            "after": {
+                "server": new.server,
+                "registry_host": new.registry_host,
+                "username": new.username,
+                "email": new.email,
+            }
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(credential.id = %id, "credential added");
+    Ok(id)
+}
+
+/// The credential `id` of the project, or 404.
+pub async fn find(cx: &ProjectCx, id: Uuid) -> Result<Credential, AppError> {
+    let mut tx = cx.state.db.begin().await?;
+    let found = credentials::find(&mut tx, cx.project.id, id).await?;
+    tx.commit().await?;
+    found.ok_or_else(not_found)
+}
+
+/// Changes a credential's username and email, and its password when a new one is given.
+#[tracing::instrument(skip_all, fields(project.id = %cx.project.id, credential.id = %id), err)]
+pub async fn update(cx: &ProjectCx, id: Uuid, change: CredentialChange) -> Result<(), AppError> {
+    let sealed = (!change.password.expose().is_empty())
+        .then(|| secrets::seal(&cx.state.key, change.password.expose(), id, cx.project.id));
+    let mut tx = cx.state.db.begin().await?;
+    let before = credentials::find(&mut tx, cx.project.id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    credentials::update(
+        &mut tx,
+        id,
+        &change.username,
+        &change.email,
+        sealed.as_ref(),
+        cx.me().id,
+    )
+    .await?;
+    let mut changed = Vec::new();
+    if before.username != change.username {
+        changed.push("username");
+    }
+    if before.email != change.email {
+        changed.push("email");
+    }
+    if sealed.is_some() {
+        changed.push("password");
+    }
+    cx.audit(
+        &mut tx,
+        "credential.updated",
+        &id.to_string(),
+        serde_json::json!({
+            "server": before.server,
+            "changed": changed,
+            "before": { "username": before.username, "email": before.email },
+            "after": { "username": change.username, "email": change.email },
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes a credential.
+#[tracing::instrument(skip_all, fields(project.id = %cx.project.id, credential.id = %id), err)]
+pub async fn delete(cx: &ProjectCx, id: Uuid) -> Result<(), AppError> {
+    let mut tx = cx.state.db.begin().await?;
+    let before = credentials::find(&mut tx, cx.project.id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    credentials::delete(&mut tx, id).await?;
+    cx.audit(
+        &mut tx,
+        "credential.deleted",
+        &id.to_string(),
+        serde_json::json!({
+            "before": { "server": before.server, "username": before.username, "email": before.email }
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Which credential a pull of `image` uses in the project: KCR for a configured KCR host, the
+/// project's credential for the image's registry host, or none (anonymous).
+pub async fn resolve(cx: &ProjectCx, image: &str) -> Result<Resolution, AppError> {
+    let image = parse_image_ref(image).map_err(|e| AppError::invalid("image", e))?;
+    let kcr = cx
+        .state
+        .settings
+        .regions
+        .iter()
+        .filter_map(|r| canonical_host(&r.kcr_host).ok())
+        .any(|h| h == image.host);
+    if kcr {
+        return Ok(Resolution::Kcr { image });
+    }
+    let found = credentials::all(&cx.state.db, cx.project.id)
+        .await?
+        .into_iter()
+        .find(|c| c.registry_host == image.host);
+    Ok(match found {
+        Some(c) => Resolution::Credential {
+            image,
+            id: c.id.to_string(),
+            server: c.server,
+        },
+        None => Resolution::Anonymous {
+            docker_hub_limit: image.host == DOCKER_HUB_HOST,
+            image,
+        },
+    })
+}
+
+/// A credential ID from a form or URL: blank names none (404), anything else that is not an ID
+/// is a 422 on the field.
+pub fn parse_id(value: &str) -> Result<Uuid, AppError> {
+    match value.trim() {
+        "" => Err(not_found()),
+        id => Uuid::try_parse(id).map_err(|_| {
+            AppError::invalid(
+                crate::domain::credential::field::ID,
+                "That is not a credential ID.",
+            )
+        }),
+    }
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("This project has no credential with that ID.".into())
+}

@@ -1,0 +1,6 @@
+//! The rules of Berth as plain async functions, one module per area. Each takes the checked
+//! request context (`cx::Cx`, `OrgCx`, `ProjectCx`) and input already read into domain types,
+//! and owns the transaction: the write, its audit event, the commit. Server functions call
+//! them in a line; tests call them without HTTP.
+
+pub mod credentials;
