@@ -127,10 +127,16 @@ mod tests {
             field::EMAIL,
             field::PASSWORD,
         ] {
-            assert!(add.get(key).is_some(), "add_credential has no argument {key}");
+            assert!(
+                add.get(key).is_some(),
+                "add_credential has no argument {key}"
+            );
         }
         for key in [field::ID, field::USERNAME, field::EMAIL, field::PASSWORD] {
-            assert!(update.get(key).is_some(), "update_credential has no argument {key}");
+            assert!(
+                update.get(key).is_some(),
+                "update_credential has no argument {key}"
+            );
         }
     }
 }

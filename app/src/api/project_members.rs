@@ -17,48 +17,12 @@ pub async fn change_project_member_role(
     role: String,
 ) -> Result<(), AppError> {
     use crate::domain::role::{ProjectAction, ProjectRole};
-    use crate::server::{access, audit, ctx, db::projects};
+    use crate::server::{ctx, cx::Cx, rules::members};
 
-    let state = ctx::state()?;
-    let (_, me) = ctx::require_user().await?;
-    let access = access::project(
-        &state.db,
-        me.id,
-        &owner,
-        &name,
-        ProjectAction::ManageMembers,
-    )
-    .await?;
-    let p = access.project;
+    let cx = Cx::project(&owner, &name, ProjectAction::ManageMembers).await?;
     let role = ProjectRole::parse(&role).map_err(|e| AppError::invalid("role", e))?;
-    let member = member_named(&state.db, p.id, &username).await?;
-
-    let mut tx = state.db.begin().await?;
-    let Some(current) = projects::member_role(&mut tx, p.id, member).await? else {
-        return Err(not_a_member(&username));
-    };
-    if current == role {
-        return Ok(());
-    }
-    projects::set_member_role(&mut tx, p.id, member, role).await?;
-    audit::record(
-        &mut tx,
-        &state,
-        audit::Event {
-            actor: Some(me.id),
-            org_id: p.org_id,
-            project_id: Some(p.id),
-            action: "project.member_role_changed",
-            target: username.trim(),
-            details: serde_json::json!({
-                "before": { "role": current.as_str() },
-                "after": { "role": role.as_str() },
-            }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    ctx::redirect(&format!("/projects/{}/{}", p.owner_name, p.name));
+    members::change_project_role(&cx, &username, role).await?;
+    ctx::redirect(&cx.path());
     Ok(())
 }
 
@@ -69,75 +33,10 @@ pub async fn remove_project_member(
     name: String,
     username: String,
 ) -> Result<(), AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{
-        access, audit, ctx,
-        db::{invitations, projects},
-    };
+    use crate::server::{ctx, cx::Cx, rules::members};
 
-    let state = ctx::state()?;
-    let (_, me) = ctx::require_user().await?;
-    let leaving = username.trim() == me.username;
-    let needed = if leaving {
-        ProjectAction::View
-    } else {
-        ProjectAction::ManageMembers
-    };
-    let access = access::project(&state.db, me.id, &owner, &name, needed).await?;
-    let p = access.project;
-    let member = member_named(&state.db, p.id, &username).await?;
-
-    let mut tx = state.db.begin().await?;
-    let Some(current) = projects::member_role(&mut tx, p.id, member).await? else {
-        return Err(not_a_member(&username));
-    };
-    projects::remove_member(&mut tx, p.id, member).await?;
-    invitations::delete_involving_in_project(&mut tx, p.id, member).await?;
-    audit::record(
-        &mut tx,
-        &state,
-        audit::Event {
-            actor: Some(me.id),
-            org_id: p.org_id,
-            project_id: Some(p.id),
-            action: if leaving {
-                "project.member_left"
-            } else {
-                "project.member_removed"
-            },
-            target: username.trim(),
-            details: serde_json::json!({ "before": { "role": current.as_str() } }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    ctx::redirect(&if leaving {
-        "/projects".to_owned()
-    } else {
-        format!("/projects/{}/{}", p.owner_name, p.name)
-    });
+    let cx = Cx::signed_in().await?;
+    let next = members::remove_from_project(cx, (&owner, &name), &username).await?;
+    ctx::redirect(&next);
     Ok(())
-}
-
-/// The ID of the project member called `username`, or a 404 naming them.
-#[cfg(feature = "ssr")]
-async fn member_named(
-    db: &crate::server::db::Db,
-    project: uuid::Uuid,
-    username: &str,
-) -> Result<uuid::Uuid, AppError> {
-    crate::server::db::projects::members(db, project)
-        .await?
-        .into_iter()
-        .find(|m| m.username == username.trim())
-        .map(|m| m.user_id)
-        .ok_or_else(|| not_a_member(username))
-}
-
-#[cfg(feature = "ssr")]
-fn not_a_member(username: &str) -> AppError {
-    AppError::NotFound(format!(
-        "\"{}\" is not a member of this project.",
-        username.trim()
-    ))
 }

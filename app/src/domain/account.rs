@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::{namespace::NamespaceName, secret::PasswordInput};
+use crate::error::FieldErrors;
+
 /// Shortest password accepted, in characters.
 pub const PASSWORD_MIN_CHARS: usize = 12;
 /// Longest password accepted, in characters (bounds the hashing work an attacker can ask for).
@@ -131,6 +134,113 @@ pub fn check_password(password: &str, username: &str, email: &str) -> Result<(),
         return Err("The password cannot be your email address.".into());
     }
     Ok(())
+}
+
+/// The names of the account forms' fields: the page's inputs, the server functions' arguments
+/// and the keys of their errors.
+pub mod field {
+    /// Email address.
+    pub const EMAIL: &str = "email";
+    /// Username.
+    pub const USERNAME: &str = "username";
+    /// The name shown to people.
+    pub const DISPLAY_NAME: &str = "display_name";
+    /// Password (sign-up and sign-in).
+    pub const PASSWORD: &str = "password";
+    /// Username or email address, at sign-in.
+    pub const LOGIN: &str = "login";
+    /// The current password, when changing it.
+    pub const CURRENT_PASSWORD: &str = "current_password";
+    /// The new password, when changing it.
+    pub const NEW_PASSWORD: &str = "new_password";
+}
+
+/// A new account, read from the sign-up form.
+#[derive(Clone, Debug)]
+pub struct SignUpForm {
+    /// Email address.
+    pub email: Email,
+    /// Username.
+    pub username: NamespaceName,
+    /// The name shown to people.
+    pub display_name: DisplayName,
+    /// The password (policy checked).
+    pub password: PasswordInput,
+}
+
+impl SignUpForm {
+    /// Reads the form; the password policy sees the username and email.
+    pub fn parse(
+        email: &str,
+        username: &str,
+        display_name: &str,
+        password: PasswordInput,
+    ) -> Result<Self, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let email = errs.check(field::EMAIL, Email::parse(email));
+        let username = errs.check(field::USERNAME, NamespaceName::parse(username));
+        let display_name = errs.check(field::DISPLAY_NAME, DisplayName::parse(display_name));
+        errs.check(
+            field::PASSWORD,
+            check_password(
+                password.expose(),
+                username
+                    .as_ref()
+                    .map(NamespaceName::as_str)
+                    .unwrap_or_default(),
+                email.as_ref().map(Email::as_str).unwrap_or_default(),
+            ),
+        );
+        errs.finish()?;
+        match (email, username, display_name) {
+            (Some(email), Some(username), Some(display_name)) => Ok(Self {
+                email,
+                username,
+                display_name,
+                password,
+            }),
+            _ => Err(FieldErrors::one(field::EMAIL, "The form is incomplete.")),
+        }
+    }
+}
+
+/// A sign-in, read from its form: both fields present, neither longer than any account's
+/// (so an absurd one costs neither a throttle row nor a hash).
+#[derive(Clone, Debug)]
+pub struct SignInForm {
+    /// Username or email, trimmed.
+    pub login: String,
+    /// The password.
+    pub password: PasswordInput,
+}
+
+impl SignInForm {
+    /// Reads the form.
+    pub fn parse(login: &str, password: PasswordInput) -> Result<Self, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let login = login.trim();
+        if login.is_empty() {
+            errs.insert(field::LOGIN, "Enter your email address or username.");
+        } else if login.chars().count() > EMAIL_MAX_LEN {
+            errs.insert(
+                field::LOGIN,
+                format!("Usernames and email addresses have at most {EMAIL_MAX_LEN} characters."),
+            );
+        }
+        if password.expose().is_empty() {
+            errs.insert(field::PASSWORD, "Enter your password.");
+        } else if password.expose().chars().count() > PASSWORD_MAX_CHARS {
+            errs.insert(
+                field::PASSWORD,
+                format!("Passwords have at most {PASSWORD_MAX_CHARS} characters."),
+            );
+        }
+        errs.finish()?;
+        Ok(Self {
+            login: login.to_owned(),
+            password,
+        })
+    }
 }
 
 /// The signed-in user, as the header and pages see it. Holds nothing secret.

@@ -4,6 +4,48 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{account::Email, namespace::NamespaceName};
+use crate::error::FieldErrors;
+
+/// The names of the invitation forms' fields: the page's inputs, the server functions'
+/// arguments and the keys of their errors.
+pub mod field {
+    /// Whom to invite: a username or an email address.
+    pub const LOGIN: &str = "login";
+    /// The role the invitation grants.
+    pub const ROLE: &str = "role";
+    /// An invitation's ID.
+    pub const ID: &str = "id";
+    /// The proof of an email invitation's link.
+    pub const TOKEN: &str = "token";
+}
+
+/// An invitation to make, read from an invite form: whom, and with which role (`R` is
+/// `OrgRole` or `ProjectRole`, read by `parse_role`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InviteForm<R> {
+    /// Whom to invite.
+    pub invitee: Invitee,
+    /// The role to grant.
+    pub role: R,
+}
+
+impl<R> InviteForm<R> {
+    /// Reads the form.
+    pub fn parse(
+        login: &str,
+        role: &str,
+        parse_role: impl FnOnce(&str) -> Result<R, String>,
+    ) -> Result<Self, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let invitee = errs.check(field::LOGIN, Invitee::parse(login));
+        let role = errs.check(field::ROLE, parse_role(role));
+        errs.finish()?;
+        match (invitee, role) {
+            (Some(invitee), Some(role)) => Ok(Self { invitee, role }),
+            _ => Err(FieldErrors::one(field::LOGIN, "The form is incomplete.")),
+        }
+    }
+}
 
 /// Days an invitation stays open.
 pub const INVITATION_DAYS: i64 = 7;

@@ -2,7 +2,53 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{invitation::PendingInvitation, region::Region, role::OrgRole};
+use crate::domain::{
+    account::DisplayName, invitation::PendingInvitation, namespace::NamespaceName, region::Region,
+    role::OrgRole,
+};
+use crate::error::FieldErrors;
+
+/// The names of the organization forms' fields: the page's inputs, the server functions'
+/// arguments and the keys of their errors.
+pub mod field {
+    /// The organization's name (of a new one).
+    pub const NAME: &str = "name";
+    /// The name shown to people.
+    pub const DISPLAY_NAME: &str = "display_name";
+    /// The organization (of an existing one).
+    pub const ORG: &str = "org";
+    /// The regions it allows.
+    pub const REGIONS: &str = "regions";
+    /// The name typed again to confirm a deletion.
+    pub const CONFIRM: &str = "confirm";
+    /// A member's username.
+    pub const USERNAME: &str = "username";
+    /// A role.
+    pub const ROLE: &str = "role";
+}
+
+/// An organization to create, read from its form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewOrgForm {
+    /// Its name (a namespace name, shared with users).
+    pub name: NamespaceName,
+    /// The name shown to people.
+    pub display_name: DisplayName,
+}
+
+impl NewOrgForm {
+    /// Reads the form.
+    pub fn parse(name: &str, display_name: &str) -> Result<Self, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let name = errs.check(field::NAME, NamespaceName::parse(name));
+        let display_name = errs.check(field::DISPLAY_NAME, DisplayName::parse(display_name));
+        errs.finish()?;
+        match (name, display_name) {
+            (Some(name), Some(display_name)) => Ok(Self { name, display_name }),
+            _ => Err(FieldErrors::one(field::NAME, "The form is incomplete.")),
+        }
+    }
+}
 
 /// An organization in "my organizations".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

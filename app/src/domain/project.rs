@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{invitation::PendingInvitation, region::Region, role::ProjectRole};
+use crate::error::FieldErrors;
 
 /// Longest project name.
 pub const NAME_MAX_LEN: usize = 63;
@@ -64,6 +65,82 @@ impl From<ProjectName> for String {
 impl fmt::Display for ProjectName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// The names of the project forms' fields: the page's inputs, the server functions'
+/// arguments and the keys of their errors.
+pub mod field {
+    /// The owning user or organization.
+    pub const OWNER: &str = "owner";
+    /// The project's name (in the URL of an existing project).
+    pub const NAME: &str = "name";
+    /// A project's new name.
+    pub const NEW_NAME: &str = "new_name";
+    /// The description.
+    pub const DESCRIPTION: &str = "description";
+    /// The region.
+    pub const REGION: &str = "region";
+    /// The name typed again to confirm a deletion.
+    pub const CONFIRM: &str = "confirm";
+    /// `OWNER/NAME` of a project to make current.
+    pub const PROJECT: &str = "project";
+}
+
+/// A project to create, read from the new-project form (whether the owner allows the region
+/// is the server's to say).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewProjectForm {
+    /// The name.
+    pub name: ProjectName,
+    /// The description, trimmed.
+    pub description: String,
+    /// The region asked for.
+    pub region: String,
+}
+
+impl NewProjectForm {
+    /// Reads the form.
+    pub fn parse(name: &str, description: &str, region: &str) -> Result<Self, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let name = errs.check(field::NAME, ProjectName::parse(name));
+        let description = errs.check(field::DESCRIPTION, parse_description(description));
+        let region = region.trim();
+        if region.is_empty() {
+            errs.insert(field::REGION, "Choose a region.");
+        }
+        errs.finish()?;
+        match (name, description) {
+            (Some(name), Some(description)) => Ok(Self {
+                name,
+                description,
+                region: region.to_owned(),
+            }),
+            _ => Err(FieldErrors::one(field::NAME, "The form is incomplete.")),
+        }
+    }
+}
+
+/// A project's new name and description, read from its settings form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProjectSettings {
+    /// The name (possibly unchanged).
+    pub name: ProjectName,
+    /// The description, trimmed.
+    pub description: String,
+}
+
+impl ProjectSettings {
+    /// Reads the form.
+    pub fn parse(new_name: &str, description: &str) -> Result<Self, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let name = errs.check(field::NEW_NAME, ProjectName::parse(new_name));
+        let description = errs.check(field::DESCRIPTION, parse_description(description));
+        errs.finish()?;
+        match (name, description) {
+            (Some(name), Some(description)) => Ok(Self { name, description }),
+            _ => Err(FieldErrors::one(field::NEW_NAME, "The form is incomplete.")),
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::on_tx;
-use crate::server::{ctx, db::Tx, state::AppState};
+use crate::server::db::Tx;
 
 /// One change, as the audit log records it.
 pub struct Event<'a> {
@@ -24,13 +24,9 @@ pub struct Event<'a> {
     pub details: Value,
 }
 
-/// Writes `event` inside `tx`, with the client address of the request being served.
-pub async fn record(tx: &mut Tx, state: &AppState, event: Event<'_>) -> Result<(), sqlx::Error> {
-    record_at(tx, ctx::client_addr(state).await, event).await
-}
-
-/// Writes `event` inside `tx`, made from `address`.
-pub async fn record_at(
+/// Writes `event` inside `tx`, made from `address` (rules call it through `Cx::audit`, which
+/// fills in the caller and scope).
+pub async fn record(
     tx: &mut Tx,
     address: std::net::IpAddr,
     event: Event<'_>,

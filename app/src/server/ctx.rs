@@ -72,6 +72,20 @@ pub fn set_cookie(value: Option<axum::http::HeaderValue>) {
     }
 }
 
+/// Logs `user` in on this request: a new session ID (even over an existing session: session
+/// fixation), the session bound to the user, and the known-device cookie (`auth::device`).
+pub async fn log_in(state: &AppState, user: &User) -> Result<(), AppError> {
+    let mut session = auth_session().await?;
+    session.session.cycle_id().await?;
+    session.login(user).await?;
+    let secure = state.settings.public_url.starts_with("https://");
+    set_cookie(crate::server::auth::device::set_cookie(
+        &state.key, user, secure,
+    ));
+    tracing::info!(user.id = %user.id, "signed in");
+    Ok(())
+}
+
 /// Sends the browser to `path` after the server function (a 302 for form posts; the hydrated
 /// client navigates). A path that cannot be a header value (leptos_axum would panic on it)
 /// goes home instead; callers build paths from validated names, so this is a last guard.

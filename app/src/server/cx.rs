@@ -1,4 +1,5 @@
-//! The request context of every server function and rule: who is asking ([`Caller`]), the
+//! The request context of every server function and rule, and the one place access is
+//! decided: who is asking ([`Caller`]), the
 //! shared state, the client address and, for an organization or a project, the access the
 //! caller was checked for. Access is decided here and nowhere else: a rule receives an
 //! [`OrgCx`] or [`ProjectCx`] only after the check passed. `audit` records a change with the
@@ -18,15 +19,28 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::server::{
-    access, audit, ctx,
+    audit, ctx,
     db::{
-        Tx,
+        Tx, org_members,
         orgs::{self, Org},
         projects::{self, Project},
         users::User,
     },
     state::AppState,
 };
+
+/// The 404 for an organization the caller cannot see (or that does not exist): no access at
+/// all reads as "not there", so someone else's organization is not revealed.
+pub fn org_not_found(name: &str) -> AppError {
+    AppError::NotFound(format!("There is no organization \"{name}\" you can see."))
+}
+
+/// The 404 for a project the caller cannot see (or that does not exist).
+pub fn project_not_found(owner: &str, name: &str) -> AppError {
+    AppError::NotFound(format!(
+        "There is no project \"{owner}/{name}\" you can see."
+    ))
+}
 
 /// Who is asking.
 #[derive(Clone, Debug)]
@@ -99,7 +113,7 @@ impl Cx {
         action: ProjectAction,
     ) -> Result<ProjectCx, AppError> {
         let (Ok(owner), Ok(name)) = (NamespaceName::parse(owner), ProjectName::parse(name)) else {
-            return Err(access::project_not_found(owner.trim(), name.trim()));
+            return Err(project_not_found(owner.trim(), name.trim()));
         };
         match projects::find_for_user(&self.state.db, owner.as_str(), name.as_str(), self.me().id)
             .await?
@@ -110,14 +124,14 @@ impl Cx {
                 role,
             }),
             Some((_, Some(_))) => Err(AppError::Forbidden(action.forbidden_message())),
-            _ => Err(access::project_not_found(owner.as_str(), name.as_str())),
+            _ => Err(project_not_found(owner.as_str(), name.as_str())),
         }
     }
 
     /// This caller, checked for `action` in organization `name`.
     pub async fn in_org(self, name: &str, action: OrgAction) -> Result<OrgCx, AppError> {
         let Ok(name) = NamespaceName::parse(name) else {
-            return Err(access::org_not_found(name.trim()));
+            return Err(org_not_found(name.trim()));
         };
         match orgs::find_for_user(&self.state.db, name.as_str(), self.me().id).await? {
             Some((org, Some(role))) if role.allows(action) => Ok(OrgCx {
@@ -126,7 +140,7 @@ impl Cx {
                 role,
             }),
             Some((_, Some(_))) => Err(AppError::Forbidden(action.forbidden_message())),
-            _ => Err(access::org_not_found(name.as_str())),
+            _ => Err(org_not_found(name.as_str())),
         }
     }
 
@@ -145,7 +159,7 @@ impl Cx {
         target: &str,
         details: serde_json::Value,
     ) -> Result<(), AppError> {
-        audit::record_at(
+        audit::record(
             tx,
             self.address,
             audit::Event {
@@ -246,5 +260,15 @@ impl OrgCx {
     /// The organization's page.
     pub fn path(&self) -> String {
         format!("/orgs/{}", self.org.name)
+    }
+
+    /// Takes the organization's lock in `tx` (changes of one organization run one after the
+    /// other, so a rule checked inside holds at commit); 404 when it is gone meanwhile.
+    pub async fn lock(&self, tx: &mut Tx) -> Result<(), AppError> {
+        if org_members::lock(tx, self.org.id).await? {
+            Ok(())
+        } else {
+            Err(org_not_found(&self.org.name))
+        }
     }
 }

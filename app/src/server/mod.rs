@@ -1,7 +1,6 @@
 //! Server-only code: configuration, storage, authentication, keys and HTTP plumbing.
 //! No Leptos view code lives here.
 
-pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod config;

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::credential::CredentialCursor;
-use crate::server::db::{Db, Tx, is_unique_violation};
+use crate::server::db::{Db, Tx, Unique};
 use crate::server::secrets::Sealed;
 use crate::{on_db, on_tx};
 
@@ -61,26 +61,31 @@ pub struct NewCredential<'a> {
     pub by: Uuid,
 }
 
-/// Adds a credential; `Ok(Err(existing id))` when the project has one for this host (the ID is
-/// `None` when a concurrent add won the race after the check).
-pub async fn add(
+/// One credential per project and registry host.
+pub const HOST_TAKEN: &[Unique] = &[Unique {
+    pg: "registry_credential_host_key",
+    sqlite: "registry_credential.project_id",
+}];
+
+/// The ID of the project's credential for `registry_host`, if it has one.
+pub async fn id_for_host(
     tx: &mut Tx,
-    new: &NewCredential<'_>,
-) -> Result<Result<(), Option<Uuid>>, sqlx::Error> {
-    let now = OffsetDateTime::now_utc();
-    // Look first: on PostgreSQL a failed insert aborts the transaction, so nothing could be
-    // asked after it.
-    let existing = on_tx!(tx, conn => sqlx::query_scalar::<_, Uuid>(
+    project: Uuid,
+    registry_host: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query_scalar::<_, Uuid>(
         "select id from registry_credential where project_id = $1 and registry_host = $2"
     )
-    .bind(new.project_id)
-    .bind(new.registry_host)
+    .bind(project)
+    .bind(registry_host)
     .fetch_optional(&mut *conn)
-    .await)?;
-    if let Some(existing) = existing {
-        return Ok(Err(Some(existing)));
-    }
-    let result = on_tx!(tx, conn => sqlx::query(
+    .await)
+}
+
+/// Adds a credential (a second for the same host breaks [`HOST_TAKEN`]).
+pub async fn add(tx: &mut Tx, new: &NewCredential<'_>) -> Result<(), sqlx::Error> {
+    let now = OffsetDateTime::now_utc();
+    on_tx!(tx, conn => sqlx::query(
         "insert into registry_credential (id, project_id, server, registry_host, username, email,
              password_ciphertext, password_nonce, key_id, created_at, created_by, updated_at, updated_by)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $11)"
@@ -98,20 +103,7 @@ pub async fn add(
     .bind(new.by)
     .execute(&mut *conn)
     .await
-    .map(drop));
-    match result {
-        Ok(()) => Ok(Ok(())),
-        Err(e)
-            if is_unique_violation(
-                &e,
-                "registry_credential_host_key",
-                "registry_credential.project_id",
-            ) =>
-        {
-            Ok(Err(None))
-        }
-        Err(e) => Err(e),
-    }
+    .map(drop))
 }
 
 /// A page of the project's credentials sorted by server (then ID), after the sort key `after`.

@@ -13,6 +13,8 @@ pub mod users;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
+use crate::error::AppError;
+
 use sqlx::{
     PgPool, Postgres, Sqlite, SqlitePool, Transaction,
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -260,6 +262,35 @@ impl Tx {
             Self::Postgres(tx) => tx.commit().await,
         }
     }
+}
+
+/// A unique constraint, as each database names it when a write breaks it: PostgreSQL by the
+/// constraint's name, SQLite by `table.column`.
+#[derive(Clone, Copy, Debug)]
+pub struct Unique {
+    /// The PostgreSQL constraint name.
+    pub pg: &'static str,
+    /// The SQLite `table.column`.
+    pub sqlite: &'static str,
+}
+
+/// The one conflict idiom of the database layer: a write that breaks one of the listed unique
+/// constraints becomes that case's error; any other failure stays a database error.
+///
+/// Where the message must name what conflicts (the existing row's ID), the rule looks first
+/// and inserts after: on PostgreSQL a failed statement aborts the transaction, so nothing can
+/// be read after it. Either way the insert's own violation still comes through here, for the
+/// writer that lost a race between the look and the insert.
+pub fn conflict(err: sqlx::Error, cases: Vec<(&[Unique], AppError)>) -> AppError {
+    for (constraints, error) in cases {
+        if constraints
+            .iter()
+            .any(|c| is_unique_violation(&err, c.pg, c.sqlite))
+        {
+            return error;
+        }
+    }
+    err.into()
 }
 
 /// Whether `err` is a unique violation of the named constraint. PostgreSQL reports the

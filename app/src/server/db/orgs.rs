@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::role::OrgRole;
-use crate::server::db::{Db, Tx, is_unique_violation};
+use crate::server::db::{Db, Tx, Unique};
 use crate::{on_db, on_tx};
 
 /// An organization.
@@ -42,16 +42,17 @@ pub struct Member {
     pub role: String,
 }
 
-/// Why an organization could not be created.
-#[derive(Debug, thiserror::Error)]
-pub enum CreateOrgError {
-    /// A user or organization has this name.
-    #[error("name taken")]
-    NameTaken,
-    /// Any other database failure.
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
-}
+/// A name taken by a user or an organization.
+pub const NAME_TAKEN: &[Unique] = &[
+    Unique {
+        pg: "namespace_pkey",
+        sqlite: "namespace.name",
+    },
+    Unique {
+        pg: "organization_name_key",
+        sqlite: "organization.name",
+    },
+];
 
 /// Creates the namespace, the organization, its owner and its regions inside `tx`.
 pub async fn create(
@@ -60,37 +61,26 @@ pub async fn create(
     display_name: &str,
     owner: Uuid,
     regions: &[String],
-) -> Result<Org, CreateOrgError> {
+) -> Result<Org, sqlx::Error> {
     let now = OffsetDateTime::now_utc();
     let org = Org {
         id: Uuid::now_v7(),
         name: name.to_owned(),
         display_name: display_name.to_owned(),
     };
-    let taken = |err: sqlx::Error| {
-        if is_unique_violation(&err, "namespace_pkey", "namespace.name")
-            || is_unique_violation(&err, "organization_name_key", "organization.name")
-        {
-            CreateOrgError::NameTaken
-        } else {
-            CreateOrgError::Db(err)
-        }
-    };
     on_tx!(tx, conn => {
         sqlx::query("insert into namespace (name, kind, created_at) values ($1, 'organization', $2)")
             .bind(name)
             .bind(now)
             .execute(&mut *conn)
-            .await
-            .map_err(taken)?;
+            .await?;
         sqlx::query("insert into organization (id, name, display_name, created_at) values ($1, $2, $3, $4)")
             .bind(org.id)
             .bind(name)
             .bind(display_name)
             .bind(now)
             .execute(&mut *conn)
-            .await
-            .map_err(taken)?;
+            .await?;
         sqlx::query("insert into org_member (org_id, user_id, role, created_at) values ($1, $2, 'owner', $3)")
             .bind(org.id)
             .bind(owner)

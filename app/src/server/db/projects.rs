@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::role::{OrgRole, ProjectRole};
-use crate::server::db::{Db, Tx, is_unique_violation};
+use crate::server::db::{Db, Tx, Unique};
 use crate::{on_db, on_tx};
 
 /// A project as stored.
@@ -84,24 +84,11 @@ pub struct Member {
     pub role: String,
 }
 
-/// Why a project could not be created or renamed.
-#[derive(Debug, thiserror::Error)]
-pub enum SaveProjectError {
-    /// The owner has a project of this name.
-    #[error("name taken")]
-    NameTaken,
-    /// Any other database failure.
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
-}
-
-fn name_taken(err: sqlx::Error) -> SaveProjectError {
-    if is_unique_violation(&err, "project_owner_name_key", "project.owner_name") {
-        SaveProjectError::NameTaken
-    } else {
-        SaveProjectError::Db(err)
-    }
-}
+/// A project name taken by the same owner.
+pub const NAME_TAKEN: &[Unique] = &[Unique {
+    pg: "project_owner_name_key",
+    sqlite: "project.owner_name",
+}];
 
 /// The fields of a new project.
 pub struct NewProject<'a> {
@@ -118,7 +105,7 @@ pub struct NewProject<'a> {
 }
 
 /// Creates a project inside `tx`.
-pub async fn create(tx: &mut Tx, new: &NewProject<'_>) -> Result<Project, SaveProjectError> {
+pub async fn create(tx: &mut Tx, new: &NewProject<'_>) -> Result<Project, sqlx::Error> {
     let now = OffsetDateTime::now_utc();
     let project = Project {
         id: Uuid::now_v7(),
@@ -148,8 +135,7 @@ pub async fn create(tx: &mut Tx, new: &NewProject<'_>) -> Result<Project, SavePr
     .bind(now)
     .execute(&mut *conn)
     .await
-    .map(drop)
-    .map_err(name_taken))?;
+    .map(drop))?;
     Ok(project)
 }
 
@@ -228,7 +214,7 @@ pub async fn update(
     id: Uuid,
     name: &str,
     description: &str,
-) -> Result<(), SaveProjectError> {
+) -> Result<(), sqlx::Error> {
     on_tx!(tx, conn => sqlx::query(
         "update project set name = $2, description = $3, updated_at = $4 where id = $1"
     )
@@ -238,9 +224,7 @@ pub async fn update(
     .bind(OffsetDateTime::now_utc())
     .execute(&mut *conn)
     .await
-    .map(drop)
-    .map_err(name_taken))?;
-    Ok(())
+    .map(drop))
 }
 
 /// Deletes a project; its members go with it, and it stops being anyone's current project.

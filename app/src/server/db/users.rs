@@ -5,7 +5,7 @@ use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::server::db::{Db, is_unique_violation};
+use crate::server::db::{Db, Unique, is_unique_violation};
 use crate::{on_db, on_tx};
 
 /// A user as the server keeps it between requests. The password hash is not here: only sign-in
@@ -54,19 +54,23 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
 }
 
-/// Why a user could not be created.
-#[derive(Debug, thiserror::Error)]
-pub enum CreateUserError {
-    /// The username is taken by a user or an organization.
-    #[error("username taken")]
-    UsernameTaken,
-    /// Another account has this email.
-    #[error("email taken")]
-    EmailTaken,
-    /// Any other database failure.
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
-}
+/// A username taken by a user or an organization.
+pub const USERNAME_TAKEN: &[Unique] = &[
+    Unique {
+        pg: "namespace_pkey",
+        sqlite: "namespace.name",
+    },
+    Unique {
+        pg: "app_user_username_key",
+        sqlite: "app_user.username",
+    },
+];
+
+/// An email address another account has.
+pub const EMAIL_TAKEN: &[Unique] = &[Unique {
+    pg: "app_user_email_key",
+    sqlite: "app_user.email",
+}];
 
 const USER_COLUMNS: &str = "id, username, email, display_name, session_version, is_instance_admin";
 
@@ -78,9 +82,9 @@ fn new_session_version() -> Vec<u8> {
 
 /// Creates the namespace and the user in one transaction. The first account of the instance
 /// becomes its administrator; a unique index makes that hold under concurrent sign-ups.
-pub async fn create(db: &Db, new: &NewUser<'_>) -> Result<User, CreateUserError> {
+pub async fn create(db: &Db, new: &NewUser<'_>) -> Result<User, sqlx::Error> {
     match insert(db, new, true).await {
-        Err(CreateUserError::Db(err))
+        Err(err)
             if is_unique_violation(
                 &err,
                 "app_user_one_instance_admin",
@@ -93,7 +97,7 @@ pub async fn create(db: &Db, new: &NewUser<'_>) -> Result<User, CreateUserError>
     }
 }
 
-async fn insert(db: &Db, new: &NewUser<'_>, may_be_admin: bool) -> Result<User, CreateUserError> {
+async fn insert(db: &Db, new: &NewUser<'_>, may_be_admin: bool) -> Result<User, sqlx::Error> {
     let now = OffsetDateTime::now_utc();
     let id = Uuid::now_v7();
     let mut tx = db.begin().await?;
@@ -102,8 +106,7 @@ async fn insert(db: &Db, new: &NewUser<'_>, may_be_admin: bool) -> Result<User, 
             .bind(new.username)
             .bind(now)
             .execute(&mut *conn)
-            .await
-            .map_err(classify)?;
+            .await?;
         sqlx::query_as::<_, User>(&format!(
             "insert into app_user (id, username, email, display_name, password_hash,
                  session_version, is_instance_admin, created_at, updated_at)
@@ -120,24 +123,10 @@ async fn insert(db: &Db, new: &NewUser<'_>, may_be_admin: bool) -> Result<User, 
         .bind(may_be_admin)
         .bind(now)
         .fetch_one(&mut *conn)
-        .await
-        .map_err(classify)?
+        .await?
     });
-    tx.commit().await.map_err(classify)?;
+    tx.commit().await?;
     Ok(inserted)
-}
-
-/// Names the unique constraint a failed insert broke.
-fn classify(err: sqlx::Error) -> CreateUserError {
-    if is_unique_violation(&err, "namespace_pkey", "namespace.name")
-        || is_unique_violation(&err, "app_user_username_key", "app_user.username")
-    {
-        CreateUserError::UsernameTaken
-    } else if is_unique_violation(&err, "app_user_email_key", "app_user.email") {
-        CreateUserError::EmailTaken
-    } else {
-        CreateUserError::Db(err)
-    }
 }
 
 /// Whether a namespace (user or organization) of this name exists.

@@ -6,14 +6,17 @@ use uuid::Uuid;
 
 use crate::domain::credential::{
     CredentialChange, CredentialCursor, CredentialPage, CredentialView, NewCredential, PAGE_SIZE,
-    Resolution, parse_image_ref,
+    Resolution, field, parse_image_ref,
 };
 use crate::domain::registry::{DOCKER_HUB_HOST, canonical_host};
 use crate::domain::role::ProjectAction;
 use crate::error::AppError;
 use crate::server::{
     cx::ProjectCx,
-    db::credentials::{self, Credential},
+    db::{
+        self,
+        credentials::{self, Credential},
+    },
     secrets,
 };
 
@@ -70,8 +73,24 @@ fn view(c: Credential) -> CredentialView {
 pub async fn add(cx: &ProjectCx, new: NewCredential) -> Result<Uuid, AppError> {
     let id = Uuid::now_v7();
     let sealed = secrets::seal(&cx.state.key, new.password.expose(), id, cx.project.id);
+    let taken = |existing: Option<Uuid>| {
+        let which = existing.map(|id| format!(" (ID {id})")).unwrap_or_default();
+        AppError::conflict(
+            field::SERVER,
+            format!(
+                "This project already has credentials for {}{which}; update those instead.",
+                new.registry_host
+            ),
+        )
+    };
     let mut tx = cx.state.db.begin().await?;
-    let added = credentials::add(
+    // Looked up first: the message names the existing credential.
+    if let Some(existing) =
+        credentials::id_for_host(&mut tx, cx.project.id, &new.registry_host).await?
+    {
+        return Err(taken(Some(existing)));
+    }
+    credentials::add(
         &mut tx,
         &credentials::NewCredential {
             id,
@@ -84,17 +103,8 @@ pub async fn add(cx: &ProjectCx, new: NewCredential) -> Result<Uuid, AppError> {
             by: cx.me().id,
         },
     )
-    .await?;
-    if let Err(existing) = added {
-        let which = existing.map(|id| format!(" (ID {id})")).unwrap_or_default();
-        return Err(AppError::conflict(
-            crate::domain::credential::field::SERVER,
-            format!(
-                "This project already has credentials for {}{which}; update those instead.",
-                new.registry_host
-            ),
-        ));
-    }
+    .await
+    .map_err(|e| db::conflict(e, vec![(credentials::HOST_TAKEN, taken(None))]))?;
     cx.audit(
         &mut tx,
         "credential.added",
@@ -223,12 +233,8 @@ pub async fn resolve(cx: &ProjectCx, image: &str) -> Result<Resolution, AppError
 pub fn parse_id(value: &str) -> Result<Uuid, AppError> {
     match value.trim() {
         "" => Err(not_found()),
-        id => Uuid::try_parse(id).map_err(|_| {
-            AppError::invalid(
-                crate::domain::credential::field::ID,
-                "That is not a credential ID.",
-            )
-        }),
+        id => Uuid::try_parse(id)
+            .map_err(|_| AppError::invalid(field::ID, "That is not a credential ID.")),
     }
 }
 

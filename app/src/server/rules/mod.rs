@@ -3,4 +3,11 @@
 //! and owns the transaction: the write, its audit event, the commit. Server functions call
 //! them in a line; tests call them without HTTP.
 
+pub mod accounts;
+pub mod audit;
 pub mod credentials;
+pub mod invitations;
+pub mod kcr;
+pub mod members;
+pub mod orgs;
+pub mod projects;
