@@ -1,4 +1,5 @@
-//! Form pieces: labelled fields with inline errors, the form-level error, the submit button.
+//! Form plumbing: a field's error and the form's error from an action's last result, the
+//! form-level error box, the submit button. Labelled controls are in `fields`.
 
 use leptos::prelude::*;
 use server_fn::ServerFn;
@@ -34,84 +35,6 @@ where
             .filter(|e| !matches!(e, AppError::Invalid(f) | AppError::Conflict { fields: f, .. } if !f.is_empty()))
             .map(|e| e.to_string())
     })
-}
-
-/// A labelled input with its inline error.
-#[component]
-pub fn Field(
-    /// Visible label (also the accessible name).
-    label: &'static str,
-    /// Form field name: the server function's argument.
-    name: &'static str,
-    /// Input type.
-    #[prop(default = "text")]
-    kind: &'static str,
-    /// Browser autofill hint.
-    #[prop(optional)]
-    autocomplete: Option<&'static str>,
-    /// A short hint under the field.
-    #[prop(optional)]
-    hint: Option<&'static str>,
-    /// Smallest length the browser enforces before submitting.
-    #[prop(optional)]
-    minlength: Option<u32>,
-    /// The field's error message, if any.
-    #[prop(into)]
-    error: Signal<Option<String>>,
-) -> impl IntoView {
-    let id = format!("field-{name}");
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described_by = {
-        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if error.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
-    view! {
-        <div class="space-y-1">
-            <label for=id.clone() class="block text-sm font-medium">
-                {label}
-            </label>
-            <input
-                id=id
-                name=name
-                type=kind
-                autocomplete=autocomplete
-                minlength=minlength
-                required
-                aria-invalid=move || error.get().is_some().then_some("true")
-                aria-describedby=described_by
-                class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500 aria-[invalid=true]:border-red-500 dark:border-slate-700 dark:bg-slate-900"
-            />
-            {hint
-                .map(|text| {
-                    view! {
-                        <p id=hint_id class="text-xs text-slate-500 dark:text-slate-400">
-                            {text}
-                        </p>
-                    }
-                })}
-            {move || {
-                error
-                    .get()
-                    .map(|message| {
-                        view! {
-                            <p id=error_id.clone() class="text-sm text-red-600 dark:text-red-400">
-                                {message}
-                            </p>
-                        }
-                    })
-            }}
-        </div>
-    }
 }
 
 /// The error that belongs to the whole form (wrong password, too many attempts, ...).

@@ -6,9 +6,9 @@ use leptos::prelude::*;
 
 use crate::api::invitations::RevokeInvitation;
 use crate::components::{
-    choice::{DANGER_BUTTON, TH},
     copy::CopyBlock,
     form::{FormError, form_error},
+    styles::{DANGER_BUTTON, TH},
 };
 use crate::domain::invitation::{PendingInvitation, short_utc};
 

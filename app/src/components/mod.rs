@@ -1,11 +1,14 @@
 //! Reusable UI pieces.
 
-pub mod choice;
+pub mod breadcrumbs;
 pub mod copy;
 pub mod error_notice;
+pub mod fields;
 pub mod flash;
 pub mod form;
 pub mod invitations;
 pub mod layout;
+pub mod member_table;
 pub mod project_switcher;
 pub mod raw_text;
+pub mod styles;

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use crate::api::projects::{SetCurrentProject, list_projects};
-use crate::components::choice::SECONDARY_BUTTON;
+use crate::components::styles::SECONDARY_BUTTON;
 
 /// The switcher; nothing when the caller has no projects.
 #[component]

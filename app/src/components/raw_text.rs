@@ -2,7 +2,7 @@
 //! `leptos_meta`) and `<textarea>` (RCDATA). Both decode character references, so the server
 //! writes the text escaped; in the browser the text is set as a property (`document.title`,
 //! `textarea.value`), which never parses markup. Pages use [`PageTitle`] and
-//! `choice::TextAreaField`, never `leptos_meta::Title` or a bare `<textarea>` with children.
+//! `fields::TextAreaField`, never `leptos_meta::Title` or a bare `<textarea>` with children.
 
 use leptos::prelude::*;
 
@@ -75,7 +75,7 @@ mod tests {
                 if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("raw_text.rs") {
                     let text = std::fs::read_to_string(&path).unwrap();
                     if text.contains("<Title")
-                        || text.contains("<textarea") && !path.ends_with("choice.rs")
+                        || text.contains("<textarea") && !path.ends_with("fields.rs")
                     {
                         offenders.push(path.display().to_string());
                     }

@@ -6,7 +6,10 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
 use crate::api::auth::ChangePassword;
-use crate::components::form::{Field, FormError, SubmitButton, field_error, form_error};
+use crate::components::{
+    fields::Field,
+    form::{FormError, SubmitButton, field_error, form_error},
+};
 use crate::state::session::use_session;
 
 /// Account details and "Change password"; sends anonymous visitors to sign in first.

@@ -3,35 +3,34 @@
 
 use crate::components::raw_text::PageTitle;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
+
+use crate::state::params::{use_org_param, use_project_params};
 
 use crate::api::audit::{org_audit_log, project_audit_log};
 use crate::components::{
-    choice::{Breadcrumbs, SECONDARY_BUTTON, TH},
+    breadcrumbs::Breadcrumbs,
     error_notice::ErrorNotice,
+    styles::{SECONDARY_BUTTON, TH},
 };
 use crate::domain::audit::AuditPage;
 
 /// An organization's audit log (its admins and owners).
 #[component]
 pub fn OrgAuditPage() -> impl IntoView {
-    let params = use_params_map();
+    let org = use_org_param();
     let query = use_query_map();
     let page = Resource::new(
         move || {
             let q = query.read();
-            (
-                params.read().get("org").unwrap_or_default(),
-                q.get("before"),
-                q.get("action"),
-            )
+            (org.get(), q.get("before"), q.get("action"))
         },
         |(org, before, action)| org_audit_log(org, before, action),
     );
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let org = params.with_untracked(|p| p.get("org").unwrap_or_default());
+                let org = org.get_untracked();
                 match page.await {
                     Ok(page) => {
                         view! {
@@ -55,25 +54,19 @@ pub fn OrgAuditPage() -> impl IntoView {
 /// A project's audit log (its admins).
 #[component]
 pub fn ProjectAuditPage() -> impl IntoView {
-    let params = use_params_map();
+    let project = use_project_params();
     let query = use_query_map();
     let page = Resource::new(
         move || {
-            let (p, q) = (params.read(), query.read());
-            (
-                p.get("owner").unwrap_or_default(),
-                p.get("project").unwrap_or_default(),
-                q.get("before"),
-                q.get("action"),
-            )
+            let ((owner, name), q) = (project.get(), query.read());
+            (owner, name, q.get("before"), q.get("action"))
         },
         |(owner, name, before, action)| project_audit_log(owner, name, before, action),
     );
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let (owner, name) = params
-                    .with_untracked(|p| (p.get("owner").unwrap_or_default(), p.get("project").unwrap_or_default()));
+                let (owner, name) = project.get_untracked();
                 match page.await {
                     Ok(page) => {
                         view! {

@@ -6,16 +6,21 @@
 use crate::components::raw_text::PageTitle;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
+
+use crate::state::params::use_project_params;
 
 use crate::api::credentials::{
     AddCredential, DeleteCredential, UpdateCredential, list_credentials, resolve_image,
 };
 use crate::components::{
-    choice::{Breadcrumbs, DANGER_BUTTON, SECONDARY_BUTTON, SelectField, TH},
+    breadcrumbs::Breadcrumbs,
     copy::CopyBlock,
     error_notice::ErrorNotice,
-    form::{Field, FormError, SubmitButton, field_error, form_error},
+    fields::Field,
+    fields::SelectField,
+    form::{FormError, SubmitButton, field_error, form_error},
+    styles::{DANGER_BUTTON, SECONDARY_BUTTON, TH},
 };
 use crate::domain::{
     credential::{CredentialPage, CredentialView, DOCKER_HUB_LIMIT, Resolution, field},
@@ -32,25 +37,17 @@ struct Actions {
 /// The credentials page.
 #[component]
 pub fn CredentialsPage() -> impl IntoView {
-    let params = use_params_map();
+    let project = use_project_params();
     let query = use_query_map();
     let actions = Actions {
         add: ServerAction::new(),
         update: ServerAction::new(),
         delete: ServerAction::new(),
     };
-    let project = move || {
-        params.with(|p| {
-            (
-                p.get("owner").unwrap_or_default(),
-                p.get("project").unwrap_or_default(),
-            )
-        })
-    };
     let page = Resource::new(
         move || {
             (
-                project(),
+                project.get(),
                 query.with(|q| q.get("after")),
                 actions.add.version().get()
                     + actions.update.version().get()
@@ -64,7 +61,7 @@ pub fn CredentialsPage() -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let (owner, name) = project();
+                let (owner, name) = project.get_untracked();
                 match page.await {
                     Ok(page) => view! { <Credentials owner name page actions /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
@@ -317,43 +314,35 @@ fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions) ->
             <input type="hidden" name="owner" value=owner />
             <input type="hidden" name="name" value=name />
             <input type="hidden" name=field::ID value=c.id.clone() />
-            <EditField label="Username" name=field::USERNAME value=c.username.clone() kind="text" />
-            <EditField label="Email" name=field::EMAIL value=c.email.clone() kind="email" />
+            <Field
+                label="Username"
+                name=field::USERNAME
+                value=c.username.clone()
+                optional=true
+                id_suffix="edit"
+                error=field_error(actions.update, field::USERNAME)
+            />
+            <Field
+                label="Email"
+                name=field::EMAIL
+                kind="email"
+                value=c.email.clone()
+                optional=true
+                id_suffix="edit"
+                error=field_error(actions.update, field::EMAIL)
+            />
             <Field
                 label="Password"
                 name=field::PASSWORD
                 kind="password"
+                id_suffix="edit"
+                optional=true
                 autocomplete="new-password"
                 hint="A password is set. Leave this blank to keep it."
                 error=field_error(actions.update, field::PASSWORD)
             />
             <SubmitButton label="Save" busy_label="Saving…" pending=actions.update.pending() />
         </ActionForm>
-    }
-}
-
-/// An optional, prefilled input of the edit form.
-#[component]
-fn EditField(
-    label: &'static str,
-    name: &'static str,
-    value: String,
-    kind: &'static str,
-) -> impl IntoView {
-    let id = format!("edit-{name}");
-    view! {
-        <div class="space-y-1">
-            <label for=id.clone() class="block text-sm font-medium">
-                {label}
-            </label>
-            <input
-                id=id
-                name=name
-                type=kind
-                value=value
-                class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900"
-            />
-        </div>
     }
 }
 

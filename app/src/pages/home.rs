@@ -8,8 +8,8 @@ use leptos::form::ActionForm;
 use crate::api::invitations::{AcceptInvitation, DeclineInvitation, my_invitations};
 use crate::api::orgs::list_orgs;
 use crate::components::{
-    choice::SECONDARY_BUTTON,
     form::{FormError, form_error},
+    styles::SECONDARY_BUTTON,
 };
 use crate::domain::{
     invitation::{InvitationView, short_utc},

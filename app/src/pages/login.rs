@@ -6,7 +6,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::SignIn;
-use crate::components::form::{Field, FormError, SubmitButton, field_error, form_error};
+use crate::components::{
+    fields::Field,
+    form::{FormError, SubmitButton, field_error, form_error},
+};
 use crate::state::session::session_action;
 
 /// The sign-in form. `?next=/path` is where it goes afterwards.

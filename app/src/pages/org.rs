@@ -3,18 +3,22 @@
 //! server checks every one regardless).
 
 use crate::components::raw_text::PageTitle;
+use crate::state::params::use_org_param;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::invitations::{InviteOrgMember, RevokeInvitation};
 use crate::api::org_members::{ChangeOrgMemberRole, RemoveOrgMember};
 use crate::api::orgs::{DeleteOrg, SetOrgRegions, get_org, list_regions};
 use crate::components::{
-    choice::{Breadcrumbs, DANGER_BUTTON, PRIMARY_LINK, SECONDARY_BUTTON, SelectField, TH},
+    breadcrumbs::Breadcrumbs,
     error_notice::ErrorNotice,
-    form::{Field, FormError, SubmitButton, field_error, form_error},
+    fields::Field,
+    fields::SelectField,
+    form::{FormError, SubmitButton, field_error, form_error},
     invitations::{INVITE_HINT, PendingInvitations},
+    member_table::{MemberRow, MemberTable},
+    styles::{DANGER_BUTTON, PRIMARY_LINK, SECONDARY_BUTTON},
 };
 use crate::domain::{
     org::OrgView,
@@ -37,7 +41,7 @@ struct Actions {
 /// The organization page (members only; anyone else gets 404).
 #[component]
 pub fn OrgPage() -> impl IntoView {
-    let params = use_params_map();
+    let org_name = use_org_param();
     let actions = Actions {
         invite: ServerAction::new(),
         revoke: ServerAction::new(),
@@ -49,7 +53,7 @@ pub fn OrgPage() -> impl IntoView {
     let org = Resource::new(
         move || {
             (
-                params.read().get("org").unwrap_or_default(),
+                org_name.get(),
                 actions.invite.version().get()
                     + actions.revoke.version().get()
                     + actions.change.version().get()
@@ -122,7 +126,17 @@ fn role_options(owner: bool) -> Vec<(String, String)> {
 
 #[component]
 fn Members(org: OrgView, actions: Actions, admin: bool, owner: bool) -> impl IntoView {
-    let name = org.name.clone();
+    // Admins manage members and admins; owners everyone.
+    let rows = org
+        .members
+        .iter()
+        .map(|m| MemberRow {
+            username: m.username.clone(),
+            display_name: m.display_name.clone(),
+            role: m.role.as_str(),
+            manageable: owner || (admin && m.role != OrgRole::Owner),
+        })
+        .collect();
     view! {
         <section class="mt-8" aria-labelledby="members-heading">
             <h2 id="members-heading" class="text-lg font-semibold">
@@ -130,79 +144,14 @@ fn Members(org: OrgView, actions: Actions, admin: bool, owner: bool) -> impl Int
             </h2>
             <FormError error=form_error(actions.change) />
             <FormError error=form_error(actions.remove) />
-            <div class="relative mt-2 overflow-x-auto">
-                <table class="w-full text-left text-sm">
-                    <thead class="border-b border-slate-300 dark:border-slate-700">
-                        <tr>
-                            <th scope="col" class=TH>"Username"</th>
-                            <th scope="col" class=TH>"Display name"</th>
-                            <th scope="col" class=TH>"Role"</th>
-                            {admin.then(|| view! { <th scope="col" class=TH><span class="sr-only">"Actions"</span></th> })}
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {org
-                            .members
-                            .into_iter()
-                            .map(|m| {
-                                let name = name.clone();
-                                // Admins manage members and admins; owners everyone.
-                                let manageable = owner || (admin && m.role != OrgRole::Owner);
-                                view! {
-                                    <tr class="border-b border-slate-200 dark:border-slate-800">
-                                        <td class="py-2 pr-4 font-mono">{m.username.clone()}</td>
-                                        <td class="py-2 pr-4">{m.display_name.clone()}</td>
-                                        <td class="py-2 pr-4">{m.role.as_str()}</td>
-                                        {admin
-                                            .then(|| {
-                                                view! {
-                                                    <td class="py-2">
-                                                        {manageable
-                                                            .then(|| {
-                                                                let (org_a, user_a) = (name.clone(), m.username.clone());
-                                                                let (user_label, remove_label) = (m.username.clone(), format!("Remove {}", m.username));
-                                                                let (org_b, user_b) = (name.clone(), m.username.clone());
-                                                                view! {
-                                                                    <div class="flex flex-wrap items-end gap-2">
-                                                                        <ActionForm action=actions.change attr:class="flex items-end gap-2">
-                                                                            <input type="hidden" name="org" value=org_a />
-                                                                            <input type="hidden" name="username" value=user_a />
-                                                                            <SelectField
-                                                                                label="Role"
-                                                                                name="role"
-                                                                                id_suffix=user_label.clone()
-                                                                                options=role_options(owner)
-                                                                                selected=m.role.as_str().to_owned()
-                                                                                error=Signal::derive(|| None::<String>)
-                                                                            />
-                                                                            <button type="submit" class=SECONDARY_BUTTON>
-                                                                                "Change role"
-                                                                            </button>
-                                                                        </ActionForm>
-                                                                        <ActionForm action=actions.remove>
-                                                                            <input type="hidden" name="org" value=org_b />
-                                                                            <input type="hidden" name="username" value=user_b />
-                                                                            <button
-                                                                                type="submit"
-                                                                                class=DANGER_BUTTON
-                                                                                aria-label=remove_label
-                                                                            >
-                                                                                "Remove"
-                                                                            </button>
-                                                                        </ActionForm>
-                                                                    </div>
-                                                                }
-                                                            })}
-                                                    </td>
-                                                }
-                                            })}
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <MemberTable
+                rows=rows
+                scope=vec![("org", org.name.clone())]
+                roles=role_options(owner)
+                manage=admin
+                change=actions.change
+                remove=actions.remove
+            />
             {admin
                 .then(|| {
                     view! {

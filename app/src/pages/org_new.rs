@@ -5,7 +5,10 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::orgs::CreateOrg;
-use crate::components::form::{Field, FormError, SubmitButton, field_error, form_error};
+use crate::components::{
+    fields::Field,
+    form::{FormError, SubmitButton, field_error, form_error},
+};
 
 /// The "create organization" form.
 #[component]

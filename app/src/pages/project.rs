@@ -2,21 +2,25 @@
 //! a role sees it; only admins get the forms that change it (the server checks regardless).
 
 use crate::components::raw_text::PageTitle;
+use crate::state::params::use_project_params;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::invitations::{InviteProjectMember, RevokeInvitation};
 use crate::api::project_members::{ChangeProjectMemberRole, RemoveProjectMember};
 use crate::api::projects::{DeleteProject, SetCurrentProject, UpdateProject, get_project};
 use crate::components::{
-    choice::{Breadcrumbs, DANGER_BUTTON, SECONDARY_BUTTON, SelectField, TH, TextAreaField},
+    breadcrumbs::Breadcrumbs,
     error_notice::ErrorNotice,
-    form::{Field, FormError, SubmitButton, field_error, form_error},
+    fields::Field,
+    fields::{SelectField, TextAreaField},
+    form::{FormError, SubmitButton, field_error, form_error},
     invitations::{INVITE_HINT, PendingInvitations},
+    member_table::{MemberRow, MemberTable},
+    styles::{DANGER_BUTTON, SECONDARY_BUTTON},
 };
 use crate::domain::{
-    project::{DESCRIPTION_MAX_CHARS, ProjectView},
+    project::{DESCRIPTION_MAX_CHARS, ProjectView, field},
     role::{ProjectAction, ProjectRole},
 };
 
@@ -36,7 +40,7 @@ struct Actions {
 /// The project page.
 #[component]
 pub fn ProjectPage() -> impl IntoView {
-    let params = use_params_map();
+    let path = use_project_params();
     let actions = Actions {
         invite: ServerAction::new(),
         revoke: ServerAction::new(),
@@ -48,10 +52,10 @@ pub fn ProjectPage() -> impl IntoView {
     };
     let project = Resource::new(
         move || {
-            let p = params.read();
+            let (owner, name) = path.get();
             (
-                p.get("owner").unwrap_or_default(),
-                p.get("project").unwrap_or_default(),
+                owner,
+                name,
                 actions.invite.version().get()
                     + actions.revoke.version().get()
                     + actions.change.version().get()
@@ -160,7 +164,16 @@ fn role_options() -> Vec<(String, String)> {
 
 #[component]
 fn Members(p: ProjectView, actions: Actions, admin: bool) -> impl IntoView {
-    let (owner, name) = (p.owner.clone(), p.name.clone());
+    let rows: Vec<MemberRow> = p
+        .members
+        .iter()
+        .map(|m| MemberRow {
+            username: m.username.clone(),
+            display_name: m.display_name.clone(),
+            role: m.role.as_str(),
+            manageable: true,
+        })
+        .collect();
     let note = if p.owner_is_org {
         "Owners and admins of the organization are admins of every project besides these members."
     } else {
@@ -174,76 +187,18 @@ fn Members(p: ProjectView, actions: Actions, admin: bool) -> impl IntoView {
             <p class="text-sm text-slate-600 dark:text-slate-400">{note}</p>
             <FormError error=form_error(actions.change) />
             <FormError error=form_error(actions.remove) />
-            {if p.members.is_empty() {
+            {if rows.is_empty() {
                 view! { <p class="mt-2 text-sm">"No members yet."</p> }.into_any()
             } else {
                 view! {
-                    <div class="relative mt-2 overflow-x-auto">
-                        <table class="w-full text-left text-sm">
-                            <thead class="border-b border-slate-300 dark:border-slate-700">
-                                <tr>
-                                    <th scope="col" class=TH>"Username"</th>
-                                    <th scope="col" class=TH>"Display name"</th>
-                                    <th scope="col" class=TH>"Role"</th>
-                                    {admin.then(|| view! { <th scope="col" class=TH><span class="sr-only">"Actions"</span></th> })}
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {p
-                                    .members
-                                    .into_iter()
-                                    .map(|m| {
-                                        let (owner, name) = (owner.clone(), name.clone());
-                                        view! {
-                                            <tr class="border-b border-slate-200 dark:border-slate-800">
-                                                <td class="py-2 pr-4 font-mono">{m.username.clone()}</td>
-                                                <td class="py-2 pr-4">{m.display_name.clone()}</td>
-                                                <td class="py-2 pr-4">{m.role.as_str()}</td>
-                                                {admin
-                                                    .then(|| {
-                                                        let (owner_a, name_a, user_a) = (owner.clone(), name.clone(), m.username.clone());
-                                                        let (user_label, remove_label) = (m.username.clone(), format!("Remove {}", m.username));
-                                                        let (owner_b, name_b, user_b) = (owner.clone(), name.clone(), m.username.clone());
-                                                        view! {
-                                                            <td class="flex flex-wrap items-end gap-2 py-2">
-                                                                <ActionForm action=actions.change attr:class="flex items-end gap-2">
-                                                                    <input type="hidden" name="owner" value=owner_a />
-                                                                    <input type="hidden" name="name" value=name_a />
-                                                                    <input type="hidden" name="username" value=user_a />
-                                                                    <SelectField
-                                                                        label="Role"
-                                                                        name="role"
-                                                                        id_suffix=user_label.clone()
-                                                                        options=role_options()
-                                                                        selected=m.role.as_str().to_owned()
-                                                                        error=Signal::derive(|| None::<String>)
-                                                                    />
-                                                                    <button type="submit" class=SECONDARY_BUTTON>
-                                                                        "Change role"
-                                                                    </button>
-                                                                </ActionForm>
-                                                                <ActionForm action=actions.remove>
-                                                                    <input type="hidden" name="owner" value=owner_b />
-                                                                    <input type="hidden" name="name" value=name_b />
-                                                                    <input type="hidden" name="username" value=user_b />
-                                                                    <button
-                                                                        type="submit"
-                                                                        class=DANGER_BUTTON
-                                                                        aria-label=remove_label
-                                                                    >
-                                                                        "Remove"
-                                                                    </button>
-                                                                </ActionForm>
-                                                            </td>
-                                                        }
-                                                    })}
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    <MemberTable
+                        rows=rows
+                        scope=vec![("owner", p.owner.clone()), ("name", p.name.clone())]
+                        roles=role_options()
+                        manage=admin
+                        change=actions.change
+                        remove=actions.remove
+                    />
                 }
                     .into_any()
             }}
@@ -298,29 +253,18 @@ fn Settings(p: ProjectView, actions: Actions) -> impl IntoView {
                 <FormError error=form_error(actions.update) />
                 <input type="hidden" name="owner" value=owner_a />
                 <input type="hidden" name="name" value=name_a />
-                <div class="space-y-1">
-                    <label for="field-new_name" class="block text-sm font-medium">
-                        "Project name"
-                    </label>
-                    <input
-                        id="field-new_name"
-                        name="new_name"
-                        value=p.name.clone()
-                        required
-                        class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900"
-                    />
-                    {move || {
-                        field_error(actions.update, "new_name")
-                            .get()
-                            .map(|m| view! { <p class="text-sm text-red-600 dark:text-red-400">{m}</p> })
-                    }}
-                </div>
+                <Field
+                    label="Project name"
+                    name=field::NEW_NAME
+                    value=p.name.clone()
+                    error=field_error(actions.update, field::NEW_NAME)
+                />
                 <TextAreaField
                     label="Description"
-                    name="description"
+                    name=field::DESCRIPTION
                     value=p.description.clone()
                     maxlength=DESCRIPTION_MAX_CHARS as u32
-                    error=field_error(actions.update, "description")
+                    error=field_error(actions.update, field::DESCRIPTION)
                 />
                 <SubmitButton label="Save" busy_label="Saving…" pending=actions.update.pending() />
             </ActionForm>

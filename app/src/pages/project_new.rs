@@ -7,9 +7,11 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::projects::{CreateProject, project_owners};
 use crate::components::{
-    choice::{Breadcrumbs, SelectField, TextAreaField},
+    breadcrumbs::Breadcrumbs,
     error_notice::ErrorNotice,
-    form::{Field, FormError, SubmitButton, field_error, form_error},
+    fields::Field,
+    fields::{SelectField, TextAreaField},
+    form::{FormError, SubmitButton, field_error, form_error},
 };
 use crate::domain::project::{DESCRIPTION_MAX_CHARS, OwnerChoices};
 

@@ -5,8 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::projects::list_projects;
 use crate::components::{
-    choice::{Breadcrumbs, PRIMARY_LINK},
-    error_notice::ErrorNotice,
+    breadcrumbs::Breadcrumbs, error_notice::ErrorNotice, styles::PRIMARY_LINK,
 };
 use crate::domain::project::ProjectSummary;
 

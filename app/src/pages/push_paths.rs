@@ -4,28 +4,22 @@
 
 use crate::components::raw_text::PageTitle;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
+
+use crate::state::params::use_project_params;
 
 use crate::api::kcr::push_target;
 use crate::components::{
-    choice::{Breadcrumbs, SECONDARY_BUTTON},
-    copy::CopyBlock,
-    error_notice::ErrorNotice,
+    breadcrumbs::Breadcrumbs, copy::CopyBlock, error_notice::ErrorNotice, styles::SECONDARY_BUTTON,
 };
 use crate::domain::kcr::{Commands, ImageName, PushTargetView, Scope, Tag};
 
 /// The push-paths page (anyone who can see the project).
 #[component]
 pub fn PushPathsPage() -> impl IntoView {
-    let params = use_params_map();
+    let project = use_project_params();
     let target = Resource::new(
-        move || {
-            let p = params.read();
-            (
-                p.get("owner").unwrap_or_default(),
-                p.get("project").unwrap_or_default(),
-            )
-        },
+        move || project.get(),
         |(owner, name)| push_target(owner, name),
     );
     view! {

@@ -6,7 +6,10 @@ use leptos::prelude::*;
 
 use crate::api::auth::SignUp;
 use crate::api::auth::signup_status;
-use crate::components::form::{Field, FormError, SubmitButton, field_error, form_error};
+use crate::components::{
+    fields::Field,
+    form::{FormError, SubmitButton, field_error, form_error},
+};
 use crate::domain::account::PASSWORD_MIN_CHARS;
 use crate::state::session::session_action;
 

@@ -1,3 +1,4 @@
 //! Client-side contexts shared by pages.
 
+pub mod params;
 pub mod session;

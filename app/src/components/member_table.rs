@@ -1,0 +1,122 @@
+//! The members table of an organization or a project: username, display name, role, and for
+//! admins a role picker and a remove button on each row they may manage.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos::web_sys::FormData;
+use serde::de::DeserializeOwned;
+use server_fn::{Http, ServerFn, client::Client, codec::PostUrl, request::ClientReq};
+
+use crate::components::{
+    fields::SelectField,
+    styles::{DANGER_BUTTON, SECONDARY_BUTTON, TH},
+};
+
+/// One member as the table shows it.
+#[derive(Clone, Debug)]
+pub struct MemberRow {
+    /// Username.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role, as shown and as the role picker's value.
+    pub role: &'static str,
+    /// Whether the viewer may change this member's role or remove them.
+    pub manageable: bool,
+}
+
+/// The table. `scope` are the hidden fields that name the organization or project (as the
+/// change and remove functions take them); `manage` shows the actions column.
+#[component]
+pub fn MemberTable<C, R, CO, RO>(
+    /// The members.
+    rows: Vec<MemberRow>,
+    /// Hidden `(name, value)` fields naming the organization or project.
+    scope: Vec<(&'static str, String)>,
+    /// The roles the viewer may give, as `(value, text)`.
+    roles: Vec<(String, String)>,
+    /// Whether the viewer manages members (the actions column).
+    manage: bool,
+    /// The change-role action of the page.
+    change: ServerAction<C>,
+    /// The remove action of the page.
+    remove: ServerAction<R>,
+) -> impl IntoView
+where
+    C: DeserializeOwned + ServerFn<Protocol = Http<PostUrl, CO>> + Clone + Send + Sync + 'static,
+    <<C::Client as Client<C::Error>>::Request as ClientReq<C::Error>>::FormData: From<FormData>,
+    C::Output: Send + Sync + 'static,
+    C::Error: Send + Sync + 'static,
+    C::Client: Client<C::Error>,
+    R: DeserializeOwned + ServerFn<Protocol = Http<PostUrl, RO>> + Clone + Send + Sync + 'static,
+    <<R::Client as Client<R::Error>>::Request as ClientReq<R::Error>>::FormData: From<FormData>,
+    R::Output: Send + Sync + 'static,
+    R::Error: Send + Sync + 'static,
+    R::Client: Client<R::Error>,
+    CO: 'static,
+    RO: 'static,
+{
+    let hidden = move |scope: &[(&'static str, String)], username: &str| {
+        let mut fields: Vec<_> = scope
+            .iter()
+            .map(|(name, value)| view! { <input type="hidden" name=*name value=value.clone() /> })
+            .collect();
+        fields.push(view! { <input type="hidden" name="username" value=username.to_owned() /> });
+        fields
+    };
+    let row = move |m: MemberRow| {
+        let actions = (manage && m.manageable).then(|| {
+            let (change_fields, remove_fields) =
+                (hidden(&scope, &m.username), hidden(&scope, &m.username));
+            let (roles, id_suffix) = (roles.clone(), m.username.clone());
+            let remove_label = format!("Remove {}", m.username);
+            view! {
+                <div class="flex flex-wrap items-end gap-2">
+                    <ActionForm action=change attr:class="flex items-end gap-2">
+                        {change_fields}
+                        <SelectField
+                            label="Role"
+                            name="role"
+                            id_suffix=id_suffix
+                            options=roles
+                            selected=m.role.to_owned()
+                            error=Signal::derive(|| None::<String>)
+                        />
+                        <button type="submit" class=SECONDARY_BUTTON>
+                            "Change role"
+                        </button>
+                    </ActionForm>
+                    <ActionForm action=remove>
+                        {remove_fields}
+                        <button type="submit" class=DANGER_BUTTON aria-label=remove_label>
+                            "Remove"
+                        </button>
+                    </ActionForm>
+                </div>
+            }
+        });
+        view! {
+            <tr class="border-b border-slate-200 dark:border-slate-800">
+                <td class="py-2 pr-4 font-mono">{m.username}</td>
+                <td class="py-2 pr-4">{m.display_name}</td>
+                <td class="py-2 pr-4">{m.role}</td>
+                {manage.then(|| view! { <td class="py-2">{actions}</td> })}
+            </tr>
+        }
+    };
+    view! {
+        <div class="relative mt-2 overflow-x-auto">
+            <table class="w-full text-left text-sm">
+                <thead class="border-b border-slate-300 dark:border-slate-700">
+                    <tr>
+                        <th scope="col" class=TH>"Username"</th>
+                        <th scope="col" class=TH>"Display name"</th>
+                        <th scope="col" class=TH>"Role"</th>
+                        {manage.then(|| view! { <th scope="col" class=TH><span class="sr-only">"Actions"</span></th> })}
+                    </tr>
+                </thead>
+                <tbody>{rows.into_iter().map(row).collect_view()}</tbody>
+            </table>
+        </div>
+    }
+}
