@@ -16,7 +16,12 @@ pub fn Breadcrumbs(trail: Vec<(String, Option<String>)>) -> impl IntoView {
                         let sep = (i > 0).then_some(view! { <span aria-hidden="true">"/"</span> });
                         let item = match href {
                             Some(href) if i != last => {
-                                view! { <a href=href class="hover:underline">{text}</a> }.into_any()
+                                view! {
+                                    <a href=href class="hover:underline">
+                                        {text}
+                                    </a>
+                                }
+                                    .into_any()
                             }
                             _ => view! { <span aria-current="page">{text}</span> }.into_any(),
                         };

@@ -68,7 +68,9 @@ pub fn CopyBlock(
                 class="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100"
                 class=("whitespace-pre-wrap", wrap)
                 class=("break-all", wrap)
-            ><code>{move || text.get()}</code></pre>
+            >
+                <code>{move || text.get()}</code>
+            </pre>
         </div>
     }
 }

@@ -75,7 +75,14 @@ pub fn FieldFrame(
                 {label}
             </label>
             {children()}
-            {hint.map(|text| view! { <p id=ids.hint class="text-xs text-slate-500 dark:text-slate-400">{text}</p> })}
+            {hint
+                .map(|text| {
+                    view! {
+                        <p id=ids.hint class="text-xs text-slate-500 dark:text-slate-400">
+                            {text}
+                        </p>
+                    }
+                })}
             {move || {
                 error
                     .get()
@@ -177,7 +184,11 @@ pub fn SelectField(
                     .into_iter()
                     .map(|(value, text)| {
                         let is_selected = selected.as_deref() == Some(value.as_str());
-                        view! { <option value=value selected=is_selected>{text}</option> }
+                        view! {
+                            <option value=value selected=is_selected>
+                                {text}
+                            </option>
+                        }
                     })
                     .collect_view()}
             </select>

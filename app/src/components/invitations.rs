@@ -36,11 +36,21 @@ pub fn PendingInvitations(
                 <table class="w-full text-left text-sm" aria-labelledby="invitations-heading">
                     <thead class="border-b border-slate-300 dark:border-slate-700">
                         <tr>
-                            <th scope="col" class=TH>"Invitee"</th>
-                            <th scope="col" class=TH>"Role"</th>
-                            <th scope="col" class=TH>"Invited by"</th>
-                            <th scope="col" class=TH>"Expires"</th>
-                            <th scope="col" class=TH><span class="sr-only">"Actions"</span></th>
+                            <th scope="col" class=TH>
+                                "Invitee"
+                            </th>
+                            <th scope="col" class=TH>
+                                "Role"
+                            </th>
+                            <th scope="col" class=TH>
+                                "Invited by"
+                            </th>
+                            <th scope="col" class=TH>
+                                "Expires"
+                            </th>
+                            <th scope="col" class=TH>
+                                <span class="sr-only">"Actions"</span>
+                            </th>
                         </tr>
                     </thead>
                     <tbody>
@@ -48,29 +58,36 @@ pub fn PendingInvitations(
                             .into_iter()
                             .map(|i| {
                                 let label = format!("Revoke the invitation of {}", i.invitee);
-                                // An email invitation is accepted through its link: the admin
-                                // passes it on.
-                                let link = i.link.clone().map(|link| {
-                                    view! {
-                                        <tr class="border-b border-slate-200 dark:border-slate-800">
-                                            <td colspan="5" class="pb-3">
-                                                <CopyBlock
-                                                    title="Link to pass on (the account that accepts must have this email address)"
-                                                    text=Signal::stored(link)
-                                                    id=format!("invitation-link-{}", i.id)
-                                                    wrap=true
-                                                />
-                                            </td>
-                                        </tr>
-                                    }
-                                });
+                                let link = i
+                                    .link
+                                    .clone()
+                                    .map(|link| {
+                                        // An email invitation is accepted through its link: the admin
+                                        // passes it on.
+                                        view! {
+                                            <tr class="border-b border-slate-200 dark:border-slate-800">
+                                                <td colspan="5" class="pb-3">
+                                                    <CopyBlock
+                                                        title="Link to pass on (the account that accepts must have this email address)"
+                                                        text=Signal::stored(link)
+                                                        id=format!("invitation-link-{}", i.id)
+                                                        wrap=true
+                                                    />
+                                                </td>
+                                            </tr>
+                                        }
+                                    });
                                 view! {
                                     <tr class="border-b border-slate-200 dark:border-slate-800">
                                         <td class="py-2 pr-4 font-mono">{i.invitee}</td>
                                         <td class="py-2 pr-4">{i.role}</td>
-                                        <td class="py-2 pr-4">{i.invited_by.unwrap_or_else(|| "—".into())}</td>
                                         <td class="py-2 pr-4">
-                                            <time datetime=i.expires_at.clone()>{short_utc(&i.expires_at)}</time>
+                                            {i.invited_by.unwrap_or_else(|| "—".into())}
+                                        </td>
+                                        <td class="py-2 pr-4">
+                                            <time datetime=i
+                                                .expires_at
+                                                .clone()>{short_utc(&i.expires_at)}</time>
                                         </td>
                                         <td class="py-2">
                                             <ActionForm action=revoke>

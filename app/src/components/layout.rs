@@ -42,69 +42,68 @@ fn Header() -> impl IntoView {
                     "Berth"
                 </a>
                 {move || {
-                        match session.user() {
-                            Some(user) => {
-                                view! {
-                                    <div class="flex flex-wrap items-center gap-3 text-sm">
-                                        <a href="/projects" class="hover:underline">
-                                            "Projects"
-                                        </a>
-                                        <ProjectSwitcher />
-                                        {(user.pending_invitations > 0)
-                                            .then(|| {
-                                                let count = user.pending_invitations;
-                                                view! {
-                                                    <a href="/#invitations" class="hover:underline">
-                                                        "Invitations "
-                                                        <span class="rounded-full bg-sky-700 px-2 py-0.5 text-xs font-semibold text-white">
-                                                            {count}
-                                                        </span>
-                                                        <span class="sr-only">" waiting for your answer"</span>
-                                                    </a>
-                                                }
-                                            })}
-                                        <a
-                                            href="/account"
-                                            class="font-medium hover:underline"
-                                            title=user.email.clone()
+                    match session.user() {
+                        Some(user) => {
+                            view! {
+                                <div class="flex flex-wrap items-center gap-3 text-sm">
+                                    <a href="/projects" class="hover:underline">
+                                        "Projects"
+                                    </a>
+                                    <ProjectSwitcher />
+                                    {(user.pending_invitations > 0)
+                                        .then(|| {
+                                            let count = user.pending_invitations;
+                                            view! {
+                                                <a href="/#invitations" class="hover:underline">
+                                                    "Invitations "
+                                                    <span class="rounded-full bg-sky-700 px-2 py-0.5 text-xs font-semibold text-white">
+                                                        {count}
+                                                    </span>
+                                                    <span class="sr-only">" waiting for your answer"</span>
+                                                </a>
+                                            }
+                                        })}
+                                    <a
+                                        href="/account"
+                                        class="font-medium hover:underline"
+                                        title=user.email.clone()
+                                    >
+                                        <span class="sr-only">"Signed in as "</span>
+                                        {user.display_name.clone()}
+                                        <span class="text-slate-500 dark:text-slate-400">
+                                            " @" {user.username.clone()}
+                                        </span>
+                                    </a>
+                                    <ActionForm action=sign_out>
+                                        <button
+                                            type="submit"
+                                            class="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 dark:border-slate-700 dark:hover:bg-slate-800"
                                         >
-                                            <span class="sr-only">"Signed in as "</span>
-                                            {user.display_name.clone()}
-                                            <span class="text-slate-500 dark:text-slate-400">
-                                                " @"
-                                                {user.username.clone()}
-                                            </span>
-                                        </a>
-                                        <ActionForm action=sign_out>
-                                            <button
-                                                type="submit"
-                                                class="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 dark:border-slate-700 dark:hover:bg-slate-800"
-                                            >
-                                                "Sign out"
-                                            </button>
-                                        </ActionForm>
-                                    </div>
-                                }
-                                    .into_any()
+                                            "Sign out"
+                                        </button>
+                                    </ActionForm>
+                                </div>
                             }
-                            _ => {
-                                view! {
-                                    <div class="flex items-center gap-3 text-sm">
-                                        <a href="/login" class="hover:underline">
-                                            "Sign in"
-                                        </a>
-                                        <a
-                                            href="/signup"
-                                            class="rounded-md bg-sky-700 px-3 py-1 font-medium text-white hover:bg-sky-800"
-                                        >
-                                            "Sign up"
-                                        </a>
-                                    </div>
-                                }
-                                    .into_any()
-                            }
+                                .into_any()
                         }
-                    }}
+                        _ => {
+                            view! {
+                                <div class="flex items-center gap-3 text-sm">
+                                    <a href="/login" class="hover:underline">
+                                        "Sign in"
+                                    </a>
+                                    <a
+                                        href="/signup"
+                                        class="rounded-md bg-sky-700 px-3 py-1 font-medium text-white hover:bg-sky-800"
+                                    >
+                                        "Sign up"
+                                    </a>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                    }
+                }}
             </nav>
         </header>
     }

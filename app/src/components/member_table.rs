@@ -109,10 +109,23 @@ where
             <table class="w-full text-left text-sm">
                 <thead class="border-b border-slate-300 dark:border-slate-700">
                     <tr>
-                        <th scope="col" class=TH>"Username"</th>
-                        <th scope="col" class=TH>"Display name"</th>
-                        <th scope="col" class=TH>"Role"</th>
-                        {manage.then(|| view! { <th scope="col" class=TH><span class="sr-only">"Actions"</span></th> })}
+                        <th scope="col" class=TH>
+                            "Username"
+                        </th>
+                        <th scope="col" class=TH>
+                            "Display name"
+                        </th>
+                        <th scope="col" class=TH>
+                            "Role"
+                        </th>
+                        {manage
+                            .then(|| {
+                                view! {
+                                    <th scope="col" class=TH>
+                                        <span class="sr-only">"Actions"</span>
+                                    </th>
+                                }
+                            })}
                     </tr>
                 </thead>
                 <tbody>{rows.into_iter().map(row).collect_view()}</tbody>

@@ -41,7 +41,13 @@ pub fn ProjectSwitcher() -> impl IntoView {
                                 >
                                     {current
                                         .is_none()
-                                        .then(|| view! { <option value="" selected>"Choose a project"</option> })}
+                                        .then(|| {
+                                            view! {
+                                                <option value="" selected>
+                                                    "Choose a project"
+                                                </option>
+                                            }
+                                        })}
                                     {list
                                         .into_iter()
                                         .map(|p| {

@@ -28,7 +28,9 @@ pub fn OrgAuditPage() -> impl IntoView {
         |(org, before, action)| org_audit_log(org, before, action),
     );
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let org = org.get_untracked();
                 match page.await {
@@ -64,7 +66,9 @@ pub fn ProjectAuditPage() -> impl IntoView {
         |(owner, name, before, action)| project_audit_log(owner, name, before, action),
     );
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let (owner, name) = project.get_untracked();
                 match page.await {
@@ -74,7 +78,10 @@ pub fn ProjectAuditPage() -> impl IntoView {
                             <Breadcrumbs trail=vec![
                                 ("Home".into(), Some("/".into())),
                                 ("Projects".into(), Some("/projects".into())),
-                                (format!("{owner}/{name}"), Some(format!("/projects/{owner}/{name}"))),
+                                (
+                                    format!("{owner}/{name}"),
+                                    Some(format!("/projects/{owner}/{name}")),
+                                ),
                                 ("Audit log".into(), None),
                             ] />
                             <AuditTable page base=format!("/projects/{owner}/{name}/audit") />
@@ -124,11 +131,21 @@ fn AuditTable(page: AuditPage, base: String) -> impl IntoView {
             <table class="w-full text-left text-sm">
                 <thead class="border-b border-slate-300 dark:border-slate-700">
                     <tr>
-                        <th scope="col" class=TH>"When"</th>
-                        <th scope="col" class=TH>"Who"</th>
-                        <th scope="col" class=TH>"Action"</th>
-                        <th scope="col" class=TH>"Target"</th>
-                        <th scope="col" class=TH>"Details"</th>
+                        <th scope="col" class=TH>
+                            "When"
+                        </th>
+                        <th scope="col" class=TH>
+                            "Who"
+                        </th>
+                        <th scope="col" class=TH>
+                            "Action"
+                        </th>
+                        <th scope="col" class=TH>
+                            "Target"
+                        </th>
+                        <th scope="col" class=TH>
+                            "Details"
+                        </th>
                     </tr>
                 </thead>
                 <tbody>
@@ -138,13 +155,23 @@ fn AuditTable(page: AuditPage, base: String) -> impl IntoView {
                         .map(|e| {
                             view! {
                                 <tr class="border-b border-slate-200 align-top dark:border-slate-800">
-                                    <td class="py-2 pr-4 whitespace-nowrap"><time datetime=e.at.clone()>{e.at.clone()}</time></td>
-                                    <td class="py-2 pr-4">{e.actor.unwrap_or_else(|| "(deleted account)".into())}</td>
+                                    <td class="py-2 pr-4 whitespace-nowrap">
+                                        <time datetime=e.at.clone()>{e.at.clone()}</time>
+                                    </td>
+                                    <td class="py-2 pr-4">
+                                        {e.actor.unwrap_or_else(|| "(deleted account)".into())}
+                                    </td>
                                     <td class="py-2 pr-4 font-mono">{e.action}</td>
                                     <td class="py-2 pr-4 font-mono">{e.target}</td>
                                     <td class="py-2 pr-4 break-all font-mono text-xs">
                                         {e.details}
-                                        {e.client_addr.map(|a| view! { <span class="block text-slate-500">"from " {a}</span> })}
+                                        {e
+                                            .client_addr
+                                            .map(|a| {
+                                                view! {
+                                                    <span class="block text-slate-500">"from " {a}</span>
+                                                }
+                                            })}
                                     </td>
                                 </tr>
                             }
@@ -157,7 +184,9 @@ fn AuditTable(page: AuditPage, base: String) -> impl IntoView {
             .map(|href| {
                 view! {
                     <p class="mt-4">
-                        <a href=href class="text-sky-700 underline dark:text-sky-400">"Older entries"</a>
+                        <a href=href class="text-sky-700 underline dark:text-sky-400">
+                            "Older entries"
+                        </a>
                     </p>
                 }
             })}

@@ -59,7 +59,9 @@ pub fn CredentialsPage() -> impl IntoView {
     // A Transition, not a Suspense: after an add, edit or delete the list refetches, and the
     // table must stay on screen until the new one replaces it (no "Loading…" flash).
     view! {
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Transition fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 let (owner, name) = project.get_untracked();
                 match page.await {
@@ -106,13 +108,24 @@ fn Credentials(
         </p>
         <ResolveForm owner=owner.clone() name=name.clone() base=base.clone() />
         {
-            let (owner, name, base, picked) = (owner.clone(), name.clone(), base.clone(), picked.clone());
+            let (owner, name, base, picked) = (
+                owner.clone(),
+                name.clone(),
+                base.clone(),
+                picked.clone(),
+            );
             move || {
                 picked("delete")
                     .filter(|_| can_manage)
                     .map(|c| {
                         view! {
-                            <ConfirmDelete owner=owner.clone() name=name.clone() c base=base.clone() actions />
+                            <ConfirmDelete
+                                owner=owner.clone()
+                                name=name.clone()
+                                c
+                                base=base.clone()
+                                actions
+                            />
                         }
                     })
             }
@@ -126,7 +139,13 @@ fn Credentials(
             }
                 .into_any()
         } else {
-            view! { <CredentialTable items=page.items.clone() base=base.clone() can_manage=page.can_manage /> }
+            view! {
+                <CredentialTable
+                    items=page.items.clone()
+                    base=base.clone()
+                    can_manage=page.can_manage
+                />
+            }
                 .into_any()
         }}
         {page
@@ -134,7 +153,10 @@ fn Credentials(
             .map(|next| {
                 view! {
                     <p class="mt-3 text-sm">
-                        <a href=format!("{base}?after={next}") class="text-sky-700 underline dark:text-sky-400">
+                        <a
+                            href=format!("{base}?after={next}")
+                            class="text-sky-700 underline dark:text-sky-400"
+                        >
                             "Next page"
                         </a>
                     </p>
@@ -159,13 +181,32 @@ fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -
             <table class="w-full text-left text-sm">
                 <thead class="border-b border-slate-300 dark:border-slate-700">
                     <tr>
-                        <th scope="col" class=TH>"ID"</th>
-                        <th scope="col" class=TH>"Server"</th>
-                        <th scope="col" class=TH>"Username"</th>
-                        <th scope="col" class=TH>"Email"</th>
-                        <th scope="col" class=TH>"Added"</th>
-                        <th scope="col" class=TH>"Updated"</th>
-                        {can_manage.then(|| view! { <th scope="col" class=TH><span class="sr-only">"Actions"</span></th> })}
+                        <th scope="col" class=TH>
+                            "ID"
+                        </th>
+                        <th scope="col" class=TH>
+                            "Server"
+                        </th>
+                        <th scope="col" class=TH>
+                            "Username"
+                        </th>
+                        <th scope="col" class=TH>
+                            "Email"
+                        </th>
+                        <th scope="col" class=TH>
+                            "Added"
+                        </th>
+                        <th scope="col" class=TH>
+                            "Updated"
+                        </th>
+                        {can_manage
+                            .then(|| {
+                                view! {
+                                    <th scope="col" class=TH>
+                                        <span class="sr-only">"Actions"</span>
+                                    </th>
+                                }
+                            })}
                     </tr>
                 </thead>
                 <tbody>
@@ -176,7 +217,11 @@ fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -
                             view! {
                                 <tr class="border-b border-slate-200 align-top dark:border-slate-800">
                                     <td class="py-2 pr-4">
-                                        <CopyBlock title="ID" text=Signal::stored(id.clone()) id=format!("cred-{id}") />
+                                        <CopyBlock
+                                            title="ID"
+                                            text=Signal::stored(id.clone())
+                                            id=format!("cred-{id}")
+                                        />
                                     </td>
                                     <td id=format!("server-{}", c.id) class="py-2 pr-4 font-mono">
                                         {c.server.clone()}
@@ -184,12 +229,22 @@ fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -
                                     <td class="py-2 pr-4">{c.username.clone()}</td>
                                     <td class="py-2 pr-4">{c.email.clone()}</td>
                                     <td class="py-2 pr-4 text-xs">
-                                        {c.added_by.clone().unwrap_or_else(|| "(deleted account)".into())} <br />
-                                        <time datetime=c.added_at.clone()>{c.added_at.clone()}</time>
+                                        {c
+                                            .added_by
+                                            .clone()
+                                            .unwrap_or_else(|| "(deleted account)".into())} <br />
+                                        <time datetime=c
+                                            .added_at
+                                            .clone()>{c.added_at.clone()}</time>
                                     </td>
                                     <td class="py-2 pr-4 text-xs">
-                                        {c.updated_by.clone().unwrap_or_else(|| "(deleted account)".into())} <br />
-                                        <time datetime=c.updated_at.clone()>{c.updated_at.clone()}</time>
+                                        {c
+                                            .updated_by
+                                            .clone()
+                                            .unwrap_or_else(|| "(deleted account)".into())} <br />
+                                        <time datetime=c
+                                            .updated_at
+                                            .clone()>{c.updated_at.clone()}</time>
                                     </td>
                                     {can_manage
                                         .then(|| {
@@ -277,7 +332,13 @@ fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
             <FormError error=form_error(actions.add) />
             <input type="hidden" name="owner" value=owner />
             <input type="hidden" name="name" value=name />
-            <SelectField label="Registry" name=field::REGISTRY options selected="docker_hub" error=field_error(actions.add, field::REGISTRY) />
+            <SelectField
+                label="Registry"
+                name=field::REGISTRY
+                options
+                selected="docker_hub"
+                error=field_error(actions.add, field::REGISTRY)
+            />
             <Field
                 label="Server"
                 name=field::SERVER
@@ -291,7 +352,12 @@ fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
                 hint="Google: set to _json_key for you. Azure: the service principal's app ID."
                 error=field_error(actions.add, field::USERNAME)
             />
-            <Field label="Email" name=field::EMAIL kind="email" error=field_error(actions.add, field::EMAIL) />
+            <Field
+                label="Email"
+                name=field::EMAIL
+                kind="email"
+                error=field_error(actions.add, field::EMAIL)
+            />
             <Field
                 label="Password"
                 name=field::PASSWORD
@@ -300,7 +366,11 @@ fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
                 hint="Google: paste the service account's JSON key."
                 error=field_error(actions.add, field::PASSWORD)
             />
-            <SubmitButton label="Add credentials" busy_label="Adding credentials…" pending=actions.add.pending() />
+            <SubmitButton
+                label="Add credentials"
+                busy_label="Adding credentials…"
+                pending=actions.add.pending()
+            />
         </ActionForm>
     }
 }
@@ -308,7 +378,12 @@ fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
 #[component]
 fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions) -> impl IntoView {
     view! {
-        <ActionForm action=actions.update attr:id="edit" attr:class="mt-8 max-w-md space-y-3" attr:novalidate=true>
+        <ActionForm
+            action=actions.update
+            attr:id="edit"
+            attr:class="mt-8 max-w-md space-y-3"
+            attr:novalidate=true
+        >
             <h2 class="text-lg font-semibold">{format!("Edit credentials for {}", c.server)}</h2>
             <FormError error=form_error(actions.update) />
             <input type="hidden" name="owner" value=owner />
@@ -384,14 +459,27 @@ fn ResolveForm(owner: String, name: String, base: String) -> impl IntoView {
         </form>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                resolution.await.map(|r| match r {
-                    Ok(r) => view! { <p role="status" class="mt-2 text-sm">{describe(&r)}</p> }.into_any(),
-                    Err(e) => {
-                        let message = e.field("image").unwrap_or_else(|| e.to_string());
-                        view! { <p role="alert" class="mt-2 text-sm text-red-600 dark:text-red-400">{message}</p> }
-                            .into_any()
-                    }
-                })
+                resolution
+                    .await
+                    .map(|r| match r {
+                        Ok(r) => {
+                            view! {
+                                <p role="status" class="mt-2 text-sm">
+                                    {describe(&r)}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => {
+                            let message = e.field("image").unwrap_or_else(|| e.to_string());
+                            view! {
+                                <p role="alert" class="mt-2 text-sm text-red-600 dark:text-red-400">
+                                    {message}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    })
             })}
         </Suspense>
     }

@@ -24,55 +24,56 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <PageTitle text="" />
         {move || {
-                match session.user() {
-                    Some(user) => {
-                        view! {
-                            <h1 class="text-2xl font-semibold">
-                                "Hello, " {user.display_name.clone()}
-                            </h1>
-                            <p class="mt-2 text-slate-600 dark:text-slate-400">
-                                "You are signed in as @" {user.username.clone()}
-                                {user.is_instance_admin.then_some(", the administrator of this Berth instance")}
-                                "."
-                            </p>
-                            <YourInvitations />
-                            <YourOrganizations />
-                            <p class="mt-8 flex flex-wrap gap-4 text-sm">
-                                <a href="/regions" class="text-sky-700 underline dark:text-sky-400">
-                                    "Regions and their registries"
-                                </a>
-                                <a href="/account" class="text-sky-700 underline dark:text-sky-400">
-                                    "Manage your account"
-                                </a>
-                            </p>
-                        }
-                            .into_any()
+            match session.user() {
+                Some(user) => {
+                    view! {
+                        <h1 class="text-2xl font-semibold">
+                            "Hello, " {user.display_name.clone()}
+                        </h1>
+                        <p class="mt-2 text-slate-600 dark:text-slate-400">
+                            "You are signed in as @" {user.username.clone()}
+                            {user
+                                .is_instance_admin
+                                .then_some(", the administrator of this Berth instance")} "."
+                        </p>
+                        <YourInvitations />
+                        <YourOrganizations />
+                        <p class="mt-8 flex flex-wrap gap-4 text-sm">
+                            <a href="/regions" class="text-sky-700 underline dark:text-sky-400">
+                                "Regions and their registries"
+                            </a>
+                            <a href="/account" class="text-sky-700 underline dark:text-sky-400">
+                                "Manage your account"
+                            </a>
+                        </p>
                     }
-                    None => {
-                        view! {
-                            <h1 class="text-2xl font-semibold">"Berth"</h1>
-                            <p class="mt-2 max-w-prose text-slate-600 dark:text-slate-400">
-                                "The self-hosted console for your container registries: the credentials your services pull images with, kept write-only and encrypted, and the paths to push your own images to."
-                            </p>
-                            <p class="mt-6 flex flex-wrap gap-3">
-                                <a
-                                    href="/login"
-                                    class="rounded-md border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
-                                >
-                                    "Sign in"
-                                </a>
-                                <a
-                                    href="/signup"
-                                    class="rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800"
-                                >
-                                    "Sign up"
-                                </a>
-                            </p>
-                        }
-                            .into_any()
-                    }
+                        .into_any()
                 }
-            }}
+                None => {
+                    view! {
+                        <h1 class="text-2xl font-semibold">"Berth"</h1>
+                        <p class="mt-2 max-w-prose text-slate-600 dark:text-slate-400">
+                            "The self-hosted console for your container registries: the credentials your services pull images with, kept write-only and encrypted, and the paths to push your own images to."
+                        </p>
+                        <p class="mt-6 flex flex-wrap gap-3">
+                            <a
+                                href="/login"
+                                class="rounded-md border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+                            >
+                                "Sign in"
+                            </a>
+                            <a
+                                href="/signup"
+                                class="rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800"
+                            >
+                                "Sign up"
+                            </a>
+                        </p>
+                    }
+                        .into_any()
+                }
+            }
+        }}
     }
 }
 
@@ -93,7 +94,11 @@ fn YourInvitations() -> impl IntoView {
                 (!list.is_empty())
                     .then(|| {
                         view! {
-                            <section id="invitations" class="mt-8" aria-labelledby="invitations-heading">
+                            <section
+                                id="invitations"
+                                class="mt-8"
+                                aria-labelledby="invitations-heading"
+                            >
                                 <h2 id="invitations-heading" class="text-lg font-semibold">
                                     "Invitations"
                                 </h2>
@@ -131,8 +136,8 @@ fn invitation_row(
     view! {
         <li class="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
             <span>
-                "Join the " {i.target.kind()} " " <span class="font-mono font-medium">{target.clone()}</span>
-                " as " {i.role.clone()}
+                "Join the " {i.target.kind()} " "
+                <span class="font-mono font-medium">{target.clone()}</span> " as " {i.role.clone()}
                 <span class="text-slate-500 dark:text-slate-400">
                     {by} " · expires " {short_utc(&i.expires_at)}
                 </span>
@@ -189,7 +194,9 @@ fn YourOrganizations() -> impl IntoView {
                     "New organization"
                 </a>
             </div>
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p>"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match orgs.await {
                         Ok(list) if list.is_empty() => {
@@ -219,7 +226,10 @@ fn YourOrganizations() -> impl IntoView {
 fn org_row(org: OrgSummary) -> impl IntoView {
     view! {
         <li class="flex items-center justify-between py-2 text-sm">
-            <a href=format!("/orgs/{}", org.name) class="font-medium text-sky-700 hover:underline dark:text-sky-400">
+            <a
+                href=format!("/orgs/{}", org.name)
+                class="font-medium text-sky-700 hover:underline dark:text-sky-400"
+            >
                 {org.display_name}
             </a>
             <span class="text-slate-500">{org.role.as_str()}</span>

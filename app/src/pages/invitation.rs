@@ -33,7 +33,9 @@ pub fn InvitationPage() -> impl IntoView {
     );
     view! {
         <PageTitle text="Invitation" />
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Transition fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match invitation.await {
                     Ok(i) => {
@@ -61,7 +63,8 @@ fn Invitation(
         <h1 class="text-2xl font-semibold">"Invitation"</h1>
         <p class="mt-2 max-w-prose">
             {by} " invites you to join the " {i.target.kind()} " "
-            <span class="font-mono font-medium">{i.target.label()}</span> " as " {i.role.clone()} "."
+            <span class="font-mono font-medium">{i.target.label()}</span> " as " {i.role.clone()}
+            "."
         </p>
         <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
             "The invitation expires " {short_utc(&i.expires_at)} "."

@@ -40,8 +40,7 @@ pub fn LoginPage() -> impl IntoView {
             <SubmitButton label="Sign in" busy_label="Signing in…" pending=action.pending() />
         </ActionForm>
         <p class="mt-6 text-sm text-slate-600 dark:text-slate-400">
-            "No account yet? "
-            <a href="/signup" class="text-sky-700 underline dark:text-sky-400">
+            "No account yet? " <a href="/signup" class="text-sky-700 underline dark:text-sky-400">
                 "Sign up"
             </a>
         </p>

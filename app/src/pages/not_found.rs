@@ -17,8 +17,7 @@ pub fn NotFoundPage() -> impl IntoView {
             "There is nothing at this address. "
             <a href="/" class="text-sky-700 underline dark:text-sky-400">
                 "Go to the start page"
-            </a>
-            "."
+            </a> "."
         </p>
     }
 }

@@ -68,7 +68,9 @@ pub fn OrgPage() -> impl IntoView {
         },
     );
     view! {
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Transition fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match org.await {
                     Ok((org, all)) => view! { <Org org all actions /> }.into_any(),
@@ -103,7 +105,10 @@ fn Org(org: OrgView, all: Vec<Region>, actions: Actions) -> impl IntoView {
                 .then(|| {
                     view! {
                         " · "
-                        <a href=format!("/orgs/{}/audit", org.name) class="text-sky-700 underline dark:text-sky-400">
+                        <a
+                            href=format!("/orgs/{}/audit", org.name)
+                            class="text-sky-700 underline dark:text-sky-400"
+                        >
                             "Audit log"
                         </a>
                     }
@@ -155,7 +160,11 @@ fn Members(org: OrgView, actions: Actions, admin: bool, owner: bool) -> impl Int
             {admin
                 .then(|| {
                     view! {
-                        <ActionForm action=actions.invite attr:class="mt-4 max-w-md space-y-3" attr:novalidate=true>
+                        <ActionForm
+                            action=actions.invite
+                            attr:class="mt-4 max-w-md space-y-3"
+                            attr:novalidate=true
+                        >
                             <h3 class="font-medium">"Invite a member"</h3>
                             <FormError error=form_error(actions.invite) />
                             <input type="hidden" name="org" value=org.name.clone() />
@@ -172,7 +181,11 @@ fn Members(org: OrgView, actions: Actions, admin: bool, owner: bool) -> impl Int
                                 selected="member"
                                 error=field_error(actions.invite, "role")
                             />
-                            <SubmitButton label="Send invitation" busy_label="Inviting…" pending=actions.invite.pending() />
+                            <SubmitButton
+                                label="Send invitation"
+                                busy_label="Inviting…"
+                                pending=actions.invite.pending()
+                            />
                         </ActionForm>
                         <PendingInvitations list=org.invitations.clone() revoke=actions.revoke />
                     }
@@ -192,8 +205,9 @@ fn Regions(org: OrgView, all: Vec<Region>, actions: Actions, admin: bool) -> imp
                 .map(|r| {
                     view! {
                         <li>
-                            {r.display_name.clone()} " (" <span class="font-mono">{r.name.clone()}</span>
-                            ", KCR " <span class="font-mono">{r.kcr_host.clone()}</span> ")"
+                            {r.display_name.clone()} " ("
+                            <span class="font-mono">{r.name.clone()}</span> ", KCR "
+                            <span class="font-mono">{r.kcr_host.clone()}</span> ")"
                         </li>
                     }
                 })
@@ -224,8 +238,16 @@ fn Regions(org: OrgView, all: Vec<Region>, actions: Actions, admin: bool) -> imp
                                         let checked = allowed.contains(&r.name);
                                         view! {
                                             <div class="flex items-center gap-2 text-sm">
-                                                <input type="checkbox" id=id.clone() name="regions[]" value=r.name.clone() checked=checked />
-                                                <label for=id>{r.display_name.clone()} " (" {r.name.clone()} ")"</label>
+                                                <input
+                                                    type="checkbox"
+                                                    id=id.clone()
+                                                    name="regions[]"
+                                                    value=r.name.clone()
+                                                    checked=checked
+                                                />
+                                                <label for=id>
+                                                    {r.display_name.clone()} " (" {r.name.clone()} ")"
+                                                </label>
                                             </div>
                                         }
                                     })
@@ -234,7 +256,11 @@ fn Regions(org: OrgView, all: Vec<Region>, actions: Actions, admin: bool) -> imp
                             {move || {
                                 field_error(actions.regions, "regions")
                                     .get()
-                                    .map(|m| view! { <p class="text-sm text-red-600 dark:text-red-400">{m}</p> })
+                                    .map(|m| {
+                                        view! {
+                                            <p class="text-sm text-red-600 dark:text-red-400">{m}</p>
+                                        }
+                                    })
                             }}
                             <button type="submit" class=SECONDARY_BUTTON>
                                 "Save regions"
@@ -257,12 +283,15 @@ fn DeleteOrgForm(org: OrgView, actions: Actions) -> impl IntoView {
             <h2 class="font-medium text-red-700 dark:text-red-300">"Delete this organization"</h2>
             <p class="text-sm">
                 "Only an organization without projects can be deleted; its name becomes free. Type "
-                <span class="font-mono">{org.name.clone()}</span>
-                " to confirm."
+                <span class="font-mono">{org.name.clone()}</span> " to confirm."
             </p>
             <FormError error=form_error(actions.delete) />
             <input type="hidden" name="org" value=org.name.clone() />
-            <Field label="Confirm organization name" name="confirm" error=field_error(actions.delete, "confirm") />
+            <Field
+                label="Confirm organization name"
+                name="confirm"
+                error=field_error(actions.delete, "confirm")
+            />
             <button type="submit" class=DANGER_BUTTON>
                 "Delete organization"
             </button>

@@ -28,7 +28,11 @@ pub fn OrgNewPage() -> impl IntoView {
                 hint="Lowercase letters, digits and hyphens; it becomes part of image paths."
                 error=field_error(action, "name")
             />
-            <Field label="Display name" name="display_name" error=field_error(action, "display_name") />
+            <Field
+                label="Display name"
+                name="display_name"
+                error=field_error(action, "display_name")
+            />
             <SubmitButton
                 label="Create organization"
                 busy_label="Creating organization…"

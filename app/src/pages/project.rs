@@ -66,7 +66,9 @@ pub fn ProjectPage() -> impl IntoView {
         |(owner, name, _)| get_project(owner, name),
     );
     view! {
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Transition fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match project.await {
                     Ok(p) => view! { <Project p actions /> }.into_any(),
@@ -101,7 +103,8 @@ fn Project(p: ProjectView, actions: Actions) -> impl IntoView {
         <div class="mt-2 flex flex-wrap items-center justify-between gap-2">
             <h1 class="text-2xl font-semibold">{full.clone()}</h1>
             {if p.is_current {
-                view! { <span class="text-sm text-slate-500">"Your current project"</span> }.into_any()
+                view! { <span class="text-sm text-slate-500">"Your current project"</span> }
+                    .into_any()
             } else {
                 view! {
                     <ActionForm action=actions.current>
@@ -205,7 +208,11 @@ fn Members(p: ProjectView, actions: Actions, admin: bool) -> impl IntoView {
             {admin
                 .then(|| {
                     view! {
-                        <ActionForm action=actions.invite attr:class="mt-4 max-w-md space-y-3" attr:novalidate=true>
+                        <ActionForm
+                            action=actions.invite
+                            attr:class="mt-4 max-w-md space-y-3"
+                            attr:novalidate=true
+                        >
                             <h3 class="font-medium">"Invite a member"</h3>
                             <FormError error=form_error(actions.invite) />
                             <input type="hidden" name="owner" value=p.owner.clone() />
@@ -223,7 +230,11 @@ fn Members(p: ProjectView, actions: Actions, admin: bool) -> impl IntoView {
                                 selected="viewer"
                                 error=field_error(actions.invite, "role")
                             />
-                            <SubmitButton label="Send invitation" busy_label="Inviting…" pending=actions.invite.pending() />
+                            <SubmitButton
+                                label="Send invitation"
+                                busy_label="Inviting…"
+                                pending=actions.invite.pending()
+                            />
                         </ActionForm>
                         <PendingInvitations list=p.invitations.clone() revoke=actions.revoke />
                     }
@@ -249,7 +260,11 @@ fn Settings(p: ProjectView, actions: Actions) -> impl IntoView {
                     "Audit log"
                 </a>
             </p>
-            <ActionForm action=actions.update attr:class="mt-4 max-w-md space-y-3" attr:novalidate=true>
+            <ActionForm
+                action=actions.update
+                attr:class="mt-4 max-w-md space-y-3"
+                attr:novalidate=true
+            >
                 <FormError error=form_error(actions.update) />
                 <input type="hidden" name="owner" value=owner_a />
                 <input type="hidden" name="name" value=name_a />
@@ -266,7 +281,11 @@ fn Settings(p: ProjectView, actions: Actions) -> impl IntoView {
                     maxlength=DESCRIPTION_MAX_CHARS as u32
                     error=field_error(actions.update, field::DESCRIPTION)
                 />
-                <SubmitButton label="Save" busy_label="Saving…" pending=actions.update.pending() />
+                <SubmitButton
+                    label="Save"
+                    busy_label="Saving…"
+                    pending=actions.update.pending()
+                />
             </ActionForm>
             <ActionForm
                 action=actions.delete
@@ -276,13 +295,16 @@ fn Settings(p: ProjectView, actions: Actions) -> impl IntoView {
                 <h3 class="font-medium text-red-700 dark:text-red-300">"Delete this project"</h3>
                 <p class="text-sm">
                     "Its members and settings are deleted with it. Type "
-                    <span class="font-mono">{name_c}</span>
-                    " to confirm."
+                    <span class="font-mono">{name_c}</span> " to confirm."
                 </p>
                 <FormError error=form_error(actions.delete) />
                 <input type="hidden" name="owner" value=owner_b />
                 <input type="hidden" name="name" value=name_b />
-                <Field label="Confirm project name" name="confirm" error=field_error(actions.delete, "confirm") />
+                <Field
+                    label="Confirm project name"
+                    name="confirm"
+                    error=field_error(actions.delete, "confirm")
+                />
                 <button type="submit" class=DANGER_BUTTON>
                     "Delete project"
                 </button>

@@ -28,7 +28,9 @@ pub fn ProjectNewPage() -> impl IntoView {
             ("New".into(), None),
         ] />
         <h1 class="mt-2 text-2xl font-semibold">"New project"</h1>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match owners.await {
                     Ok(owners) => view! { <NewProjectForm action owners /> }.into_any(),
@@ -110,7 +112,11 @@ fn NewProjectForm(action: ServerAction<CreateProject>, owners: OwnerChoices) -> 
                     />
                 }
             }}
-            <SubmitButton label="Create project" busy_label="Creating project…" pending=action.pending() />
+            <SubmitButton
+                label="Create project"
+                busy_label="Creating project…"
+                pending=action.pending()
+            />
         </ActionForm>
     }
 }

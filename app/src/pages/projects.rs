@@ -15,7 +15,9 @@ pub fn ProjectsPage() -> impl IntoView {
     let projects = Resource::new(|| (), |_| list_projects());
     view! {
         <PageTitle text="Projects" />
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match projects.await {
                     Ok(list) => view! { <ProjectList list /> }.into_any(),
@@ -55,12 +57,19 @@ fn ProjectList(list: Vec<ProjectSummary>) -> impl IntoView {
         {groups
             .into_iter()
             .map(|(owner, is_org, items)| {
-                let (heading_id, labelled_by) = (format!("owner-{owner}"), format!("owner-{owner}"));
+                let (heading_id, labelled_by) = (
+                    format!("owner-{owner}"),
+                    format!("owner-{owner}"),
+                );
                 view! {
                     <section class="mt-6" aria-labelledby=labelled_by>
                         <h2 id=heading_id class="text-lg font-semibold">
                             {if is_org {
-                                view! { <a href=format!("/orgs/{owner}") class="hover:underline">{owner.clone()}</a> }
+                                view! {
+                                    <a href=format!("/orgs/{owner}") class="hover:underline">
+                                        {owner.clone()}
+                                    </a>
+                                }
                                     .into_any()
                             } else {
                                 view! { <span>{owner.clone()} " (personal)"</span> }.into_any()
@@ -86,7 +95,15 @@ fn project_row(p: ProjectSummary) -> impl IntoView {
                 >
                     {p.name.clone()}
                 </a>
-                {p.is_current.then_some(view! { <span class="ml-2 rounded bg-sky-100 px-1 text-xs text-sky-900 dark:bg-sky-900 dark:text-sky-100">"current"</span> })}
+                {p
+                    .is_current
+                    .then_some(
+                        view! {
+                            <span class="ml-2 rounded bg-sky-100 px-1 text-xs text-sky-900 dark:bg-sky-900 dark:text-sky-100">
+                                "current"
+                            </span>
+                        },
+                    )}
                 <span class="ml-2 text-slate-500">{p.description.clone()}</span>
             </span>
             <span class="text-slate-500">

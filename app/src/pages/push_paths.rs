@@ -23,7 +23,9 @@ pub fn PushPathsPage() -> impl IntoView {
         |(owner, name)| push_target(owner, name),
     );
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match target.await {
                     Ok(view) => view! { <PushPaths view /> }.into_any(),
@@ -134,7 +136,9 @@ fn PushPaths(view: PushTargetView) -> impl IntoView {
                 })
         }}
         <ScopeSection view=view.clone() scope=Scope::Project parsed />
-        {t.owner_is_org.then(|| view! { <ScopeSection view=view.clone() scope=Scope::Org parsed /> })}
+        {t
+            .owner_is_org
+            .then(|| view! { <ScopeSection view=view.clone() scope=Scope::Org parsed /> })}
     }
 }
 
@@ -175,7 +179,8 @@ fn ScopeSection(view: PushTargetView, scope: Scope, parsed: Memo<Parsed>) -> imp
                 {heading}
             </h2>
             <p class="font-mono text-sm">{pattern}</p>
-            {pullers.map(|p| view! { <p class="text-sm text-slate-600 dark:text-slate-400">{p}</p> })}
+            {pullers
+                .map(|p| view! { <p class="text-sm text-slate-600 dark:text-slate-400">{p}</p> })}
             {move || {
                 too_long()
                     .then(|| {
@@ -186,13 +191,16 @@ fn ScopeSection(view: PushTargetView, scope: Scope, parsed: Memo<Parsed>) -> imp
                         }
                     })
             }}
-            <Show when=move || commands.with(Option::is_some)>
+            <Show when=move || {
+                commands.with(Option::is_some)
+            }>
                 {(0..7)
                     .map(|i| {
                         let title = Commands::TITLES[i];
-                        let text = Signal::derive(move || {
-                            commands.with(|c| c.as_ref().map(|c| c.blocks()[i].1.to_owned()).unwrap_or_default())
-                        });
+                        let block = move |c: &Option<Commands>| {
+                            c.as_ref().map(|c| c.blocks()[i].1.to_owned()).unwrap_or_default()
+                        };
+                        let text = Signal::derive(move || commands.with(block));
                         view! { <CopyBlock title text id=format!("cmd-{slug}-{i}") /> }
                     })
                     .collect_view()}

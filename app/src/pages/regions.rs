@@ -17,7 +17,9 @@ pub fn RegionsPage() -> impl IntoView {
     );
     view! {
         <PageTitle text="Regions" />
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match regions.await {
                     Ok((regions, rows)) => {
@@ -30,9 +32,15 @@ pub fn RegionsPage() -> impl IntoView {
                                 <table class="w-full text-left text-sm">
                                     <thead class="border-b border-slate-300 dark:border-slate-700">
                                         <tr>
-                                            <th scope="col" class="py-2 pr-4">"Region"</th>
-                                            <th scope="col" class="py-2 pr-4">"Name"</th>
-                                            <th scope="col" class="py-2">"KCR host"</th>
+                                            <th scope="col" class="py-2 pr-4">
+                                                "Region"
+                                            </th>
+                                            <th scope="col" class="py-2 pr-4">
+                                                "Name"
+                                            </th>
+                                            <th scope="col" class="py-2">
+                                                "KCR host"
+                                            </th>
                                         </tr>
                                     </thead>
                                     <tbody>
@@ -81,10 +89,18 @@ fn RegistryTable(rows: Vec<RegistryRow>) -> impl IntoView {
                     <table class="w-full text-left text-sm">
                         <thead class="border-b border-slate-300 dark:border-slate-700">
                             <tr>
-                                <th scope="col" class="py-2 pr-4">"REGION"</th>
-                                <th scope="col" class="py-2 pr-4">"ORGANIZATION"</th>
-                                <th scope="col" class="py-2 pr-4">"ORGANIZATION ID"</th>
-                                <th scope="col" class="py-2">"CONTAINER REGISTRY"</th>
+                                <th scope="col" class="py-2 pr-4">
+                                    "REGION"
+                                </th>
+                                <th scope="col" class="py-2 pr-4">
+                                    "ORGANIZATION"
+                                </th>
+                                <th scope="col" class="py-2 pr-4">
+                                    "ORGANIZATION ID"
+                                </th>
+                                <th scope="col" class="py-2">
+                                    "CONTAINER REGISTRY"
+                                </th>
                             </tr>
                         </thead>
                         <tbody>
@@ -95,7 +111,9 @@ fn RegistryTable(rows: Vec<RegistryRow>) -> impl IntoView {
                                         <tr class="border-b border-slate-200 dark:border-slate-800">
                                             <td class="py-2 pr-4 font-mono">{r.region}</td>
                                             <td class="py-2 pr-4">{r.organization}</td>
-                                            <td class="py-2 pr-4 font-mono text-xs">{r.organization_id}</td>
+                                            <td class="py-2 pr-4 font-mono text-xs">
+                                                {r.organization_id}
+                                            </td>
                                             <td class="py-2 font-mono">{r.registry}</td>
                                         </tr>
                                     }

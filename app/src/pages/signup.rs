@@ -21,7 +21,9 @@ pub fn SignupPage() -> impl IntoView {
     view! {
         <PageTitle text="Create account" />
         <h1 class="text-2xl font-semibold">"Create your account"</h1>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p>"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match status.await {
                     Ok(status) if !status.open => {
@@ -34,7 +36,11 @@ pub fn SignupPage() -> impl IntoView {
                     }
                     _ => {
                         view! {
-                            <ActionForm action attr:class="mt-6 max-w-md space-y-4" attr:novalidate=true>
+                            <ActionForm
+                                action
+                                attr:class="mt-6 max-w-md space-y-4"
+                                attr:novalidate=true
+                            >
                                 <FormError error=form_error(action) />
                                 <Field
                                     label="Email"
@@ -78,8 +84,7 @@ pub fn SignupPage() -> impl IntoView {
             })}
         </Suspense>
         <p class="mt-6 text-sm text-slate-600 dark:text-slate-400">
-            "Have an account? "
-            <a href="/login" class="text-sky-700 underline dark:text-sky-400">
+            "Have an account? " <a href="/login" class="text-sky-700 underline dark:text-sky-400">
                 "Sign in"
             </a>
         </p>
