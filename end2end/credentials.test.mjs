@@ -4,7 +4,9 @@
 // Run with JavaScript off and hydrated.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, startBerth, launchBrowser, openPage, visit } from './harness.mjs';
+import {
+  MODES, startBerth, launchBrowser, openPage, visit, signUp, createProject,
+} from './harness.mjs';
 
 let berth;
 let browser;
@@ -19,7 +21,6 @@ after(async () => {
   await berth?.stop();
 });
 
-const PASSWORD = 'a password that is long enough';
 const KEY = JSON.stringify({
   type: 'service_account',
   client_email: 'ci@proj.iam.gserviceaccount.com',
@@ -40,18 +41,8 @@ for (const mode of MODES) {
     const user = mode.js ? 'cora-js' : 'cora-plain';
     const { context, page, errors } = await openPage(browser, mode, berth.url);
 
-    await visit(page, mode, '/signup');
-    await page.getByLabel('Email').fill(`${user}@example.com`);
-    await page.getByLabel('Username').fill(user);
-    await page.getByLabel('Display name').fill(user);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('heading', { name: `Hello, ${user}` }).waitFor();
-    const created = await context.request.post(`${berth.url}/api/create_project`, {
-      form: { owner: user, name: 'web', description: '', region: 'local' },
-      headers: { accept: 'application/json', origin: berth.url },
-    });
-    assert.equal(created.status(), 200);
+    await signUp(page, mode, user);
+    await createProject(context, berth.url, user, 'web');
 
     await visit(page, mode, `/projects/${user}/web`);
     await page.getByRole('link', { name: 'Registry credentials' }).click();

@@ -89,3 +89,44 @@ export async function visit(page, mode, path) {
 export async function seeMessage(page, role, text) {
   await page.getByRole(role).filter({ hasText: text }).first().waitFor({ timeout: 10_000 });
 }
+
+/** The password of every account the specs sign up (accounts.test.mjs tests its own). */
+export const PASSWORD = 'a password that is long enough';
+
+/**
+ * Signs `username` up through the sign-up form, as a person does, and waits for the signed-in
+ * home page greeting `displayName`.
+ */
+export async function signUp(page, mode, username, displayName = username) {
+  await visit(page, mode, '/signup');
+  await page.getByLabel('Email').fill(`${username}@example.com`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Display name').fill(displayName);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  const greeting = page.getByRole('heading', { name: /^Hello,/ });
+  await greeting.waitFor();
+  const text = await greeting.textContent();
+  if (text.trim() !== `Hello, ${displayName}`) {
+    throw new Error(`signed up ${username}, but the home page says ${JSON.stringify(text)}`);
+  }
+}
+
+/**
+ * Calls server function `name` with `form` in the session of `context` (a same-origin call,
+ * as the hydrated app makes it); it must answer 200. For setting up what a spec is not about.
+ */
+export async function call(context, baseURL, name, form) {
+  const res = await context.request.post(`${baseURL}/api/${name}`, {
+    form,
+    headers: { accept: 'application/json', origin: baseURL },
+  });
+  if (res.status() !== 200) {
+    throw new Error(`${name} answered ${res.status()}: ${await res.text()}`);
+  }
+}
+
+/** Creates project `owner/name` in region `local` with the server function. */
+export async function createProject(context, baseURL, owner, name) {
+  await call(context, baseURL, 'create_project', { owner, name, description: '', region: 'local' });
+}

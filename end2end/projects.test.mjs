@@ -4,7 +4,9 @@
 // JavaScript off and hydrated.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, startBerth, launchBrowser, openPage, visit } from './harness.mjs';
+import {
+  MODES, startBerth, launchBrowser, openPage, visit, signUp,
+} from './harness.mjs';
 
 let berth;
 let browser;
@@ -19,17 +21,6 @@ after(async () => {
   await berth?.stop();
 });
 
-const PASSWORD = 'a password that is long enough';
-
-async function signUp(page, mode, username) {
-  await visit(page, mode, '/signup');
-  await page.getByLabel('Email').fill(`${username}@example.com`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill(`User ${username}`);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: `Hello, User ${username}` }).waitFor();
-}
 
 /** On the home page, accepts the invitation to `target` (after the header announced it). */
 async function acceptInvitation(page, mode, target) {
@@ -61,11 +52,11 @@ for (const mode of MODES) {
 
     // The future viewer has an account.
     const viewer = await openPage(browser, mode, berth.url);
-    await signUp(viewer.page, mode, viewerName);
+    await signUp(viewer.page, mode, viewerName, `User ${viewerName}`);
 
     const owner = await openPage(browser, mode, berth.url);
     const { page } = owner;
-    await signUp(page, mode, `olga-${suffix}`);
+    await signUp(page, mode, `olga-${suffix}`, `User olga-${suffix}`);
 
     // Create the organization.
     await visit(page, mode, '/orgs/new');

@@ -3,7 +3,9 @@
 // renders the same commands.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, startBerth, launchBrowser, openPage, visit } from './harness.mjs';
+import {
+  MODES, startBerth, launchBrowser, openPage, visit, signUp, createProject,
+} from './harness.mjs';
 
 let berth;
 let browser;
@@ -18,7 +20,6 @@ after(async () => {
   await berth?.stop();
 });
 
-const PASSWORD = 'a password that is long enough';
 
 for (const mode of MODES) {
   test(`push paths follow the image and tag (${mode.name})`, async () => {
@@ -26,18 +27,8 @@ for (const mode of MODES) {
     const { context, page, errors } = await openPage(browser, mode, berth.url);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: berth.url });
 
-    await visit(page, mode, '/signup');
-    await page.getByLabel('Email').fill(`${user}@example.com`);
-    await page.getByLabel('Username').fill(user);
-    await page.getByLabel('Display name').fill(user);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('heading', { name: `Hello, ${user}` }).waitFor();
-    const created = await context.request.post(`${berth.url}/api/create_project`, {
-      form: { owner: user, name: 'web', description: '', region: 'local' },
-      headers: { accept: 'application/json', origin: berth.url },
-    });
-    assert.equal(created.status(), 200, await created.text());
+    await signUp(page, mode, user);
+    await createProject(context, berth.url, user, 'web');
 
     // The project page links here.
     await visit(page, mode, `/projects/${user}/web`);

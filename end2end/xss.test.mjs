@@ -5,7 +5,9 @@
 // server). Run with JavaScript off and hydrated.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, startBerth, launchBrowser, openPage, visit } from './harness.mjs';
+import {
+  MODES, startBerth, launchBrowser, openPage, visit, signUp, call,
+} from './harness.mjs';
 
 let berth;
 let browser;
@@ -20,18 +22,9 @@ after(async () => {
   await berth?.stop();
 });
 
-const PASSWORD = 'a password that is long enough';
 const payload = (n) => `</title></textarea><img src=x onerror=alert(${n})>`;
 
 /** Calls a server function as the page's session. */
-async function call(context, name, form) {
-  const res = await context.request.post(`${berth.url}/api/${name}`, {
-    form,
-    headers: { accept: 'application/json', origin: berth.url },
-  });
-  assert.equal(res.status(), 200, `${name}: ${await res.text()}`);
-}
-
 for (const mode of MODES) {
   test(`stored markup stays text (${mode.name})`, async () => {
     const user = mode.js ? 'mallory-js' : 'mallory-plain';
@@ -46,24 +39,18 @@ for (const mode of MODES) {
       if (/Content Security Policy/i.test(msg.text())) blocked.push(msg.text());
     });
 
-    await visit(page, mode, '/signup');
-    await page.getByLabel('Email').fill(`${user}@example.com`);
-    await page.getByLabel('Username').fill(user);
-    await page.getByLabel('Display name').fill(payload(1));
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('heading', { name: /^Hello,/ }).waitFor();
+    await signUp(page, mode, user, payload(1));
 
     const org = `${user}-org`;
-    await call(context, 'create_org', { name: org, display_name: payload(2) });
-    await call(context, 'create_project', {
+    await call(context, berth.url, 'create_org', { name: org, display_name: payload(2) });
+    await call(context, berth.url, 'create_project', {
       owner: org, name: 'web', description: payload(3), region: 'local',
     });
-    await call(context, 'add_credential', {
+    await call(context, berth.url, 'add_credential', {
       owner: org, name: 'web', registry: 'other', server: 'reg.example.com',
       username: `"><svg onload=alert(4)>`, password: 'pw',
     });
-    await call(context, 'invite_org_member', {
+    await call(context, berth.url, 'invite_org_member', {
       org, login: `"><svg/onload=alert(5)>@example.com`, role: 'member',
     });
 

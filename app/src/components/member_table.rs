@@ -15,9 +15,7 @@ use crate::components::{
 /// One member as the table shows it.
 #[derive(Clone, Debug)]
 pub struct MemberRow {
-    /// Username.
     pub username: String,
-    /// Display name.
     pub display_name: String,
     /// Role, as shown and as the role picker's value.
     pub role: &'static str,

@@ -158,9 +158,7 @@ pub mod field {
 /// A new account, read from the sign-up form.
 #[derive(Clone, Debug)]
 pub struct SignUpForm {
-    /// Email address.
     pub email: Email,
-    /// Username.
     pub username: NamespaceName,
     /// The name shown to people.
     pub display_name: DisplayName,
@@ -210,7 +208,6 @@ impl SignUpForm {
 pub struct SignInForm {
     /// Username or email, trimmed.
     pub login: String,
-    /// The password.
     pub password: PasswordInput,
 }
 

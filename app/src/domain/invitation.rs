@@ -122,7 +122,6 @@ impl InvitationTarget {
 /// An invitation as its invitee sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationView {
-    /// Invitation ID.
     pub id: String,
     /// What it is to.
     pub target: InvitationTarget,
@@ -140,7 +139,6 @@ pub struct InvitationView {
 /// A pending invitation as the admins of its organization or project see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingInvitation {
-    /// Invitation ID.
     pub id: String,
     /// The invitee as they were named: a username or an email address.
     pub invitee: String,

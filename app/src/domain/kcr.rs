@@ -127,7 +127,6 @@ pub struct PushTarget {
     pub host: String,
     /// The owning user or organization.
     pub owner: String,
-    /// The project.
     pub project: String,
     /// Whether the owner is an organization (only then is there an organization-wide path).
     pub owner_is_org: bool,
@@ -199,9 +198,7 @@ pub struct PushTargetView {
 pub struct RegistryRow {
     /// Region name.
     pub region: String,
-    /// Organization name.
     pub organization: String,
-    /// Organization ID.
     pub organization_id: String,
     /// `HOST/ORG`.
     pub registry: String,

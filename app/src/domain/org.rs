@@ -64,9 +64,7 @@ pub struct OrgSummary {
 /// A member as the organization page lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgMemberView {
-    /// Username.
     pub username: String,
-    /// Display name.
     pub display_name: String,
     /// Role in the organization.
     pub role: OrgRole,

@@ -91,7 +91,6 @@ pub mod field {
 /// is the server's to say).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewProjectForm {
-    /// The name.
     pub name: ProjectName,
     /// The description, trimmed.
     pub description: String,
@@ -167,9 +166,7 @@ pub struct ProjectSummary {
     pub owner: String,
     /// Whether the owner is an organization.
     pub owner_is_org: bool,
-    /// Project name.
     pub name: String,
-    /// Description.
     pub description: String,
     /// Region name.
     pub region: String,
@@ -182,9 +179,7 @@ pub struct ProjectSummary {
 /// A project member as the project page lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectMemberView {
-    /// Username.
     pub username: String,
-    /// Display name.
     pub display_name: String,
     /// Role in the project.
     pub role: ProjectRole,
@@ -197,9 +192,7 @@ pub struct ProjectView {
     pub owner: String,
     /// Whether the owner is an organization.
     pub owner_is_org: bool,
-    /// Project name.
     pub name: String,
-    /// Description.
     pub description: String,
     /// Region name, as stored.
     pub region_name: String,

@@ -61,7 +61,6 @@ impl Caller {
 /// A request by a signed-in caller.
 #[derive(Clone, Debug)]
 pub struct Cx {
-    /// The shared state.
     pub state: AppState,
     /// Who is asking.
     pub caller: Caller,
@@ -181,7 +180,6 @@ impl Cx {
 pub struct ProjectCx {
     /// The caller.
     pub cx: Cx,
-    /// The project.
     pub project: Project,
     /// The caller's effective role in it.
     pub role: ProjectRole,

@@ -1,16 +1,17 @@
 //! Sign-up, sign-in and password change through the server-function endpoints.
 
+use app::api::auth::{ChangePassword, SignIn, SignUp};
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, PASSWORD, TestApp, error_body, session_cookie};
+use crate::helpers::{Backend, PASSWORD, TestApp, error_body, session_cookie, sign_up_args};
 use crate::on_both;
 
 async fn sign_up_creates_an_account_signs_it_in_and_makes_the_first_one_admin(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
 
-    let me = app.whoami(&cookie).await.expect("signed in after sign-up");
+    let me = ann.whoami().await.expect("signed in after sign-up");
     assert_eq!(me["username"], "ann");
     assert_eq!(me["email"], "ann@example.com");
     assert_eq!(me["display_name"], "User ann");
@@ -22,26 +23,22 @@ async fn the_second_account_is_not_instance_admin(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.sign_up("ann").await;
 
-    let cookie = app.sign_up("bob").await;
+    let bob = app.sign_up("bob").await;
 
-    assert_eq!(
-        app.whoami(&cookie).await.unwrap()["is_instance_admin"],
-        false
-    );
+    assert_eq!(bob.whoami().await.unwrap()["is_instance_admin"], false);
 }
 
 async fn sign_up_with_bad_fields_names_each_field_and_stores_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
     let res = app
-        .call(
-            "sign_up",
-            &[
-                ("email", "not-an-email"),
-                ("username", "Bad_Name"),
-                ("display_name", ""),
-                ("password", "short"),
-            ],
+        .send(
+            SignUp {
+                email: "not-an-email".into(),
+                username: "Bad_Name".into(),
+                display_name: String::new(),
+                password: "short".into(),
+            },
             None,
         )
         .await;
@@ -63,14 +60,13 @@ async fn a_reserved_username_is_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
     let res = app
-        .call(
-            "sign_up",
-            &[
-                ("email", "a@example.com"),
-                ("username", "admin"),
-                ("display_name", "A"),
-                ("password", PASSWORD),
-            ],
+        .send(
+            SignUp {
+                email: "a@example.com".into(),
+                username: "admin".into(),
+                display_name: "A".into(),
+                password: PASSWORD.into(),
+            },
             None,
         )
         .await;
@@ -89,14 +85,13 @@ async fn a_password_equal_to_the_username_is_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
     let res = app
-        .call(
-            "sign_up",
-            &[
-                ("email", "a@example.com"),
-                ("username", "a-long-username"),
-                ("display_name", "A"),
-                ("password", "a-long-username"),
-            ],
+        .send(
+            SignUp {
+                email: "a@example.com".into(),
+                username: "a-long-username".into(),
+                display_name: "A".into(),
+                password: "a-long-username".into(),
+            },
             None,
         )
         .await;
@@ -110,28 +105,10 @@ async fn a_taken_username_or_email_is_a_conflict_naming_the_field(backend: Backe
     app.sign_up("ann").await;
 
     let same_name = app
-        .call(
-            "sign_up",
-            &[
-                ("email", "other@example.com"),
-                ("username", "ann"),
-                ("display_name", "Other"),
-                ("password", PASSWORD),
-            ],
-            None,
-        )
+        .send(sign_up_args("ann", "other@example.com"), None)
         .await;
     let same_email = app
-        .call(
-            "sign_up",
-            &[
-                ("email", "ANN@example.com"),
-                ("username", "other"),
-                ("display_name", "Other"),
-                ("password", PASSWORD),
-            ],
-            None,
-        )
+        .send(sign_up_args("other", "ANN@example.com"), None)
         .await;
 
     assert_eq!(same_name.status(), StatusCode::CONFLICT);
@@ -144,19 +121,8 @@ async fn a_taken_username_or_email_is_a_conflict_naming_the_field(backend: Backe
 async fn concurrent_sign_ups_of_one_name_create_one_account(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let app = &app;
-    let attempt = |email: &'static str| async move {
-        app.call(
-            "sign_up",
-            &[
-                ("email", email),
-                ("username", "racer"),
-                ("display_name", "Racer"),
-                ("password", PASSWORD),
-            ],
-            None,
-        )
-        .await
-    };
+    let attempt =
+        |email: &'static str| async move { app.send(sign_up_args("racer", email), None).await };
 
     let (a, b) = tokio::join!(attempt("a@example.com"), attempt("b@example.com"));
 
@@ -185,29 +151,14 @@ async fn sign_in_works_with_username_or_email(backend: Backend) {
 async fn sign_in_follows_only_local_next_paths(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.sign_up("ann").await;
+    let sign_in_then = |next: &str| SignIn {
+        login: "ann".into(),
+        password: PASSWORD.into(),
+        next: Some(next.into()),
+    };
 
-    let local = app
-        .call(
-            "sign_in",
-            &[
-                ("login", "ann"),
-                ("password", PASSWORD),
-                ("next", "/account"),
-            ],
-            None,
-        )
-        .await;
-    let remote = app
-        .call(
-            "sign_in",
-            &[
-                ("login", "ann"),
-                ("password", PASSWORD),
-                ("next", "//evil.test/"),
-            ],
-            None,
-        )
-        .await;
+    let local = app.send(sign_in_then("/account"), None).await;
+    let remote = app.send(sign_in_then("//evil.test/"), None).await;
 
     assert_eq!(local.headers()["location"], "/account");
     assert_eq!(remote.headers()["location"], "/");
@@ -252,23 +203,15 @@ async fn the_password_is_stored_only_as_an_argon2id_hash(backend: Backend) {
 
 async fn changing_the_password_refuses_the_old_one_and_accepts_the_new(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
     let new = "a brand new passphrase";
 
-    let res = app
-        .call(
-            "change_password",
-            &[("current_password", PASSWORD), ("new_password", new)],
-            Some(&cookie),
-        )
-        .await;
+    ann.run(ChangePassword {
+        current_password: PASSWORD.into(),
+        new_password: new.into(),
+    })
+    .await;
 
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
     assert_eq!(
         app.sign_in("ann", PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED
@@ -278,17 +221,13 @@ async fn changing_the_password_refuses_the_old_one_and_accepts_the_new(backend: 
 
 async fn a_wrong_current_password_is_refused_on_its_field(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
 
-    let res = app
-        .call(
-            "change_password",
-            &[
-                ("current_password", "wrong wrong wrong"),
-                ("new_password", "a brand new passphrase"),
-            ],
-            Some(&cookie),
-        )
+    let res = ann
+        .send(ChangePassword {
+            current_password: "wrong wrong wrong".into(),
+            new_password: "a brand new passphrase".into(),
+        })
         .await;
 
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -298,17 +237,13 @@ async fn a_wrong_current_password_is_refused_on_its_field(backend: Backend) {
 
 async fn a_weak_new_password_is_refused_on_its_field(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
 
-    let res = app
-        .call(
-            "change_password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", "ann@example.com"),
-            ],
-            Some(&cookie),
-        )
+    let res = ann
+        .send(ChangePassword {
+            current_password: PASSWORD.into(),
+            new_password: "ann@example.com".into(),
+        })
         .await;
 
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -319,12 +254,11 @@ async fn changing_the_password_needs_a_session(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
     let res = app
-        .call(
-            "change_password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", "a brand new passphrase"),
-            ],
+        .send(
+            ChangePassword {
+                current_password: PASSWORD.into(),
+                new_password: "a brand new passphrase".into(),
+            },
             None,
         )
         .await;
@@ -336,18 +270,7 @@ async fn closed_sign_up_still_takes_the_first_account_but_no_other(backend: Back
     let app = TestApp::spawn_with(backend, &["--allow-signup", "false"]).await;
 
     app.sign_up("admin-ann").await;
-    let second = app
-        .call(
-            "sign_up",
-            &[
-                ("email", "bob@example.com"),
-                ("username", "bob"),
-                ("display_name", "Bob"),
-                ("password", PASSWORD),
-            ],
-            None,
-        )
-        .await;
+    let second = app.send(sign_up_args("bob", "bob@example.com"), None).await;
 
     assert_eq!(second.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.count("app_user").await, 1);

@@ -6,7 +6,14 @@ use std::{
     process::{Command, Stdio},
 };
 
+use app::api::{
+    auth::{SignIn, SignUp},
+    credentials::AddCredential,
+    projects::CreateProject,
+};
 use uuid::Uuid;
+
+use crate::helpers::{Call, Encoded};
 
 fn berth() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_berth"));
@@ -163,6 +170,12 @@ fn start(
     (child, url, log)
 }
 
+/// Calls (POST) server function `F` of the `berth` at `url` through `http`, which keeps the
+/// session cookie; whatever the answer, it is not looked at.
+async fn post<F: Call>(http: &reqwest::Client, url: &str, args: F) {
+    Encoded::of(args).request(http, url).send().await.unwrap();
+}
+
 #[tokio::test]
 async fn passwords_never_reach_the_log_and_sigterm_stops_cleanly() {
     let dir = temp_dir();
@@ -172,66 +185,70 @@ async fn passwords_never_reach_the_log_and_sigterm_stops_cleanly() {
         .cookie_store(true)
         .build()
         .unwrap();
-    let call = |name: &str, form: Vec<(&'static str, String)>| {
-        http.post(format!("{url}/api/{name}")).form(&form).send()
-    };
 
-    call(
-        "sign_up",
-        vec![
-            ("email", "ann@example.com".into()),
-            ("username", "ann".into()),
-            ("display_name", "Ann".into()),
-            ("password", marker.clone()),
-        ],
+    post(
+        &http,
+        &url,
+        SignUp {
+            email: "ann@example.com".into(),
+            username: "ann".into(),
+            display_name: "Ann".into(),
+            password: marker.as_str().into(),
+        },
     )
-    .await
-    .unwrap();
+    .await;
     // Registry passwords: one stored, one refused (a Google key that does not parse).
-    let project = [
-        ("owner", "ann".to_owned()),
-        ("name", "web".to_owned()),
-        ("description", String::new()),
-        ("region", "local".to_owned()),
-    ];
-    call("create_project", project.to_vec()).await.unwrap();
+    post(
+        &http,
+        &url,
+        CreateProject {
+            owner: "ann".into(),
+            name: "web".into(),
+            description: String::new(),
+            region: "local".into(),
+        },
+    )
+    .await;
     for (registry, server, password) in [
         ("github", "", format!("{marker}-registry")),
         ("google", "gcr.io", format!("{{{marker}-json")),
     ] {
-        call(
-            "add_credential",
-            vec![
-                ("owner", "ann".into()),
-                ("name", "web".into()),
-                ("registry", registry.into()),
-                ("server", server.into()),
-                ("password", password),
-            ],
+        post(
+            &http,
+            &url,
+            AddCredential {
+                owner: "ann".into(),
+                name: "web".into(),
+                registry: registry.into(),
+                server: server.into(),
+                username: String::new(),
+                email: String::new(),
+                password: password.as_str().into(),
+            },
         )
-        .await
-        .unwrap();
+        .await;
     }
-    call(
-        "sign_in",
-        vec![
-            ("login", "ann".into()),
-            ("password", format!("{marker}-wrong")),
-        ],
+    post(
+        &http,
+        &url,
+        SignIn {
+            login: "ann".into(),
+            password: format!("{marker}-wrong").as_str().into(),
+            next: None,
+        },
     )
-    .await
-    .unwrap();
-    call(
-        "sign_up",
-        vec![
-            ("email", "bad".into()),
-            ("username", "Bad".into()),
-            ("display_name", "".into()),
-            ("password", format!("{marker}x")),
-        ],
+    .await;
+    post(
+        &http,
+        &url,
+        SignUp {
+            email: "bad".into(),
+            username: "Bad".into(),
+            display_name: String::new(),
+            password: format!("{marker}x").as_str().into(),
+        },
     )
-    .await
-    .unwrap();
+    .await;
 
     let pid = child.id().to_string();
     assert!(

@@ -3,48 +3,65 @@
 //! server's key); tampering; and the leak test (a marker password appears nowhere it could be
 //! read back: responses, pages, the database's bytes).
 
+use app::api::credentials::{
+    AddCredential, DeleteCredential, ListCredentials, ResolveImage, UpdateCredential,
+};
+use app::domain::credential::{CredentialPage, Resolution};
 use app::server::{
     db::credentials,
     secrets::{self, OpenError},
 };
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;
-use serde_json::Value;
 use uuid::Uuid;
 
-use crate::helpers::{Backend, TestApp, error_body, ok};
+use crate::helpers::{Backend, TestApp, User, decode, error_body};
 use crate::on_both;
 
-async fn list(app: &TestApp, cookie: &str) -> Value {
-    let res = app
-        .get("/api/list_credentials?owner=ann&name=web", Some(cookie))
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
+/// The first page of `ann/web`'s credentials.
+async fn list(ann: &User<'_>) -> CredentialPage {
+    ann.fetch(list_of("ann", "web", None)).await
+}
+
+fn list_of(owner: &str, name: &str, after: Option<&str>) -> ListCredentials {
+    ListCredentials {
+        owner: owner.into(),
+        name: name.into(),
+        after: after.map(str::to_owned),
+    }
 }
 
 /// ann with personal project `ann/web`.
-async fn setup(app: &TestApp) -> String {
+async fn setup(app: &TestApp) -> User<'_> {
     let ann = app.sign_up("ann").await;
-    ok(
-        app,
-        &ann,
-        "create_project",
-        &[
-            ("owner", "ann"),
-            ("name", "web"),
-            ("description", ""),
-            ("region", "local"),
-        ],
-    )
-    .await;
+    ann.create_project("ann", "web").await;
     ann
 }
 
-async fn add(app: &TestApp, cookie: &str, form: &[(&str, &str)]) -> reqwest::Response {
-    let mut full = vec![("owner", "ann"), ("name", "web")];
-    full.extend_from_slice(form);
-    app.call("add_credential", &full, Some(cookie)).await
+/// A credential for `ann/web` of preset `registry` with `password`, the other fields blank
+/// (`AddCredential { server: .., ..add("other", "pw") }` fills in more).
+fn add(registry: &str, password: &str) -> AddCredential {
+    AddCredential {
+        owner: "ann".into(),
+        name: "web".into(),
+        registry: registry.into(),
+        server: String::new(),
+        username: String::new(),
+        email: String::new(),
+        password: password.into(),
+    }
+}
+
+/// A change of credential `id` of `ann/web`.
+fn update(id: &str, username: &str, password: &str) -> UpdateCredential {
+    UpdateCredential {
+        owner: "ann".into(),
+        name: "web".into(),
+        id: id.into(),
+        username: username.into(),
+        email: String::new(),
+        password: password.into(),
+    }
 }
 
 /// The stored password of credential `id`, opened with the server's key.
@@ -64,96 +81,49 @@ async fn add_list_update_delete(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = setup(&app).await;
 
-    let res = add(
-        &app,
-        &ann,
-        &[
-            ("registry", "docker_hub"),
-            ("username", "ann"),
-            ("email", "ann@example.com"),
-            ("password", "hub-token-1"),
-        ],
-    )
+    ann.run(AddCredential {
+        username: "ann".into(),
+        email: "ann@example.com".into(),
+        ..add("docker_hub", "hub-token-1")
+    })
     .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
-    ok(
-        &app,
-        &ann,
-        "add_credential",
-        &[
-            ("owner", "ann"),
-            ("name", "web"),
-            ("registry", "github"),
-            ("username", "ann"),
-            ("password", "ghp_x"),
-        ],
-    )
+    ann.run(AddCredential {
+        username: "ann".into(),
+        ..add("github", "ghp_x")
+    })
     .await;
 
-    let page = list(&app, &ann).await;
-    let items = page["items"].as_array().unwrap();
-    assert_eq!(items.len(), 2);
+    let page = list(&ann).await;
+    assert_eq!(page.items.len(), 2);
     // Sorted by server; no password, nothing derived from one.
-    assert_eq!(items[0]["server"], "ghcr.io");
-    assert_eq!(items[1]["server"], "https://index.docker.io/v1/");
-    assert_eq!(items[1]["registry_host"], "docker.io");
-    assert_eq!(items[1]["added_by"], "ann");
-    assert_eq!(page["can_manage"], true);
-    let text = page.to_string();
+    assert_eq!(page.items[0].server, "ghcr.io");
+    assert_eq!(page.items[1].server, "https://index.docker.io/v1/");
+    assert_eq!(page.items[1].registry_host, "docker.io");
+    assert_eq!(page.items[1].added_by.as_deref(), Some("ann"));
+    assert!(page.can_manage);
+    let text = ann.json(list_of("ann", "web", None)).await.to_string();
     assert!(
         !text.contains("hub-token-1") && !text.contains("password"),
         "{text}"
     );
-    let hub = items[1]["id"].as_str().unwrap().to_owned();
+    let hub = page.items[1].id.clone();
     assert_eq!(stored_password(&app, &hub).await, "hub-token-1");
 
     // A blank password keeps the stored one.
-    ok(
-        &app,
-        &ann,
-        "update_credential",
-        &[
-            ("owner", "ann"),
-            ("name", "web"),
-            ("id", &hub),
-            ("username", "ann2"),
-            ("email", ""),
-            ("password", ""),
-        ],
-    )
-    .await;
+    ann.run(update(&hub, "ann2", "")).await;
     assert_eq!(stored_password(&app, &hub).await, "hub-token-1");
-    assert_eq!(list(&app, &ann).await["items"][1]["username"], "ann2");
+    assert_eq!(list(&ann).await.items[1].username, "ann2");
     // A new one replaces it.
-    ok(
-        &app,
-        &ann,
-        "update_credential",
-        &[
-            ("owner", "ann"),
-            ("name", "web"),
-            ("id", &hub),
-            ("username", "ann2"),
-            ("password", "hub-token-2"),
-        ],
-    )
-    .await;
+    ann.run(update(&hub, "ann2", "hub-token-2")).await;
     assert_eq!(stored_password(&app, &hub).await, "hub-token-2");
 
-    ok(
-        &app,
-        &ann,
-        "delete_credential",
-        &[("owner", "ann"), ("name", "web"), ("id", &hub)],
-    )
+    ann.run(DeleteCredential {
+        owner: "ann".into(),
+        name: "web".into(),
+        id: hub,
+    })
     .await;
-    let after = list(&app, &ann).await;
-    assert_eq!(after["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list(&ann).await.items.len(), 1);
     assert_eq!(app.count("registry_credential").await, 1);
     // Audited, never with the password.
     let details: Vec<String> = app::on_db!(&app.state.db, pool => sqlx::query_scalar(
@@ -174,28 +144,16 @@ async fn add_list_update_delete(backend: Backend) {
 async fn one_credential_per_registry_host(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = setup(&app).await;
-    add(
-        &app,
-        &ann,
-        &[("registry", "docker_hub"), ("password", "one")],
-    )
-    .await;
-    let id = list(&app, &ann).await["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    ann.run(add("docker_hub", "one")).await;
+    let id = list(&ann).await.items[0].id.clone();
 
     // The same registry under another spelling.
-    let again = add(
-        &app,
-        &ann,
-        &[
-            ("registry", "other"),
-            ("server", "Registry-1.Docker.IO:443/v2/"),
-            ("password", "two"),
-        ],
-    )
-    .await;
+    let again = ann
+        .send(AddCredential {
+            server: "Registry-1.Docker.IO:443/v2/".into(),
+            ..add("other", "two")
+        })
+        .await;
 
     assert_eq!(again.status(), StatusCode::CONFLICT);
     let body = error_body(again).await;
@@ -207,116 +165,73 @@ async fn one_credential_per_registry_host(backend: Backend) {
     assert_eq!(app.count("registry_credential").await, 1);
 }
 
-/// A form of `add_credential` beyond the project.
-type Form<'a> = &'a [(&'a str, &'a str)];
-
 async fn bad_input_is_explained_and_stores_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = setup(&app).await;
+    let on = |registry: &str, server: &str, password: &str| AddCredential {
+        server: server.into(),
+        ..add(registry, password)
+    };
 
-    // (form, field at fault, words its message must contain)
-    let cases: [(Form, &str, &str); 6] = [
+    // (call, field at fault, words its message must contain)
+    let cases = [
         (
-            &[
-                ("registry", "other"),
-                ("server", "123456789012.dkr.ecr.us-east-1.amazonaws.com"),
-                ("password", "x"),
-            ],
+            on("other", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "x"),
             "server",
             "expire within 12 hours",
         ),
         (
-            &[
-                ("registry", "google"),
-                ("server", "gcr.io"),
-                ("password", "{not json"),
-            ],
+            on("google", "gcr.io", "{not json"),
             "password",
             "does not parse",
         ),
         (
-            &[
-                ("registry", "google"),
-                ("server", "gcr.io"),
-                ("password", "{\"type\":\"service_account\"}"),
-            ],
+            on("google", "gcr.io", "{\"type\":\"service_account\"}"),
             "password",
             "client_email, private_key",
         ),
         (
-            &[
-                ("registry", "other"),
-                ("server", "user:pw@reg.example.com"),
-                ("password", "x"),
-            ],
+            on("other", "user:pw@reg.example.com", "x"),
             "server",
             "own fields",
         ),
         (
-            &[
-                ("registry", "other"),
-                ("server", "reg.example.com"),
-                ("email", "nope"),
-                ("password", "x"),
-            ],
+            AddCredential {
+                email: "nope".into(),
+                ..on("other", "reg.example.com", "x")
+            },
             "email",
             "",
         ),
-        (
-            &[
-                ("registry", "other"),
-                ("server", "reg.example.com"),
-                ("password", ""),
-            ],
-            "password",
-            "Enter",
-        ),
+        (on("other", "reg.example.com", ""), "password", "Enter"),
     ];
-    for (form, field, words) in cases {
-        let res = add(&app, &ann, form).await;
-        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{form:?}");
+    for (call, field, words) in cases {
+        let server = call.server.clone();
+        let res = ann.send(call).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{server}");
         let body = error_body(res).await;
         let message = body["detail"][field]
             .as_str()
-            .unwrap_or_else(|| panic!("{form:?}: {body}"));
-        assert!(message.contains(words), "{form:?}: {message}");
+            .unwrap_or_else(|| panic!("{server}: {body}"));
+        assert!(message.contains(words), "{server}: {message}");
     }
     assert_eq!(app.count("registry_credential").await, 0);
     // A Google key that is whole is taken, with `_json_key` as the username.
     let key = r#"{"type":"service_account","client_email":"ci@p.iam.gserviceaccount.com","private_key":"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"}"#;
-    let res = add(
-        &app,
-        &ann,
-        &[
-            ("registry", "google"),
-            ("server", "europe-west1-docker.pkg.dev"),
-            ("password", key),
-        ],
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(list(&app, &ann).await["items"][0]["username"], "_json_key");
+    ann.run(on("google", "europe-west1-docker.pkg.dev", key))
+        .await;
+    assert_eq!(list(&ann).await.items[0].username, "_json_key");
 }
 
 async fn a_ciphertext_moved_to_another_row_does_not_open(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = setup(&app).await;
-    add(
-        &app,
-        &ann,
-        &[("registry", "github"), ("password", "secret-a")],
-    )
-    .await;
-    add(
-        &app,
-        &ann,
-        &[("registry", "quay"), ("password", "secret-b")],
-    )
-    .await;
-    let page = list(&app, &ann).await;
+    ann.run(add("github", "secret-a")).await;
+    ann.run(add("quay", "secret-b")).await;
+    let page = list(&ann).await;
     let (a, b) = (
-        Uuid::parse_str(page["items"][0]["id"].as_str().unwrap()).unwrap(),
-        Uuid::parse_str(page["items"][1]["id"].as_str().unwrap()).unwrap(),
+        Uuid::parse_str(&page.items[0].id).unwrap(),
+        Uuid::parse_str(&page.items[1].id).unwrap(),
     );
 
     app::on_db!(&app.state.db, pool => sqlx::query(
@@ -350,36 +265,40 @@ async fn a_ciphertext_moved_to_another_row_does_not_open(backend: Backend) {
 async fn the_image_field_names_the_credential_a_pull_uses(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = setup(&app).await;
-    add(&app, &ann, &[("registry", "github"), ("password", "x")]).await;
-    let id = list(&app, &ann).await["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    ann.run(add("github", "x")).await;
+    let id = list(&ann).await.items[0].id.clone();
     let resolve = |image: &str| {
-        let path = format!(
-            "/api/resolve_image?owner=ann&name=web&image={}",
-            urlencode(image)
-        );
-        let (app, ann) = (&app, ann.clone());
-        async move { app.get(&path, Some(&ann)).await }
+        ann.send(ResolveImage {
+            owner: "ann".into(),
+            name: "web".into(),
+            image: image.into(),
+        })
     };
 
-    let ghcr: Value = resolve("ghcr.io/acme/shop:1.0").await.json().await.unwrap();
-    let kcr: Value = resolve("localhost:5000/ann/web/cart")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let hub: Value = resolve("nginx").await.json().await.unwrap();
+    let ghcr = decode::<ResolveImage>(resolve("ghcr.io/acme/shop:1.0").await).await;
+    let kcr = decode::<ResolveImage>(resolve("localhost:5000/ann/web/cart").await).await;
+    let hub = decode::<ResolveImage>(resolve("nginx").await).await;
     let bad = resolve("ghcr.io/Acme/shop").await;
 
-    assert_eq!(ghcr["kind"], "credential");
-    assert_eq!(ghcr["id"], id.as_str());
-    assert_eq!(ghcr["server"], "ghcr.io");
-    assert_eq!(kcr["kind"], "kcr");
-    assert_eq!(hub["kind"], "anonymous");
-    assert_eq!(hub["docker_hub_limit"], true);
-    assert_eq!(hub["image"]["repository"], "library/nginx");
+    let Resolution::Credential {
+        id: ghcr_id,
+        server,
+        ..
+    } = ghcr
+    else {
+        panic!("{ghcr:?}")
+    };
+    assert_eq!((ghcr_id, server.as_str()), (id, "ghcr.io"));
+    assert!(matches!(kcr, Resolution::Kcr { .. }), "{kcr:?}");
+    let Resolution::Anonymous {
+        image,
+        docker_hub_limit,
+    } = hub
+    else {
+        panic!("{hub:?}")
+    };
+    assert!(docker_hub_limit);
+    assert_eq!(image.repository, "library/nginx");
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         error_body(bad).await["detail"]["image"],
@@ -387,6 +306,7 @@ async fn the_image_field_names_the_credential_a_pull_uses(backend: Backend) {
     );
 }
 
+/// `s` percent-encoded for a query string.
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -402,33 +322,13 @@ async fn a_password_never_comes_back_out(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = setup(&app).await;
     let marker = format!("leak-marker-{}", Uuid::now_v7().simple());
-    add(
-        &app,
-        &ann,
-        &[
-            ("registry", "github"),
-            ("username", "ann"),
-            ("password", &marker),
-        ],
-    )
+    ann.run(AddCredential {
+        username: "ann".into(),
+        ..add("github", &marker)
+    })
     .await;
-    let id = list(&app, &ann).await["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    ok(
-        &app,
-        &ann,
-        "update_credential",
-        &[
-            ("owner", "ann"),
-            ("name", "web"),
-            ("id", &id),
-            ("username", "ann"),
-            ("password", ""),
-        ],
-    )
-    .await;
+    let id = list(&ann).await.items[0].id.clone();
+    ann.run(update(&id, "ann", "")).await;
 
     let paths = [
         "/".to_owned(),
@@ -452,7 +352,7 @@ async fn a_password_never_comes_back_out(backend: Backend) {
         "/api/push_target?owner=ann&name=web".into(),
     ];
     for path in &paths {
-        let res = app.get(path, Some(&ann)).await;
+        let res = ann.get(path).await;
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         let headers = format!("{:?}", res.headers());
         let body = res.text().await.unwrap();
@@ -502,13 +402,8 @@ async fn rotating_the_key_reseals_every_password(backend: Backend) {
 
     let app = TestApp::spawn(backend).await;
     let ann = setup(&app).await;
-    add(
-        &app,
-        &ann,
-        &[("registry", "github"), ("password", "pw-github")],
-    )
-    .await;
-    add(&app, &ann, &[("registry", "quay"), ("password", "pw-quay")]).await;
+    ann.run(add("github", "pw-github")).await;
+    ann.run(add("quay", "pw-quay")).await;
     let new = MasterKey::from_hex(&"cd".repeat(32)).unwrap();
     let old = &*app.state.key;
 
@@ -520,8 +415,8 @@ async fn rotating_the_key_reseals_every_password(backend: Backend) {
         (2, 0, 0)
     );
     assert_eq!((again.resealed, again.left), (0, 0));
-    for item in list(&app, &ann).await["items"].as_array().unwrap() {
-        let id = Uuid::parse_str(item["id"].as_str().unwrap()).unwrap();
+    for item in list(&ann).await.items {
+        let id = Uuid::parse_str(&item.id).unwrap();
         let (project, sealed) = credentials::sealed(&app.state.db, id)
             .await
             .unwrap()
@@ -553,16 +448,17 @@ async fn a_cross_site_post_cannot_add_credentials(backend: Backend) {
     let res = app
         .http
         .post(format!("{}/api/add_credential", app.base))
-        .header("cookie", &ann)
+        .header("cookie", &ann.cookie)
         .header("sec-fetch-site", "cross-site")
         .header("origin", "http://evil.test")
-        .form(&[
-            ("owner", "ann"),
-            ("name", "web"),
-            ("registry", "other"),
-            ("server", "evil.test"),
-            ("password", "x"),
-        ])
+        .body(
+            serde_qs::to_string(&AddCredential {
+                server: "evil.test".into(),
+                ..add("other", "x")
+            })
+            .unwrap(),
+        )
+        .header("content-type", "application/x-www-form-urlencoded")
         .send()
         .await
         .unwrap();
@@ -575,82 +471,36 @@ async fn pages_follow_the_server_order_and_a_cursor_reads_no_other_project(backe
     let app = TestApp::spawn(backend).await;
     let ann = setup(&app).await;
     for i in 0..52 {
-        let server = format!("reg{i:02}.example.com");
-        let res = add(
-            &app,
-            &ann,
-            &[
-                ("registry", "other"),
-                ("server", &server),
-                ("password", "pw"),
-            ],
-        )
+        ann.run(AddCredential {
+            server: format!("reg{i:02}.example.com"),
+            ..add("other", "pw")
+        })
         .await;
-        assert_eq!(res.status(), StatusCode::OK);
     }
     // eve's project has a credential whose server sorts among ann's.
     let eve = app.sign_up("eve").await;
-    ok(
-        &app,
-        &eve,
-        "create_project",
-        &[
-            ("owner", "eve"),
-            ("name", "secret"),
-            ("description", ""),
-            ("region", "local"),
-        ],
-    )
+    eve.create_project("eve", "secret").await;
+    eve.run(AddCredential {
+        owner: "eve".into(),
+        name: "secret".into(),
+        server: "reg25-secret.example.com".into(),
+        ..add("other", "pw")
+    })
     .await;
-    ok(
-        &app,
-        &eve,
-        "add_credential",
-        &[
-            ("owner", "eve"),
-            ("name", "secret"),
-            ("registry", "other"),
-            ("server", "reg25-secret.example.com"),
-            ("password", "pw"),
-        ],
-    )
-    .await;
-    let eves: Value = app
-        .get("/api/list_credentials?owner=eve&name=secret", Some(&eve))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let eves_id = eves["items"][0]["id"].as_str().unwrap().to_owned();
+    let eves_id = eve.fetch(list_of("eve", "secret", None)).await.items[0]
+        .id
+        .clone();
 
-    let first = list(&app, &ann).await;
-    let next = first["next"].as_str().unwrap().to_owned();
-    let second: Value = app
-        .get(
-            &format!("/api/list_credentials?owner=ann&name=web&after={next}"),
-            Some(&ann),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let probe = app
-        .get(
-            &format!("/api/list_credentials?owner=ann&name=web&after={eves_id}"),
-            Some(&ann),
-        )
-        .await;
+    let first = list(&ann).await;
+    let next = first.next.clone().unwrap();
+    let second = ann.fetch(list_of("ann", "web", Some(&next))).await;
+    let probe = ann.send(list_of("ann", "web", Some(&eves_id))).await;
 
-    assert_eq!(first["items"].as_array().unwrap().len(), 50);
-    assert_eq!(first["items"][49]["server"], "reg49.example.com");
-    let rest: Vec<&str> = second["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["server"].as_str().unwrap())
-        .collect();
+    assert_eq!(first.items.len(), 50);
+    assert_eq!(first.items[49].server, "reg49.example.com");
+    let rest: Vec<&str> = second.items.iter().map(|c| c.server.as_str()).collect();
     assert_eq!(rest, ["reg50.example.com", "reg51.example.com"]);
-    assert!(second["next"].is_null());
+    assert!(second.next.is_none());
     // Another project's credential ID positions nothing, so it reveals nothing.
     assert_eq!(probe.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!probe.text().await.unwrap().contains("reg2"));

@@ -1,9 +1,19 @@
 //! `TestApp`: spawns Berth on a fresh database (a temp SQLite file, or a fresh PostgreSQL
-//! database) and calls it over HTTP. Cookies are handled by hand so that a test can replay a
-//! session cookie against another instance or after sign-out.
+//! database) and calls it over HTTP; [`User`] is an account of it that keeps its own session
+//! cookie. A cookie is a plain string, so a test can replay it against another instance or
+//! after sign-out.
+
+mod user;
+
+pub use user::{Call, Encoded, User, decode};
 
 use std::path::PathBuf;
 
+use app::api::{
+    auth::{SignIn, SignUp},
+    orgs::GetOrg,
+    projects::GetProject,
+};
 use clap::Parser;
 use reqwest::{
     Response, StatusCode,
@@ -166,19 +176,6 @@ impl TestApp {
         }
     }
 
-    /// Calls server function `name` with a form body, as the hydrated app or a CLI does.
-    pub async fn call(&self, name: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
-        let mut req = self
-            .http
-            .post(format!("{}/api/{name}", self.base))
-            .header("accept", "application/json")
-            .form(form);
-        if let Some(cookie) = cookie {
-            req = req.header("cookie", cookie);
-        }
-        req.send().await.unwrap()
-    }
-
     /// GETs a path, optionally with a session cookie.
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
         let mut req = self.http.get(format!("{}{path}", self.base));
@@ -188,39 +185,42 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
-    /// Creates an account `username` (email `username@example.com`) and returns its session cookie.
-    pub async fn sign_up(&self, username: &str) -> String {
+    /// Creates an account `username` (email `username@example.com`), signed in.
+    pub async fn sign_up(&self, username: &str) -> User<'_> {
         self.sign_up_with(username, &format!("{username}@example.com"))
             .await
     }
 
-    /// Creates an account `username` with `email` and returns its session cookie.
-    pub async fn sign_up_with(&self, username: &str, email: &str) -> String {
-        let res = self
-            .call(
-                "sign_up",
-                &[
-                    ("email", email),
-                    ("username", username),
-                    ("display_name", &format!("User {username}")),
-                    ("password", PASSWORD),
-                ],
-                None,
-            )
-            .await;
+    /// Creates an account `username` with `email`, signed in.
+    pub async fn sign_up_with(&self, username: &str, email: &str) -> User<'_> {
+        let res = self.send(sign_up_args(username, email), None).await;
         assert_eq!(
             res.status(),
             StatusCode::OK,
             "{}",
             res.text().await.unwrap()
         );
-        session_cookie(res.headers()).expect("sign-up sets a session cookie")
+        User {
+            app: self,
+            username: username.to_owned(),
+            cookie: session_cookie(res.headers()).expect("sign-up sets a session cookie"),
+        }
     }
 
     /// Signs in and returns the response (for status checks) — see [`session_cookie`].
     pub async fn sign_in(&self, login: &str, password: &str) -> Response {
-        self.call("sign_in", &[("login", login), ("password", password)], None)
-            .await
+        self.send(sign_in_args(login, password, None), None).await
+    }
+
+    /// `username` signed in again with [`PASSWORD`]: a second session of the same account.
+    pub async fn session_of(&self, username: &str) -> User<'_> {
+        let res = self.sign_in(username, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        User {
+            app: self,
+            username: username.to_owned(),
+            cookie: session_cookie(res.headers()).expect("sign-in sets a session cookie"),
+        }
     }
 
     /// The user a cookie belongs to (`None` when the session is not signed in).
@@ -268,97 +268,28 @@ pub fn set_cookie_line(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Calls server function `name` as the holder of `cookie` and insists on 200.
-pub async fn ok(app: &TestApp, cookie: &str, name: &str, form: &[(&str, &str)]) {
-    let res = app.call(name, form, Some(cookie)).await;
-    let status = res.status();
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "{name}: {}",
-        res.text().await.unwrap()
-    );
-}
-
 /// The JSON error body of a failed server function.
 pub async fn error_body(res: Response) -> serde_json::Value {
     res.json().await.unwrap()
 }
 
-/// The ID of the pending invitation of `cookie`'s holder to `target` (`org` or `owner/project`).
-pub async fn invitation_id(app: &TestApp, cookie: &str, target: &str) -> String {
-    let list: serde_json::Value = app
-        .get("/api/my_invitations", Some(cookie))
-        .await
-        .json()
-        .await
-        .unwrap();
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|i| {
-            let t = &i["target"];
-            let label = match (&t["Org"], &t["Project"]) {
-                (serde_json::Value::Object(o), _) => o["name"].as_str().unwrap().to_owned(),
-                (_, serde_json::Value::Object(p)) => format!(
-                    "{}/{}",
-                    p["owner"].as_str().unwrap(),
-                    p["name"].as_str().unwrap()
-                ),
-                _ => String::new(),
-            };
-            label == target
-        })
-        .unwrap_or_else(|| panic!("no invitation to {target} in {list}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+/// The arguments of a sign-in of `login` with `password`, going to `next` afterwards.
+pub fn sign_in_args(login: &str, password: &str, next: Option<&str>) -> SignIn {
+    SignIn {
+        login: login.into(),
+        password: password.into(),
+        next: next.map(str::to_owned),
+    }
 }
 
-/// `who` (holding `who_cookie`) joins organization `org` with `role` the only way there is:
-/// `admin` invites them by username, they accept.
-pub async fn join_org(
-    app: &TestApp,
-    admin: &str,
-    org: &str,
-    who: &str,
-    who_cookie: &str,
-    role: &str,
-) {
-    ok(
-        app,
-        admin,
-        "invite_org_member",
-        &[("org", org), ("login", who), ("role", role)],
-    )
-    .await;
-    let id = invitation_id(app, who_cookie, org).await;
-    ok(app, who_cookie, "accept_invitation", &[("id", &id)]).await;
-}
-
-/// `who` joins project `owner/name` with `role`: `admin` invites, they accept.
-pub async fn join_project(
-    app: &TestApp,
-    admin: &str,
-    (owner, name): (&str, &str),
-    who: &str,
-    who_cookie: &str,
-    role: &str,
-) {
-    ok(
-        app,
-        admin,
-        "invite_project_member",
-        &[
-            ("owner", owner),
-            ("name", name),
-            ("login", who),
-            ("role", role),
-        ],
-    )
-    .await;
-    let id = invitation_id(app, who_cookie, &format!("{owner}/{name}")).await;
-    ok(app, who_cookie, "accept_invitation", &[("id", &id)]).await;
+/// The arguments of a sign-up of `username` with `email` and [`PASSWORD`].
+pub fn sign_up_args(username: &str, email: &str) -> SignUp {
+    SignUp {
+        email: email.into(),
+        username: username.into(),
+        display_name: format!("User {username}"),
+        password: PASSWORD.into(),
+    }
 }
 
 /// Gives `username` `role` in organization `org` straight in the database (fixtures of tests
@@ -401,29 +332,34 @@ pub async fn grant_project_role(
     .unwrap();
 }
 
-/// The `(id, token)` of the link of the pending email invitation to `invitee`, as the admin
-/// holding `admin` sees it on `view` (`get_org?name=acme` or `get_project?owner=acme&name=web`).
-pub async fn invitation_link(
-    app: &TestApp,
-    admin: &str,
-    view: &str,
-    invitee: &str,
-) -> (String, String) {
-    let page: serde_json::Value = app
-        .get(&format!("/api/{view}"), Some(admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let link = page["invitations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["invitee"] == invitee)
-        .unwrap_or_else(|| panic!("no invitation to {invitee} in {page}"))["link"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+/// The `(id, token)` of the link of the pending email invitation to `invitee`, as `admin`
+/// sees it on the page of `target` (`acme` or `acme/web`).
+pub async fn invitation_link(admin: &User<'_>, target: &str, invitee: &str) -> (String, String) {
+    let invitations = match target.split_once('/') {
+        None => {
+            admin
+                .fetch(GetOrg {
+                    name: target.into(),
+                })
+                .await
+                .invitations
+        }
+        Some((owner, name)) => {
+            admin
+                .fetch(GetProject {
+                    owner: owner.into(),
+                    name: name.into(),
+                })
+                .await
+                .invitations
+        }
+    };
+    let link = invitations
+        .into_iter()
+        .find(|i| i.invitee == invitee)
+        .unwrap_or_else(|| panic!("no invitation to {invitee} on {target}"))
+        .link
+        .expect("an email invitation has a link");
     let query = link.split_once("/invitation?").unwrap().1;
     let param = |name: &str| {
         query

@@ -2,14 +2,32 @@
 //! gets and whether the call changed anything (an audit event is written by every change and
 //! by nothing else). Every server function the server registers must have a row here or be
 //! listed in [`OWN_TESTS`]; a function added later without one fails
-//! `every_server_function_has_a_row`.
+//! `every_server_function_has_a_row`. Each row names what every caller gets in an exhaustive
+//! `match`, so a caller added later must be given a status in every row.
 
 use std::collections::BTreeSet;
 
+use app::api::{
+    audit::{OrgAuditLog, ProjectAuditLog},
+    credentials::{
+        AddCredential, DeleteCredential, ListCredentials, ResolveImage, UpdateCredential,
+    },
+    invitations::{
+        AcceptInvitation, DeclineInvitation, GetInvitation, InviteOrgMember, InviteProjectMember,
+        MyInvitations, RevokeInvitation,
+    },
+    kcr::{PushTarget, RegistryTable},
+    org_members::{ChangeOrgMemberRole, RemoveOrgMember},
+    orgs::{CreateOrg, DeleteOrg, GetOrg, ListOrgs, ListRegions, SetOrgRegions},
+    project_members::{ChangeProjectMemberRole, RemoveProjectMember},
+    projects::{
+        CreateProject, DeleteProject, GetProject, ListProjects, ProjectOwners, SetCurrentProject,
+        UpdateProject,
+    },
+};
 use app::server::db::users::{self, NewUser};
-use reqwest::StatusCode;
 
-use crate::helpers::{Backend, TestApp, grant_org_role, grant_project_role, ok};
+use crate::helpers::{Backend, Encoded, TestApp, User, grant_org_role, grant_project_role};
 use crate::on_both;
 
 /// Who calls.
@@ -68,20 +86,21 @@ const OWN_TESTS: &[&str] = &[
     "change_password",
 ];
 
-/// How a row's call is made for one caller.
-enum Call {
-    Get(String),
-    Post(&'static str, Vec<(&'static str, String)>),
-}
-
-/// One row: the function, its expected status per caller (in [`CALLERS`] order), whether a
-/// success changes something (and so writes one audit event), and what to set up first.
+/// One row: the status each caller gets, whether a success changes something (and so writes
+/// one audit event), what to set up first, and the call (made from the caller and the ID
+/// its setup made for it: see [`Setup`]).
 struct Row {
-    name: &'static str,
-    expect: [u16; 8],
+    expect: fn(Caller) -> u16,
     changes: bool,
     setup: Setup,
-    call: fn(Caller) -> Call,
+    call: fn(Caller, &str) -> Encoded,
+}
+
+impl Row {
+    /// The server function the row calls.
+    fn name(&self) -> &'static str {
+        (self.call)(Anonymous, "").name()
+    }
 }
 
 /// What a row needs besides the standard organization and project.
@@ -110,238 +129,328 @@ fn target(c: Caller) -> String {
     format!("target{}", c.index())
 }
 
-fn post(name: &'static str, form: &[(&'static str, &str)]) -> Call {
-    Call::Post(
-        name,
-        form.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
-    )
-}
-
 const ROWS: &[Row] = &[
     Row {
-        name: "list_regions",
-        expect: [401, 200, 200, 200, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: false,
         setup: Setup::None,
-        call: |_| Call::Get("list_regions".into()),
+        call: |_, _| Encoded::of(ListRegions {}),
     },
     Row {
-        name: "list_orgs",
-        expect: [401, 200, 200, 200, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: false,
         setup: Setup::None,
-        call: |_| Call::Get("list_orgs".into()),
+        call: |_, _| Encoded::of(ListOrgs {}),
     },
     Row {
-        name: "create_org",
-        expect: [401, 200, 200, 200, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::None,
-        call: |c| {
-            let name = format!("new{}", c.index());
-            post("create_org", &[("name", &name), ("display_name", "New")])
+        call: |c, _| {
+            Encoded::of(CreateOrg {
+                name: format!("new{}", c.index()),
+                display_name: "New".into(),
+            })
         },
     },
     Row {
-        name: "get_org",
-        expect: [401, 404, 200, 200, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider => 404,
+            OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: false,
         setup: Setup::None,
-        call: |_| Call::Get("get_org?name=acme".into()),
+        call: |_, _| {
+            Encoded::of(GetOrg {
+                name: "acme".into(),
+            })
+        },
     },
     Row {
-        name: "invite_org_member",
-        expect: [401, 404, 403, 403, 403, 403, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider => 404,
+            OrgMember | Viewer | Developer | ProjectAdmin => 403,
+            OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::Accounts,
-        call: |c| {
-            post(
-                "invite_org_member",
-                &[("org", "acme"), ("login", &target(c)), ("role", "member")],
-            )
+        call: |c, _| {
+            Encoded::of(InviteOrgMember {
+                org: "acme".into(),
+                login: target(c),
+                role: "member".into(),
+            })
         },
     },
     Row {
-        name: "change_org_member_role",
-        expect: [401, 404, 403, 403, 403, 403, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider => 404,
+            OrgMember | Viewer | Developer | ProjectAdmin => 403,
+            OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::OrgMembers,
-        call: |c| {
-            post(
-                "change_org_member_role",
-                &[("org", "acme"), ("username", &target(c)), ("role", "admin")],
-            )
+        call: |c, _| {
+            Encoded::of(ChangeOrgMemberRole {
+                org: "acme".into(),
+                username: target(c),
+                role: "admin".into(),
+            })
         },
     },
     Row {
-        name: "remove_org_member",
-        expect: [401, 404, 403, 403, 403, 403, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider => 404,
+            OrgMember | Viewer | Developer | ProjectAdmin => 403,
+            OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::OrgMembers,
-        call: |c| {
-            post(
-                "remove_org_member",
-                &[("org", "acme"), ("username", &target(c))],
-            )
+        call: |c, _| {
+            Encoded::of(RemoveOrgMember {
+                org: "acme".into(),
+                username: target(c),
+            })
         },
     },
     Row {
-        name: "set_org_regions",
-        expect: [401, 404, 403, 403, 403, 403, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider => 404,
+            OrgMember | Viewer | Developer | ProjectAdmin => 403,
+            OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::None,
         // The organization starts with both regions; each success flips `us` off or on.
-        call: |c| {
-            let mut form = vec![("org", "acme".to_owned()), ("regions[]", "eu".to_owned())];
+        call: |c, _| {
+            let mut regions = vec!["eu".to_owned()];
             if c == OrgOwner {
-                form.push(("regions[]", "us".to_owned()));
+                regions.push("us".to_owned());
             }
-            Call::Post("set_org_regions", form)
+            Encoded::of(SetOrgRegions {
+                org: "acme".into(),
+                regions,
+            })
         },
     },
     Row {
-        name: "delete_org",
-        expect: [401, 404, 403, 403, 403, 403, 403, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider => 404,
+            OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin => 403,
+            OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::SpareOrg,
-        call: |_| post("delete_org", &[("org", "spare"), ("confirm", "spare")]),
-    },
-    Row {
-        name: "org_audit_log",
-        expect: [401, 404, 403, 403, 403, 403, 200, 200],
-        changes: false,
-        setup: Setup::None,
-        call: |_| Call::Get("org_audit_log?org=acme".into()),
-    },
-    Row {
-        name: "list_projects",
-        expect: [401, 200, 200, 200, 200, 200, 200, 200],
-        changes: false,
-        setup: Setup::None,
-        call: |_| Call::Get("list_projects".into()),
-    },
-    Row {
-        name: "project_owners",
-        expect: [401, 200, 200, 200, 200, 200, 200, 200],
-        changes: false,
-        setup: Setup::None,
-        call: |_| Call::Get("project_owners".into()),
-    },
-    Row {
-        name: "create_project",
-        expect: [401, 404, 403, 403, 403, 403, 200, 200],
-        changes: true,
-        setup: Setup::None,
-        call: |c| {
-            let name = format!("p{}", c.index());
-            post(
-                "create_project",
-                &[
-                    ("owner", "acme"),
-                    ("name", &name),
-                    ("description", ""),
-                    ("region", "eu"),
-                ],
-            )
+        call: |_, _| {
+            Encoded::of(DeleteOrg {
+                org: "spare".into(),
+                confirm: "spare".into(),
+            })
         },
     },
     Row {
-        name: "get_project",
-        expect: [401, 404, 404, 200, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider => 404,
+            OrgMember | Viewer | Developer | ProjectAdmin => 403,
+            OrgAdmin | OrgOwner => 200,
+        },
         changes: false,
         setup: Setup::None,
-        call: |_| Call::Get("get_project?owner=acme&name=web".into()),
-    },
-    Row {
-        name: "update_project",
-        expect: [401, 404, 404, 403, 403, 200, 200, 200],
-        changes: true,
-        setup: Setup::None,
-        call: |c| {
-            let description = format!("changed by caller {}", c.index());
-            post(
-                "update_project",
-                &[
-                    ("owner", "acme"),
-                    ("name", "web"),
-                    ("new_name", "web"),
-                    ("description", &description),
-                ],
-            )
+        call: |_, _| {
+            Encoded::of(OrgAuditLog {
+                org: "acme".into(),
+                before: None,
+                action: None,
+            })
         },
     },
     Row {
-        name: "delete_project",
-        expect: [401, 404, 404, 403, 403, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
+        changes: false,
+        setup: Setup::None,
+        call: |_, _| Encoded::of(ListProjects {}),
+    },
+    Row {
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
+        changes: false,
+        setup: Setup::None,
+        call: |_, _| Encoded::of(ProjectOwners {}),
+    },
+    Row {
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider => 404,
+            OrgMember | Viewer | Developer | ProjectAdmin => 403,
+            OrgAdmin | OrgOwner => 200,
+        },
+        changes: true,
+        setup: Setup::None,
+        call: |c, _| {
+            Encoded::of(CreateProject {
+                owner: "acme".into(),
+                name: format!("p{}", c.index()),
+                description: String::new(),
+                region: "eu".into(),
+            })
+        },
+    },
+    Row {
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember => 404,
+            Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
+        changes: false,
+        setup: Setup::None,
+        call: |_, _| {
+            Encoded::of(GetProject {
+                owner: "acme".into(),
+                name: "web".into(),
+            })
+        },
+    },
+    Row {
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember => 404,
+            Viewer | Developer => 403,
+            ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
+        changes: true,
+        setup: Setup::None,
+        call: |c, _| {
+            Encoded::of(UpdateProject {
+                owner: "acme".into(),
+                name: "web".into(),
+                new_name: "web".into(),
+                description: format!("changed by caller {}", c.index()),
+            })
+        },
+    },
+    Row {
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember => 404,
+            Viewer | Developer => 403,
+            ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::DoomedProjects,
-        call: |c| {
+        call: |c, _| {
             let name = format!("doomed{}", c.index());
-            post(
-                "delete_project",
-                &[("owner", "acme"), ("name", &name), ("confirm", &name)],
-            )
+            Encoded::of(DeleteProject {
+                owner: "acme".into(),
+                confirm: name.clone(),
+                name,
+            })
         },
     },
     Row {
-        name: "set_current_project",
         // A preference of the caller, not a change of the project: not audited.
-        expect: [401, 404, 404, 200, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember => 404,
+            Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: false,
         setup: Setup::None,
-        call: |_| post("set_current_project", &[("project", "acme/web")]),
+        call: |_, _| {
+            Encoded::of(SetCurrentProject {
+                project: "acme/web".into(),
+            })
+        },
     },
     Row {
-        name: "project_audit_log",
-        expect: [401, 404, 404, 403, 403, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember => 404,
+            Viewer | Developer => 403,
+            ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: false,
         setup: Setup::None,
-        call: |_| Call::Get("project_audit_log?owner=acme&name=web".into()),
+        call: |_, _| {
+            Encoded::of(ProjectAuditLog {
+                owner: "acme".into(),
+                name: "web".into(),
+                before: None,
+                action: None,
+            })
+        },
     },
     Row {
-        name: "invite_project_member",
-        expect: [401, 404, 404, 403, 403, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember => 404,
+            Viewer | Developer => 403,
+            ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::OrgMembers,
-        call: |c| {
-            post(
-                "invite_project_member",
-                &[
-                    ("owner", "acme"),
-                    ("name", "web"),
-                    ("login", &target(c)),
-                    ("role", "viewer"),
-                ],
-            )
+        call: |c, _| {
+            Encoded::of(InviteProjectMember {
+                owner: "acme".into(),
+                name: "web".into(),
+                login: target(c),
+                role: "viewer".into(),
+            })
         },
     },
     Row {
-        name: "change_project_member_role",
-        expect: [401, 404, 404, 403, 403, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember => 404,
+            Viewer | Developer => 403,
+            ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::ProjectViewers,
-        call: |c| {
-            post(
-                "change_project_member_role",
-                &[
-                    ("owner", "acme"),
-                    ("name", "web"),
-                    ("username", &target(c)),
-                    ("role", "developer"),
-                ],
-            )
+        call: |c, _| {
+            Encoded::of(ChangeProjectMemberRole {
+                owner: "acme".into(),
+                name: "web".into(),
+                username: target(c),
+                role: "developer".into(),
+            })
         },
     },
     Row {
-        name: "remove_project_member",
-        expect: [401, 404, 404, 403, 403, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember => 404,
+            Viewer | Developer => 403,
+            ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::ProjectViewers,
-        call: |c| {
-            post(
-                "remove_project_member",
-                &[("owner", "acme"), ("name", "web"), ("username", &target(c))],
-            )
+        call: |c, _| {
+            Encoded::of(RemoveProjectMember {
+                owner: "acme".into(),
+                name: "web".into(),
+                username: target(c),
+            })
         },
     },
 ];
@@ -349,127 +458,190 @@ const ROWS: &[Row] = &[
 // Appended rows: KCR push paths (issue 5).
 const KCR_ROWS: &[Row] = &[
     Row {
-        name: "push_target",
-        expect: [401, 404, 404, 200, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember => 404,
+            Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: false,
         setup: Setup::None,
-        call: |_| Call::Get("push_target?owner=acme&name=web".into()),
+        call: |_, _| {
+            Encoded::of(PushTarget {
+                owner: "acme".into(),
+                name: "web".into(),
+            })
+        },
     },
     Row {
-        name: "registry_table",
-        expect: [401, 200, 200, 200, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: false,
         setup: Setup::None,
-        call: |_| Call::Get("registry_table".into()),
+        call: |_, _| Encoded::of(RegistryTable {}),
     },
 ];
 
-// Appended rows: registry credentials (issue 4). `{own}` stands for the caller's own
-// credential of `acme/web` (see `Setup::Credentials`).
+// Appended rows: registry credentials (issue 4). `own` is the caller's own credential of
+// `acme/web` (see `Setup::Credentials`).
 const CREDENTIAL_ROWS: &[Row] = &[
     Row {
-        name: "list_credentials",
-        expect: [401, 404, 404, 200, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember => 404,
+            Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: false,
         setup: Setup::Credentials,
-        call: |_| Call::Get("list_credentials?owner=acme&name=web".into()),
+        call: |_, _| {
+            Encoded::of(ListCredentials {
+                owner: "acme".into(),
+                name: "web".into(),
+                after: None,
+            })
+        },
     },
     Row {
-        name: "add_credential",
-        expect: [401, 404, 404, 403, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember => 404,
+            Viewer => 403,
+            Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::None,
-        call: |c| {
-            let server = format!("new{}.example.com", c.index());
-            post(
-                "add_credential",
-                &[
-                    ("owner", "acme"),
-                    ("name", "web"),
-                    ("registry", "other"),
-                    ("server", &server),
-                    ("username", "ci"),
-                    ("password", "pw"),
-                ],
-            )
+        call: |c, _| {
+            Encoded::of(AddCredential {
+                owner: "acme".into(),
+                name: "web".into(),
+                registry: "other".into(),
+                server: format!("new{}.example.com", c.index()),
+                username: "ci".into(),
+                email: String::new(),
+                password: "pw".into(),
+            })
         },
     },
     Row {
-        name: "update_credential",
-        expect: [401, 404, 404, 403, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember => 404,
+            Viewer => 403,
+            Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::Credentials,
-        call: |_| {
-            post(
-                "update_credential",
-                &[
-                    ("owner", "acme"),
-                    ("name", "web"),
-                    ("id", "{own}"),
-                    ("username", "changed"),
-                    ("password", "new password"),
-                ],
-            )
+        call: |_, own| {
+            Encoded::of(UpdateCredential {
+                owner: "acme".into(),
+                name: "web".into(),
+                id: own.into(),
+                username: "changed".into(),
+                email: String::new(),
+                password: "new password".into(),
+            })
         },
     },
     Row {
-        name: "delete_credential",
-        expect: [401, 404, 404, 403, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember => 404,
+            Viewer => 403,
+            Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::Credentials,
-        call: |_| {
-            post(
-                "delete_credential",
-                &[("owner", "acme"), ("name", "web"), ("id", "{own}")],
-            )
+        call: |_, own| {
+            Encoded::of(DeleteCredential {
+                owner: "acme".into(),
+                name: "web".into(),
+                id: own.into(),
+            })
         },
     },
     Row {
-        name: "resolve_image",
-        expect: [401, 404, 404, 200, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember => 404,
+            Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: false,
         setup: Setup::Credentials,
-        call: |_| Call::Get("resolve_image?owner=acme&name=web&image=reg0.example.com/app".into()),
+        call: |_, _| {
+            Encoded::of(ResolveImage {
+                owner: "acme".into(),
+                name: "web".into(),
+                image: "reg0.example.com/app".into(),
+            })
+        },
     },
 ];
 
-// Appended rows: invitations (issue 10). `{own}` stands for the invitation the row's setup
-// made for this caller: to `target{i}` (revoke) or to the caller themselves (accept, decline).
+// Appended rows: invitations (issue 10). `own` is the invitation the row's setup made for
+// this caller: to `target{i}` (revoke) or to the caller themselves (accept, decline).
 const INVITATION_ROWS: &[Row] = &[
     Row {
-        name: "my_invitations",
-        expect: [401, 200, 200, 200, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: false,
         setup: Setup::None,
-        call: |_| Call::Get("my_invitations".into()),
+        call: |_, _| Encoded::of(MyInvitations {}),
     },
     Row {
-        name: "revoke_invitation",
-        expect: [401, 404, 403, 403, 403, 403, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider => 404,
+            OrgMember | Viewer | Developer | ProjectAdmin => 403,
+            OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::TargetInvitations,
-        call: |_| post("revoke_invitation", &[("id", "{own}")]),
+        call: |_, own| Encoded::of(RevokeInvitation { id: own.into() }),
     },
     Row {
-        name: "get_invitation",
-        expect: [401, 200, 200, 200, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: false,
         setup: Setup::OwnInvitations,
-        call: |_| Call::Get("get_invitation?id={own}&token=".into()),
+        call: |_, own| {
+            Encoded::of(GetInvitation {
+                id: own.into(),
+                token: String::new(),
+            })
+        },
     },
     Row {
-        name: "accept_invitation",
-        expect: [401, 200, 200, 200, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::OwnInvitations,
-        call: |_| post("accept_invitation", &[("id", "{own}")]),
+        call: |_, own| {
+            Encoded::of(AcceptInvitation {
+                id: own.into(),
+                token: String::new(),
+            })
+        },
     },
     Row {
-        name: "decline_invitation",
-        expect: [401, 200, 200, 200, 200, 200, 200, 200],
+        expect: |c| match c {
+            Anonymous => 401,
+            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+        },
         changes: true,
         setup: Setup::OwnInvitations,
-        call: |_| post("decline_invitation", &[("id", "{own}")]),
+        call: |_, own| {
+            Encoded::of(DeclineInvitation {
+                id: own.into(),
+                token: String::new(),
+            })
+        },
     },
 ];
 
@@ -498,8 +670,9 @@ kcr_host = "kcr.us.example.com"
 /// belongs to nothing.
 struct Fixture {
     app: TestApp,
+    /// Per caller: the session cookie (none for [`Anonymous`]).
     cookies: Vec<Option<String>>,
-    /// Per caller: the ID `{own}` stands for.
+    /// Per caller: the ID a row's call gets as `own`.
     own: Vec<String>,
     _config: tempfile::TempDir,
 }
@@ -513,7 +686,7 @@ impl Fixture {
         let mut cookies = Vec::new();
         for caller in CALLERS {
             cookies.push(match caller.username() {
-                Some(name) => Some(app.sign_up(name).await),
+                Some(name) => Some(app.sign_up(name).await.cookie),
                 None => None,
             });
         }
@@ -524,16 +697,7 @@ impl Fixture {
             _config: config,
         };
         fx.org("acme").await;
-        fx.owner_ok(
-            "create_project",
-            &[
-                ("owner", "acme"),
-                ("name", "web"),
-                ("description", "The shop"),
-                ("region", "eu"),
-            ],
-        )
-        .await;
+        fx.owner().create_project_in("acme", "web", "eu").await;
         fx.project_roles("web").await;
         fx
     }
@@ -542,22 +706,18 @@ impl Fixture {
         self.cookies[caller.index()].as_deref()
     }
 
-    /// A call as the organization owner that must succeed.
-    async fn owner_ok(&self, name: &str, form: &[(&str, &str)]) {
-        let res = self.app.call(name, form, self.cookie(OrgOwner)).await;
-        let status = res.status();
-        assert_eq!(
-            status,
-            StatusCode::OK,
-            "{name}: {}",
-            res.text().await.unwrap()
-        );
+    /// The organization owner, who sets everything up.
+    fn owner(&self) -> User<'_> {
+        User {
+            app: &self.app,
+            username: "olive".into(),
+            cookie: self.cookie(OrgOwner).unwrap().to_owned(),
+        }
     }
 
     /// Creates organization `org` with the standard organization roles.
     async fn org(&self, org: &str) {
-        self.owner_ok("create_org", &[("name", org), ("display_name", org)])
-            .await;
+        self.owner().create_org(org).await;
         for (who, role) in [
             ("adam", "admin"),
             ("mona", "member"),
@@ -602,11 +762,7 @@ impl Fixture {
                     grant_project_role(&self.app, ("acme", "web"), &name, "viewer").await;
                 }
                 if setup == Setup::TargetInvitations {
-                    self.owner_ok(
-                        "invite_org_member",
-                        &[("org", "acme"), ("login", &name), ("role", "member")],
-                    )
-                    .await;
+                    self.owner().invite_to_org("acme", &name, "member").await;
                     self.own.push(self.invitation_of(&name).await);
                 }
             }
@@ -614,16 +770,7 @@ impl Fixture {
         if setup == Setup::DoomedProjects {
             for caller in CALLERS {
                 let name = format!("doomed{}", caller.index());
-                self.owner_ok(
-                    "create_project",
-                    &[
-                        ("owner", "acme"),
-                        ("name", &name),
-                        ("description", ""),
-                        ("region", "eu"),
-                    ],
-                )
-                .await;
+                self.owner().create_project_in("acme", &name, "eu").await;
                 self.project_roles(&name).await;
             }
         }
@@ -631,61 +778,43 @@ impl Fixture {
             self.org("spare").await;
         }
         if setup == Setup::Credentials {
+            let owner = self.owner();
             for caller in CALLERS {
-                let server = format!("reg{}.example.com", caller.index());
-                self.owner_ok(
-                    "add_credential",
-                    &[
-                        ("owner", "acme"),
-                        ("name", "web"),
-                        ("registry", "other"),
-                        ("server", &server),
-                        ("password", "pw"),
-                    ],
-                )
-                .await;
+                owner
+                    .run(AddCredential {
+                        owner: "acme".into(),
+                        name: "web".into(),
+                        registry: "other".into(),
+                        server: format!("reg{}.example.com", caller.index()),
+                        username: String::new(),
+                        email: String::new(),
+                        password: "pw".into(),
+                    })
+                    .await;
             }
-            let list: serde_json::Value = self
-                .app
-                .get(
-                    "/api/list_credentials?owner=acme&name=web",
-                    self.cookie(OrgOwner),
-                )
-                .await
-                .json()
-                .await
-                .unwrap();
-            self.own = list["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["id"].as_str().unwrap().to_owned())
-                .collect();
+            let list = owner
+                .fetch(ListCredentials {
+                    owner: "acme".into(),
+                    name: "web".into(),
+                    after: None,
+                })
+                .await;
+            let own = list.items.into_iter().map(|c| c.id).collect();
+            self.own = own;
             assert_eq!(self.own.len(), CALLERS.len());
         }
         if setup == Setup::OwnInvitations {
             // guild's owner is an account of its own, so olive is invited like everyone.
             let gus = self.app.sign_up("gus").await;
-            ok(
-                &self.app,
-                &gus,
-                "create_org",
-                &[("name", "guild"), ("display_name", "Guild")],
-            )
-            .await;
+            gus.create_org("guild").await;
             for caller in CALLERS {
                 let Some(name) = caller.username() else {
                     self.own.push(uuid::Uuid::nil().to_string());
                     continue;
                 };
-                ok(
-                    &self.app,
-                    &gus,
-                    "invite_org_member",
-                    &[("org", "guild"), ("login", name), ("role", "member")],
-                )
-                .await;
-                self.own.push(self.invitation_of(name).await);
+                gus.invite_to_org("guild", name, "member").await;
+                let id = self.invitation_of(name).await;
+                self.own.push(id);
             }
         }
     }
@@ -711,37 +840,16 @@ async fn every_role_gets_exactly_what_the_matrix_says(backend: Backend) {
         fx.prepare(row.setup).await;
         for caller in CALLERS {
             let before = fx.app.count("audit_event").await;
-            let res = match (row.call)(caller) {
-                Call::Get(path) => {
-                    let own = fx.own.get(caller.index()).cloned().unwrap_or_default();
-                    let path = path.replace("{own}", &own);
-                    fx.app.get(&format!("/api/{path}"), fx.cookie(caller)).await
-                }
-                Call::Post(name, form) => {
-                    let own = fx.own.get(caller.index()).cloned().unwrap_or_default();
-                    let form: Vec<(&str, &str)> = form
-                        .iter()
-                        .map(|(k, v)| {
-                            (
-                                *k,
-                                if v == "{own}" {
-                                    own.as_str()
-                                } else {
-                                    v.as_str()
-                                },
-                            )
-                        })
-                        .collect();
-                    fx.app.call(name, &form, fx.cookie(caller)).await
-                }
-            };
+            let own = fx.own.get(caller.index()).cloned().unwrap_or_default();
+            let call = (row.call)(caller, &own);
+            let res = fx.app.send_encoded(&call, fx.cookie(caller)).await;
             let status = res.status().as_u16();
             let body = res.text().await.unwrap();
-            let expected = row.expect[caller.index()];
+            let expected = (row.expect)(caller);
             if status != expected {
                 failures.push(format!(
                     "{} as {caller:?}: expected {expected}, got {status}: {body}",
-                    row.name
+                    row.name()
                 ));
                 continue;
             }
@@ -750,12 +858,12 @@ async fn every_role_gets_exactly_what_the_matrix_says(backend: Backend) {
             if written != should {
                 failures.push(format!(
                     "{} as {caller:?}: {written} audit events, expected {should}",
-                    row.name
+                    row.name()
                 ));
             }
             // Refusals say why in words a person can act on.
             if status == 403 {
-                assert!(body.contains("needs the"), "{}: {body}", row.name);
+                assert!(body.contains("needs the"), "{}: {body}", row.name());
             }
         }
     }
@@ -767,7 +875,7 @@ async fn every_server_function_has_a_row(_backend: Backend) {
         .filter_map(|(path, _)| path.strip_prefix("/api/").map(str::to_owned))
         .collect();
     let covered: BTreeSet<String> = rows()
-        .map(|r| r.name)
+        .map(Row::name)
         .chain(OWN_TESTS.iter().copied())
         .map(str::to_owned)
         .collect();

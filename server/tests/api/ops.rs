@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use app::api::projects::ListProjects;
 use reqwest::StatusCode;
 use tokio::{sync::Semaphore, task::JoinSet};
 
@@ -30,7 +31,7 @@ async fn readiness_fails_with_503_when_the_database_is_gone(backend: Backend) {
 
 async fn pages_and_functions_say_503_when_the_database_is_gone(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
 
     app.state.db.close().await;
 
@@ -39,7 +40,7 @@ async fn pages_and_functions_say_503_when_the_database_is_gone(backend: Backend)
         .http
         .get(format!("{}/projects", app.base))
         .header("accept", "text/html")
-        .header("cookie", &cookie)
+        .header("cookie", &ann.cookie)
         .send()
         .await
         .unwrap();
@@ -48,7 +49,7 @@ async fn pages_and_functions_say_503_when_the_database_is_gone(backend: Backend)
     let text = page.text().await.unwrap();
     assert!(text.contains("cannot reach its database"), "{text}");
     // A client of the API gets the server-function error.
-    let list = app.get("/api/list_projects", Some(&cookie)).await;
+    let list = ann.send(ListProjects {}).await;
     assert_eq!(list.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = list.json().await.unwrap();
     assert_eq!(body["kind"], "unavailable", "{body}");
@@ -95,12 +96,10 @@ async fn the_account_page_sends_anonymous_visitors_to_sign_in(backend: Backend) 
 
 async fn the_account_page_shows_the_signed_in_user(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
 
-    let res = app.get("/account", Some(&cookie)).await;
+    let html = ann.page("/account").await;
 
-    assert_eq!(res.status(), StatusCode::OK);
-    let html = res.text().await.unwrap();
     assert!(html.contains("ann@example.com"));
     assert!(html.contains("Change password"));
 }
@@ -110,7 +109,7 @@ async fn the_account_page_shows_the_signed_in_user(backend: Backend) {
 /// mid-body; the client's timeout turns such a stall into a failure here.)
 async fn every_page_render_finishes_under_concurrent_load(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
     let pages = [
         ("/", false, StatusCode::OK),
         ("/", true, StatusCode::OK),
@@ -128,7 +127,7 @@ async fn every_page_render_finishes_under_concurrent_load(backend: Backend) {
             .get(format!("{}{path}", app.base))
             .header("accept", "text/html");
         if signed_in {
-            req = req.header("cookie", &cookie);
+            req = req.header("cookie", &ann.cookie);
         }
         let limit = Arc::clone(&limit);
         renders.spawn(async move {

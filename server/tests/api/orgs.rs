@@ -1,31 +1,31 @@
 //! Regions and organizations: create, list, view; who sees what.
 
+use app::api::{
+    auth::SignUp,
+    orgs::{CreateOrg, GetOrg, ListOrgs, ListRegions},
+};
+use app::domain::role::OrgRole;
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, TestApp, error_body};
+use crate::helpers::{Backend, PASSWORD, TestApp, error_body};
 use crate::on_both;
 
-async fn create_org(app: &TestApp, cookie: &str, name: &str) -> reqwest::Response {
-    app.call(
-        "create_org",
-        &[
-            ("name", name),
-            ("display_name", &format!("The {name} team")),
-        ],
-        Some(cookie),
-    )
-    .await
+/// The arguments that create organization `name` with display name "The `name` team".
+fn team(name: &str) -> CreateOrg {
+    CreateOrg {
+        name: name.into(),
+        display_name: format!("The {name} team"),
+    }
 }
 
 async fn regions_default_to_the_local_registry_and_need_a_session(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
 
-    let anonymous = app.get("/api/list_regions", None).await;
-    let signed_in = app.get("/api/list_regions", Some(&cookie)).await;
+    let anonymous = app.send(ListRegions {}, None).await;
+    let regions = ann.json(ListRegions {}).await;
 
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    let regions: serde_json::Value = signed_in.json().await.unwrap();
     assert_eq!(
         regions,
         serde_json::json!([{ "name": "local", "display_name": "Local", "kcr_host": "localhost:5000" }])
@@ -34,9 +34,9 @@ async fn regions_default_to_the_local_registry_and_need_a_session(backend: Backe
 
 async fn creating_an_org_makes_the_caller_owner_and_redirects_to_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
 
-    let res = create_org(&app, &cookie, "acme").await;
+    let res = ann.send(team("acme")).await;
 
     assert_eq!(
         res.status(),
@@ -44,32 +44,26 @@ async fn creating_an_org_makes_the_caller_owner_and_redirects_to_it(backend: Bac
         "{}",
         res.text().await.unwrap()
     );
-    let listed: serde_json::Value = app
-        .get("/api/list_orgs", Some(&cookie))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = ann.json(ListOrgs {}).await;
     assert_eq!(
         listed,
         serde_json::json!([{ "name": "acme", "display_name": "The acme team", "role": "owner" }])
     );
-    let org: serde_json::Value = app
-        .get("/api/get_org?name=acme", Some(&cookie))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(org["my_role"], "owner");
-    assert_eq!(org["members"][0]["username"], "ann");
-    assert_eq!(org["regions"][0]["name"], "local");
+    let org = ann
+        .fetch(GetOrg {
+            name: "acme".into(),
+        })
+        .await;
+    assert_eq!(org.my_role, OrgRole::Owner);
+    assert_eq!(org.members[0].username, "ann");
+    assert_eq!(org.regions[0].name, "local");
 }
 
 async fn creating_an_org_is_audited_in_the_same_transaction(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
 
-    create_org(&app, &cookie, "acme").await;
+    ann.run(team("acme")).await;
 
     let (action, target): (String, String) = app::on_db!(&app.state.db, pool => sqlx::query_as(
         "select action, target from audit_event"
@@ -85,11 +79,11 @@ async fn creating_an_org_is_audited_in_the_same_transaction(backend: Backend) {
 
 async fn an_org_name_taken_by_a_user_or_org_is_a_conflict(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
-    create_org(&app, &cookie, "acme").await;
+    let ann = app.sign_up("ann").await;
+    ann.run(team("acme")).await;
 
-    let same_as_user = create_org(&app, &cookie, "ann").await;
-    let same_as_org = create_org(&app, &cookie, "acme").await;
+    let same_as_user = ann.send(team("ann")).await;
+    let same_as_org = ann.send(team("acme")).await;
 
     assert_eq!(same_as_user.status(), StatusCode::CONFLICT);
     assert!(error_body(same_as_user).await["detail"]["fields"]["name"].is_string());
@@ -100,18 +94,17 @@ async fn an_org_name_taken_by_a_user_or_org_is_a_conflict(backend: Backend) {
 
 async fn a_username_taken_by_an_org_cannot_sign_up(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
-    create_org(&app, &cookie, "acme").await;
+    let ann = app.sign_up("ann").await;
+    ann.run(team("acme")).await;
 
     let res = app
-        .call(
-            "sign_up",
-            &[
-                ("email", "acme@example.com"),
-                ("username", "acme"),
-                ("display_name", "Not the org"),
-                ("password", crate::helpers::PASSWORD),
-            ],
+        .send(
+            SignUp {
+                email: "acme@example.com".into(),
+                username: "acme".into(),
+                display_name: "Not the org".into(),
+                password: PASSWORD.into(),
+            },
             None,
         )
         .await;
@@ -121,10 +114,10 @@ async fn a_username_taken_by_an_org_cannot_sign_up(backend: Backend) {
 
 async fn bad_org_names_are_refused_on_their_field(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
 
     for bad in ["Acme", "-acme", "admin", "a_b", ""] {
-        let res = create_org(&app, &cookie, bad).await;
+        let res = ann.send(team(bad)).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
         assert!(
             error_body(res).await["detail"]["name"].is_string(),
@@ -138,13 +131,34 @@ async fn outsiders_get_404_for_an_org_and_anonymous_callers_401(backend: Backend
     let app = TestApp::spawn(backend).await;
     let owner = app.sign_up("ann").await;
     let outsider = app.sign_up("eve").await;
-    create_org(&app, &owner, "acme").await;
+    owner.run(team("acme")).await;
 
-    let hidden = app.get("/api/get_org?name=acme", Some(&outsider)).await;
-    let missing = app.get("/api/get_org?name=nope", Some(&outsider)).await;
-    let anonymous = app.get("/api/get_org?name=acme", None).await;
+    let hidden = outsider
+        .send(GetOrg {
+            name: "acme".into(),
+        })
+        .await;
+    let missing = outsider
+        .send(GetOrg {
+            name: "nope".into(),
+        })
+        .await;
+    let anonymous = app
+        .send(
+            GetOrg {
+                name: "acme".into(),
+            },
+            None,
+        )
+        .await;
     let create_anonymous = app
-        .call("create_org", &[("name", "x"), ("display_name", "X")], None)
+        .send(
+            CreateOrg {
+                name: "x".into(),
+                display_name: "X".into(),
+            },
+            None,
+        )
         .await;
 
     assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
@@ -157,12 +171,7 @@ async fn outsiders_get_404_for_an_org_and_anonymous_callers_401(backend: Backend
     );
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(create_anonymous.status(), StatusCode::UNAUTHORIZED);
-    let listed: serde_json::Value = app
-        .get("/api/list_orgs", Some(&outsider))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = outsider.json(ListOrgs {}).await;
     assert_eq!(listed, serde_json::json!([]));
 }
 
@@ -170,14 +179,13 @@ async fn the_org_page_is_a_404_page_for_outsiders(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let owner = app.sign_up("ann").await;
     let outsider = app.sign_up("eve").await;
-    create_org(&app, &owner, "acme").await;
+    owner.run(team("acme")).await;
 
-    let page = app.get("/orgs/acme", Some(&outsider)).await;
-    let own = app.get("/orgs/acme", Some(&owner)).await;
+    let page = outsider.get("/orgs/acme").await;
+    let own = owner.page("/orgs/acme").await;
 
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
-    assert_eq!(own.status(), StatusCode::OK);
-    assert!(own.text().await.unwrap().contains("The acme team"));
+    assert!(own.contains("The acme team"));
 }
 
 on_both!(

@@ -2,66 +2,86 @@
 //! that): the last owner, names and regions, cascading access, the current project, the
 //! audit log's pages.
 
-use reqwest::StatusCode;
-use serde_json::{Value, json};
-
-use crate::helpers::{
-    Backend, PASSWORD, TestApp, error_body, invitation_link, join_project, ok, session_cookie,
+use app::api::{
+    audit::{OrgAuditLog, ProjectAuditLog},
+    invitations::{AcceptInvitation, InviteOrgMember, InviteProjectMember},
+    org_members::{ChangeOrgMemberRole, RemoveOrgMember},
+    orgs::{DeleteOrg, GetOrg, SetOrgRegions},
+    project_members::ChangeProjectMemberRole,
+    projects::{
+        CreateProject, DeleteProject, GetProject, ListProjects, SetCurrentProject, UpdateProject,
+    },
 };
+use app::domain::{
+    audit::AuditPage,
+    role::{OrgRole, ProjectRole},
+};
+use reqwest::StatusCode;
+
+use crate::helpers::{Backend, TestApp, User, decode, error_body, invitation_link};
 use crate::on_both;
 
-async fn get_json(app: &TestApp, cookie: &str, path: &str) -> Value {
-    let res = app.get(&format!("/api/{path}"), Some(cookie)).await;
-    assert_eq!(res.status(), StatusCode::OK, "{path}");
-    res.json().await.unwrap()
-}
-
 /// ann owns `acme`; bob is a member.
-async fn org_with_two(app: &TestApp) -> (String, String) {
+async fn org_with_two(app: &TestApp) -> (User<'_>, User<'_>) {
     let ann = app.sign_up("ann").await;
     let bob = app.sign_up("bob").await;
-    ok(
-        app,
-        &ann,
-        "create_org",
-        &[("name", "acme"), ("display_name", "Acme")],
-    )
-    .await;
+    ann.create_org("acme").await;
     // By email: the invitation waits for whoever has the address, and bob has it.
-    ok(
-        app,
-        &ann,
-        "invite_org_member",
-        &[
-            ("org", "acme"),
-            ("login", "bob@example.com"),
-            ("role", "member"),
-        ],
-    )
-    .await;
+    ann.invite_to_org("acme", "bob@example.com", "member").await;
     // An email invitation is accepted through the link ann was given.
-    let (id, token) = invitation_link(app, &ann, "get_org?name=acme", "bob@example.com").await;
-    ok(
-        app,
-        &bob,
-        "accept_invitation",
-        &[("id", &id), ("token", &token)],
-    )
-    .await;
+    let (id, token) = invitation_link(&ann, "acme", "bob@example.com").await;
+    bob.run(AcceptInvitation { id, token }).await;
     (ann, bob)
 }
 
-async fn create_project(app: &TestApp, cookie: &str, owner: &str, name: &str) -> reqwest::Response {
-    app.call(
-        "create_project",
-        &[
-            ("owner", owner),
-            ("name", name),
-            ("description", "A project"),
-            ("region", "local"),
-        ],
-        Some(cookie),
-    )
+/// Project `owner/name` described as "A project", in region `region`.
+fn project(owner: &str, name: &str, region: &str) -> CreateProject {
+    CreateProject {
+        owner: owner.into(),
+        name: name.into(),
+        description: "A project".into(),
+        region: region.into(),
+    }
+}
+
+/// A change of `username`'s role in `acme`.
+fn org_role(username: &str, role: &str) -> ChangeOrgMemberRole {
+    ChangeOrgMemberRole {
+        org: "acme".into(),
+        username: username.into(),
+        role: role.into(),
+    }
+}
+
+fn remove_from_acme(username: &str) -> RemoveOrgMember {
+    RemoveOrgMember {
+        org: "acme".into(),
+        username: username.into(),
+    }
+}
+
+fn get_project(owner: &str, name: &str) -> GetProject {
+    GetProject {
+        owner: owner.into(),
+        name: name.into(),
+    }
+}
+
+fn delete_org(confirm: &str) -> DeleteOrg {
+    DeleteOrg {
+        org: "acme".into(),
+        confirm: confirm.into(),
+    }
+}
+
+/// A page of `acme/shop`'s audit log.
+async fn shop_log(ann: &User<'_>, before: Option<String>, action: Option<&str>) -> AuditPage {
+    ann.fetch(ProjectAuditLog {
+        owner: "acme".into(),
+        name: "shop".into(),
+        before,
+        action: action.map(str::to_owned),
+    })
     .await
 }
 
@@ -69,17 +89,10 @@ async fn the_last_owner_can_be_neither_demoted_nor_removed_nor_leave(backend: Ba
     let app = TestApp::spawn(backend).await;
     let (ann, _) = org_with_two(&app).await;
 
-    for (name, form) in [
-        (
-            "change_org_member_role",
-            vec![("org", "acme"), ("username", "ann"), ("role", "admin")],
-        ),
-        (
-            "remove_org_member",
-            vec![("org", "acme"), ("username", "ann")],
-        ),
-    ] {
-        let res = app.call(name, &form, Some(&ann)).await;
+    let demote = ann.send(org_role("ann", "admin")).await;
+    let remove = ann.send(remove_from_acme("ann")).await;
+
+    for (name, res) in [("demote", demote), ("remove", remove)] {
         assert_eq!(res.status(), StatusCode::CONFLICT, "{name}");
         let body = error_body(res).await;
         assert!(
@@ -90,23 +103,26 @@ async fn the_last_owner_can_be_neither_demoted_nor_removed_nor_leave(backend: Ba
             "{body}"
         );
     }
-    let org = get_json(&app, &ann, "get_org?name=acme").await;
+    let org = ann
+        .fetch(GetOrg {
+            name: "acme".into(),
+        })
+        .await;
+    let first = &org.members[0];
     assert_eq!(
-        org["members"][0],
-        json!({"username": "ann", "display_name": "User ann", "role": "owner"})
+        (
+            first.username.as_str(),
+            first.display_name.as_str(),
+            first.role
+        ),
+        ("ann", "User ann", OrgRole::Owner)
     );
 }
 
 async fn two_concurrent_demotions_of_the_last_two_owners_leave_one(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (ann, bob) = org_with_two(&app).await;
-    ok(
-        &app,
-        &ann,
-        "change_org_member_role",
-        &[("org", "acme"), ("username", "bob"), ("role", "owner")],
-    )
-    .await;
+    ann.run(org_role("bob", "owner")).await;
 
     // Each owner demotes the other at the same moment; only one may win. The race is
     // repeated: a single round can miss the window in which two unguarded demotions overlap.
@@ -117,16 +133,8 @@ async fn two_concurrent_demotions_of_the_last_two_owners_leave_one(backend: Back
             .map(drop))
         .unwrap();
         let (a, b) = tokio::join!(
-            app.call(
-                "change_org_member_role",
-                &[("org", "acme"), ("username", "bob"), ("role", "member")],
-                Some(&ann)
-            ),
-            app.call(
-                "change_org_member_role",
-                &[("org", "acme"), ("username", "ann"), ("role", "member")],
-                Some(&bob)
-            ),
+            ann.send(org_role("bob", "member")),
+            bob.send(org_role("ann", "member")),
         );
         let mut statuses = [a.status().as_u16(), b.status().as_u16()];
         statuses.sort();
@@ -148,35 +156,17 @@ async fn two_concurrent_demotions_of_the_last_two_owners_leave_one(backend: Back
 async fn only_owners_touch_the_owner_role(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (ann, bob) = org_with_two(&app).await;
-    ok(
-        &app,
-        &ann,
-        "change_org_member_role",
-        &[("org", "acme"), ("username", "bob"), ("role", "admin")],
-    )
-    .await;
+    ann.run(org_role("bob", "admin")).await;
     app.sign_up("cid").await;
 
-    let promote_self = app
-        .call(
-            "change_org_member_role",
-            &[("org", "acme"), ("username", "bob"), ("role", "owner")],
-            Some(&bob),
-        )
-        .await;
-    let demote_owner = app
-        .call(
-            "change_org_member_role",
-            &[("org", "acme"), ("username", "ann"), ("role", "member")],
-            Some(&bob),
-        )
-        .await;
-    let add_owner = app
-        .call(
-            "invite_org_member",
-            &[("org", "acme"), ("login", "cid"), ("role", "owner")],
-            Some(&bob),
-        )
+    let promote_self = bob.send(org_role("bob", "owner")).await;
+    let demote_owner = bob.send(org_role("ann", "member")).await;
+    let add_owner = bob
+        .send(InviteOrgMember {
+            org: "acme".into(),
+            login: "cid".into(),
+            role: "owner".into(),
+        })
         .await;
 
     for res in [promote_self, demote_owner, add_owner] {
@@ -192,28 +182,17 @@ async fn only_owners_touch_the_owner_role(backend: Backend) {
 async fn inviting_a_member_says_what_is_wrong(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (ann, _) = org_with_two(&app).await;
+    let invite = |login: &str, role: &str| {
+        ann.send(InviteOrgMember {
+            org: "acme".into(),
+            login: login.into(),
+            role: role.into(),
+        })
+    };
 
-    let unknown = app
-        .call(
-            "invite_org_member",
-            &[("org", "acme"), ("login", "nobody"), ("role", "member")],
-            Some(&ann),
-        )
-        .await;
-    let twice = app
-        .call(
-            "invite_org_member",
-            &[("org", "acme"), ("login", "bob"), ("role", "admin")],
-            Some(&ann),
-        )
-        .await;
-    let bad_role = app
-        .call(
-            "invite_org_member",
-            &[("org", "acme"), ("login", "bob"), ("role", "king")],
-            Some(&ann),
-        )
-        .await;
+    let unknown = invite("nobody", "member").await;
+    let twice = invite("bob", "admin").await;
+    let bad_role = invite("bob", "king").await;
 
     assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
@@ -234,32 +213,15 @@ async fn projects_follow_the_name_and_region_rules(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = app.sign_up("ann").await;
 
-    let created = create_project(&app, &ann, "ann", "web").await;
-    let duplicate = create_project(&app, &ann, "ann", "web").await;
-    let bad_name = create_project(&app, &ann, "ann", "Web_Shop").await;
-    let bad_region = app
-        .call(
-            "create_project",
-            &[
-                ("owner", "ann"),
-                ("name", "api"),
-                ("description", ""),
-                ("region", "mars"),
-            ],
-            Some(&ann),
-        )
-        .await;
-    let long_description = app
-        .call(
-            "create_project",
-            &[
-                ("owner", "ann"),
-                ("name", "api"),
-                ("description", &"x".repeat(501)),
-                ("region", "local"),
-            ],
-            Some(&ann),
-        )
+    let created = ann.send(project("ann", "web", "local")).await;
+    let duplicate = ann.send(project("ann", "web", "local")).await;
+    let bad_name = ann.send(project("ann", "Web_Shop", "local")).await;
+    let bad_region = ann.send(project("ann", "api", "mars")).await;
+    let long_description = ann
+        .send(CreateProject {
+            description: "x".repeat(501),
+            ..project("ann", "api", "local")
+        })
         .await;
 
     assert_eq!(created.status(), StatusCode::OK);
@@ -283,72 +245,51 @@ async fn projects_follow_the_name_and_region_rules(backend: Backend) {
     assert_eq!(long_description.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("project").await, 1);
     // The first project became the current one.
-    let list = get_json(&app, &ann, "list_projects").await;
-    assert_eq!(list[0]["is_current"], true);
+    assert!(ann.fetch(ListProjects {}).await[0].is_current);
 }
 
 async fn someone_elses_personal_project_is_not_revealed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = app.sign_up("ann").await;
     let eve = app.sign_up("eve").await;
-    create_project(&app, &ann, "ann", "web").await;
+    ann.create_project("ann", "web").await;
 
-    let seen = app
-        .get("/api/get_project?owner=ann&name=web", Some(&eve))
-        .await;
-    let missing = app
-        .get("/api/get_project?owner=ann&name=nope", Some(&eve))
-        .await;
-    let under_ann = create_project(&app, &eve, "ann", "evil").await;
+    let seen = eve.send(get_project("ann", "web")).await;
+    let missing = eve.send(get_project("ann", "nope")).await;
+    let under_ann = eve.send(project("ann", "evil", "local")).await;
 
     assert_eq!(seen.status(), StatusCode::NOT_FOUND);
     let (a, b) = (error_body(seen).await, error_body(missing).await);
     assert_eq!(a["detail"], "There is no project \"ann/web\" you can see.");
     assert_eq!(b["detail"], "There is no project \"ann/nope\" you can see.");
     assert_eq!(under_ann.status(), StatusCode::NOT_FOUND);
-    assert_eq!(get_json(&app, &eve, "list_projects").await, json!([]));
+    assert!(eve.fetch(ListProjects {}).await.is_empty());
 }
 
 async fn leaving_an_org_ends_access_to_its_projects(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (ann, bob) = org_with_two(&app).await;
+    ann.run(project("acme", "web", "local")).await;
+    bob.join_project(&ann, ("acme", "web"), "developer").await;
     assert_eq!(
-        create_project(&app, &ann, "acme", "web").await.status(),
-        StatusCode::OK
-    );
-    join_project(&app, &ann, ("acme", "web"), "bob", &bob, "developer").await;
-    assert_eq!(
-        get_json(&app, &bob, "list_projects").await[0]["role"],
-        "developer"
+        bob.fetch(ListProjects {}).await[0].role,
+        ProjectRole::Developer
     );
 
-    ok(
-        &app,
-        &ann,
-        "remove_org_member",
-        &[("org", "acme"), ("username", "bob")],
-    )
-    .await;
+    ann.run(remove_from_acme("bob")).await;
 
-    assert_eq!(get_json(&app, &bob, "list_projects").await, json!([]));
-    let res = app
-        .get("/api/get_project?owner=acme&name=web", Some(&bob))
-        .await;
+    assert!(bob.fetch(ListProjects {}).await.is_empty());
+    let res = bob.send(get_project("acme", "web")).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     // Only members of the organization join its projects.
-    let outsider = app.sign_up("cid").await;
-    drop(outsider);
-    let res = app
-        .call(
-            "invite_project_member",
-            &[
-                ("owner", "acme"),
-                ("name", "web"),
-                ("login", "cid"),
-                ("role", "viewer"),
-            ],
-            Some(&ann),
-        )
+    app.sign_up("cid").await;
+    let res = ann
+        .send(InviteProjectMember {
+            owner: "acme".into(),
+            name: "web".into(),
+            login: "cid".into(),
+            role: "viewer".into(),
+        })
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -362,25 +303,16 @@ async fn leaving_an_org_ends_access_to_its_projects(backend: Backend) {
 async fn regions_with_projects_stay_and_an_org_with_projects_cannot_be_deleted(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (ann, _) = org_with_two(&app).await;
-    create_project(&app, &ann, "acme", "web").await;
+    ann.run(project("acme", "web", "local")).await;
 
-    let no_regions = app
-        .call("set_org_regions", &[("org", "acme")], Some(&ann))
+    let no_regions = ann
+        .send(SetOrgRegions {
+            org: "acme".into(),
+            regions: Vec::new(),
+        })
         .await;
-    let delete = app
-        .call(
-            "delete_org",
-            &[("org", "acme"), ("confirm", "acme")],
-            Some(&ann),
-        )
-        .await;
-    let wrong_confirm = app
-        .call(
-            "delete_org",
-            &[("org", "acme"), ("confirm", "acme-typo")],
-            Some(&ann),
-        )
-        .await;
+    let delete = ann.send(delete_org("acme")).await;
+    let wrong_confirm = ann.send(delete_org("acme-typo")).await;
 
     assert!(
         [StatusCode::UNPROCESSABLE_ENTITY, StatusCode::BAD_REQUEST].contains(&no_regions.status()),
@@ -396,49 +328,38 @@ async fn regions_with_projects_stay_and_an_org_with_projects_cannot_be_deleted(b
     );
     assert_eq!(wrong_confirm.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    ok(
-        &app,
-        &ann,
-        "delete_project",
-        &[("owner", "acme"), ("name", "web"), ("confirm", "web")],
-    )
+    ann.run(DeleteProject {
+        owner: "acme".into(),
+        name: "web".into(),
+        confirm: "web".into(),
+    })
     .await;
-    ok(
-        &app,
-        &ann,
-        "delete_org",
-        &[("org", "acme"), ("confirm", "acme")],
-    )
-    .await;
+    ann.run(delete_org("acme")).await;
 
     assert_eq!(app.count("organization").await, 0);
     assert_eq!(app.count("org_member").await, 0);
     // The name is free again.
-    ok(
-        &app,
-        &ann,
-        "create_org",
-        &[("name", "acme"), ("display_name", "Acme again")],
-    )
-    .await;
+    ann.create_org("acme").await;
 }
 
 async fn the_current_project_is_remembered_across_sessions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = app.sign_up("ann").await;
-    create_project(&app, &ann, "ann", "web").await;
-    create_project(&app, &ann, "ann", "api").await;
+    ann.create_project("ann", "web").await;
+    ann.create_project("ann", "api").await;
 
-    ok(&app, &ann, "set_current_project", &[("project", "ann/api")]).await;
-    let again = session_cookie(app.sign_in("ann", PASSWORD).await.headers()).unwrap();
+    ann.run(SetCurrentProject {
+        project: "ann/api".into(),
+    })
+    .await;
+    let again = app.session_of("ann").await;
 
-    let list = get_json(&app, &again, "list_projects").await;
-    let current: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["is_current"] == true)
-        .map(|p| p["name"].as_str().unwrap())
+    let current: Vec<String> = again
+        .fetch(ListProjects {})
+        .await
+        .into_iter()
+        .filter(|p| p.is_current)
+        .map(|p| p.name)
         .collect();
     assert_eq!(current, ["api"]);
 }
@@ -446,82 +367,54 @@ async fn the_current_project_is_remembered_across_sessions(backend: Backend) {
 async fn renaming_keeps_members_and_the_audit_log_pages_by_fifty(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (ann, bob) = org_with_two(&app).await;
-    create_project(&app, &ann, "acme", "web").await;
-    join_project(&app, &ann, ("acme", "web"), "bob", &bob, "developer").await;
+    ann.run(project("acme", "web", "local")).await;
+    bob.join_project(&ann, ("acme", "web"), "developer").await;
     for i in 0..30 {
         let role = if i % 2 == 0 { "viewer" } else { "developer" };
-        ok(
-            &app,
-            &ann,
-            "change_project_member_role",
-            &[
-                ("owner", "acme"),
-                ("name", "web"),
-                ("username", "bob"),
-                ("role", role),
-            ],
-        )
+        ann.run(ChangeProjectMemberRole {
+            owner: "acme".into(),
+            name: "web".into(),
+            username: "bob".into(),
+            role: role.into(),
+        })
         .await;
     }
+    let update = |new_name: &str, description: String| UpdateProject {
+        owner: "acme".into(),
+        name: "web".into(),
+        new_name: new_name.into(),
+        description,
+    };
     for i in 0..30 {
-        let description = format!("take {i}");
-        ok(
-            &app,
-            &ann,
-            "update_project",
-            &[
-                ("owner", "acme"),
-                ("name", "web"),
-                ("new_name", "web"),
-                ("description", &description),
-            ],
-        )
-        .await;
+        ann.run(update("web", format!("take {i}"))).await;
     }
-    ok(
-        &app,
-        &ann,
-        "update_project",
-        &[
-            ("owner", "acme"),
-            ("name", "web"),
-            ("new_name", "shop"),
-            ("description", "renamed"),
-        ],
-    )
-    .await;
+    ann.run(update("shop", "renamed".into())).await;
 
-    let project = get_json(&app, &ann, "get_project?owner=acme&name=shop").await;
-    assert_eq!(project["members"][0]["username"], "bob");
+    let project = ann.fetch(get_project("acme", "shop")).await;
+    assert_eq!(project.members[0].username, "bob");
     // 1 created + 1 invited + 1 accepted + 30 role changes + 31 updates = 64 events.
-    let first = get_json(&app, &ann, "project_audit_log?owner=acme&name=shop").await;
-    assert_eq!(first["entries"].as_array().unwrap().len(), 50);
-    assert_eq!(first["entries"][0]["action"], "project.updated");
-    assert_eq!(first["entries"][0]["actor"], "ann");
-    let next = first["next"].as_str().unwrap();
-    let second = get_json(
-        &app,
-        &ann,
-        &format!("project_audit_log?owner=acme&name=shop&before={next}"),
-    )
-    .await;
-    assert_eq!(second["entries"].as_array().unwrap().len(), 14);
-    assert!(second["next"].is_null());
-    assert_eq!(second["entries"][13]["action"], "project.created");
-    let filtered = get_json(
-        &app,
-        &ann,
-        "project_audit_log?owner=acme&name=shop&action=project.invitation_accepted",
-    )
-    .await;
-    assert_eq!(filtered["entries"].as_array().unwrap().len(), 1);
-    assert_eq!(filtered["entries"][0]["actor"], "bob");
+    let first = shop_log(&ann, None, None).await;
+    assert_eq!(first.entries.len(), 50);
+    assert_eq!(first.entries[0].action, "project.updated");
+    assert_eq!(first.entries[0].actor.as_deref(), Some("ann"));
+    let second = shop_log(&ann, first.next.clone(), None).await;
+    assert_eq!(second.entries.len(), 14);
+    assert!(second.next.is_none());
+    assert_eq!(second.entries[13].action, "project.created");
+    let filtered = shop_log(&ann, None, Some("project.invitation_accepted")).await;
+    assert_eq!(filtered.entries.len(), 1);
+    assert_eq!(filtered.entries[0].actor.as_deref(), Some("bob"));
     // The organization's log holds its projects' changes as well as its own.
-    let org_log = get_json(&app, &ann, "org_audit_log?org=acme").await;
-    assert_eq!(org_log["entries"].as_array().unwrap().len(), 50);
-    let bad_cursor = app
-        .get("/api/org_audit_log?org=acme&before=nonsense", Some(&ann))
-        .await;
+    let org_log = |before: Option<&str>| {
+        ann.send(OrgAuditLog {
+            org: "acme".into(),
+            before: before.map(str::to_owned),
+            action: None,
+        })
+    };
+    let whole = decode::<OrgAuditLog>(org_log(None).await).await;
+    assert_eq!(whole.entries.len(), 50);
+    let bad_cursor = org_log(Some("nonsense")).await;
     assert_eq!(bad_cursor.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -529,22 +422,12 @@ async fn the_project_page_is_read_only_for_viewers_and_hidden_from_outsiders(bac
     let app = TestApp::spawn(backend).await;
     let (ann, bob) = org_with_two(&app).await;
     let eve = app.sign_up("eve").await;
-    create_project(&app, &ann, "acme", "web").await;
-    join_project(&app, &ann, ("acme", "web"), "bob", &bob, "viewer").await;
+    ann.run(project("acme", "web", "local")).await;
+    bob.join_project(&ann, ("acme", "web"), "viewer").await;
 
-    let as_admin = app
-        .get("/projects/acme/web", Some(&ann))
-        .await
-        .text()
-        .await
-        .unwrap();
-    let as_viewer = app
-        .get("/projects/acme/web", Some(&bob))
-        .await
-        .text()
-        .await
-        .unwrap();
-    let outsider = app.get("/projects/acme/web", Some(&eve)).await;
+    let as_admin = ann.page("/projects/acme/web").await;
+    let as_viewer = bob.page("/projects/acme/web").await;
+    let outsider = eve.get("/projects/acme/web").await;
 
     assert!(as_admin.contains("Send invitation") && as_admin.contains("Delete project"));
     assert!(as_viewer.contains("You have the viewer role"));
@@ -557,7 +440,7 @@ async fn the_project_page_is_read_only_for_viewers_and_hidden_from_outsiders(bac
             .unwrap()
             .contains("There is no project")
     );
-    let list = app.get("/projects", Some(&bob)).await.text().await.unwrap();
+    let list = bob.page("/projects").await;
     assert!(list.contains("/projects/acme/web"));
 }
 

@@ -1,24 +1,23 @@
 //! Cross-site request refusal, plain (JavaScript-free) form posts, security headers.
 
+use app::api::{
+    auth::{CurrentUser, SignOut, SignUp},
+    orgs::CreateOrg,
+};
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, PASSWORD, TestApp, error_body, set_cookie_line};
+use crate::helpers::{
+    Backend, PASSWORD, TestApp, error_body, set_cookie_line, sign_in_args, sign_up_args,
+};
 use crate::on_both;
 
 async fn a_cross_site_form_post_is_refused_and_changes_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
     let res = app
-        .http
-        .post(format!("{}/api/sign_up", app.base))
+        .request(sign_up_args("ann", "ann@example.com"))
         .header("sec-fetch-site", "cross-site")
         .header("origin", "http://evil.test")
-        .form(&[
-            ("email", "ann@example.com"),
-            ("username", "ann"),
-            ("display_name", "Ann"),
-            ("password", PASSWORD),
-        ])
         .send()
         .await
         .unwrap();
@@ -29,22 +28,18 @@ async fn a_cross_site_form_post_is_refused_and_changes_nothing(backend: Backend)
 
 async fn a_foreign_origin_without_fetch_metadata_is_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
 
     let res = app
-        .http
-        .post(format!("{}/api/sign_out", app.base))
+        .request(SignOut {})
         .header("origin", "http://evil.test")
-        .header("cookie", &cookie)
+        .header("cookie", &ann.cookie)
         .send()
         .await
         .unwrap();
 
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(
-        app.whoami(&cookie).await.is_some(),
-        "the session must survive"
-    );
+    assert!(ann.whoami().await.is_some(), "the session must survive");
 }
 
 async fn a_same_origin_plain_form_post_signs_in_and_redirects(backend: Backend) {
@@ -52,13 +47,11 @@ async fn a_same_origin_plain_form_post_signs_in_and_redirects(backend: Backend) 
     app.sign_up("ann").await;
 
     let res = app
-        .http
-        .post(format!("{}/api/sign_in", app.base))
+        .request(sign_in_args("ann", PASSWORD, None))
         .header("sec-fetch-site", "same-origin")
         .header("origin", &app.base)
         .header("accept", "text/html,application/xhtml+xml")
         .header("referer", format!("{}/login", app.base))
-        .form(&[("login", "ann"), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
@@ -72,12 +65,10 @@ async fn a_failed_plain_form_post_returns_to_the_form_showing_the_error(backend:
     app.sign_up("ann").await;
 
     let res = app
-        .http
-        .post(format!("{}/api/sign_in", app.base))
+        .request(sign_in_args("ann", "wrong password!!", None))
         .header("sec-fetch-site", "same-origin")
         .header("accept", "text/html")
         .header("referer", format!("{}/login", app.base))
-        .form(&[("login", "ann"), ("password", "wrong password!!")])
         .send()
         .await
         .unwrap();
@@ -126,11 +117,9 @@ async fn sign_in_never_sends_the_browser_to_another_site(backend: Backend) {
         "https://evil.example/",
     ] {
         let res = app
-            .http
-            .post(format!("{}/api/sign_in", app.base))
+            .request(sign_in_args("ann", PASSWORD, Some(next)))
             .header("sec-fetch-site", "same-origin")
             .header("accept", "text/html")
-            .form(&[("login", "ann"), ("password", PASSWORD), ("next", next)])
             .send()
             .await
             .unwrap();
@@ -149,11 +138,11 @@ fn policy_nonce(policy: &str) -> String {
 
 async fn pages_allow_only_their_own_scripts_and_are_not_cached(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
 
-    let page = app.get("/account", Some(&cookie)).await;
-    let again = app.get("/account", Some(&cookie)).await;
-    let api = app.get("/api/current_user", Some(&cookie)).await;
+    let page = ann.get("/account").await;
+    let again = ann.get("/account").await;
+    let api = ann.send(CurrentUser {}).await;
 
     let policy = page.headers()["content-security-policy"]
         .to_str()
@@ -215,15 +204,15 @@ async fn static_files_never_carry_a_session_cookie(backend: Backend) {
     std::fs::write(site.path().join("favicon.svg"), "<svg/>").unwrap();
     std::fs::write(site.path().join("pkg/berth.css"), "body{}").unwrap();
     let app = TestApp::spawn_with(backend, &["--site-root", site.path().to_str().unwrap()]).await;
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
 
-    let page = app.get("/account", Some(&cookie)).await;
+    let page = ann.get("/account").await;
     assert!(
         set_cookie_line(page.headers()).is_some(),
         "pages renew the cookie"
     );
     for path in ["/favicon.svg", "/pkg/berth.css"] {
-        let res = app.get(path, Some(&cookie)).await;
+        let res = ann.get(path).await;
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         assert!(res.headers().get("set-cookie").is_none(), "{path}");
     }
@@ -333,25 +322,23 @@ async fn names_that_hide_or_reverse_text_are_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
     let res = app
-        .call(
-            "sign_up",
-            &[
-                ("email", "ann@example.com"),
-                ("username", "ann"),
-                ("display_name", "Ann\u{202E}nimda"),
-                ("password", PASSWORD),
-            ],
+        .send(
+            SignUp {
+                email: "ann@example.com".into(),
+                username: "ann".into(),
+                display_name: "Ann\u{202E}nimda".into(),
+                password: PASSWORD.into(),
+            },
             None,
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let cookie = app.sign_up("ann").await;
-    let org = app
-        .call(
-            "create_org",
-            &[("name", "acme"), ("display_name", "Ac\u{200B}me")],
-            Some(&cookie),
-        )
+    let ann = app.sign_up("ann").await;
+    let org = ann
+        .send(CreateOrg {
+            name: "acme".into(),
+            display_name: "Ac\u{200B}me".into(),
+        })
         .await;
 
     assert_eq!(org.status(), StatusCode::UNPROCESSABLE_ENTITY);

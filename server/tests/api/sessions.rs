@@ -1,31 +1,52 @@
 //! Sessions: stored in the database, shared by replicas, ended by sign-out and password change,
 //! throttled sign-in counted across replicas, cookies with the right attributes.
 
-use reqwest::StatusCode;
+use app::api::auth::{ChangePassword, CurrentUser, SignOut};
+use reqwest::{Response, StatusCode};
 use sha2::Digest;
 
-use crate::helpers::{Backend, PASSWORD, TestApp, session_cookie, set_cookie_line};
+use crate::helpers::{
+    Backend, Call, PASSWORD, TestApp, session_cookie, set_cookie_line, sign_in_args, sign_up_args,
+};
 use crate::on_both;
+
+/// Calls server function `F` as if from `address` (the server trusts `X-Forwarded-For` in
+/// these tests), as the holder of `cookie` if there is one; any status comes back.
+async fn send_from<F: Call>(
+    app: &TestApp,
+    args: F,
+    address: &str,
+    cookie: Option<&str>,
+) -> Response {
+    let mut req = app
+        .request(args)
+        .header("accept", "application/json")
+        .header("x-forwarded-for", address);
+    if let Some(cookie) = cookie {
+        req = req.header("cookie", cookie);
+    }
+    req.send().await.unwrap()
+}
 
 async fn a_session_from_one_instance_works_on_another(backend: Backend) {
     let a = TestApp::spawn(backend).await;
     let b = a.replica().await;
 
-    let cookie = a.sign_up("ann").await;
+    let ann = a.sign_up("ann").await;
 
-    assert_eq!(b.whoami(&cookie).await.unwrap()["username"], "ann");
+    assert_eq!(b.whoami(&ann.cookie).await.unwrap()["username"], "ann");
 }
 
 async fn signing_out_on_one_instance_ends_the_session_on_both(backend: Backend) {
     let a = TestApp::spawn(backend).await;
     let b = a.replica().await;
-    let cookie = a.sign_up("ann").await;
+    let ann = a.sign_up("ann").await;
 
-    let res = a.call("sign_out", &[], Some(&cookie)).await;
+    let res = ann.send(SignOut {}).await;
 
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(a.whoami(&cookie).await.is_none());
-    assert!(b.whoami(&cookie).await.is_none());
+    assert!(ann.whoami().await.is_none());
+    assert!(b.whoami(&ann.cookie).await.is_none());
     assert_eq!(a.count("user_session").await, 0);
 }
 
@@ -33,18 +54,12 @@ async fn sign_in_issues_a_new_session_id_even_over_an_existing_session(backend: 
     let app = TestApp::spawn(backend).await;
     let first = app.sign_up("ann").await;
 
-    let res = app
-        .call(
-            "sign_in",
-            &[("login", "ann"), ("password", PASSWORD)],
-            Some(&first),
-        )
-        .await;
+    let res = first.send(sign_in_args("ann", PASSWORD, None)).await;
 
     let second = session_cookie(res.headers()).unwrap();
-    assert_ne!(first, second);
+    assert_ne!(first.cookie, second);
     assert!(
-        app.whoami(&first).await.is_none(),
+        first.whoami().await.is_none(),
         "the old session ID must be dead"
     );
     assert!(app.whoami(&second).await.is_some());
@@ -54,24 +69,20 @@ async fn changing_the_password_ends_other_sessions_but_keeps_this_one(backend: B
     let a = TestApp::spawn(backend).await;
     let b = a.replica().await;
     let here = a.sign_up("ann").await;
-    let elsewhere = session_cookie(b.sign_in("ann", PASSWORD).await.headers()).unwrap();
+    let elsewhere = b.session_of("ann").await;
 
-    let res = a
-        .call(
-            "change_password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", "a brand new passphrase"),
-            ],
-            Some(&here),
-        )
+    let res = here
+        .send(ChangePassword {
+            current_password: PASSWORD.into(),
+            new_password: "a brand new passphrase".into(),
+        })
         .await;
 
     assert_eq!(res.status(), StatusCode::OK);
     let here_now = session_cookie(res.headers()).expect("a fresh cookie for this session");
     assert_eq!(a.whoami(&here_now).await.unwrap()["username"], "ann");
-    assert!(b.whoami(&elsewhere).await.is_none());
-    assert!(a.whoami(&elsewhere).await.is_none());
+    assert!(elsewhere.whoami().await.is_none());
+    assert!(a.whoami(&elsewhere.cookie).await.is_none());
 }
 
 async fn repeated_wrong_passwords_are_throttled_across_replicas(backend: Backend) {
@@ -133,14 +144,8 @@ async fn the_address_limit_stops_guessing_across_many_accounts(backend: Backend)
 
 /// Signs in as if from `address` (the server trusts `X-Forwarded-For` in these tests).
 async fn sign_in_from(app: &TestApp, login: &str, password: &str, address: &str) -> StatusCode {
-    app.http
-        .post(format!("{}/api/sign_in", app.base))
-        .header("accept", "application/json")
-        .header("x-forwarded-for", address)
-        .form(&[("login", login), ("password", password)])
-        .send()
+    send_from(app, sign_in_args(login, password, None), address, None)
         .await
-        .unwrap()
         .status()
 }
 
@@ -240,15 +245,13 @@ async fn an_account_under_attack_from_everywhere_is_slowed_not_locked(backend: B
     let started = std::time::Instant::now();
     let mut signed_in = false;
     for _ in 0..10 {
-        let res = app
-            .http
-            .post(format!("{}/api/sign_in", app.base))
-            .header("accept", "application/json")
-            .header("x-forwarded-for", "198.51.100.2")
-            .form(&[("login", "ann"), ("password", PASSWORD)])
-            .send()
-            .await
-            .unwrap();
+        let res = send_from(
+            &app,
+            sign_in_args("ann", PASSWORD, None),
+            "198.51.100.2",
+            None,
+        )
+        .await;
         if res.status() == StatusCode::OK {
             signed_in = true;
             break;
@@ -267,7 +270,7 @@ async fn an_account_under_attack_from_everywhere_is_slowed_not_locked(backend: B
 }
 
 /// The `berth_device=…` pair a response sets, if any.
-fn device_cookie(res: &reqwest::Response) -> Option<String> {
+fn device_cookie(res: &Response) -> Option<String> {
     res.headers()
         .get_all("set-cookie")
         .iter()
@@ -304,16 +307,14 @@ async fn the_owners_own_browser_skips_the_queue_of_an_attacked_account(backend: 
     let sign_in_as_ann = |cookie: Option<String>| {
         let app = &app;
         async move {
-            let mut req = app
-                .http
-                .post(format!("{}/api/sign_in", app.base))
-                .header("accept", "application/json")
-                .header("x-forwarded-for", "198.51.100.2")
-                .form(&[("login", "ann"), ("password", PASSWORD)]);
-            if let Some(cookie) = cookie {
-                req = req.header("cookie", cookie);
-            }
-            req.send().await.unwrap().status()
+            send_from(
+                app,
+                sign_in_args("ann", PASSWORD, None),
+                "198.51.100.2",
+                cookie.as_deref(),
+            )
+            .await
+            .status()
         }
     };
     let (_, stranger, (known, took)) = tokio::join!(
@@ -379,19 +380,8 @@ async fn sign_up_is_throttled_per_address(backend: Backend) {
     let sign_up_from = |name: &'static str, address: &'static str| {
         let app = &app;
         async move {
-            app.http
-                .post(format!("{}/api/sign_up", app.base))
-                .header("accept", "application/json")
-                .header("x-forwarded-for", address)
-                .form(&[
-                    ("email", format!("{name}@example.com")),
-                    ("username", name.to_owned()),
-                    ("display_name", name.to_owned()),
-                    ("password", PASSWORD.to_owned()),
-                ])
-                .send()
-                .await
-                .unwrap()
+            let email = format!("{name}@example.com");
+            send_from(app, sign_up_args(name, &email), address, None).await
         }
     };
 
@@ -416,8 +406,12 @@ async fn sign_up_is_throttled_per_address(backend: Backend) {
 
 async fn sessions_are_stored_under_a_hash_of_their_id(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
-    let value = cookie.strip_prefix("berth_session=").unwrap().to_owned();
+    let ann = app.sign_up("ann").await;
+    let value = ann
+        .cookie
+        .strip_prefix("berth_session=")
+        .unwrap()
+        .to_owned();
 
     let stored: Vec<(String, String)> = app::on_db!(&app.state.db, pool => sqlx::query_as(
         "select id_hash, data from user_session"
@@ -440,8 +434,8 @@ async fn sessions_are_stored_under_a_hash_of_their_id(backend: Backend) {
 
 async fn a_session_ends_after_its_lifetime_however_active(backend: Backend) {
     let app = TestApp::spawn_with(backend, &["--session-lifetime-hours", "24"]).await;
-    let cookie = app.sign_up("ann").await;
-    assert!(app.whoami(&cookie).await.is_some());
+    let ann = app.sign_up("ann").await;
+    assert!(ann.whoami().await.is_some());
 
     // Signed in 25 hours ago, active ever since.
     let then = time::OffsetDateTime::now_utc().unix_timestamp() - 25 * 3600;
@@ -452,7 +446,7 @@ async fn a_session_ends_after_its_lifetime_however_active(backend: Backend) {
         .map(drop))
     .unwrap();
 
-    assert!(app.whoami(&cookie).await.is_none());
+    assert!(ann.whoami().await.is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -515,18 +509,7 @@ async fn a_link_planted_beside_the_database_is_not_followed() {
 async fn the_session_cookie_is_http_only_and_same_site_lax(backend: Backend) {
     let app = TestApp::spawn(backend).await;
 
-    let res = app
-        .call(
-            "sign_up",
-            &[
-                ("email", "ann@example.com"),
-                ("username", "ann"),
-                ("display_name", "Ann"),
-                ("password", PASSWORD),
-            ],
-            None,
-        )
-        .await;
+    let res = app.send(sign_up_args("ann", "ann@example.com"), None).await;
 
     let line = set_cookie_line(res.headers()).unwrap();
     assert!(line.contains("HttpOnly"), "{line}");
@@ -541,25 +524,14 @@ async fn the_session_cookie_is_http_only_and_same_site_lax(backend: Backend) {
 async fn the_session_cookie_is_secure_behind_an_https_public_url(backend: Backend) {
     let app = TestApp::spawn_with(backend, &["--public-url", "https://berth.example.com"]).await;
 
-    let res = app
-        .call(
-            "sign_up",
-            &[
-                ("email", "ann@example.com"),
-                ("username", "ann"),
-                ("display_name", "Ann"),
-                ("password", PASSWORD),
-            ],
-            None,
-        )
-        .await;
+    let res = app.send(sign_up_args("ann", "ann@example.com"), None).await;
 
     assert!(set_cookie_line(res.headers()).unwrap().contains("Secure"));
 }
 
 async fn reading_pages_does_not_write_the_session_on_every_request(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let cookie = app.sign_up("ann").await;
+    let ann = app.sign_up("ann").await;
     let expiry = || async {
         app::on_db!(&app.state.db, pool => sqlx::query_scalar::<_, String>(
             "select cast(expires_at as text) from user_session"
@@ -570,8 +542,8 @@ async fn reading_pages_does_not_write_the_session_on_every_request(backend: Back
     };
     let before = expiry().await;
 
-    let res = app.get("/api/current_user", Some(&cookie)).await;
-    app.get("/account", Some(&cookie)).await;
+    let res = ann.send(CurrentUser {}).await;
+    ann.get("/account").await;
 
     assert_eq!(expiry().await, before, "an unchanged session was rewritten");
     // The browser's cookie still slides: every response renews its Max-Age.

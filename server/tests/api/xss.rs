@@ -8,10 +8,14 @@
 
 use std::collections::BTreeSet;
 
+use app::api::{
+    credentials::{AddCredential, ListCredentials},
+    projects::CreateProject,
+};
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
 
-use crate::helpers::{Backend, TestApp, invitation_id, join_org, join_project, ok};
+use crate::helpers::{Backend, TestApp, User};
 use crate::on_both;
 
 /// Payloads, each meant for one context; `MARK` is replaced by a name saying where it was put.
@@ -229,6 +233,7 @@ fn nonce_of(res: &reqwest::Response) -> Option<String> {
     Some(policy[start..end].to_owned())
 }
 
+/// `text` percent-encoded as a URL component (everything but the unreserved characters).
 fn encode_component(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
@@ -240,6 +245,7 @@ fn encode_component(text: &str) -> String {
         .collect()
 }
 
+/// `bytes` in padded base64url, as `__err` parameters carry a server-function error.
 fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
@@ -258,6 +264,7 @@ fn base64url(bytes: &[u8]) -> String {
     out
 }
 
+/// Runs the update `sql` with `value` bound to `$1`, straight in the database.
 async fn set(app: &TestApp, sql: &str, value: &str) {
     app::on_db!(&app.state.db, pool => sqlx::query(sql).bind(value).execute(pool).await.map(drop))
         .unwrap();
@@ -265,78 +272,45 @@ async fn set(app: &TestApp, sql: &str, value: &str) {
 
 /// ann owns `acme` with project `web` (a credential, a pending email invitation, an audit
 /// history); bob is a member and a viewer of `web`, and has an invitation of his own pending.
-async fn populate(app: &TestApp) -> (String, String, String, String) {
+/// Returns ann, bob, the credential's ID and the ID of bob's pending invitation.
+async fn populate(app: &TestApp) -> (User<'_>, User<'_>, String, String) {
     let ann = app.sign_up("ann").await;
     let bob = app.sign_up("bob").await;
-    ok(
-        app,
-        &ann,
-        "create_org",
-        &[("name", "acme"), ("display_name", "Acme")],
-    )
-    .await;
+    ann.create_org("acme").await;
     for name in ["web", "api"] {
-        ok(
-            app,
-            &ann,
-            "create_project",
-            &[
-                ("owner", "acme"),
-                ("name", name),
-                ("description", "d"),
-                ("region", "local"),
-            ],
-        )
+        ann.run(CreateProject {
+            owner: "acme".into(),
+            name: name.into(),
+            description: "d".into(),
+            region: "local".into(),
+        })
         .await;
     }
-    join_org(app, &ann, "acme", "bob", &bob, "member").await;
-    join_project(app, &ann, ("acme", "web"), "bob", &bob, "viewer").await;
-    ok(
-        app,
-        &ann,
-        "invite_project_member",
-        &[
-            ("owner", "acme"),
-            ("name", "api"),
-            ("login", "bob"),
-            ("role", "viewer"),
-        ],
-    )
+    bob.join_org(&ann, "acme", "member").await;
+    bob.join_project(&ann, ("acme", "web"), "viewer").await;
+    ann.invite_to_project(("acme", "api"), "bob", "viewer")
+        .await;
+    ann.invite_to_org("acme", "pending@example.com", "member")
+        .await;
+    ann.run(AddCredential {
+        owner: "acme".into(),
+        name: "web".into(),
+        registry: "other".into(),
+        server: "reg.example.com".into(),
+        username: "ci".into(),
+        email: "ci@example.com".into(),
+        password: "pw".into(),
+    })
     .await;
-    ok(
-        app,
-        &ann,
-        "invite_org_member",
-        &[
-            ("org", "acme"),
-            ("login", "pending@example.com"),
-            ("role", "member"),
-        ],
-    )
-    .await;
-    ok(
-        app,
-        &ann,
-        "add_credential",
-        &[
-            ("owner", "acme"),
-            ("name", "web"),
-            ("registry", "other"),
-            ("server", "reg.example.com"),
-            ("username", "ci"),
-            ("email", "ci@example.com"),
-            ("password", "pw"),
-        ],
-    )
-    .await;
-    let list: serde_json::Value = app
-        .get("/api/list_credentials?owner=acme&name=web", Some(&ann))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = list["items"][0]["id"].as_str().unwrap().to_owned();
-    let invitation = invitation_id(app, &bob, "acme/api").await;
+    let list = ann
+        .fetch(ListCredentials {
+            owner: "acme".into(),
+            name: "web".into(),
+            after: None,
+        })
+        .await;
+    let id = list.items[0].id.clone();
+    let invitation = bob.invitation_id("acme/api").await;
     (ann, bob, id, invitation)
 }
 
@@ -421,8 +395,8 @@ async fn stored_markup_comes_out_of_every_page_as_text(backend: Backend) {
     for payload in PAYLOADS {
         store(&app, payload).await;
         let mut shown = String::new();
-        for (cookie, path) in &pages {
-            let res = app.get(path, Some(cookie)).await;
+        for (user, path) in &pages {
+            let res = user.get(path).await;
             assert_eq!(res.status(), StatusCode::OK, "{path}");
             let nonce = nonce_of(&res);
             let html = res.text().await.unwrap();
@@ -471,7 +445,7 @@ async fn markup_in_url_parameters_comes_out_of_every_page_as_text(backend: Backe
             ),
         ];
         for path in paths {
-            let res = app.get(&path, Some(&ann)).await;
+            let res = ann.get(&path).await;
             let nonce = nonce_of(&res);
             let html = res.text().await.unwrap();
             for problem in injected(&html, nonce.as_deref()) {

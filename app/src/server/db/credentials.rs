@@ -15,15 +15,12 @@ use crate::{on_db, on_tx};
 pub struct Credential {
     /// ID (UUIDv7).
     pub id: Uuid,
-    /// The project.
     pub project_id: Uuid,
     /// The server as given.
     pub server: String,
     /// Its canonical registry host.
     pub registry_host: String,
-    /// Username.
     pub username: String,
-    /// Email.
     pub email: String,
     /// When added.
     pub created_at: OffsetDateTime,
@@ -45,15 +42,12 @@ const FROM: &str = "registry_credential c
 pub struct NewCredential<'a> {
     /// ID chosen by the caller (the seal binds to it).
     pub id: Uuid,
-    /// The project.
     pub project_id: Uuid,
     /// Server as given.
     pub server: &'a str,
     /// Canonical host.
     pub registry_host: &'a str,
-    /// Username.
     pub username: &'a str,
-    /// Email.
     pub email: &'a str,
     /// The sealed password.
     pub sealed: &'a Sealed,

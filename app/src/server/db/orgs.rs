@@ -32,11 +32,8 @@ pub struct Membership {
 /// A member of an organization.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Member {
-    /// The user's ID.
     pub user_id: Uuid,
-    /// Username.
     pub username: String,
-    /// Display name.
     pub display_name: String,
     /// Role, as stored.
     pub role: String,

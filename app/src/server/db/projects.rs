@@ -74,11 +74,8 @@ const ACCESS_QUERY: &str =
 /// A project member.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Member {
-    /// The user's ID.
     pub user_id: Uuid,
-    /// Username.
     pub username: String,
-    /// Display name.
     pub display_name: String,
     /// Role, as stored.
     pub role: String,
@@ -96,9 +93,7 @@ pub struct NewProject<'a> {
     pub owner_name: &'a str,
     /// The owning organization (`None` for a personal project).
     pub org_id: Option<Uuid>,
-    /// Name.
     pub name: &'a str,
-    /// Description.
     pub description: &'a str,
     /// Region name.
     pub region: &'a str,

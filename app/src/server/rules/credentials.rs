@@ -125,6 +125,7 @@ pub async fn add(cx: &ProjectCx, new: NewCredential) -> Result<Uuid, AppError> {
 }
 
 /// The credential `id` of the project, or 404.
+#[tracing::instrument(level = "debug", skip_all, fields(project.id = %cx.project.id, credential.id = %id), err)]
 pub async fn find(cx: &ProjectCx, id: Uuid) -> Result<Credential, AppError> {
     let mut tx = cx.state.db.begin().await?;
     let found = credentials::find(&mut tx, cx.project.id, id).await?;
@@ -199,6 +200,7 @@ pub async fn delete(cx: &ProjectCx, id: Uuid) -> Result<(), AppError> {
 
 /// Which credential a pull of `image` uses in the project: KCR for a configured KCR host, the
 /// project's credential for the image's registry host, or none (anonymous).
+#[tracing::instrument(level = "debug", skip_all, fields(project.id = %cx.project.id), err)]
 pub async fn resolve(cx: &ProjectCx, image: &str) -> Result<Resolution, AppError> {
     let image = parse_image_ref(image).map_err(|e| AppError::invalid("image", e))?;
     let kcr = cx

@@ -117,6 +117,7 @@ pub async fn invite_to_project(
 }
 
 /// The caller's pending invitations, newest first.
+#[tracing::instrument(level = "debug", skip_all, fields(user.id = %cx.me().id), err)]
 pub async fn mine(cx: &Cx) -> Result<Vec<InvitationView>, AppError> {
     Ok(
         invitations::for_invitee(&cx.state.db, cx.me().id, &cx.me().email)
@@ -129,6 +130,7 @@ pub async fn mine(cx: &Cx) -> Result<Vec<InvitationView>, AppError> {
 
 /// One invitation addressed to the caller, as its link shows it (`token` proves the link for
 /// an email invitation; a username invitation needs none).
+#[tracing::instrument(level = "debug", skip_all, fields(invitation.id = %id), err)]
 pub async fn find_mine(cx: &Cx, id: &str, token: &str) -> Result<InvitationView, AppError> {
     let invitation = addressed_to(cx, id).await?;
     if !link_holds(cx, &invitation, token) {
@@ -139,7 +141,7 @@ pub async fn find_mine(cx: &Cx, id: &str, token: &str) -> Result<InvitationView,
 
 /// Accepts an invitation addressed to the caller: they join with its role. Returns the page
 /// of what they joined.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, fields(invitation.id = %id), err)]
 pub async fn accept(cx: &Cx, id: &str, token: &str) -> Result<String, AppError> {
     let invitation = addressed_to(cx, id).await?;
     if !link_holds(cx, &invitation, token) {
@@ -221,7 +223,7 @@ pub async fn accept(cx: &Cx, id: &str, token: &str) -> Result<String, AppError> 
 
 /// Declines an invitation addressed to the caller (an email invitation through its link:
 /// whoever merely registered the address cannot void it).
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, fields(invitation.id = %id), err)]
 pub async fn decline(cx: &Cx, id: &str, token: &str) -> Result<(), AppError> {
     let invitation = addressed_to(cx, id).await?;
     if !link_holds(cx, &invitation, token) {
@@ -251,7 +253,7 @@ pub async fn decline(cx: &Cx, id: &str, token: &str) -> Result<(), AppError> {
 
 /// Withdraws a pending invitation (the admins of its organization or project). Returns the
 /// page it was listed on.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, fields(invitation.id = %id), err)]
 pub async fn revoke(cx: Cx, id: &str) -> Result<String, AppError> {
     let id = parse_id(id)?;
     let invitation = invitations::find(&cx.state.db, id)

@@ -11,6 +11,7 @@ use crate::server::{
 /// Where the project pushes: its region's KCR host and, for an organization's project, the
 /// organization's projects in that region that the caller can see (who can pull the
 /// organization-wide path).
+#[tracing::instrument(level = "debug", skip_all, fields(project.id = %cx.project.id), err)]
 pub async fn push_target(cx: &ProjectCx) -> Result<PushTargetView, AppError> {
     let p = &cx.project;
     let region = cx
@@ -49,6 +50,7 @@ pub async fn push_target(cx: &ProjectCx) -> Result<PushTargetView, AppError> {
 
 /// For every organization the caller belongs to and every region it allows: its registry
 /// path (the console's `container-registry print`).
+#[tracing::instrument(level = "debug", skip_all, fields(user.id = %cx.me().id), err)]
 pub async fn registry_table(cx: &Cx) -> Result<Vec<RegistryRow>, AppError> {
     let mut rows = Vec::new();
     for m in orgs::list_for_user(&cx.state.db, cx.me().id).await? {

@@ -62,7 +62,7 @@ pub async fn change_org_role(cx: &OrgCx, username: &str, role: OrgRole) -> Resul
 /// Removes `username` from organization `org` (admins), or lets the caller leave it (anyone);
 /// their roles in its projects and their pending invitations go with them. Returns where to
 /// go next.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, fields(org = %org, member = %username), err)]
 pub async fn remove_from_org(cx: Cx, org: &str, username: &str) -> Result<String, AppError> {
     let username = username.trim();
     let leaving = username == cx.me().username;
@@ -135,7 +135,7 @@ pub async fn change_project_role(
 
 /// Removes `username` from project `owner/name` (admins), or lets the caller leave it
 /// (anyone); their pending invitations to it go with them. Returns where to go next.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, fields(owner = %owner, project = %name, member = %username), err)]
 pub async fn remove_from_project(
     cx: Cx,
     (owner, name): (&str, &str),

@@ -19,6 +19,7 @@ pub fn regions(cx: &Cx) -> Vec<Region> {
 }
 
 /// The organizations the caller belongs to, by name.
+#[tracing::instrument(level = "debug", skip_all, fields(user.id = %cx.me().id), err)]
 pub async fn list(cx: &Cx) -> Result<Vec<OrgSummary>, AppError> {
     Ok(orgs::list_for_user(&cx.state.db, cx.me().id)
         .await?
@@ -80,6 +81,7 @@ pub async fn create(cx: &Cx, form: NewOrgForm) -> Result<String, AppError> {
 
 /// The organization with its members and regions, and its pending invitations for those who
 /// manage members.
+#[tracing::instrument(level = "debug", skip_all, fields(org = %cx.org.name), err)]
 pub async fn view(cx: &OrgCx) -> Result<OrgView, AppError> {
     let members = orgs::members(&cx.state.db, cx.org.id)
         .await?

@@ -21,6 +21,7 @@ use crate::server::{
 };
 
 /// Every project the caller can see, by owner then name, the current one marked.
+#[tracing::instrument(level = "debug", skip_all, fields(user.id = %cx.me().id), err)]
 pub async fn list(cx: &Cx) -> Result<Vec<ProjectSummary>, AppError> {
     let me = cx.me().id;
     let current = projects::current(&cx.state.db, me).await?;
@@ -46,6 +47,7 @@ pub async fn list(cx: &Cx) -> Result<Vec<ProjectSummary>, AppError> {
 
 /// Where the caller may create projects: their own account and every organization where they
 /// are owner or admin, each with the regions it allows.
+#[tracing::instrument(level = "debug", skip_all, fields(user.id = %cx.me().id), err)]
 pub async fn owners(cx: &Cx) -> Result<OwnerChoices, AppError> {
     let settings = &cx.state.settings;
     let mut owners = vec![OwnerChoice {
@@ -197,6 +199,7 @@ pub async fn create(owner: &Owner, form: NewProjectForm) -> Result<Project, AppE
 }
 
 /// The project with its members, and its pending invitations for those who manage members.
+#[tracing::instrument(level = "debug", skip_all, fields(project.id = %cx.project.id), err)]
 pub async fn view(cx: &ProjectCx) -> Result<ProjectView, AppError> {
     let p = &cx.project;
     let members = projects::members(&cx.state.db, p.id)
@@ -294,6 +297,7 @@ pub async fn delete(cx: &ProjectCx, confirm: &str) -> Result<(), AppError> {
 }
 
 /// Remembers the project as the caller's current one (a preference: not audited).
+#[tracing::instrument(skip_all, fields(project.id = %cx.project.id), err)]
 pub async fn make_current(cx: &ProjectCx) -> Result<(), AppError> {
     projects::set_current(&cx.state.db, cx.me().id, Some(cx.project.id)).await?;
     Ok(())
