@@ -103,6 +103,75 @@ impl Row {
     }
 }
 
+// Who gets what: each caller's status, named in an exhaustive match, so a caller added
+// later must be given a status everywhere.
+
+/// Anyone signed in.
+fn signed_in(c: Caller) -> u16 {
+    match c {
+        Anonymous => 401,
+        Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+    }
+}
+
+/// Members of the organization (and so everyone with a role in its projects).
+fn org_members(c: Caller) -> u16 {
+    match c {
+        Anonymous => 401,
+        Outsider => 404,
+        OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+    }
+}
+
+/// Admins and owners of the organization; its other members are refused.
+fn org_admins(c: Caller) -> u16 {
+    match c {
+        Anonymous => 401,
+        Outsider => 404,
+        OrgMember | Viewer | Developer | ProjectAdmin => 403,
+        OrgAdmin | OrgOwner => 200,
+    }
+}
+
+/// Owners of the organization only.
+fn org_owners(c: Caller) -> u16 {
+    match c {
+        Anonymous => 401,
+        Outsider => 404,
+        OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin => 403,
+        OrgOwner => 200,
+    }
+}
+
+/// Anyone with a role in the project; the organization's other members do not see it.
+fn project_members(c: Caller) -> u16 {
+    match c {
+        Anonymous => 401,
+        Outsider | OrgMember => 404,
+        Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+    }
+}
+
+/// Admins of the project, and the organization's admins and owners.
+fn project_admins(c: Caller) -> u16 {
+    match c {
+        Anonymous => 401,
+        Outsider | OrgMember => 404,
+        Viewer | Developer => 403,
+        ProjectAdmin | OrgAdmin | OrgOwner => 200,
+    }
+}
+
+/// Developers and admins of the project, and the organization's admins and owners.
+fn developers(c: Caller) -> u16 {
+    match c {
+        Anonymous => 401,
+        Outsider | OrgMember => 404,
+        Viewer => 403,
+        Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
+    }
+}
+
 /// What a row needs besides the standard organization and project.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Setup {
@@ -131,28 +200,19 @@ fn target(c: Caller) -> String {
 
 const ROWS: &[Row] = &[
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: signed_in,
         changes: false,
         setup: Setup::None,
         call: |_, _| Encoded::of(ListRegions {}),
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: signed_in,
         changes: false,
         setup: Setup::None,
         call: |_, _| Encoded::of(ListOrgs {}),
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: signed_in,
         changes: true,
         setup: Setup::None,
         call: |c, _| {
@@ -163,11 +223,7 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider => 404,
-            OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: org_members,
         changes: false,
         setup: Setup::None,
         call: |_, _| {
@@ -177,12 +233,7 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider => 404,
-            OrgMember | Viewer | Developer | ProjectAdmin => 403,
-            OrgAdmin | OrgOwner => 200,
-        },
+        expect: org_admins,
         changes: true,
         setup: Setup::Accounts,
         call: |c, _| {
@@ -194,12 +245,7 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider => 404,
-            OrgMember | Viewer | Developer | ProjectAdmin => 403,
-            OrgAdmin | OrgOwner => 200,
-        },
+        expect: org_admins,
         changes: true,
         setup: Setup::OrgMembers,
         call: |c, _| {
@@ -211,12 +257,7 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider => 404,
-            OrgMember | Viewer | Developer | ProjectAdmin => 403,
-            OrgAdmin | OrgOwner => 200,
-        },
+        expect: org_admins,
         changes: true,
         setup: Setup::OrgMembers,
         call: |c, _| {
@@ -227,12 +268,7 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider => 404,
-            OrgMember | Viewer | Developer | ProjectAdmin => 403,
-            OrgAdmin | OrgOwner => 200,
-        },
+        expect: org_admins,
         changes: true,
         setup: Setup::None,
         // The organization starts with both regions; each success flips `us` off or on.
@@ -248,12 +284,7 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider => 404,
-            OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin => 403,
-            OrgOwner => 200,
-        },
+        expect: org_owners,
         changes: true,
         setup: Setup::SpareOrg,
         call: |_, _| {
@@ -264,12 +295,7 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider => 404,
-            OrgMember | Viewer | Developer | ProjectAdmin => 403,
-            OrgAdmin | OrgOwner => 200,
-        },
+        expect: org_admins,
         changes: false,
         setup: Setup::None,
         call: |_, _| {
@@ -281,30 +307,19 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: signed_in,
         changes: false,
         setup: Setup::None,
         call: |_, _| Encoded::of(ListProjects {}),
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: signed_in,
         changes: false,
         setup: Setup::None,
         call: |_, _| Encoded::of(ProjectOwners {}),
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider => 404,
-            OrgMember | Viewer | Developer | ProjectAdmin => 403,
-            OrgAdmin | OrgOwner => 200,
-        },
+        expect: org_admins,
         changes: true,
         setup: Setup::None,
         call: |c, _| {
@@ -317,11 +332,7 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember => 404,
-            Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: project_members,
         changes: false,
         setup: Setup::None,
         call: |_, _| {
@@ -332,12 +343,7 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember => 404,
-            Viewer | Developer => 403,
-            ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: project_admins,
         changes: true,
         setup: Setup::None,
         call: |c, _| {
@@ -350,12 +356,7 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember => 404,
-            Viewer | Developer => 403,
-            ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: project_admins,
         changes: true,
         setup: Setup::DoomedProjects,
         call: |c, _| {
@@ -369,11 +370,7 @@ const ROWS: &[Row] = &[
     },
     Row {
         // A preference of the caller, not a change of the project: not audited.
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember => 404,
-            Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: project_members,
         changes: false,
         setup: Setup::None,
         call: |_, _| {
@@ -383,12 +380,7 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember => 404,
-            Viewer | Developer => 403,
-            ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: project_admins,
         changes: false,
         setup: Setup::None,
         call: |_, _| {
@@ -401,12 +393,7 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember => 404,
-            Viewer | Developer => 403,
-            ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: project_admins,
         changes: true,
         setup: Setup::OrgMembers,
         call: |c, _| {
@@ -419,12 +406,7 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember => 404,
-            Viewer | Developer => 403,
-            ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: project_admins,
         changes: true,
         setup: Setup::ProjectViewers,
         call: |c, _| {
@@ -437,12 +419,7 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember => 404,
-            Viewer | Developer => 403,
-            ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: project_admins,
         changes: true,
         setup: Setup::ProjectViewers,
         call: |c, _| {
@@ -458,11 +435,7 @@ const ROWS: &[Row] = &[
 // Appended rows: KCR push paths (issue 5).
 const KCR_ROWS: &[Row] = &[
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember => 404,
-            Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: project_members,
         changes: false,
         setup: Setup::None,
         call: |_, _| {
@@ -473,10 +446,7 @@ const KCR_ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: signed_in,
         changes: false,
         setup: Setup::None,
         call: |_, _| Encoded::of(RegistryTable {}),
@@ -487,11 +457,7 @@ const KCR_ROWS: &[Row] = &[
 // `acme/web` (see `Setup::Credentials`).
 const CREDENTIAL_ROWS: &[Row] = &[
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember => 404,
-            Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: project_members,
         changes: false,
         setup: Setup::Credentials,
         call: |_, _| {
@@ -503,12 +469,7 @@ const CREDENTIAL_ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember => 404,
-            Viewer => 403,
-            Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: developers,
         changes: true,
         setup: Setup::None,
         call: |c, _| {
@@ -524,12 +485,7 @@ const CREDENTIAL_ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember => 404,
-            Viewer => 403,
-            Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: developers,
         changes: true,
         setup: Setup::Credentials,
         call: |_, own| {
@@ -544,12 +500,7 @@ const CREDENTIAL_ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember => 404,
-            Viewer => 403,
-            Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: developers,
         changes: true,
         setup: Setup::Credentials,
         call: |_, own| {
@@ -561,11 +512,7 @@ const CREDENTIAL_ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember => 404,
-            Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: project_members,
         changes: false,
         setup: Setup::Credentials,
         call: |_, _| {
@@ -582,30 +529,19 @@ const CREDENTIAL_ROWS: &[Row] = &[
 // this caller: to `target{i}` (revoke) or to the caller themselves (accept, decline).
 const INVITATION_ROWS: &[Row] = &[
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: signed_in,
         changes: false,
         setup: Setup::None,
         call: |_, _| Encoded::of(MyInvitations {}),
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider => 404,
-            OrgMember | Viewer | Developer | ProjectAdmin => 403,
-            OrgAdmin | OrgOwner => 200,
-        },
+        expect: org_admins,
         changes: true,
         setup: Setup::TargetInvitations,
         call: |_, own| Encoded::of(RevokeInvitation { id: own.into() }),
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: signed_in,
         changes: false,
         setup: Setup::OwnInvitations,
         call: |_, own| {
@@ -616,10 +552,7 @@ const INVITATION_ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: signed_in,
         changes: true,
         setup: Setup::OwnInvitations,
         call: |_, own| {
@@ -630,10 +563,7 @@ const INVITATION_ROWS: &[Row] = &[
         },
     },
     Row {
-        expect: |c| match c {
-            Anonymous => 401,
-            Outsider | OrgMember | Viewer | Developer | ProjectAdmin | OrgAdmin | OrgOwner => 200,
-        },
+        expect: signed_in,
         changes: true,
         setup: Setup::OwnInvitations,
         call: |_, own| {
