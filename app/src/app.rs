@@ -1,7 +1,7 @@
 //! The HTML shell and the router table.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
+use leptos_meta::{MetaTags, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{Route, Router, Routes},
@@ -27,8 +27,15 @@ use crate::pages::{
     signup::SignupPage,
 };
 
+/// The stylesheet's path (content-hashed in a built site); the server provides it.
+#[derive(Clone, Debug)]
+pub struct StylesheetHref(pub String);
+
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let stylesheet = use_context::<StylesheetHref>()
+        .map(|s| s.0)
+        .unwrap_or_else(|| "/pkg/berth.css".to_owned());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -37,6 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" href=stylesheet />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -60,7 +68,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="berth" href="/pkg/berth.css" />
         <Router>
             <Layout>
                 <Routes fallback=NotFoundPage>

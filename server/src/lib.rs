@@ -4,4 +4,5 @@
 pub mod cli;
 pub mod routes;
 pub mod startup;
+pub mod static_files;
 pub mod telemetry;

@@ -1,10 +1,9 @@
 //! The HTTP router: health checks, server functions, pages, static files, and the layers around
 //! them (host check, size limit, security headers, sessions, cross-site refusal, request IDs,
-//! tracing, compression). Static files are served outside the session layers: they never
-//! carry a `Set-Cookie` (a shared cache could hand one to someone else).
+//! tracing, compression). Static files (`static_files`) are served outside the session layers.
 
 use std::{
-    path::{Path, PathBuf},
+    path::PathBuf,
     sync::{
         Arc, OnceLock,
         atomic::{AtomicI64, AtomicU32, Ordering},
@@ -13,7 +12,7 @@ use std::{
 };
 
 use app::{
-    app::{App, shell},
+    app::{App, StylesheetHref, shell},
     server::{
         auth::{
             backend::Backend,
@@ -40,11 +39,15 @@ use tower::ServiceBuilder;
 use tower_http::{
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    services::{ServeDir, ServeFile},
     set_header::SetResponseHeaderLayer,
     trace::TraceLayer,
 };
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
+
+use crate::static_files::{self, SiteAssets};
+
+/// The name `cargo xtask site` gives the bundle and the stylesheet (before their hash).
+const OUTPUT_NAME: &str = "berth";
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -71,16 +74,19 @@ pub struct RouterConfig {
 
 /// Everything Berth answers.
 pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> {
+    let assets = SiteAssets::read(&config.site_root, OUTPUT_NAME);
     let options = LeptosOptions::builder()
-        .output_name("berth")
+        .output_name(assets.bundle.as_str())
         .site_root(config.site_root.display().to_string())
         .site_pkg_dir("pkg")
         .build();
     let routes = route_list();
+    let stylesheet = StylesheetHref(format!("/pkg/{}", assets.stylesheet));
     let context = {
         let state = state.clone();
         move || {
             provide_context(state.clone());
+            provide_context(stylesheet.clone());
             security_headers::set_page_policy();
         }
     };
@@ -112,10 +118,11 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            LeptosOptions,
-            _,
-        >(context, shell))
+        // Any other path is the app's "not found" page; files are the static router's alone.
+        .fallback(leptos_axum::render_app_async_with_context(context, {
+            let options = options.clone();
+            move || shell(options.clone())
+        }))
         .with_state(options)
         .layer(from_fn(middleware::server_fn_error_status))
         .layer(auth)
@@ -131,10 +138,12 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
         }))
         .layer(from_fn(|req, next| {
             middleware::limit_body(middleware::MAX_REQUEST_BODY, req, next)
-        }));
+        }))
+        // Pages and JSON are compressed as they are made; static files come precompressed.
+        .layer(CompressionLayer::new());
 
     let allowed_hosts = Arc::new(config.allowed_hosts.clone());
-    Ok(static_files(&config.site_root)?
+    Ok(static_files::router(&config.site_root, &assets)?
         .layer(from_fn(move |req, next| {
             security_headers::static_files(https, req, next)
         }))
@@ -180,33 +189,8 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_FRAME_OPTIONS,
                     HeaderValue::from_static("DENY"),
-                ))
-                .layer(CompressionLayer::new()),
+                )),
         ))
-}
-
-/// `/pkg/*` and each file at the top of the site root, as plain files (no session layers).
-/// A site root that does not exist (a server built without the browser bundle) serves none.
-fn static_files(site_root: &Path) -> anyhow::Result<Router> {
-    let mut router = Router::new().nest_service("/pkg", ServeDir::new(site_root.join("pkg")));
-    let Ok(entries) = std::fs::read_dir(site_root) else {
-        tracing::warn!(site_root = %site_root.display(), "no site root: serving no static files");
-        return Ok(router);
-    };
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        // A name axum would read as a route pattern (or one that shadows a route) is skipped.
-        if !entry.file_type()?.is_file()
-            || name.contains(['{', '}', '*', ':'])
-            || matches!(name, "healthz" | "readyz" | "csp-report")
-        {
-            continue;
-        }
-        router = router.route_service(&format!("/{name}"), ServeFile::new(entry.path()));
-    }
-    Ok(router)
 }
 
 /// Largest CSP report read.

@@ -57,18 +57,19 @@ pub fn check(site: &Path, budget: &Path) -> anyhow::Result<()> {
         brotli: 0,
     };
     println!(
-        "{:<16} {:>10} {:>10} {:>10}",
+        "{:<28} {:>10} {:>10} {:>10}",
         "file", "raw", "gzip", "brotli"
     );
-    for name in ["berth.wasm", "berth.js"] {
-        let s = sizes(&pkg.join(name))?;
-        println!("{name:<16} {:>10} {:>10} {:>10}", s.raw, s.gzip, s.brotli);
+    let bundle = crate::assets::bundle_name(site)?;
+    for name in [format!("{bundle}.wasm"), format!("{bundle}.js")] {
+        let s = sizes(&pkg.join(&name))?;
+        println!("{name:<28} {:>10} {:>10} {:>10}", s.raw, s.gzip, s.brotli);
         total.raw += s.raw;
         total.gzip += s.gzip;
         total.brotli += s.brotli;
     }
     println!(
-        "{:<16} {:>10} {:>10} {:>10}",
+        "{:<28} {:>10} {:>10} {:>10}",
         "total", total.raw, total.gzip, total.brotli
     );
     let kb = |b: usize| b as f64 / 1024.0;

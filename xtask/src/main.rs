@@ -1,7 +1,7 @@
 //! `cargo xtask site [--dev]`: builds the browser side into `target/site`:
 //! the hydrate crate for wasm32, wasm-bindgen (as a library, so no CLI to install), wasm-opt
 //! from npm's binaryen (release only; Debian's binaryen breaks hydration), Tailwind from npm,
-//! and the files of `public/`.
+//! and the files of `public/`; then content-hashed names and precompressed copies (`assets`).
 //! `cargo xtask bundle`: checks the built bundle's size against `bench/bundle-budget.toml`.
 
 use std::{
@@ -12,6 +12,7 @@ use std::{
 
 use anyhow::{Context, bail};
 
+mod assets;
 mod bundle;
 
 const OUTPUT_NAME: &str = "berth";
@@ -59,6 +60,10 @@ fn site(dev: bool) -> anyhow::Result<()> {
     let target = target_dir(&root);
     let site = target.join("site");
     let pkg = site.join("pkg");
+    // A fresh `pkg`: hashed names of earlier builds must not pile up (or be served).
+    if pkg.exists() {
+        std::fs::remove_dir_all(&pkg)?;
+    }
     std::fs::create_dir_all(&pkg)?;
     let profile = if dev { "dev" } else { "wasm-release" };
     let profile_dir = if dev { "debug" } else { "wasm-release" };
@@ -126,6 +131,7 @@ fn site(dev: bool) -> anyhow::Result<()> {
     eprintln!("site: css in {:.1?}", started.elapsed());
 
     copy_dir(&root.join("public"), &site)?;
+    assets::finish(&site, OUTPUT_NAME)?;
     eprintln!("site: ready in {}", site.display());
     Ok(())
 }

@@ -10,6 +10,7 @@
 mod helpers;
 
 mod accounts;
+mod assets;
 mod cli;
 mod credentials;
 mod invitations;
