@@ -143,11 +143,10 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
         .layer(CompressionLayer::new());
 
     let allowed_hosts = Arc::new(config.allowed_hosts.clone());
-    Ok(static_files::router(&config.site_root, &assets)?
+    Ok(static_files::router(&config.site_root, &assets, dynamic)
         .layer(from_fn(move |req, next| {
             security_headers::static_files(https, req, next)
         }))
-        .merge(dynamic)
         .route(
             security_headers::REPORT_PATH,
             post({

@@ -1,5 +1,5 @@
-//! The built site as plain files: `/pkg/*` (the content-hashed bundle and stylesheet) and
-//! every file and folder at the top of the site root. They are served outside the session,
+//! The built site as plain files: `/pkg/*` (the content-hashed bundle and stylesheet) and any
+//! other file under the site root. They are served outside the session,
 //! cross-site and database layers (a static request reads no session and never carries a
 //! `Set-Cookie` that a shared cache could hand to someone else), from the `.br`/`.gz` copies
 //! `cargo xtask site` wrote (nothing is compressed per request), with `Last-Modified` for
@@ -9,12 +9,13 @@ use std::path::Path;
 
 use axum::{
     Router,
+    extract::Request,
     http::{HeaderValue, header},
+    middleware::{Next, from_fn},
+    response::IntoResponse,
 };
-use tower_http::{
-    services::{ServeDir, ServeFile},
-    set_header::SetResponseHeaderLayer,
-};
+use tower::ServiceExt;
+use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
 /// Written by `cargo xtask site` at the site root: the hashed names of the bundle and the
 /// stylesheet. A dot-file, so it is not served as a public file.
@@ -85,9 +86,14 @@ impl SiteAssets {
     }
 }
 
-/// The static routes of the site at `site_root`. A site root that does not exist (a server
-/// built without the browser bundle) serves none.
-pub fn router(site_root: &Path, assets: &SiteAssets) -> anyhow::Result<Router> {
+/// The site at `site_root` in front of `app`: `/pkg/*` from the bundle folder, any other path
+/// from the site root when a file is there, and everything else (pages, server functions, the
+/// 404 page) from `app`. Files are looked up on each request, so files added to the site root
+/// while Berth runs are served too; paths with a dot-segment (`/.assets`, `/.git/…`) never are.
+pub fn router(site_root: &Path, assets: &SiteAssets, app: Router) -> Router {
+    if !site_root.is_dir() {
+        tracing::warn!(site_root = %site_root.display(), "no site root: serving no static files");
+    }
     let pkg = ServeDir::new(site_root.join("pkg"))
         .precompressed_br()
         .precompressed_gzip();
@@ -96,57 +102,59 @@ pub fn router(site_root: &Path, assets: &SiteAssets) -> anyhow::Result<Router> {
     } else {
         FOR_AN_HOUR
     };
-    let mut router = Router::new().nest_service(
-        "/pkg",
-        tower::ServiceBuilder::new()
-            .layer(SetResponseHeaderLayer::overriding(
-                header::CACHE_CONTROL,
-                lifetime,
-            ))
-            .service(pkg),
-    );
-    let Ok(entries) = std::fs::read_dir(site_root) else {
-        tracing::warn!(site_root = %site_root.display(), "no site root: serving no static files");
-        return Ok(router);
-    };
-    let mut public = Router::new();
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let kind = entry.file_type()?;
-        // A name axum would read as a route pattern (or one that shadows a route), a dot-file,
-        // a precompressed copy (served in place of its original) or `pkg` is skipped.
-        if name.starts_with('.')
-            || name.contains(['{', '}', '*', ':'])
-            || name.ends_with(".br")
-            || name.ends_with(".gz")
-            || matches!(name, "pkg" | "api" | "healthz" | "readyz" | "csp-report")
-        {
-            continue;
-        }
-        if kind.is_file() {
-            let file = ServeFile::new(entry.path())
-                .precompressed_br()
-                .precompressed_gzip();
-            public = public.route_service(&format!("/{name}"), file);
-        } else if kind.is_dir() {
-            let dir = ServeDir::new(entry.path())
-                .precompressed_br()
-                .precompressed_gzip();
-            public = public.nest_service(&format!("/{name}"), dir);
-        }
-    }
-    router = router.merge(public.layer(SetResponseHeaderLayer::overriding(
-        header::CACHE_CONTROL,
-        FOR_AN_HOUR,
-    )));
-    Ok(router)
+    let files = ServeDir::new(site_root)
+        .precompressed_br()
+        .precompressed_gzip()
+        .call_fallback_on_method_not_allowed(true)
+        .fallback(app.clone());
+    let public = Router::new()
+        .fallback_service(files)
+        // `app`'s responses carry their own (`no-store`); only files get the hour.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            FOR_AN_HOUR,
+        ))
+        .layer(from_fn(move |req: Request, next: Next| {
+            let app = app.clone();
+            async move {
+                if has_dot_segment(req.uri().path()) {
+                    app.oneshot(req).await.into_response()
+                } else {
+                    next.run(req).await
+                }
+            }
+        }));
+    Router::new()
+        .nest_service(
+            "/pkg",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    lifetime,
+                ))
+                .service(pkg),
+        )
+        .merge(public)
+}
+
+/// Whether a path names something hidden (`/.assets`) or climbs (`/a/../b`).
+fn has_dot_segment(path: &str) -> bool {
+    path.split('/').any(|segment| segment.starts_with('.'))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dot_segments_are_hidden() {
+        for path in ["/.assets", "/a/.git/config", "/pkg/../x", "/."] {
+            assert!(has_dot_segment(path), "{path}");
+        }
+        for path in ["/", "/favicon.svg", "/pkg/berth.0123.js", "/docs/page.html"] {
+            assert!(!has_dot_segment(path), "{path}");
+        }
+    }
 
     #[test]
     fn the_manifest_names_hashed_files_of_this_output_only() {
