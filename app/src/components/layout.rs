@@ -1,12 +1,14 @@
-//! The page frame: header with navigation and the signed-in user, flash messages, main column.
+//! The page frame: header with navigation and the signed-in user, flash messages, main column,
+//! and the page-wide enhancements island.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::auth::SignOut;
+use crate::components::enhance::Enhancements;
 use crate::components::flash::Flash;
 use crate::components::project_switcher::ProjectSwitcher;
-use crate::state::session::{provide_session, session_action, use_session};
+use crate::state::session::{provide_session, use_session};
 
 /// Frames every page and provides the session context.
 #[component]
@@ -24,6 +26,8 @@ pub fn Layout(children: Children) -> impl IntoView {
             <Flash />
             {children()}
         </main>
+        // Last in the page: islands hydrate in document order (see `enhance`).
+        <Enhancements />
     }
 }
 
@@ -31,7 +35,7 @@ pub fn Layout(children: Children) -> impl IntoView {
 #[component]
 fn Header() -> impl IntoView {
     let session = use_session();
-    let sign_out = session_action::<SignOut>();
+    let sign_out = ServerAction::<SignOut>::new();
     view! {
         <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <nav

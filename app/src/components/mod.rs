@@ -2,6 +2,7 @@
 
 pub mod breadcrumbs;
 pub mod copy;
+pub mod enhance;
 pub mod error_notice;
 pub mod fields;
 pub mod flash;

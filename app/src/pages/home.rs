@@ -15,7 +15,7 @@ use crate::domain::{
     invitation::{InvitationView, short_utc},
     org::OrgSummary,
 };
-use crate::state::session::{session_action, use_session};
+use crate::state::session::use_session;
 
 /// The start page.
 #[component]
@@ -81,8 +81,8 @@ pub fn HomePage() -> impl IntoView {
 /// refreshes the session, so the header's count follows.
 #[component]
 fn YourInvitations() -> impl IntoView {
-    let accept = session_action::<AcceptInvitation>();
-    let decline = session_action::<DeclineInvitation>();
+    let accept = ServerAction::<AcceptInvitation>::new();
+    let decline = ServerAction::<DeclineInvitation>::new();
     let list = Resource::new(
         move || (accept.version().get(), decline.version().get()),
         |_| my_invitations(),

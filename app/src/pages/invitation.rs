@@ -13,14 +13,13 @@ use crate::components::{
     raw_text::PageTitle,
 };
 use crate::domain::invitation::{InvitationView, short_utc};
-use crate::state::session::session_action;
 
 /// The invitation page.
 #[component]
 pub fn InvitationPage() -> impl IntoView {
     let query = use_query_map();
-    let accept = session_action::<AcceptInvitation>();
-    let decline = session_action::<DeclineInvitation>();
+    let accept = ServerAction::<AcceptInvitation>::new();
+    let decline = ServerAction::<DeclineInvitation>::new();
     let invitation = Resource::new(
         move || {
             let q = query.read();

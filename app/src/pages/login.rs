@@ -10,12 +10,11 @@ use crate::components::{
     fields::Field,
     form::{FormError, SubmitButton, field_error, form_error},
 };
-use crate::state::session::session_action;
 
 /// The sign-in form. `?next=/path` is where it goes afterwards.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let action = session_action::<SignIn>();
+    let action = ServerAction::<SignIn>::new();
     let query = use_query_map();
     let next = move || query.read().get("next");
     view! {

@@ -43,32 +43,14 @@ type Parsed = Result<(ImageName, Tag), Option<(&'static str, String)>>;
 #[component]
 fn PushPaths(view: PushTargetView) -> impl IntoView {
     let query = use_query_map();
-    let (image0, tag0) = query.with_untracked(|q| {
+    let (image, tag) = query.with_untracked(|q| {
         (
             q.get("image").unwrap_or_default(),
             q.get("tag").unwrap_or_else(|| "latest".into()),
         )
     });
-    let image = RwSignal::new(image0.clone());
-    let tag = RwSignal::new(tag0.clone());
-    let parsed = Memo::new(move |_| -> Parsed {
-        let raw = image.get();
-        if raw.trim().is_empty() {
-            return Err(None);
-        }
-        let image = ImageName::parse(&raw).map_err(|e| Some(("image", e)))?;
-        let tag = Tag::parse(&tag.get()).map_err(|e| Some(("tag", e)))?;
-        Ok((image, tag))
-    });
-    let t = view.target.clone();
+    let t = &view.target;
     let full = format!("{}/{}", t.owner, t.project);
-    let base = format!("/projects/{full}/push-paths");
-    let field_error = move |field: &'static str| {
-        move || match parsed.get() {
-            Err(Some((f, message))) if f == field => Some(message),
-            _ => None,
-        }
-    };
     let owner_link = t.owner_is_org.then(|| format!("/orgs/{}", t.owner));
     view! {
         <PageTitle text=format!("Push paths · {full}") />
@@ -85,6 +67,36 @@ fn PushPaths(view: PushTargetView) -> impl IntoView {
             <span class="font-mono">{t.host.clone()}</span>
             ". Sign in to it with your Berth account (credential helper below)."
         </p>
+        <PushPathBuilder view=view.clone() image tag />
+    }
+}
+
+/// The Image and Tag fields and the commands for them: an island, so the commands follow the
+/// fields as they are typed. Without JavaScript the fields submit a GET form and the server
+/// renders the same island with the query's values.
+#[island]
+fn PushPathBuilder(view: PushTargetView, image: String, tag: String) -> impl IntoView {
+    let (image0, tag0) = (image, tag);
+    let image = RwSignal::new(image0.clone());
+    let tag = RwSignal::new(tag0.clone());
+    let parsed = Memo::new(move |_| -> Parsed {
+        let raw = image.get();
+        if raw.trim().is_empty() {
+            return Err(None);
+        }
+        let image = ImageName::parse(&raw).map_err(|e| Some(("image", e)))?;
+        let tag = Tag::parse(&tag.get()).map_err(|e| Some(("tag", e)))?;
+        Ok((image, tag))
+    });
+    let t = view.target.clone();
+    let base = format!("/projects/{}/{}/push-paths", t.owner, t.project);
+    let field_error = move |field: &'static str| {
+        move || match parsed.get() {
+            Err(Some((f, message))) if f == field => Some(message),
+            _ => None,
+        }
+    };
+    view! {
         <form method="get" action=base class="mt-4 flex flex-wrap items-end gap-3">
             <div class="space-y-1">
                 <label for="push-image" class="block text-sm font-medium">

@@ -11,12 +11,11 @@ use crate::components::{
     form::{FormError, SubmitButton, field_error, form_error},
 };
 use crate::domain::account::PASSWORD_MIN_CHARS;
-use crate::state::session::session_action;
 
 /// The sign-up form, or a notice that sign-up is closed.
 #[component]
 pub fn SignupPage() -> impl IntoView {
-    let action = session_action::<SignUp>();
+    let action = ServerAction::<SignUp>::new();
     let status = Resource::new(|| (), |_| signup_status());
     view! {
         <PageTitle text="Create account" />
