@@ -42,9 +42,11 @@ for (const mode of MODES) {
     assert.equal(await page.getByLabel('Username').getAttribute('aria-invalid'), 'true');
 
     // Sign up.
-    // The round trip re-renders the form, keeping no value.
-    await page.getByLabel('Email').fill(`${username}@example.com`);
-    await page.getByLabel('Display name').fill(`Tester ${username}`);
+    // The form comes back with what was typed, except the password.
+    assert.equal(await page.getByLabel('Email').inputValue(), `${username}@example.com`);
+    assert.equal(await page.getByLabel('Display name').inputValue(), `Tester ${username}`);
+    assert.equal(await page.getByLabel('Username').inputValue(), 'Not Valid');
+    assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '');
     await page.getByLabel('Password', { exact: true }).fill(OLD);
     await page.getByLabel('Username').fill(username);
     await page.getByRole('button', { name: 'Create account' }).click();

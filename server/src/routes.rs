@@ -18,6 +18,7 @@ use app::{
             backend::Backend,
             session_store::{DbStore, SlidingStore},
         },
+        form_input,
         host_check::{self, AllowedHosts},
         middleware, security_headers,
         state::AppState,
@@ -125,6 +126,9 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
         }))
         .with_state(options)
         .layer(from_fn(middleware::server_fn_error_status))
+        .layer(from_fn(move |req, next| {
+            form_input::keep_failed_input(https, req, next)
+        }))
         .layer(auth)
         .layer(from_fn({
             let db = state.db.clone();

@@ -19,7 +19,7 @@ use crate::components::{
     error_notice::ErrorNotice,
     fields::Field,
     fields::SelectField,
-    form::{FormError, SubmitButton, field_error, form_error},
+    form::{FormError, SubmitButton, field_error, form_error, kept},
     styles::{DANGER_BUTTON, SECONDARY_BUTTON, TH},
 };
 use crate::domain::{
@@ -336,18 +336,20 @@ fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
                 label="Registry"
                 name=field::REGISTRY
                 options
-                selected="docker_hub"
+                selected=kept(actions.add, field::REGISTRY).unwrap_or_else(|| "docker_hub".into())
                 error=field_error(actions.add, field::REGISTRY)
             />
             <Field
                 label="Server"
                 name=field::SERVER
+                value=kept(actions.add, field::SERVER).unwrap_or_default()
                 hint="Not needed for Docker Hub, GitHub, GitLab or Quay. Google: gcr.io or REGION-docker.pkg.dev. Azure: the registry name. Other: [https://]host[:port]."
                 error=field_error(actions.add, field::SERVER)
             />
             <Field
                 label="Username"
                 name=field::USERNAME
+                value=kept(actions.add, field::USERNAME).unwrap_or_default()
                 autocomplete="off"
                 hint="Google: set to _json_key for you. Azure: the service principal's app ID."
                 error=field_error(actions.add, field::USERNAME)
@@ -356,6 +358,7 @@ fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
                 label="Email"
                 name=field::EMAIL
                 kind="email"
+                value=kept(actions.add, field::EMAIL).unwrap_or_default()
                 error=field_error(actions.add, field::EMAIL)
             />
             <Field
@@ -392,7 +395,7 @@ fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions) ->
             <Field
                 label="Username"
                 name=field::USERNAME
-                value=c.username.clone()
+                value=kept(actions.update, field::USERNAME).unwrap_or_else(|| c.username.clone())
                 optional=true
                 id_suffix="edit"
                 error=field_error(actions.update, field::USERNAME)
@@ -401,7 +404,7 @@ fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions) ->
                 label="Email"
                 name=field::EMAIL
                 kind="email"
-                value=c.email.clone()
+                value=kept(actions.update, field::EMAIL).unwrap_or_else(|| c.email.clone())
                 optional=true
                 id_suffix="edit"
                 error=field_error(actions.update, field::EMAIL)

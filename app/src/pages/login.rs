@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::auth::SignIn;
 use crate::components::{
     fields::Field,
-    form::{FormError, SubmitButton, field_error, form_error},
+    form::{FormError, SubmitButton, field_error, form_error, kept},
 };
 
 /// The sign-in form. `?next=/path` is where it goes afterwards.
@@ -26,6 +26,7 @@ pub fn LoginPage() -> impl IntoView {
             <Field
                 label="Email or username"
                 name="login"
+                value=kept(action, "login").unwrap_or_default()
                 autocomplete="username"
                 error=field_error(action, "login")
             />

@@ -15,7 +15,7 @@ use crate::components::{
     error_notice::ErrorNotice,
     fields::Field,
     fields::SelectField,
-    form::{FormError, SubmitButton, field_error, form_error},
+    form::{FormError, SubmitButton, field_error, form_error, kept},
     invitations::{INVITE_HINT, PendingInvitations},
     member_table::{MemberRow, MemberTable},
     styles::{DANGER_BUTTON, PRIMARY_LINK, SECONDARY_BUTTON},
@@ -171,6 +171,7 @@ fn Members(org: OrgView, actions: Actions, admin: bool, owner: bool) -> impl Int
                             <Field
                                 label="Username or email"
                                 name="login"
+                                value=kept(actions.invite, "login").unwrap_or_default()
                                 hint=INVITE_HINT
                                 error=field_error(actions.invite, "login")
                             />
@@ -178,7 +179,8 @@ fn Members(org: OrgView, actions: Actions, admin: bool, owner: bool) -> impl Int
                                 label="Role"
                                 name="role"
                                 options=role_options(owner)
-                                selected="member"
+                                selected=kept(actions.invite, "role")
+                                    .unwrap_or_else(|| "member".into())
                                 error=field_error(actions.invite, "role")
                             />
                             <SubmitButton

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::api::orgs::CreateOrg;
 use crate::components::{
     fields::Field,
-    form::{FormError, SubmitButton, field_error, form_error},
+    form::{FormError, SubmitButton, field_error, form_error, kept},
 };
 
 /// The "create organization" form.
@@ -25,12 +25,14 @@ pub fn OrgNewPage() -> impl IntoView {
             <Field
                 label="Organization name"
                 name="name"
+                value=kept(action, "name").unwrap_or_default()
                 hint="Lowercase letters, digits and hyphens; it becomes part of image paths."
                 error=field_error(action, "name")
             />
             <Field
                 label="Display name"
                 name="display_name"
+                value=kept(action, "display_name").unwrap_or_default()
                 error=field_error(action, "display_name")
             />
             <SubmitButton

@@ -14,7 +14,7 @@ use crate::components::{
     error_notice::ErrorNotice,
     fields::Field,
     fields::{SelectField, TextAreaField},
-    form::{FormError, SubmitButton, field_error, form_error},
+    form::{FormError, SubmitButton, field_error, form_error, kept},
     invitations::{INVITE_HINT, PendingInvitations},
     member_table::{MemberRow, MemberTable},
     styles::{DANGER_BUTTON, SECONDARY_BUTTON},
@@ -220,6 +220,7 @@ fn Members(p: ProjectView, actions: Actions, admin: bool) -> impl IntoView {
                             <Field
                                 label="Username or email"
                                 name="login"
+                                value=kept(actions.invite, "login").unwrap_or_default()
                                 hint=INVITE_HINT
                                 error=field_error(actions.invite, "login")
                             />
@@ -227,7 +228,8 @@ fn Members(p: ProjectView, actions: Actions, admin: bool) -> impl IntoView {
                                 label="Role"
                                 name="role"
                                 options=role_options()
-                                selected="viewer"
+                                selected=kept(actions.invite, "role")
+                                    .unwrap_or_else(|| "viewer".into())
                                 error=field_error(actions.invite, "role")
                             />
                             <SubmitButton

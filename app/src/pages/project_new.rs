@@ -11,7 +11,7 @@ use crate::components::{
     error_notice::ErrorNotice,
     fields::Field,
     fields::{SelectField, TextAreaField},
-    form::{FormError, SubmitButton, field_error, form_error},
+    form::{FormError, SubmitButton, field_error, form_error, kept},
 };
 use crate::domain::project::{DESCRIPTION_MAX_CHARS, OwnerChoices};
 
@@ -43,14 +43,59 @@ pub fn ProjectNewPage() -> impl IntoView {
 
 #[component]
 fn NewProjectForm(action: ServerAction<CreateProject>, owners: OwnerChoices) -> impl IntoView {
-    // `?owner=acme` preselects an organization (the organization page links here).
+    // `?owner=acme` preselects an organization (the organization page links here); a form sent
+    // back with an error keeps what was chosen.
     let query = use_query_map();
-    let preselected = query.read_untracked().get("owner");
-    let first = preselected
+    let preselected = kept(action, "owner").or_else(|| query.read_untracked().get("owner"));
+    let owner = preselected
         .filter(|o| owners.owners.iter().any(|c| c.name == *o))
         .or_else(|| owners.owners.first().map(|o| o.name.clone()))
         .unwrap_or_default();
-    let owner = RwSignal::new(first.clone());
+    view! {
+        <ActionForm action attr:class="mt-6 max-w-md space-y-4" attr:novalidate=true>
+            <FormError error=form_error(action) />
+            <OwnerAndRegion
+                owners
+                owner
+                region=kept(action, "region")
+                owner_error=field_error(action, "owner").get_untracked()
+                region_error=field_error(action, "region").get_untracked()
+            />
+            <Field
+                label="Project name"
+                name="name"
+                value=kept(action, "name").unwrap_or_default()
+                hint="1–63 lowercase letters, digits and hyphens; part of image paths."
+                error=field_error(action, "name")
+            />
+            <TextAreaField
+                label="Description"
+                name="description"
+                value=kept(action, "description").unwrap_or_default()
+                maxlength=DESCRIPTION_MAX_CHARS as u32
+                error=field_error(action, "description")
+            />
+            <SubmitButton
+                label="Create project"
+                busy_label="Creating project…"
+                pending=action.pending()
+            />
+        </ActionForm>
+    }
+}
+
+/// The Owner and Region selects: an island, so the region list follows the chosen owner as
+/// it changes. Without JavaScript it shows the first owner's regions and the server checks
+/// the pair.
+#[island]
+fn OwnerAndRegion(
+    owners: OwnerChoices,
+    owner: String,
+    region: Option<String>,
+    owner_error: Option<String>,
+    region_error: Option<String>,
+) -> impl IntoView {
+    let chosen = RwSignal::new(owner.clone());
     let owner_options: Vec<(String, String)> = owners
         .owners
         .iter()
@@ -64,10 +109,8 @@ fn NewProjectForm(action: ServerAction<CreateProject>, owners: OwnerChoices) -> 
         })
         .collect();
     let all = owners.owners.clone();
-    // With JavaScript, the region list follows the chosen owner; without, it shows the first
-    // owner's regions and the server checks the pair.
     let region_options = move || {
-        let chosen = owner.get();
+        let chosen = chosen.get();
         all.iter()
             .find(|o| o.name == chosen)
             .map(|o| {
@@ -79,44 +122,25 @@ fn NewProjectForm(action: ServerAction<CreateProject>, owners: OwnerChoices) -> 
             .unwrap_or_default()
     };
     view! {
-        <ActionForm action attr:class="mt-6 max-w-md space-y-4" attr:novalidate=true>
-            <FormError error=form_error(action) />
-            <div on:change=move |ev| owner.set(event_target_value(&ev))>
+        <div on:change=move |ev| chosen.set(event_target_value(&ev))>
+            <SelectField
+                label="Owner"
+                name="owner"
+                options=owner_options
+                selected=owner
+                error=Signal::stored(owner_error)
+            />
+        </div>
+        {move || {
+            view! {
                 <SelectField
-                    label="Owner"
-                    name="owner"
-                    options=owner_options
-                    selected=first
-                    error=field_error(action, "owner")
+                    label="Region"
+                    name="region"
+                    options=region_options()
+                    selected=region.clone().unwrap_or_default()
+                    error=Signal::stored(region_error.clone())
                 />
-            </div>
-            <Field
-                label="Project name"
-                name="name"
-                hint="1–63 lowercase letters, digits and hyphens; part of image paths."
-                error=field_error(action, "name")
-            />
-            <TextAreaField
-                label="Description"
-                name="description"
-                maxlength=DESCRIPTION_MAX_CHARS as u32
-                error=field_error(action, "description")
-            />
-            {move || {
-                view! {
-                    <SelectField
-                        label="Region"
-                        name="region"
-                        options=region_options()
-                        error=field_error(action, "region")
-                    />
-                }
-            }}
-            <SubmitButton
-                label="Create project"
-                busy_label="Creating project…"
-                pending=action.pending()
-            />
-        </ActionForm>
+            }
+        }}
     }
 }

@@ -8,7 +8,7 @@ use crate::api::auth::SignUp;
 use crate::api::auth::signup_status;
 use crate::components::{
     fields::Field,
-    form::{FormError, SubmitButton, field_error, form_error},
+    form::{FormError, SubmitButton, field_error, form_error, kept},
 };
 use crate::domain::account::PASSWORD_MIN_CHARS;
 
@@ -44,6 +44,7 @@ pub fn SignupPage() -> impl IntoView {
                                 <Field
                                     label="Email"
                                     name="email"
+                                    value=kept(action, "email").unwrap_or_default()
                                     kind="email"
                                     autocomplete="email"
                                     error=field_error(action, "email")
@@ -51,6 +52,7 @@ pub fn SignupPage() -> impl IntoView {
                                 <Field
                                     label="Username"
                                     name="username"
+                                    value=kept(action, "username").unwrap_or_default()
                                     autocomplete="username"
                                     hint="Lowercase letters, digits and hyphens; it becomes part of your image paths."
                                     error=field_error(action, "username")
@@ -58,6 +60,7 @@ pub fn SignupPage() -> impl IntoView {
                                 <Field
                                     label="Display name"
                                     name="display_name"
+                                    value=kept(action, "display_name").unwrap_or_default()
                                     autocomplete="name"
                                     error=field_error(action, "display_name")
                                 />

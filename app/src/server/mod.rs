@@ -9,6 +9,7 @@ pub mod ctx;
 pub mod cx;
 pub mod db;
 pub mod error;
+pub mod form_input;
 pub mod host_check;
 pub mod middleware;
 pub mod rotation;

@@ -13,6 +13,7 @@ mod accounts;
 mod assets;
 mod cli;
 mod credentials;
+mod form_input;
 mod invitations;
 mod kcr;
 mod matrix;

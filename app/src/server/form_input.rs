@@ -1,0 +1,160 @@
+//! What a person typed survives a failed plain form post. Pages are server-rendered and forms
+//! are plain posts (islands), so a refused form comes back as a new page; without this it
+//! would come back empty. When a form post to a server function fails (the 303 back to the
+//! form), its fields go into a short-lived cookie, and the form shown by that redirect (the
+//! URL names the function in `__path`) fills its fields from it.
+//!
+//! Never kept: any field whose name says password, token or secret. The cookie is HttpOnly,
+//! lives a minute, holds the fields of one form, and is used only on the page the failed post
+//! was sent back to. Its values are the person's own input and reach the page only through
+//! escaped attribute values and text.
+
+use axum::{
+    body::{Body, to_bytes},
+    extract::Request,
+    http::{HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use leptos::prelude::use_context;
+use server_fn::error::SERVER_FN_ERROR_HEADER;
+
+use crate::server::middleware::MAX_REQUEST_BODY;
+
+/// The cookie's name.
+pub const COOKIE: &str = "berth_form";
+
+/// Largest cookie written (browsers keep about 4 KB per cookie); larger input is not kept.
+const MAX_COOKIE: usize = 3 * 1024;
+
+/// How long the input is kept: long enough for the redirect it rides on.
+const LIFETIME_SECS: u32 = 60;
+
+/// Keeps the fields of a plain form post to `/api/*` that fails (see the module docs).
+pub async fn keep_failed_input(https: bool, req: Request, next: Next) -> Response {
+    if !is_plain_form_post(&req) {
+        return next.run(req).await;
+    }
+    let path = req.uri().path().to_owned();
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_REQUEST_BODY).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    };
+    let mut res = next
+        .run(Request::from_parts(parts, Body::from(bytes.clone())))
+        .await;
+    let failed_back_to_form =
+        res.status() == StatusCode::SEE_OTHER && res.headers().contains_key(SERVER_FN_ERROR_HEADER);
+    if failed_back_to_form
+        && let Some(value) = cookie_value(&path, &bytes)
+        && let Ok(cookie) = HeaderValue::from_str(&format!(
+            "{COOKIE}={value}; Path=/; Max-Age={LIFETIME_SECS}; HttpOnly; SameSite=Lax{}",
+            if https { "; Secure" } else { "" }
+        ))
+    {
+        res.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    res
+}
+
+/// A form post from a page (not a JSON call of a client).
+fn is_plain_form_post(req: &Request) -> bool {
+    let header_has = |name: header::HeaderName, text: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains(text))
+    };
+    req.method() == Method::POST
+        && req.uri().path().starts_with("/api/")
+        && header_has(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        && !header_has(header::ACCEPT, "application/json")
+}
+
+/// Whether a field's value must never be kept.
+fn is_secret(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["password", "token", "secret"]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+/// `fn=PATH&NAME=VALUE…` (form-encoded, so cookie-safe) without secret fields; `None` when
+/// it would be too large to keep.
+fn cookie_value(path: &str, body: &[u8]) -> Option<String> {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    out.append_pair("fn", path);
+    for (name, value) in form_urlencoded::parse(body) {
+        if !is_secret(&name) && name != "fn" {
+            out.append_pair(&name, &value);
+        }
+    }
+    let value = out.finish();
+    (value.len() <= MAX_COOKIE).then_some(value)
+}
+
+/// The value of field `name` as it was posted to the server function at `fn_path`, when the
+/// page being rendered is where that failed post was sent back to.
+pub fn kept(fn_path: &str, name: &str) -> Option<String> {
+    let parts = use_context::<axum::http::request::Parts>()?;
+    let sent_back = parts.uri.query().is_some_and(|q| {
+        form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "__path" && v == fn_path)
+    });
+    if !sent_back {
+        return None;
+    }
+    let cookie = parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(&format!("{COOKIE}=")))?
+        .to_owned();
+    lookup(&cookie, fn_path, name)
+}
+
+/// Field `name` of a cookie value, if the cookie is for `fn_path`.
+fn lookup(cookie: &str, fn_path: &str, name: &str) -> Option<String> {
+    let mut pairs = form_urlencoded::parse(cookie.as_bytes());
+    if pairs.next()? != ("fn".into(), fn_path.into()) {
+        return None;
+    }
+    pairs.find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_never_kept_and_the_rest_is_found_again() {
+        let body = b"email=ann%40example.com&username=Bad+Name&password=hunter2hunter2\
+&current_password=x&token=t&new_secret=s&display_name=%3Cb%3E%3B%22";
+        let value = cookie_value("/api/sign_up", body).unwrap();
+        for leaked in ["hunter2", "current_password", "token", "secret"] {
+            assert!(!value.contains(leaked), "{leaked} in {value}");
+        }
+        assert!(
+            !value.contains([';', ' ', '"', ',']),
+            "not cookie-safe: {value}"
+        );
+        assert_eq!(
+            lookup(&value, "/api/sign_up", "email").as_deref(),
+            Some("ann@example.com")
+        );
+        assert_eq!(
+            lookup(&value, "/api/sign_up", "display_name").as_deref(),
+            Some("<b>;\"")
+        );
+        assert_eq!(lookup(&value, "/api/sign_up", "password"), None);
+        // Another form's page does not take them.
+        assert_eq!(lookup(&value, "/api/sign_in", "email"), None);
+    }
+
+    #[test]
+    fn large_input_is_not_kept() {
+        let body = format!("description={}", "x".repeat(MAX_COOKIE));
+        assert_eq!(cookie_value("/api/create_project", body.as_bytes()), None);
+    }
+}
