@@ -94,6 +94,16 @@ for (const mode of MODES) {
     await edit.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('row').filter({ hasText: 'index.docker.io' }).filter({ hasText: 'cora-ci' }).waitFor();
 
+    // The table fits its column at 1280 px, actions included; at 360 px rows are cards and
+    // nothing scrolls sideways.
+    const main = await page.locator('main').boundingBox();
+    const lastAction = await page.getByRole('button', { name: 'Delete' }).first().boundingBox();
+    assert.ok(lastAction.x + lastAction.width <= main.x + main.width, JSON.stringify({ main, lastAction }));
+    await page.setViewportSize({ width: 360, height: 800 });
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360);
+    assert.equal(await page.locator('thead').evaluate((t) => getComputedStyle(t).position), 'absolute');
+    await page.setViewportSize({ width: 1280, height: 720 });
+
     // Delete, after a confirmation naming the server.
     await page.getByRole('row').filter({ hasText: '_json_key' }).getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('heading', { name: 'Delete the credentials for gcr.io?' }).waitFor();

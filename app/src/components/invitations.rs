@@ -10,7 +10,7 @@ use crate::components::{
     form::{FormError, form_error},
     styles::{DANGER_BUTTON, TH},
 };
-use crate::domain::invitation::{PendingInvitation, short_utc};
+use crate::domain::{invitation::PendingInvitation, when::short_utc};
 
 /// What the invite forms say about invitations.
 pub const INVITE_HINT: &str = "They join once they accept; the invitation expires after 7 days.";

@@ -156,23 +156,9 @@ pub struct PendingInvitation {
 /// What the link of an email invitation is made for (the purpose its token is bound to).
 pub const LINK_PURPOSE: &str = "invitation-link";
 
-/// An RFC 3339 UTC time as pages show an expiry: `2026-12-07 04:27 UTC`.
-pub fn short_utc(rfc3339: &str) -> String {
-    match rfc3339.get(..16) {
-        Some(minutes) if rfc3339.ends_with('Z') => format!("{} UTC", minutes.replace('T', " ")),
-        _ => rfc3339.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn expiries_are_shown_to_the_minute_in_utc() {
-        assert_eq!(short_utc("2026-12-07T04:27:10Z"), "2026-12-07 04:27 UTC");
-        assert_eq!(short_utc("soon"), "soon");
-    }
 
     #[test]
     fn an_at_sign_makes_an_email_invitation_and_anything_else_a_username() {

@@ -12,3 +12,4 @@ pub mod region;
 pub mod registry;
 pub mod role;
 pub mod secret;
+pub mod when;

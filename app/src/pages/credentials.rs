@@ -15,16 +15,16 @@ use crate::api::credentials::{
 };
 use crate::components::{
     breadcrumbs::Breadcrumbs,
-    copy::CopyBlock,
     error_notice::ErrorNotice,
     fields::Field,
     fields::SelectField,
     form::{FormError, SubmitButton, field_error, form_error, kept},
-    styles::{DANGER_BUTTON, SECONDARY_BUTTON, TH},
+    styles::{DANGER_BUTTON, SECONDARY_BUTTON},
 };
 use crate::domain::{
     credential::{CredentialPage, CredentialView, DOCKER_HUB_LIMIT, Resolution, field},
     registry::Preset,
+    when::{ago, short_utc},
 };
 
 #[derive(Clone, Copy)]
@@ -174,114 +174,129 @@ fn Credentials(
     }
 }
 
+/// The credentials as a table that fits its column: a short ID with a copy button (the full ID
+/// in its tooltip and on the clipboard), times as "3 hours ago" (the exact time on hover). At
+/// phone width each row becomes a card (`.stack-table` in `style/main.css`). Cell styles are
+/// the table's classes, not utility lists repeated on every cell.
 #[component]
 fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -> impl IntoView {
+    let now = time::OffsetDateTime::now_utc();
+    let when = move |at: &str, by: &Option<String>| {
+        let by = by.clone().unwrap_or_else(|| "(deleted account)".into());
+        view! {
+            <time datetime=at.to_owned() title=short_utc(at)>
+                {ago(at, now)}
+            </time>
+            <span class="block text-slate-500 dark:text-slate-400">{format!("by {by}")}</span>
+        }
+    };
     view! {
-        <div class="relative mt-6 overflow-x-auto">
-            <table class="w-full text-left text-sm">
-                <thead class="border-b border-slate-300 dark:border-slate-700">
-                    <tr>
-                        <th scope="col" class=TH>
-                            "ID"
-                        </th>
-                        <th scope="col" class=TH>
-                            "Server"
-                        </th>
-                        <th scope="col" class=TH>
-                            "Username"
-                        </th>
-                        <th scope="col" class=TH>
-                            "Email"
-                        </th>
-                        <th scope="col" class=TH>
-                            "Added"
-                        </th>
-                        <th scope="col" class=TH>
-                            "Updated"
-                        </th>
-                        {can_manage
-                            .then(|| {
-                                view! {
-                                    <th scope="col" class=TH>
-                                        <span class="sr-only">"Actions"</span>
-                                    </th>
-                                }
-                            })}
-                    </tr>
-                </thead>
-                <tbody>
-                    {items
-                        .into_iter()
-                        .map(|c| {
-                            let id = c.id.clone();
+        <table class="stack-table mt-6">
+            <thead>
+                <tr>
+                    <th scope="col">"ID"</th>
+                    <th scope="col">"Server"</th>
+                    <th scope="col">"Username"</th>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Added"</th>
+                    <th scope="col">"Updated"</th>
+                    {can_manage
+                        .then(|| {
                             view! {
-                                <tr class="border-b border-slate-200 align-top dark:border-slate-800">
-                                    <td class="py-2 pr-4">
-                                        <CopyBlock
-                                            title="ID"
-                                            text=Signal::stored(id.clone())
-                                            id=format!("cred-{id}")
-                                        />
-                                    </td>
-                                    <td id=format!("server-{}", c.id) class="py-2 pr-4 font-mono">
-                                        {c.server.clone()}
-                                    </td>
-                                    <td class="py-2 pr-4">{c.username.clone()}</td>
-                                    <td class="py-2 pr-4">{c.email.clone()}</td>
-                                    <td class="py-2 pr-4 text-xs">
-                                        {c
-                                            .added_by
-                                            .clone()
-                                            .unwrap_or_else(|| "(deleted account)".into())} <br />
-                                        <time datetime=c
-                                            .added_at
-                                            .clone()>{c.added_at.clone()}</time>
-                                    </td>
-                                    <td class="py-2 pr-4 text-xs">
-                                        {c
-                                            .updated_by
-                                            .clone()
-                                            .unwrap_or_else(|| "(deleted account)".into())} <br />
-                                        <time datetime=c
-                                            .updated_at
-                                            .clone()>{c.updated_at.clone()}</time>
-                                    </td>
-                                    {can_manage
-                                        .then(|| {
-                                            view! {
-                                                <td class="flex gap-2 py-2">
-                                                    // GET forms: they work without JavaScript and
-                                                    // read as buttons.
-                                                    <form method="get" action=base.clone()>
-                                                        <input type="hidden" name="edit" value=id.clone() />
-                                                        <button
-                                                            type="submit"
-                                                            class=SECONDARY_BUTTON
-                                                            aria-describedby=format!("server-{id}")
-                                                        >
-                                                            "Edit"
-                                                        </button>
-                                                    </form>
-                                                    <form method="get" action=base.clone()>
-                                                        <input type="hidden" name="delete" value=id.clone() />
-                                                        <button
-                                                            type="submit"
-                                                            class=DANGER_BUTTON
-                                                            aria-describedby=format!("server-{id}")
-                                                        >
-                                                            "Delete"
-                                                        </button>
-                                                    </form>
-                                                </td>
-                                            }
-                                        })}
-                                </tr>
+                                <th scope="col">
+                                    <span class="sr-only">"Actions"</span>
+                                </th>
                             }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                        })}
+                </tr>
+            </thead>
+            <tbody>
+                {items
+                    .into_iter()
+                    .map(|c| {
+                        let id = c.id.clone();
+                        let short = match (id.get(..8), id.get(id.len().saturating_sub(4)..)) {
+                            (Some(head), Some(tail)) => format!("{head}…{tail}"),
+                            _ => id.clone(),
+                        };
+                        // UUIDv7s made close together share their first digits (the time):
+                        // the last ones tell rows apart.
+                        view! {
+                            <tr>
+                                <td data-label="ID">
+                                    <span class="whitespace-nowrap">
+                                        <code title=id.clone() aria-hidden="true">
+                                            {short}
+                                        </code>
+                                        <span id=format!("cred-{id}") class="sr-only">
+                                            {id.clone()}
+                                        </span>
+                                        <button
+                                            type="button"
+                                            data-copy=format!("cred-{id}")
+                                            aria-label=format!("Copy the ID of {}", c.server)
+                                            class="copy-button ml-1"
+                                        >
+                                            <span data-copy-label aria-live="polite">
+                                                "Copy"
+                                            </span>
+                                        </button>
+                                    </span>
+                                </td>
+                                <td
+                                    data-label="Server"
+                                    id=format!("server-{id}")
+                                    class="font-mono break-all"
+                                >
+                                    {c.server.clone()}
+                                </td>
+                                <td data-label="Username" class="break-all">
+                                    {c.username.clone()}
+                                </td>
+                                <td data-label="Email" class="break-all">
+                                    {c.email.clone()}
+                                </td>
+                                <td data-label="Added" class="text-xs">
+                                    {when(&c.added_at, &c.added_by)}
+                                </td>
+                                <td data-label="Updated" class="text-xs">
+                                    {when(&c.updated_at, &c.updated_by)}
+                                </td>
+                                {can_manage
+                                    .then(|| {
+                                        view! {
+                                            <td class="actions">
+                                                // GET forms: they work without JavaScript and
+                                                // read as buttons.
+                                                <form method="get" action=base.clone()>
+                                                    <input type="hidden" name="edit" value=id.clone() />
+                                                    <button
+                                                        type="submit"
+                                                        class=SECONDARY_BUTTON
+                                                        aria-describedby=format!("server-{id}")
+                                                    >
+                                                        "Edit"
+                                                    </button>
+                                                </form>
+                                                <form method="get" action=base.clone()>
+                                                    <input type="hidden" name="delete" value=id.clone() />
+                                                    <button
+                                                        type="submit"
+                                                        class=DANGER_BUTTON
+                                                        aria-describedby=format!("server-{id}")
+                                                    >
+                                                        "Delete"
+                                                    </button>
+                                                </form>
+                                            </td>
+                                        }
+                                    })}
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
     }
 }
 

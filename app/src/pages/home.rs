@@ -11,10 +11,7 @@ use crate::components::{
     form::{FormError, form_error},
     styles::SECONDARY_BUTTON,
 };
-use crate::domain::{
-    invitation::{InvitationView, short_utc},
-    org::OrgSummary,
-};
+use crate::domain::{invitation::InvitationView, org::OrgSummary, when::short_utc};
 use crate::state::session::use_session;
 
 /// The start page.

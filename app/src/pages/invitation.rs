@@ -12,7 +12,7 @@ use crate::components::{
     form::{FormError, form_error},
     raw_text::PageTitle,
 };
-use crate::domain::invitation::{InvitationView, short_utc};
+use crate::domain::{invitation::InvitationView, when::short_utc};
 
 /// The invitation page.
 #[component]
