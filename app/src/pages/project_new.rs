@@ -121,26 +121,29 @@ fn OwnerAndRegion(
             })
             .unwrap_or_default()
     };
+    // Its own spacing: the form's `space-y-4` reaches the island, not the selects inside it.
     view! {
-        <div on:change=move |ev| chosen.set(event_target_value(&ev))>
-            <SelectField
-                label="Owner"
-                name="owner"
-                options=owner_options
-                selected=owner
-                error=Signal::stored(owner_error)
-            />
-        </div>
-        {move || {
-            view! {
+        <div class="space-y-4">
+            <div on:change=move |ev| chosen.set(event_target_value(&ev))>
                 <SelectField
-                    label="Region"
-                    name="region"
-                    options=region_options()
-                    selected=region.clone().unwrap_or_default()
-                    error=Signal::stored(region_error.clone())
+                    label="Owner"
+                    name="owner"
+                    options=owner_options
+                    selected=owner
+                    error=Signal::stored(owner_error)
                 />
-            }
-        }}
+            </div>
+            {move || {
+                view! {
+                    <SelectField
+                        label="Region"
+                        name="region"
+                        options=region_options()
+                        selected=region.clone().unwrap_or_default()
+                        error=Signal::stored(region_error.clone())
+                    />
+                }
+            }}
+        </div>
     }
 }
