@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MODES, startBerth, launchBrowser, openPage, visit, signUp, createProject,
+  MODES, startBerth, launchBrowser, openPage, visit, signUp, createProject, sectionLink,
 } from './harness.mjs';
 
 let berth;
@@ -45,7 +45,7 @@ for (const mode of MODES) {
     await createProject(context, berth.url, user, 'web');
 
     await visit(page, mode, `/projects/${user}/web`);
-    await page.getByRole('link', { name: 'Registry credentials' }).click();
+    await sectionLink(page, 'Project', 'Credentials').click();
     await page.getByRole('heading', { name: 'Registry credentials' }).waitFor();
     if (mode.js) await page.waitForSelector('body[data-hydrated="true"]');
     await page.getByText('No credentials yet').waitFor();

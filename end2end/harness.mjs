@@ -95,13 +95,14 @@ export const PASSWORD = 'a password that is long enough';
 
 /**
  * Signs `username` up through the sign-up form, as a person does, and waits for the signed-in
- * home page greeting `displayName`.
+ * home page greeting `displayName`. Without one the field stays blank, which means the username.
  */
-export async function signUp(page, mode, username, displayName = username) {
+export async function signUp(page, mode, username, displayName) {
   await visit(page, mode, '/signup');
   await page.getByLabel('Email').fill(`${username}@example.com`);
   await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Display name').fill(displayName);
+  if (displayName !== undefined) await page.getByLabel('Display name').fill(displayName);
+  displayName ??= username;
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   const greeting = page.getByRole('heading', { name: /^Hello,/ });
@@ -124,6 +125,11 @@ export async function call(context, baseURL, name, form) {
   if (res.status() !== 200) {
     throw new Error(`${name} answered ${res.status()}: ${await res.text()}`);
   }
+}
+
+/** The link to section `name` in the section menu called `menu` ("Project", "Organization"). */
+export function sectionLink(page, menu, name) {
+  return page.getByRole('navigation', { name: menu }).getByRole('link', { name, exact: true });
 }
 
 /** Creates project `owner/name` in region `local` with the server function. */

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MODES, startBerth, launchBrowser, openPage, visit, signUp,
+  MODES, startBerth, launchBrowser, openPage, visit, signUp, sectionLink,
 } from './harness.mjs';
 
 let berth;
@@ -65,8 +65,11 @@ for (const mode of MODES) {
     await page.getByRole('button', { name: 'Create organization' }).click();
     await page.getByRole('heading', { name: `Acme (${suffix})` }).waitFor();
     assert.match(page.url(), new RegExp(`/orgs/${org}$`));
+    await page.getByText('No projects yet.').waitFor();
 
     // Invite the viewer to the organization by email: pending until they accept.
+    await sectionLink(page, 'Organization', 'Members').click();
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
     const inviteToOrg = formWith(page, 'Send invitation');
     await inviteToOrg.getByLabel('Username or email').fill(`${viewerName}@example.com`);
     await inviteToOrg.getByLabel('Role').selectOption('member');
@@ -81,6 +84,7 @@ for (const mode of MODES) {
     await viewer.page.getByRole('heading', { name: `Acme (${suffix})` }).waitFor();
 
     // A project name that breaks the rules is explained next to its field.
+    await sectionLink(page, 'Organization', 'Projects').click();
     await page.getByRole('link', { name: 'New project' }).click();
     await page.getByLabel('Project name').waitFor();
     if (mode.js) await page.waitForSelector('body[data-hydrated="true"]');
@@ -96,9 +100,11 @@ for (const mode of MODES) {
     await page.getByLabel('Region').selectOption('local');
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.getByRole('heading', { name: `${org}/web` }).waitFor();
-    await page.getByText('Local (local), KCR host localhost:5000').waitFor();
+    await page.getByText('Local (local)').waitFor();
+    await page.getByText(`localhost:5000/${org}/web/IMAGE`).waitFor();
 
     // Invite the viewer to the project by username.
+    await sectionLink(page, 'Project', 'Members').click();
     const inviteToProject = formWith(page, 'Send invitation');
     await inviteToProject.getByLabel('Username or email').fill(viewerName);
     await inviteToProject.getByLabel('Role').selectOption('viewer');
@@ -109,8 +115,13 @@ for (const mode of MODES) {
     await acceptInvitation(viewer.page, mode, `${org}/web`);
     await viewer.page.getByRole('heading', { name: `${org}/web` }).waitFor();
     await viewer.page.getByText('You have the viewer role').waitFor();
+    // Their menu has no Settings or Audit log, and the members page no forms.
+    assert.equal(await sectionLink(viewer.page, 'Project', 'Settings').count(), 0);
+    assert.equal(await sectionLink(viewer.page, 'Project', 'Audit log').count(), 0);
+    await sectionLink(viewer.page, 'Project', 'Members').click();
+    await viewer.page.getByRole('cell', { name: viewerName, exact: true }).waitFor();
     assert.equal(await viewer.page.getByRole('button', { name: 'Send invitation' }).count(), 0);
-    assert.equal(await viewer.page.getByRole('button', { name: 'Delete project' }).count(), 0);
+    assert.equal(await viewer.page.getByRole('button', { name: /^Remove/ }).count(), 0);
     // ... and the server refuses even a hand-made request.
     const res = await viewer.context.request.post(`${berth.url}/api/invite_project_member`, {
       form: { owner: org, name: 'web', login: `olga-${suffix}`, role: 'admin' },

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MODES, startBerth, launchBrowser, openPage, visit, signUp, createProject,
+  MODES, startBerth, launchBrowser, openPage, visit, signUp, createProject, sectionLink,
 } from './harness.mjs';
 
 let berth;
@@ -32,7 +32,7 @@ for (const mode of MODES) {
 
     // The project page links here.
     await visit(page, mode, `/projects/${user}/web`);
-    await page.getByRole('link', { name: /Push paths/ }).click();
+    await sectionLink(page, 'Project', 'Push paths').click();
     await page.getByRole('heading', { name: 'This project' }).waitFor();
     if (mode.js) await page.waitForSelector('body[data-hydrated="true"]');
     const repo = `localhost:5000/${user}/web/cart`;
@@ -49,6 +49,20 @@ for (const mode of MODES) {
     assert.ok(blocks[4].includes('Docker / version := "v2"'), blocks[4]);
     assert.match(blocks[6], /"credHelpers"/);
     assert.ok(blocks[0].includes(`docker tag cart:v2 ${repo}:v2`));
+
+    // One tool at a time: Docker first; choosing Podman shows its block instead.
+    const podman = `podman push cart:v2 ${repo}:v2`;
+    assert.equal(await page.getByText(podman).isVisible(), false);
+    await page.locator('label', { hasText: 'Podman' }).click();
+    assert.equal(await page.getByRole('radio', { name: 'Podman' }).isChecked(), true);
+    await page.getByText(podman).waitFor();
+    assert.equal(await page.getByText(`docker push ${repo}:v2`).isVisible(), false);
+    if (mode.js) {
+      // Remembered for the next visit once the page is interactive.
+      await visit(page, mode, `/projects/${user}/web/push-paths?image=cart&tag=v2`);
+      await page.getByText(podman).waitFor();
+      await page.locator('label', { hasText: 'Docker' }).click();
+    }
 
     // An invalid name says what is wrong and shows no commands.
     await page.getByLabel('Image').fill('Cart');

@@ -57,8 +57,11 @@ for (const mode of MODES) {
     const pages = [
       ['/', 'Berth'],
       [`/orgs/${org}`, `${payload(2)} · Berth`],
-      [`/orgs/${org}/audit`, `Audit log · ${org} · Berth`],
+      [`/orgs/${org}/members`, `Members · ${payload(2)} · Berth`],
+      [`/orgs/${org}/audit`, `Audit log · ${payload(2)} · Berth`],
+      [`/orgs/${org}/settings`, `Settings · ${payload(2)} · Berth`],
       [`/projects/${org}/web`, `${org}/web · Berth`],
+      [`/projects/${org}/web/settings`, `Settings · ${org}/web · Berth`],
       [`/projects/${org}/web/credentials`, `Credentials · ${org}/web · Berth`],
       [`/projects/${org}/web/audit`, `Audit log · ${org}/web · Berth`],
     ];
@@ -68,10 +71,13 @@ for (const mode of MODES) {
       assert.equal(await page.locator('img, svg').count(), 0, `${path}: an injected element`);
     }
     // The payloads are on screen as text: the description in its form field, the names.
-    await visit(page, mode, `/projects/${org}/web`);
+    await visit(page, mode, `/projects/${org}/web/settings`);
     assert.equal(await page.getByLabel('Description').inputValue(), payload(3));
+    await visit(page, mode, `/projects/${org}/web`);
     await page.getByText(payload(3), { exact: true }).first().waitFor();
-    await visit(page, mode, `/orgs/${org}`);
+    await visit(page, mode, `/orgs/${org}/settings`);
+    assert.equal(await page.getByLabel('Display name').inputValue(), payload(2));
+    await visit(page, mode, `/orgs/${org}/members`);
     await page.getByRole('heading', { name: payload(2) }).waitFor();
     await page.getByText(`"><svg/onload=alert(5)>@example.com`).waitFor();
 

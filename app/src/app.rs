@@ -18,9 +18,14 @@ use crate::pages::{
     login::LoginPage,
     not_found::NotFoundPage,
     org::OrgPage,
+    org_members::OrgMembersPage,
     org_new::OrgNewPage,
+    org_regions::OrgRegionsPage,
+    org_settings::OrgSettingsPage,
     project::ProjectPage,
+    project_members::ProjectMembersPage,
     project_new::ProjectNewPage,
+    project_settings::ProjectSettingsPage,
     projects::ProjectsPage,
     push_paths::PushPathsPage,
     regions::RegionsPage,
@@ -72,7 +77,22 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/regions") view=RegionsPage ssr=SsrMode::Async />
                     <Route path=path!("/orgs/new") view=OrgNewPage ssr=SsrMode::Async />
                     <Route path=path!("/orgs/:org") view=OrgPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/orgs/:org/members")
+                        view=OrgMembersPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/orgs/:org/regions")
+                        view=OrgRegionsPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/orgs/:org/audit") view=OrgAuditPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/orgs/:org/settings")
+                        view=OrgSettingsPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async />
                     <Route path=path!("/projects/new") view=ProjectNewPage ssr=SsrMode::Async />
                     <Route
@@ -91,8 +111,18 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=path!("/projects/:owner/:project/members")
+                        view=ProjectMembersPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/projects/:owner/:project/audit")
                         view=ProjectAuditPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/projects/:owner/:project/settings")
+                        view=ProjectSettingsPage
                         ssr=SsrMode::Async
                     />
                 </Routes>

@@ -13,11 +13,12 @@ pub async fn org_audit_log(
     before: Option<String>,
     action: Option<String>,
 ) -> Result<AuditPage, AppError> {
-    use crate::domain::role::OrgAction;
+    use crate::domain::{audit::AuditOf, role::OrgAction};
     use crate::server::{cx::Cx, db::audit_events::Scope, rules::audit};
 
     let cx = Cx::org(&org, OrgAction::ManageMembers).await?;
-    audit::page(&cx.state.db, Scope::Org(cx.org.id), before, action).await
+    let of = AuditOf::Org(cx.header());
+    audit::page(&cx.state.db, Scope::Org(cx.org.id), of, before, action).await
 }
 
 /// A page of the project's audit log.
@@ -28,9 +29,17 @@ pub async fn project_audit_log(
     before: Option<String>,
     action: Option<String>,
 ) -> Result<AuditPage, AppError> {
-    use crate::domain::role::ProjectAction;
+    use crate::domain::{audit::AuditOf, role::ProjectAction};
     use crate::server::{cx::Cx, db::audit_events::Scope, rules::audit};
 
     let cx = Cx::project(&owner, &name, ProjectAction::Administer).await?;
-    audit::page(&cx.state.db, Scope::Project(cx.project.id), before, action).await
+    let of = AuditOf::Project(cx.header());
+    audit::page(
+        &cx.state.db,
+        Scope::Project(cx.project.id),
+        of,
+        before,
+        action,
+    )
+    .await
 }

@@ -19,7 +19,7 @@ pub async fn invite_org_member(org: String, login: String, role: String) -> Resu
     let cx = Cx::org(&org, OrgAction::ManageMembers).await?;
     let form = InviteForm::parse(&login, &role, OrgRole::parse)?;
     invitations::invite_to_org(&cx, form.invitee, form.role).await?;
-    ctx::redirect(&cx.path());
+    ctx::redirect(&cx.members_path());
     Ok(())
 }
 
@@ -40,7 +40,7 @@ pub async fn invite_project_member(
     let cx = Cx::project(&owner, &name, ProjectAction::ManageMembers).await?;
     let form = InviteForm::parse(&login, &role, ProjectRole::parse)?;
     invitations::invite_to_project(&cx, form.invitee, form.role).await?;
-    ctx::redirect(&cx.path());
+    ctx::redirect(&cx.members_path());
     Ok(())
 }
 

@@ -25,7 +25,7 @@ pub async fn change_org_member_role(
     let cx = Cx::org(&org, OrgAction::ManageMembers).await?;
     let role = OrgRole::parse(&role).map_err(|e| AppError::invalid(field::ROLE, e))?;
     members::change_org_role(&cx, &username, role).await?;
-    ctx::redirect(&cx.path());
+    ctx::redirect(&cx.members_path());
     Ok(())
 }
 

@@ -45,6 +45,18 @@ pub async fn get_org(name: String) -> Result<OrgView, AppError> {
     orgs::view(&Cx::org(&name, OrgAction::View).await?).await
 }
 
+/// Changes the name an organization is shown by (owners and admins); blank means its name.
+#[server(endpoint = "update_org")]
+pub async fn update_org(org: String, display_name: String) -> Result<(), AppError> {
+    use crate::domain::role::OrgAction;
+    use crate::server::{ctx, cx::Cx, rules::orgs};
+
+    let cx = Cx::org(&org, OrgAction::ManageProjects).await?;
+    orgs::rename(&cx, &display_name).await?;
+    ctx::redirect(&format!("{}/settings", cx.path()));
+    Ok(())
+}
+
 /// Sets the regions an organization's projects may live in (owners and admins): at least one,
 /// each configured, and none dropped that still has projects.
 #[server(endpoint = "set_org_regions")]
@@ -54,7 +66,7 @@ pub async fn set_org_regions(org: String, regions: Vec<String>) -> Result<(), Ap
 
     let cx = Cx::org(&org, OrgAction::ManageProjects).await?;
     orgs::set_regions(&cx, &regions).await?;
-    ctx::redirect(&cx.path());
+    ctx::redirect(&format!("{}/regions", cx.path()));
     Ok(())
 }
 

@@ -22,7 +22,7 @@ pub async fn change_project_member_role(
     let cx = Cx::project(&owner, &name, ProjectAction::ManageMembers).await?;
     let role = ProjectRole::parse(&role).map_err(|e| AppError::invalid("role", e))?;
     members::change_project_role(&cx, &username, role).await?;
-    ctx::redirect(&cx.path());
+    ctx::redirect(&cx.members_path());
     Ok(())
 }
 

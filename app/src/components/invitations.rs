@@ -8,7 +8,7 @@ use crate::api::invitations::RevokeInvitation;
 use crate::components::{
     copy::CopyBlock,
     form::{FormError, form_error},
-    styles::{DANGER_BUTTON, TH},
+    styles::DANGER_BUTTON,
 };
 use crate::domain::{invitation::PendingInvitation, when::short_utc};
 
@@ -32,79 +32,71 @@ pub fn PendingInvitations(
                 "Pending invitations"
             </h3>
             <FormError error=form_error(revoke) />
-            <div class="relative mt-2 overflow-x-auto">
-                <table class="w-full text-left text-sm" aria-labelledby="invitations-heading">
-                    <thead class="border-b border-slate-300 dark:border-slate-700">
-                        <tr>
-                            <th scope="col" class=TH>
-                                "Invitee"
-                            </th>
-                            <th scope="col" class=TH>
-                                "Role"
-                            </th>
-                            <th scope="col" class=TH>
-                                "Invited by"
-                            </th>
-                            <th scope="col" class=TH>
-                                "Expires"
-                            </th>
-                            <th scope="col" class=TH>
-                                <span class="sr-only">"Actions"</span>
-                            </th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {list
-                            .into_iter()
-                            .map(|i| {
-                                let label = format!("Revoke the invitation of {}", i.invitee);
-                                let link = i
-                                    .link
-                                    .clone()
-                                    .map(|link| {
-                                        // An email invitation is accepted through its link: the admin
-                                        // passes it on.
-                                        view! {
-                                            <tr class="border-b border-slate-200 dark:border-slate-800">
-                                                <td colspan="5" class="pb-3">
-                                                    <CopyBlock
-                                                        title="Link to pass on (the account that accepts must have this email address)"
-                                                        text=Signal::stored(link)
-                                                        id=format!("invitation-link-{}", i.id)
-                                                        wrap=true
-                                                    />
-                                                </td>
-                                            </tr>
-                                        }
-                                    });
-                                view! {
-                                    <tr class="border-b border-slate-200 dark:border-slate-800">
-                                        <td class="py-2 pr-4 font-mono">{i.invitee}</td>
-                                        <td class="py-2 pr-4">{i.role}</td>
-                                        <td class="py-2 pr-4">
-                                            {i.invited_by.unwrap_or_else(|| "—".into())}
-                                        </td>
-                                        <td class="py-2 pr-4">
-                                            <time datetime=i
-                                                .expires_at
-                                                .clone()>{short_utc(&i.expires_at)}</time>
-                                        </td>
-                                        <td class="py-2">
-                                            <ActionForm action=revoke>
-                                                <input type="hidden" name="id" value=i.id />
-                                                <button type="submit" class=DANGER_BUTTON aria-label=label>
-                                                    "Revoke"
-                                                </button>
-                                            </ActionForm>
-                                        </td>
-                                    </tr>
-                                    {link}
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <table class="stack-table mt-2" aria-labelledby="invitations-heading">
+                <thead>
+                    <tr>
+                        <th scope="col">"Invitee"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Invited by"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col">
+                            <span class="sr-only">"Actions"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list
+                        .into_iter()
+                        .map(|i| {
+                            let label = format!("Revoke the invitation of {}", i.invitee);
+                            let link = i
+                                .link
+                                .clone()
+                                .map(|link| {
+                                    // An email invitation is accepted through its link: the admin
+                                    // passes it on.
+                                    view! {
+                                        <tr>
+                                            <td colspan="5" class="block pb-3 sm:table-cell">
+                                                <CopyBlock
+                                                    title="Link to pass on (the account that accepts must have this email address)"
+                                                    text=Signal::stored(link)
+                                                    id=format!("invitation-link-{}", i.id)
+                                                    wrap=true
+                                                />
+                                            </td>
+                                        </tr>
+                                    }
+                                });
+                            view! {
+                                <tr>
+                                    <td data-label="Invitee" class="font-mono break-all">
+                                        {i.invitee}
+                                    </td>
+                                    <td data-label="Role">{i.role}</td>
+                                    <td data-label="Invited by">
+                                        {i.invited_by.unwrap_or_else(|| "—".into())}
+                                    </td>
+                                    <td data-label="Expires">
+                                        <time datetime=i
+                                            .expires_at
+                                            .clone()>{short_utc(&i.expires_at)}</time>
+                                    </td>
+                                    <td class="actions">
+                                        <ActionForm action=revoke>
+                                            <input type="hidden" name="id" value=i.id />
+                                            <button type="submit" class=DANGER_BUTTON aria-label=label>
+                                                "Revoke"
+                                            </button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                                {link}
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
         </div>
     })
 }

@@ -22,7 +22,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             "Skip to content"
         </a>
         <Header />
-        <main id="main" class="mx-auto w-full max-w-3xl px-4 py-8">
+        <main id="main" class="mx-auto w-full max-w-5xl px-4 py-8">
             <Flash />
             {children()}
         </main>
@@ -40,7 +40,7 @@ fn Header() -> impl IntoView {
         <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <nav
                 aria-label="Main"
-                class="mx-auto flex max-w-3xl flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-3"
+                class="mx-auto flex max-w-5xl flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-3"
             >
                 <a href="/" class="text-lg font-bold tracking-tight text-sky-800 dark:text-sky-300">
                     "Berth"

@@ -9,7 +9,7 @@ use server_fn::{Http, ServerFn, client::Client, codec::PostUrl, request::ClientR
 
 use crate::components::{
     fields::SelectField,
-    styles::{DANGER_BUTTON, SECONDARY_BUTTON, TH},
+    styles::{DANGER_BUTTON, SECONDARY_BUTTON},
 };
 
 /// One member as the table shows it.
@@ -94,40 +94,34 @@ where
             }
         });
         view! {
-            <tr class="border-b border-slate-200 dark:border-slate-800">
-                <td class="py-2 pr-4 font-mono">{m.username}</td>
-                <td class="py-2 pr-4">{m.display_name}</td>
-                <td class="py-2 pr-4">{m.role}</td>
-                {manage.then(|| view! { <td class="py-2">{actions}</td> })}
+            <tr>
+                <td data-label="Username" class="font-mono">
+                    {m.username}
+                </td>
+                <td data-label="Name">{m.display_name}</td>
+                <td data-label="Role">{m.role}</td>
+                {manage.then(|| view! { <td>{actions}</td> })}
             </tr>
         }
     };
     view! {
-        <div class="relative mt-2 overflow-x-auto">
-            <table class="w-full text-left text-sm">
-                <thead class="border-b border-slate-300 dark:border-slate-700">
-                    <tr>
-                        <th scope="col" class=TH>
-                            "Username"
-                        </th>
-                        <th scope="col" class=TH>
-                            "Display name"
-                        </th>
-                        <th scope="col" class=TH>
-                            "Role"
-                        </th>
-                        {manage
-                            .then(|| {
-                                view! {
-                                    <th scope="col" class=TH>
-                                        <span class="sr-only">"Actions"</span>
-                                    </th>
-                                }
-                            })}
-                    </tr>
-                </thead>
-                <tbody>{rows.into_iter().map(row).collect_view()}</tbody>
-            </table>
-        </div>
+        <table class="stack-table mt-2">
+            <thead>
+                <tr>
+                    <th scope="col">"Username"</th>
+                    <th scope="col">"Display name"</th>
+                    <th scope="col">"Role"</th>
+                    {manage
+                        .then(|| {
+                            view! {
+                                <th scope="col">
+                                    <span class="sr-only">"Actions"</span>
+                                </th>
+                            }
+                        })}
+                </tr>
+            </thead>
+            <tbody>{rows.into_iter().map(row).collect_view()}</tbody>
+        </table>
     }
 }

@@ -1,5 +1,6 @@
 //! Reusable UI pieces.
 
+pub mod area;
 pub mod breadcrumbs;
 pub mod copy;
 pub mod enhance;
@@ -12,4 +13,6 @@ pub mod layout;
 pub mod member_table;
 pub mod project_switcher;
 pub mod raw_text;
+pub mod remember;
+pub mod section_nav;
 pub mod styles;

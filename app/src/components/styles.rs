@@ -1,4 +1,4 @@
-//! Class lists used on many pages: buttons, links styled as buttons, table header cells.
+//! Class lists used on many pages: buttons and links styled as buttons.
 
 /// The classes of a secondary button.
 pub const SECONDARY_BUTTON: &str = "rounded-md border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 dark:border-slate-700 dark:hover:bg-slate-800";
@@ -9,6 +9,3 @@ pub const DANGER_BUTTON: &str = "rounded-md border border-red-300 px-3 py-1 text
 /// The classes of a primary link styled as a button.
 pub const PRIMARY_LINK: &str =
     "rounded-md bg-sky-700 px-3 py-1 text-sm font-medium text-white hover:bg-sky-800";
-
-/// The classes of a table header cell.
-pub const TH: &str = "py-2 pr-4";

@@ -91,6 +91,17 @@ impl DisplayName {
         Ok(Self(name.to_owned()))
     }
 
+    /// Like [`DisplayName::parse`], but a blank input means `name` (the username or
+    /// organization name): the display name is optional on the forms. `None` when blank and
+    /// there is no valid name to fall back on (its own field says why).
+    pub fn parse_or(input: &str, name: Option<&NamespaceName>) -> Option<Result<Self, String>> {
+        match name {
+            _ if !input.trim().is_empty() => Some(Self::parse(input)),
+            Some(name) => Some(Ok(Self(name.as_str().to_owned()))),
+            None => None,
+        }
+    }
+
     /// The name as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -177,7 +188,8 @@ impl SignUpForm {
         let mut errs = FieldErrors::new();
         let email = errs.check(field::EMAIL, Email::parse(email));
         let username = errs.check(field::USERNAME, NamespaceName::parse(username));
-        let display_name = errs.check(field::DISPLAY_NAME, DisplayName::parse(display_name));
+        let display_name = DisplayName::parse_or(display_name, username.as_ref())
+            .and_then(|d| errs.check(field::DISPLAY_NAME, d));
         errs.check(
             field::PASSWORD,
             check_password(
@@ -325,6 +337,34 @@ mod tests {
     fn password_equal_to_username_or_email_is_rejected_whatever_the_case() {
         assert!(check_password("Long-Username", "long-username", "a@b.co").is_err());
         assert!(check_password("Someone@Example.com", "ann", "someone@example.com").is_err());
+    }
+
+    #[test]
+    fn a_blank_display_name_means_the_name() {
+        let ann = NamespaceName::parse("ann").unwrap();
+        let named = |input: &str, name| DisplayName::parse_or(input, name).map(|r| r.map(|d| d.0));
+        assert_eq!(named("  ", Some(&ann)), Some(Ok("ann".to_owned())));
+        assert_eq!(named(" Ann B ", Some(&ann)), Some(Ok("Ann B".to_owned())));
+        assert_eq!(named("", None), None);
+        assert!(matches!(named("a\u{202E}b", Some(&ann)), Some(Err(_))));
+        let form = SignUpForm::parse(
+            "ann@example.com",
+            "ann",
+            " ",
+            "a long pass phrase".to_owned().into(),
+        );
+        assert_eq!(form.unwrap().display_name.as_str(), "ann");
+        let both = SignUpForm::parse(
+            "ann@example.com",
+            "Ann!",
+            "",
+            "a long pass phrase".to_owned().into(),
+        );
+        let errs = both.unwrap_err();
+        assert!(
+            errs.get(field::USERNAME).is_some() && errs.get(field::DISPLAY_NAME).is_none(),
+            "{errs:?}"
+        );
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::{org::OrgHeader, project::ProjectHeader};
+
 /// Entries per page of the audit log.
 pub const PAGE_SIZE: usize = 50;
 
@@ -31,4 +33,16 @@ pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     /// The cursor of the next (older) page, if there is one.
     pub next: Option<String>,
+    /// Whose log it is.
+    pub of: AuditOf,
+}
+
+/// Whose audit log a page is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditOf {
+    /// An organization's, with its projects' changes.
+    Org(OrgHeader),
+    /// One project's.
+    Project(ProjectHeader),
 }

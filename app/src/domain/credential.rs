@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::domain::{
     account::Email,
     kcr::{ImageName, Tag},
+    project::ProjectHeader,
     registry::{
         DOCKER_HUB_HOST, ECR_REFUSAL, Preset, canonical_host, check_google_key, is_ecr,
         is_google_host,
@@ -264,6 +265,8 @@ pub struct CredentialPage {
     pub next: Option<String>,
     /// Whether the caller may add, update and delete.
     pub can_manage: bool,
+    /// The project they belong to.
+    pub project: ProjectHeader,
 }
 
 /// An image reference split the way a pull reads it.

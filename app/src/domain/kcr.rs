@@ -191,6 +191,20 @@ pub struct PushTargetView {
     /// For an organization's project: the organization's projects in the same region, which
     /// can all pull the organization-wide path.
     pub org_projects: Vec<String>,
+    /// The caller's effective role in the project.
+    pub my_role: crate::domain::role::ProjectRole,
+}
+
+impl PushTargetView {
+    /// The project area's header.
+    pub fn header(&self) -> crate::domain::project::ProjectHeader {
+        crate::domain::project::ProjectHeader {
+            owner: self.target.owner.clone(),
+            owner_is_org: self.target.owner_is_org,
+            name: self.target.project.clone(),
+            my_role: self.my_role,
+        }
+    }
 }
 
 /// One row of the registry table.

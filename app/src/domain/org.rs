@@ -41,13 +41,25 @@ impl NewOrgForm {
     pub fn parse(name: &str, display_name: &str) -> Result<Self, FieldErrors> {
         let mut errs = FieldErrors::new();
         let name = errs.check(field::NAME, NamespaceName::parse(name));
-        let display_name = errs.check(field::DISPLAY_NAME, DisplayName::parse(display_name));
+        let display_name = DisplayName::parse_or(display_name, name.as_ref())
+            .and_then(|d| errs.check(field::DISPLAY_NAME, d));
         errs.finish()?;
         match (name, display_name) {
             (Some(name), Some(display_name)) => Ok(Self { name, display_name }),
             _ => Err(FieldErrors::one(field::NAME, "The form is incomplete.")),
         }
     }
+}
+
+/// What every page of an organization's area shows above its section.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgHeader {
+    /// Namespace name.
+    pub name: String,
+    /// Name shown to people.
+    pub display_name: String,
+    /// The caller's role.
+    pub my_role: OrgRole,
 }
 
 /// An organization in "my organizations".
@@ -85,4 +97,15 @@ pub struct OrgView {
     pub regions: Vec<Region>,
     /// Pending invitations (admins and owners only; empty for others).
     pub invitations: Vec<PendingInvitation>,
+}
+
+impl OrgView {
+    /// The organization area's header.
+    pub fn header(&self) -> OrgHeader {
+        OrgHeader {
+            name: self.name.clone(),
+            display_name: self.display_name.clone(),
+            my_role: self.my_role,
+        }
+    }
 }

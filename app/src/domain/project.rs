@@ -176,6 +176,19 @@ pub struct ProjectSummary {
     pub is_current: bool,
 }
 
+/// What every page of a project's area shows above its section: whose project, and what the
+/// caller may do there (which decides the sections in its menu).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectHeader {
+    /// The owning user or organization.
+    pub owner: String,
+    /// Whether the owner is an organization.
+    pub owner_is_org: bool,
+    pub name: String,
+    /// The caller's effective role.
+    pub my_role: ProjectRole,
+}
+
 /// A project member as the project page lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectMemberView {
@@ -208,6 +221,18 @@ pub struct ProjectView {
     pub is_current: bool,
     /// Pending invitations (project admins only; empty for others).
     pub invitations: Vec<PendingInvitation>,
+}
+
+impl ProjectView {
+    /// The project area's header.
+    pub fn header(&self) -> ProjectHeader {
+        ProjectHeader {
+            owner: self.owner.clone(),
+            owner_is_org: self.owner_is_org,
+            name: self.name.clone(),
+            my_role: self.my_role,
+        }
+    }
 }
 
 /// An owner the caller may create projects under.

@@ -10,6 +10,12 @@ use serde::{Deserialize, Serialize};
 #[serde(transparent)]
 pub struct PasswordInput(String);
 
+impl From<String> for PasswordInput {
+    fn from(password: String) -> Self {
+        Self(password)
+    }
+}
+
 impl PasswordInput {
     /// The password text, for checking and hashing only.
     pub fn expose(&self) -> &str {

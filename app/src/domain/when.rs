@@ -28,6 +28,21 @@ pub fn short_utc(rfc3339: &str) -> String {
     }
 }
 
+/// Unix seconds as `2026-11-30 08:12 UTC`.
+pub fn short_utc_secs(seconds: i64) -> String {
+    match OffsetDateTime::from_unix_timestamp(seconds) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ),
+        Err(_) => seconds.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +71,6 @@ mod tests {
     fn expiries_are_shown_to_the_minute_in_utc() {
         assert_eq!(short_utc("2026-12-07T04:27:10Z"), "2026-12-07 04:27 UTC");
         assert_eq!(short_utc("soon"), "soon");
+        assert_eq!(short_utc_secs(1_796_617_630), "2026-12-07 04:27 UTC");
     }
 }

@@ -1,7 +1,6 @@
 //! `/orgs/{org}/audit` and `/projects/{owner}/{project}/audit`: the audit log, newest first,
 //! 50 to a page, filtered by action through a GET form (works without JavaScript).
 
-use crate::components::raw_text::PageTitle;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -9,11 +8,15 @@ use crate::state::params::{use_org_param, use_project_params};
 
 use crate::api::audit::{org_audit_log, project_audit_log};
 use crate::components::{
-    breadcrumbs::Breadcrumbs,
+    area::{OrgArea, OrgSection, ProjectArea, ProjectSection},
     error_notice::ErrorNotice,
-    styles::{SECONDARY_BUTTON, TH},
+    styles::SECONDARY_BUTTON,
 };
-use crate::domain::audit::AuditPage;
+use crate::domain::{
+    audit::{AuditOf, AuditPage},
+    when::{ago, short_utc},
+};
+use crate::error::AppError;
 
 /// An organization's audit log (its admins and owners).
 #[component]
@@ -27,30 +30,7 @@ pub fn OrgAuditPage() -> impl IntoView {
         },
         |(org, before, action)| org_audit_log(org, before, action),
     );
-    view! {
-        <Suspense fallback=|| {
-            view! { <p>"Loading…"</p> }
-        }>
-            {move || Suspend::new(async move {
-                let org = org.get_untracked();
-                match page.await {
-                    Ok(page) => {
-                        view! {
-                            <PageTitle text=format!("Audit log · {org}") />
-                            <Breadcrumbs trail=vec![
-                                ("Home".into(), Some("/".into())),
-                                (org.clone(), Some(format!("/orgs/{org}"))),
-                                ("Audit log".into(), None),
-                            ] />
-                            <AuditTable page base=format!("/orgs/{org}/audit") />
-                        }
-                            .into_any()
-                    }
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    view! { <AuditLogPage page /> }
 }
 
 /// A project's audit log (its admins).
@@ -65,28 +45,43 @@ pub fn ProjectAuditPage() -> impl IntoView {
         },
         |(owner, name, before, action)| project_audit_log(owner, name, before, action),
     );
+    view! { <AuditLogPage page /> }
+}
+
+/// Either log, in the area of whose log it is.
+#[component]
+fn AuditLogPage(page: Resource<Result<AuditPage, AppError>>) -> impl IntoView {
     view! {
         <Suspense fallback=|| {
             view! { <p>"Loading…"</p> }
         }>
             {move || Suspend::new(async move {
-                let (owner, name) = project.get_untracked();
                 match page.await {
                     Ok(page) => {
-                        view! {
-                            <PageTitle text=format!("Audit log · {owner}/{name}") />
-                            <Breadcrumbs trail=vec![
-                                ("Home".into(), Some("/".into())),
-                                ("Projects".into(), Some("/projects".into())),
-                                (
-                                    format!("{owner}/{name}"),
-                                    Some(format!("/projects/{owner}/{name}")),
-                                ),
-                                ("Audit log".into(), None),
-                            ] />
-                            <AuditTable page base=format!("/projects/{owner}/{name}/audit") />
+                        match page.of.clone() {
+                            AuditOf::Org(org) => {
+                                let base = format!("/orgs/{}/audit", org.name);
+                                view! {
+                                    <OrgArea org section=OrgSection::Audit>
+                                        <AuditTable page base />
+                                    </OrgArea>
+                                }
+                                    .into_any()
+                            }
+                            AuditOf::Project(project) => {
+                                let base = format!(
+                                    "/projects/{}/{}/audit",
+                                    project.owner,
+                                    project.name,
+                                );
+                                view! {
+                                    <ProjectArea project section=ProjectSection::Audit>
+                                        <AuditTable page base />
+                                    </ProjectArea>
+                                }
+                                    .into_any()
+                            }
                         }
-                            .into_any()
                     }
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
@@ -107,8 +102,9 @@ fn AuditTable(page: AuditPage, base: String) -> impl IntoView {
         href
     });
     let empty = page.entries.is_empty();
+    let now = time::OffsetDateTime::now_utc();
     view! {
-        <h1 class="mt-2 text-2xl font-semibold">"Audit log"</h1>
+        <h2 class="text-lg font-semibold">"Audit log"</h2>
         <form method="get" action=base.clone() class="mt-4 flex flex-wrap items-end gap-2">
             <div class="space-y-1">
                 <label for="audit-action" class="block text-sm font-medium">
@@ -127,43 +123,41 @@ fn AuditTable(page: AuditPage, base: String) -> impl IntoView {
             </button>
         </form>
         {empty.then(|| view! { <p class="mt-4 text-sm">"Nothing recorded yet that matches."</p> })}
-        <div class="relative mt-4 overflow-x-auto">
-            <table class="w-full text-left text-sm">
-                <thead class="border-b border-slate-300 dark:border-slate-700">
-                    <tr>
-                        <th scope="col" class=TH>
-                            "When"
-                        </th>
-                        <th scope="col" class=TH>
-                            "Who"
-                        </th>
-                        <th scope="col" class=TH>
-                            "Action"
-                        </th>
-                        <th scope="col" class=TH>
-                            "Target"
-                        </th>
-                        <th scope="col" class=TH>
-                            "Details"
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page
-                        .entries
-                        .into_iter()
-                        .map(|e| {
-                            view! {
-                                <tr class="border-b border-slate-200 align-top dark:border-slate-800">
-                                    <td class="py-2 pr-4 whitespace-nowrap">
-                                        <time datetime=e.at.clone()>{e.at.clone()}</time>
-                                    </td>
-                                    <td class="py-2 pr-4">
-                                        {e.actor.unwrap_or_else(|| "(deleted account)".into())}
-                                    </td>
-                                    <td class="py-2 pr-4 font-mono">{e.action}</td>
-                                    <td class="py-2 pr-4 font-mono">{e.target}</td>
-                                    <td class="py-2 pr-4 break-all font-mono text-xs">
+        <table class="stack-table mt-4">
+            <thead>
+                <tr>
+                    <th scope="col">"When"</th>
+                    <th scope="col">"Who"</th>
+                    <th scope="col">"Action"</th>
+                    <th scope="col">"Target"</th>
+                    <th scope="col">"Details"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {page
+                    .entries
+                    .into_iter()
+                    .map(|e| {
+                        let when = ago(&e.at, now);
+                        let exact = short_utc(&e.at);
+                        view! {
+                            <tr>
+                                <td data-label="When" class="whitespace-nowrap">
+                                    <time datetime=e.at title=exact>
+                                        {when}
+                                    </time>
+                                </td>
+                                <td data-label="Who">
+                                    {e.actor.unwrap_or_else(|| "(deleted account)".into())}
+                                </td>
+                                <td data-label="Action" class="font-mono">
+                                    {e.action}
+                                </td>
+                                <td data-label="Target" class="font-mono break-all">
+                                    {e.target}
+                                </td>
+                                <td data-label="Details" class="font-mono text-xs break-all">
+                                    <span>
                                         {e.details}
                                         {e
                                             .client_addr
@@ -172,14 +166,14 @@ fn AuditTable(page: AuditPage, base: String) -> impl IntoView {
                                                     <span class="block text-slate-500">"from " {a}</span>
                                                 }
                                             })}
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+                                    </span>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
         {older
             .map(|href| {
                 view! {

@@ -3,7 +3,6 @@
 //! (`?delete=ID` asks first). The password is write-only: no page ever receives it.
 //! `?image=` shows which credential a pull of that image uses.
 
-use crate::components::raw_text::PageTitle;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -14,7 +13,7 @@ use crate::api::credentials::{
     AddCredential, DeleteCredential, UpdateCredential, list_credentials, resolve_image,
 };
 use crate::components::{
-    breadcrumbs::Breadcrumbs,
+    area::{ProjectArea, ProjectSection},
     error_notice::ErrorNotice,
     fields::Field,
     fields::SelectField,
@@ -95,82 +94,79 @@ fn Credentials(
     let can_manage = page.can_manage;
     let empty = page.items.is_empty();
     view! {
-        <PageTitle text=format!("Credentials · {full}") />
-        <Breadcrumbs trail=vec![
-            ("Home".into(), Some("/".into())),
-            ("Projects".into(), Some("/projects".into())),
-            (full.clone(), Some(format!("/projects/{full}"))),
-            ("Credentials".into(), None),
-        ] />
-        <h1 class="mt-2 text-2xl font-semibold">"Registry credentials"</h1>
-        <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
-            "What this project's services pull images with. Passwords are write-only: stored encrypted, never shown again."
-        </p>
-        <ResolveForm owner=owner.clone() name=name.clone() base=base.clone() />
-        {
-            let (owner, name, base, picked) = (
-                owner.clone(),
-                name.clone(),
-                base.clone(),
-                picked.clone(),
-            );
-            move || {
-                picked("delete")
-                    .filter(|_| can_manage)
-                    .map(|c| {
-                        view! {
-                            <ConfirmDelete
-                                owner=owner.clone()
-                                name=name.clone()
-                                c
-                                base=base.clone()
-                                actions
-                            />
-                        }
-                    })
+        <ProjectArea project=page.project.clone() section=ProjectSection::Credentials>
+            <h2 class="text-lg font-semibold">"Registry credentials"</h2>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+                "What this project's services pull images with. Passwords are write-only: stored encrypted, never shown again."
+            </p>
+            <ResolveForm owner=owner.clone() name=name.clone() base=base.clone() />
+            {
+                let (owner, name, base, picked) = (
+                    owner.clone(),
+                    name.clone(),
+                    base.clone(),
+                    picked.clone(),
+                );
+                move || {
+                    picked("delete")
+                        .filter(|_| can_manage)
+                        .map(|c| {
+                            view! {
+                                <ConfirmDelete
+                                    owner=owner.clone()
+                                    name=name.clone()
+                                    c
+                                    base=base.clone()
+                                    actions
+                                />
+                            }
+                        })
+                }
             }
-        }
-        <FormError error=form_error(actions.delete) />
-        {if empty {
-            view! {
-                <p class="mt-6 text-sm">
-                    "No credentials yet: pulls from private registries will fail until you add some."
-                </p>
-            }
-                .into_any()
-        } else {
-            view! {
-                <CredentialTable
-                    items=page.items.clone()
-                    base=base.clone()
-                    can_manage=page.can_manage
-                />
-            }
-                .into_any()
-        }}
-        {page
-            .next
-            .map(|next| {
+            <FormError error=form_error(actions.delete) />
+            {if empty {
                 view! {
-                    <p class="mt-3 text-sm">
-                        <a
-                            href=format!("{base}?after={next}")
-                            class="text-sky-700 underline dark:text-sky-400"
-                        >
-                            "Next page"
-                        </a>
+                    <p class="mt-6 text-sm">
+                        "No credentials yet: pulls from private registries will fail until you add some."
                     </p>
                 }
-            })}
-        {
-            let (owner, name) = (owner.clone(), name.clone());
-            move || {
-                picked("edit")
-                    .filter(|_| can_manage)
-                    .map(|c| view! { <EditForm owner=owner.clone() name=name.clone() c actions /> })
+                    .into_any()
+            } else {
+                view! {
+                    <CredentialTable
+                        items=page.items.clone()
+                        base=base.clone()
+                        can_manage=page.can_manage
+                    />
+                }
+                    .into_any()
+            }}
+            {page
+                .next
+                .map(|next| {
+                    view! {
+                        <p class="mt-3 text-sm">
+                            <a
+                                href=format!("{base}?after={next}")
+                                class="text-sky-700 underline dark:text-sky-400"
+                            >
+                                "Next page"
+                            </a>
+                        </p>
+                    }
+                })}
+            {
+                let (owner, name) = (owner.clone(), name.clone());
+                move || {
+                    picked("edit")
+                        .filter(|_| can_manage)
+                        .map(|c| {
+                            view! { <EditForm owner=owner.clone() name=name.clone() c actions /> }
+                        })
+                }
             }
-        }
-        {page.can_manage.then(|| view! { <AddForm owner name actions /> })}
+            {page.can_manage.then(|| view! { <AddForm owner name actions /> })}
+        </ProjectArea>
     }
 }
 
@@ -187,7 +183,9 @@ fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -
             <time datetime=at.to_owned() title=short_utc(at)>
                 {ago(at, now)}
             </time>
-            <span class="block text-slate-500 dark:text-slate-400">{format!("by {by}")}</span>
+            <span class="block whitespace-nowrap text-slate-500 dark:text-slate-400">
+                {format!("by {by}")}
+            </span>
         }
     };
     view! {

@@ -7,11 +7,13 @@ use leptos::form::ActionForm;
 
 use crate::api::invitations::{AcceptInvitation, DeclineInvitation, my_invitations};
 use crate::api::orgs::list_orgs;
+use crate::api::projects::list_projects;
 use crate::components::{
     form::{FormError, form_error},
-    styles::SECONDARY_BUTTON,
+    styles::{PRIMARY_LINK, SECONDARY_BUTTON},
 };
 use crate::domain::{invitation::InvitationView, org::OrgSummary, when::short_utc};
+use crate::pages::projects::project_row;
 use crate::state::session::use_session;
 
 /// The start page.
@@ -34,6 +36,7 @@ pub fn HomePage() -> impl IntoView {
                                 .then_some(", the administrator of this Berth instance")} "."
                         </p>
                         <YourInvitations />
+                        <YourProjects />
                         <YourOrganizations />
                         <p class="mt-8 flex flex-wrap gap-4 text-sm">
                             <a href="/regions" class="text-sky-700 underline dark:text-sky-400">
@@ -174,6 +177,68 @@ fn invitation_row(
     }
 }
 
+/// How many projects the home page lists before "All projects".
+const HOME_PROJECTS: usize = 8;
+
+/// The caller's projects, the current one first, with owner, region and role; or how to start.
+#[component]
+fn YourProjects() -> impl IntoView {
+    let projects = Resource::new(|| (), |_| list_projects());
+    view! {
+        <section class="mt-8" aria-labelledby="projects-heading">
+            <div class="flex flex-wrap items-center justify-between gap-2">
+                <h2 id="projects-heading" class="text-lg font-semibold">
+                    "Your projects"
+                </h2>
+                <a href="/projects/new" class=PRIMARY_LINK>
+                    "New project"
+                </a>
+            </div>
+            <Suspense fallback=|| {
+                view! { <p>"Loading…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match projects.await {
+                        Ok(list) if list.is_empty() => {
+                            view! {
+                                <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">
+                                    "No projects yet. Create one to store the credentials your services pull with and to get its push paths."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Ok(mut list) => {
+                            let total = list.len();
+                            list.sort_by_key(|p| !p.is_current);
+                            list.truncate(HOME_PROJECTS);
+                            view! {
+                                <ul class="mt-2 divide-y divide-slate-200 dark:divide-slate-800">
+                                    {list.into_iter().map(|p| project_row(p, true)).collect_view()}
+                                </ul>
+                                {(total > HOME_PROJECTS)
+                                    .then(|| {
+                                        view! {
+                                            <p class="mt-2 text-sm">
+                                                <a
+                                                    href="/projects"
+                                                    class="text-sky-700 underline dark:text-sky-400"
+                                                >
+                                                    {format!("All {total} projects")}
+                                                </a>
+                                            </p>
+                                        }
+                                    })}
+                            }
+                                .into_any()
+                        }
+                        Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
 /// The caller's organizations, or what to do when there are none.
 #[component]
 fn YourOrganizations() -> impl IntoView {
@@ -184,10 +249,7 @@ fn YourOrganizations() -> impl IntoView {
                 <h2 id="orgs-heading" class="text-lg font-semibold">
                     "Your organizations"
                 </h2>
-                <a
-                    href="/orgs/new"
-                    class="rounded-md bg-sky-700 px-3 py-1 text-sm font-medium text-white hover:bg-sky-800"
-                >
+                <a href="/orgs/new" class=PRIMARY_LINK>
                     "New organization"
                 </a>
             </div>

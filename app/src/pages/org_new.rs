@@ -30,9 +30,11 @@ pub fn OrgNewPage() -> impl IntoView {
                 error=field_error(action, "name")
             />
             <Field
-                label="Display name"
+                label="Display name (optional)"
                 name="display_name"
                 value=kept(action, "display_name").unwrap_or_default()
+                optional=true
+                hint="The name people see; blank means the organization name."
                 error=field_error(action, "display_name")
             />
             <SubmitButton

@@ -76,7 +76,7 @@ fn ProjectList(list: Vec<ProjectSummary>) -> impl IntoView {
                             }}
                         </h2>
                         <ul class="mt-2 divide-y divide-slate-200 dark:divide-slate-800">
-                            {items.into_iter().map(project_row).collect_view()}
+                            {items.into_iter().map(|p| project_row(p, false)).collect_view()}
                         </ul>
                     </section>
                 }
@@ -85,7 +85,14 @@ fn ProjectList(list: Vec<ProjectSummary>) -> impl IntoView {
     }
 }
 
-fn project_row(p: ProjectSummary) -> impl IntoView {
+/// One project in a list: its name (with its owner when `with_owner`), a "current" badge, its
+/// description, region and the caller's role.
+pub fn project_row(p: ProjectSummary, with_owner: bool) -> impl IntoView {
+    let label = if with_owner {
+        format!("{}/{}", p.owner, p.name)
+    } else {
+        p.name.clone()
+    };
     view! {
         <li class="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
             <span>
@@ -93,7 +100,7 @@ fn project_row(p: ProjectSummary) -> impl IntoView {
                     href=format!("/projects/{}/{}", p.owner, p.name)
                     class="font-medium text-sky-700 hover:underline dark:text-sky-400"
                 >
-                    {p.name.clone()}
+                    {label}
                 </a>
                 {p
                     .is_current

@@ -2,7 +2,6 @@
 //! command ready to copy. Hydrated, the commands follow the Image and Tag fields as you type;
 //! without JavaScript the same fields submit a GET form and the server renders them.
 
-use crate::components::raw_text::PageTitle;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -10,7 +9,11 @@ use crate::state::params::use_project_params;
 
 use crate::api::kcr::push_target;
 use crate::components::{
-    breadcrumbs::Breadcrumbs, copy::CopyBlock, error_notice::ErrorNotice, styles::SECONDARY_BUTTON,
+    area::{ProjectArea, ProjectSection},
+    copy::CopyBlock,
+    error_notice::ErrorNotice,
+    remember,
+    styles::SECONDARY_BUTTON,
 };
 use crate::domain::kcr::{Commands, ImageName, PushTargetView, Scope, Tag};
 
@@ -36,6 +39,15 @@ pub fn PushPathsPage() -> impl IntoView {
     }
 }
 
+/// Where the browser keeps the tool last chosen.
+const TOOL_KEY: &str = "berth.push-tool";
+
+/// Shows tool `i` in every scope and remembers it for the next visit.
+fn choose(tool: RwSignal<usize>, i: usize) {
+    tool.set(i);
+    remember::save(TOOL_KEY, &i.to_string());
+}
+
 /// The checked Image and Tag fields: both valid, or the field at fault and why (`None` while
 /// the image is still empty).
 type Parsed = Result<(ImageName, Tag), Option<(&'static str, String)>>;
@@ -49,25 +61,17 @@ fn PushPaths(view: PushTargetView) -> impl IntoView {
             q.get("tag").unwrap_or_else(|| "latest".into()),
         )
     });
-    let t = &view.target;
-    let full = format!("{}/{}", t.owner, t.project);
-    let owner_link = t.owner_is_org.then(|| format!("/orgs/{}", t.owner));
+    let host = view.target.host.clone();
+    let region = format!("{} ({})", view.region.display_name, view.region.name);
     view! {
-        <PageTitle text=format!("Push paths · {full}") />
-        <Breadcrumbs trail=vec![
-            ("Home".into(), Some("/".into())),
-            ("Projects".into(), Some("/projects".into())),
-            (t.owner.clone(), owner_link),
-            (t.project.clone(), Some(format!("/projects/{full}"))),
-            ("Push paths".into(), None),
-        ] />
-        <h1 class="mt-2 text-2xl font-semibold">"Push paths"</h1>
-        <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
-            "KCR of " {view.region.display_name.clone()} " (" {view.region.name.clone()} "): "
-            <span class="font-mono">{t.host.clone()}</span>
-            ". Sign in to it with your Berth account (credential helper below)."
-        </p>
-        <PushPathBuilder view=view.clone() image tag />
+        <ProjectArea project=view.header() section=ProjectSection::PushPaths>
+            <h2 class="text-lg font-semibold">"Push paths"</h2>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+                "KCR of " {region} ": " <span class="font-mono">{host}</span>
+                ". Sign in to it with your Berth account (credential helper below)."
+            </p>
+            <PushPathBuilder view=view.clone() image tag />
+        </ProjectArea>
     }
 }
 
@@ -90,6 +94,15 @@ fn PushPathBuilder(view: PushTargetView, image: String, tag: String) -> impl Int
     });
     let t = view.target.clone();
     let base = format!("/projects/{}/{}/push-paths", t.owner, t.project);
+    // The tool shown in both scopes: the first until hydrated, then the one last chosen.
+    let tool = RwSignal::new(0);
+    Effect::new(move |_| {
+        if let Some(i) = remember::load(TOOL_KEY).and_then(|v| v.parse::<usize>().ok())
+            && i < Commands::TITLES.len()
+        {
+            tool.set(i);
+        }
+    });
     let field_error = move |field: &'static str| {
         move || match parsed.get() {
             Err(Some((f, message))) if f == field => Some(message),
@@ -147,15 +160,20 @@ fn PushPathBuilder(view: PushTargetView, image: String, tag: String) -> impl Int
                     }
                 })
         }}
-        <ScopeSection view=view.clone() scope=Scope::Project parsed />
+        <ScopeSection view=view.clone() scope=Scope::Project parsed tool />
         {t
             .owner_is_org
-            .then(|| view! { <ScopeSection view=view.clone() scope=Scope::Org parsed /> })}
+            .then(|| view! { <ScopeSection view=view.clone() scope=Scope::Org parsed tool /> })}
     }
 }
 
 #[component]
-fn ScopeSection(view: PushTargetView, scope: Scope, parsed: Memo<Parsed>) -> impl IntoView {
+fn ScopeSection(
+    view: PushTargetView,
+    scope: Scope,
+    parsed: Memo<Parsed>,
+    tool: RwSignal<usize>,
+) -> impl IntoView {
     let t = view.target.clone();
     let (heading, pattern, slug) = match scope {
         Scope::Project => (
@@ -203,19 +221,44 @@ fn ScopeSection(view: PushTargetView, scope: Scope, parsed: Memo<Parsed>) -> imp
                         }
                     })
             }}
-            <Show when=move || {
-                commands.with(Option::is_some)
-            }>
-                {(0..7)
-                    .map(|i| {
-                        let title = Commands::TITLES[i];
-                        let block = move |c: &Option<Commands>| {
-                            c.as_ref().map(|c| c.blocks()[i].1.to_owned()).unwrap_or_default()
-                        };
-                        let text = Signal::derive(move || commands.with(block));
-                        view! { <CopyBlock title text id=format!("cmd-{slug}-{i}") /> }
-                    })
-                    .collect_view()}
+            <Show when=move || { commands.with(Option::is_some) }>
+                // One tool at a time: radio buttons styled as tabs pick the block shown
+                // (`.tool-tabs` in style/main.css), without JavaScript too.
+                <div class="tool-tabs" role="radiogroup" aria-label="Tool">
+                    {(0..Commands::TITLES.len())
+                        .map(|i| {
+                            let id = format!("tool-{slug}-{i}");
+                            view! {
+                                <input
+                                    type="radio"
+                                    class="tool-radio"
+                                    name=format!("tool-{slug}")
+                                    id=id.clone()
+                                    checked=i == 0
+                                    prop:checked=move || tool.get() == i
+                                    on:change=move |_| choose(tool, i)
+                                />
+                                <label for=id class="tool-tab">
+                                    {Commands::TITLES[i].split(" (").next()}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                    <div class="tool-panels">
+                        {(0..Commands::TITLES.len())
+                            .map(|i| {
+                                let title = Commands::TITLES[i];
+                                let block = move |c: &Option<Commands>| {
+                                    c.as_ref()
+                                        .map(|c| c.blocks()[i].1.to_owned())
+                                        .unwrap_or_default()
+                                };
+                                let text = Signal::derive(move || commands.with(block));
+                                view! { <CopyBlock title text id=format!("cmd-{slug}-{i}") /> }
+                            })
+                            .collect_view()}
+                    </div>
+                </div>
             </Show>
         </section>
     }

@@ -58,10 +58,12 @@ pub fn SignupPage() -> impl IntoView {
                                     error=field_error(action, "username")
                                 />
                                 <Field
-                                    label="Display name"
+                                    label="Display name (optional)"
                                     name="display_name"
                                     value=kept(action, "display_name").unwrap_or_default()
+                                    optional=true
                                     autocomplete="name"
+                                    hint="The name people see; blank means your username."
                                     error=field_error(action, "display_name")
                                 />
                                 <Field

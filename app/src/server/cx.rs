@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use crate::domain::{
     namespace::NamespaceName,
-    project::ProjectName,
+    org::OrgHeader,
+    project::{ProjectHeader, ProjectName},
     role::{OrgAction, OrgRole, ProjectAction, ProjectRole},
 };
 use crate::error::AppError;
@@ -213,12 +214,27 @@ impl ProjectCx {
             .await
     }
 
+    /// The project area's header.
+    pub fn header(&self) -> ProjectHeader {
+        ProjectHeader {
+            owner: self.project.owner_name.clone(),
+            owner_is_org: self.project.org_id.is_some(),
+            name: self.project.name.clone(),
+            my_role: self.role,
+        }
+    }
+
     /// The project's page.
     pub fn path(&self) -> String {
         format!(
             "/projects/{}/{}",
             self.project.owner_name, self.project.name
         )
+    }
+
+    /// The project's members page.
+    pub fn members_path(&self) -> String {
+        format!("{}/members", self.path())
     }
 }
 
@@ -255,9 +271,23 @@ impl OrgCx {
             .await
     }
 
+    /// The organization area's header.
+    pub fn header(&self) -> OrgHeader {
+        OrgHeader {
+            name: self.org.name.clone(),
+            display_name: self.org.display_name.clone(),
+            my_role: self.role,
+        }
+    }
+
     /// The organization's page.
     pub fn path(&self) -> String {
         format!("/orgs/{}", self.org.name)
+    }
+
+    /// The organization's members page.
+    pub fn members_path(&self) -> String {
+        format!("{}/members", self.path())
     }
 
     /// Takes the organization's lock in `tx` (changes of one organization run one after the

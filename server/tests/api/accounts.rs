@@ -36,7 +36,7 @@ async fn sign_up_with_bad_fields_names_each_field_and_stores_nothing(backend: Ba
             SignUp {
                 email: "not-an-email".into(),
                 username: "Bad_Name".into(),
-                display_name: String::new(),
+                display_name: "Ann\u{202E}gnp".into(),
                 password: "short".into(),
             },
             None,
@@ -54,6 +54,23 @@ async fn sign_up_with_bad_fields_names_each_field_and_stores_nothing(backend: Ba
     }
     assert_eq!(app.count("app_user").await, 0);
     assert_eq!(app.count("namespace").await, 0);
+}
+
+async fn a_blank_display_name_means_the_username(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut args = sign_up_args("ann", "ann@example.com");
+    args.display_name = "  ".into();
+
+    let res = app.send(args, None).await;
+
+    assert_eq!(res.status(), StatusCode::OK);
+    let name: (String,) = app::on_db!(&app.state.db, pool => sqlx::query_as(
+        "select display_name from app_user where username = 'ann'"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(name.0, "ann");
 }
 
 async fn a_reserved_username_is_refused(backend: Backend) {
@@ -280,6 +297,7 @@ on_both!(
     sign_up_creates_an_account_signs_it_in_and_makes_the_first_one_admin,
     the_second_account_is_not_instance_admin,
     sign_up_with_bad_fields_names_each_field_and_stores_nothing,
+    a_blank_display_name_means_the_username,
     a_reserved_username_is_refused,
     a_password_equal_to_the_username_is_refused,
     a_taken_username_or_email_is_a_conflict_naming_the_field,

@@ -18,7 +18,7 @@ use app::api::{
     },
     kcr::{PushTarget, RegistryTable},
     org_members::{ChangeOrgMemberRole, RemoveOrgMember},
-    orgs::{CreateOrg, DeleteOrg, GetOrg, ListOrgs, ListRegions, SetOrgRegions},
+    orgs::{CreateOrg, DeleteOrg, GetOrg, ListOrgs, ListRegions, SetOrgRegions, UpdateOrg},
     project_members::{ChangeProjectMemberRole, RemoveProjectMember},
     projects::{
         CreateProject, DeleteProject, GetProject, ListProjects, ProjectOwners, SetCurrentProject,
@@ -280,6 +280,18 @@ const ROWS: &[Row] = &[
             Encoded::of(SetOrgRegions {
                 org: "acme".into(),
                 regions,
+            })
+        },
+    },
+    Row {
+        expect: org_admins,
+        changes: true,
+        setup: Setup::None,
+        // A different name per caller, so that every success changes it.
+        call: |c, _| {
+            Encoded::of(UpdateOrg {
+                org: "acme".into(),
+                display_name: format!("Acme as seen by {c:?}"),
             })
         },
     },

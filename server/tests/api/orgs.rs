@@ -2,12 +2,12 @@
 
 use app::api::{
     auth::SignUp,
-    orgs::{CreateOrg, GetOrg, ListOrgs, ListRegions},
+    orgs::{CreateOrg, GetOrg, ListOrgs, ListRegions, UpdateOrg},
 };
 use app::domain::role::OrgRole;
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, PASSWORD, TestApp, error_body};
+use crate::helpers::{Backend, PASSWORD, TestApp, User, error_body};
 use crate::on_both;
 
 /// The arguments that create organization `name` with display name "The `name` team".
@@ -188,7 +188,64 @@ async fn the_org_page_is_a_404_page_for_outsiders(backend: Backend) {
     assert!(own.contains("The acme team"));
 }
 
+/// The organization acme's display name, as `user` sees it.
+async fn shown(user: &User<'_>) -> String {
+    user.fetch(GetOrg {
+        name: "acme".into(),
+    })
+    .await
+    .display_name
+}
+
+async fn display_names_are_optional_and_admins_rename_the_org(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ann = app.sign_up("ann").await;
+    let bob = app.sign_up("bob").await;
+    ann.run(CreateOrg {
+        name: "acme".into(),
+        display_name: "   ".into(),
+    })
+    .await;
+    bob.join_org(&ann, "acme", "member").await;
+    let rename = |display_name: &str| UpdateOrg {
+        org: "acme".into(),
+        display_name: display_name.into(),
+    };
+
+    // Blank at creation means the organization's name.
+    assert_eq!(shown(&ann).await, "acme");
+    ann.run(rename("  Acme Corp ")).await;
+    assert_eq!(shown(&bob).await, "Acme Corp");
+
+    // Bad input is named and changes nothing; a member may not rename.
+    let bad = ann.send(rename("Acme\u{202E}pr0C")).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_body(bad).await["detail"]["display_name"].is_string());
+    let refused = bob.send(rename("Bob's")).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(shown(&ann).await, "Acme Corp");
+
+    // Blank again means the name; every rename is in the log, before and after.
+    ann.run(rename("")).await;
+    assert_eq!(shown(&ann).await, "acme");
+    let renames: Vec<(String,)> = app::on_db!(&app.state.db, pool => sqlx::query_as(
+        "select details from audit_event where action = 'organization.renamed' order by id"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap();
+    let renames: Vec<serde_json::Value> = renames
+        .iter()
+        .map(|(d,)| serde_json::from_str(d).unwrap())
+        .collect();
+    assert_eq!(renames.len(), 2);
+    assert_eq!(renames[0]["before"]["display_name"], "acme");
+    assert_eq!(renames[0]["after"]["display_name"], "Acme Corp");
+    assert_eq!(renames[1]["after"]["display_name"], "acme");
+}
+
 on_both!(
+    display_names_are_optional_and_admins_rename_the_org,
     regions_default_to_the_local_registry_and_need_a_session,
     creating_an_org_makes_the_caller_owner_and_redirects_to_it,
     creating_an_org_is_audited_in_the_same_transaction,

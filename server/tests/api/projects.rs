@@ -425,13 +425,34 @@ async fn the_project_page_is_read_only_for_viewers_and_hidden_from_outsiders(bac
     ann.run(project("acme", "web", "local")).await;
     bob.join_project(&ann, ("acme", "web"), "viewer").await;
 
-    let as_admin = ann.page("/projects/acme/web").await;
-    let as_viewer = bob.page("/projects/acme/web").await;
+    let admin_members = ann.page("/projects/acme/web/members").await;
+    let admin_settings = ann.page("/projects/acme/web/settings").await;
+    let viewer_overview = bob.page("/projects/acme/web").await;
+    let viewer_members = bob.page("/projects/acme/web/members").await;
+    let viewer_settings = bob.get("/projects/acme/web/settings").await;
     let outsider = eve.get("/projects/acme/web").await;
 
-    assert!(as_admin.contains("Send invitation") && as_admin.contains("Delete project"));
-    assert!(as_viewer.contains("You have the viewer role"));
-    assert!(!as_viewer.contains("Send invitation") && !as_viewer.contains("Delete project"));
+    assert!(admin_members.contains("Send invitation"));
+    assert!(admin_settings.contains("Delete project"));
+    assert!(viewer_overview.contains("You have the viewer role"));
+    assert!(viewer_members.contains(r#"<td data-label="Username" class="font-mono">bob</td>"#));
+    assert!(!viewer_members.contains("Send invitation"));
+    // The viewer's menu has no Settings or Audit log, and the page itself refuses them.
+    for section in [
+        "/projects/acme/web/settings\"",
+        "/projects/acme/web/audit\"",
+    ] {
+        assert!(admin_members.contains(section), "{section}");
+        assert!(!viewer_overview.contains(section), "{section}");
+    }
+    assert_eq!(viewer_settings.status(), StatusCode::FORBIDDEN);
+    assert!(
+        !viewer_settings
+            .text()
+            .await
+            .unwrap()
+            .contains("Delete project")
+    );
     assert_eq!(outsider.status(), StatusCode::NOT_FOUND);
     assert!(
         outsider

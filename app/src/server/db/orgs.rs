@@ -95,6 +95,22 @@ pub async fn create(
     Ok(org)
 }
 
+/// Sets the name shown for the organization inside `tx`.
+pub async fn set_display_name(
+    tx: &mut Tx,
+    org: Uuid,
+    display_name: &str,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => {
+        sqlx::query("update organization set display_name = $1 where id = $2")
+            .bind(display_name)
+            .bind(org)
+            .execute(&mut *conn)
+            .await?;
+    });
+    Ok(())
+}
+
 /// The organizations `user` belongs to, by name.
 pub async fn list_for_user(db: &Db, user: Uuid) -> Result<Vec<Membership>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as::<_, Membership>(

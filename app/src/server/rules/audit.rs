@@ -1,7 +1,7 @@
 //! Reading the audit log: an organization's (its admins and owners; it includes its projects'
 //! changes) and a project's (its admins). Newest first, pages of 50, optionally one action.
 
-use crate::domain::audit::{AuditEntry, AuditPage, PAGE_SIZE};
+use crate::domain::audit::{AuditEntry, AuditOf, AuditPage, PAGE_SIZE};
 use crate::error::AppError;
 use crate::server::db::{
     Db,
@@ -13,6 +13,7 @@ use crate::server::db::{
 pub async fn page(
     db: &Db,
     scope: Scope,
+    of: AuditOf,
     before: Option<String>,
     action: Option<String>,
 ) -> Result<AuditPage, AppError> {
@@ -47,5 +48,6 @@ pub async fn page(
             })
             .collect(),
         next: next.flatten(),
+        of,
     })
 }

@@ -50,6 +50,7 @@ pub async fn list(cx: &ProjectCx, after: Option<&str>) -> Result<CredentialPage,
         items: rows.into_iter().map(view).collect(),
         next: next.flatten(),
         can_manage: cx.role.allows(ProjectAction::ManageCredentials),
+        project: cx.header(),
     })
 }
 

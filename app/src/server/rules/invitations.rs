@@ -281,7 +281,7 @@ pub async fn revoke(cx: Cx, id: &str) -> Result<String, AppError> {
             )
             .await?;
             tx.commit().await?;
-            Ok(org.path())
+            Ok(org.members_path())
         }
         Some(project) => {
             let p = cx
@@ -302,7 +302,7 @@ pub async fn revoke(cx: Cx, id: &str) -> Result<String, AppError> {
             )
             .await?;
             tx.commit().await?;
-            Ok(p.path())
+            Ok(p.members_path())
         }
     }
 }

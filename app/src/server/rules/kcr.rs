@@ -45,6 +45,7 @@ pub async fn push_target(cx: &ProjectCx) -> Result<PushTargetView, AppError> {
         },
         region,
         org_projects,
+        my_role: cx.role,
     })
 }
 

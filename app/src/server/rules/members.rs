@@ -102,7 +102,11 @@ pub async fn remove_from_org(cx: Cx, org: &str, username: &str) -> Result<String
     let details = serde_json::json!({ "before": { "role": current.as_str() } });
     cx.audit(&mut tx, action, username, details).await?;
     tx.commit().await?;
-    Ok(if leaving { "/".to_owned() } else { cx.path() })
+    Ok(if leaving {
+        "/".to_owned()
+    } else {
+        cx.members_path()
+    })
 }
 
 /// Gives the project member `username` the role `role`.
@@ -167,7 +171,7 @@ pub async fn remove_from_project(
     Ok(if leaving {
         "/projects".to_owned()
     } else {
-        cx.path()
+        cx.members_path()
     })
 }
 

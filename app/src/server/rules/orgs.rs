@@ -1,7 +1,9 @@
 //! Regions and organizations: the configured regions, my organizations, create, view, the
-//! regions an organization allows, delete.
+//! regions an organization allows, its display name, delete.
 
 use crate::domain::{
+    account::DisplayName,
+    namespace::NamespaceName,
     org::{NewOrgForm, OrgMemberView, OrgSummary, OrgView, field},
     region::Region,
     role::{OrgAction, OrgRole},
@@ -113,6 +115,34 @@ pub async fn view(cx: &OrgCx) -> Result<OrgView, AppError> {
         regions,
         invitations,
     })
+}
+
+/// Renames the organization for people (its name stays): a blank display name means the name.
+#[tracing::instrument(skip_all, fields(org = %cx.org.name), err)]
+pub async fn rename(cx: &OrgCx, display_name: &str) -> Result<(), AppError> {
+    let name = NamespaceName::parse(&cx.org.name).ok();
+    let display_name = DisplayName::parse_or(display_name, name.as_ref())
+        .unwrap_or_else(|| DisplayName::parse(display_name))
+        .map_err(|e| AppError::invalid(field::DISPLAY_NAME, e))?;
+    if display_name.as_str() == cx.org.display_name {
+        return Ok(());
+    }
+    let mut tx = cx.state.db.begin().await?;
+    cx.lock(&mut tx).await?;
+    orgs::set_display_name(&mut tx, cx.org.id, display_name.as_str()).await?;
+    cx.audit(
+        &mut tx,
+        "organization.renamed",
+        &cx.org.name,
+        serde_json::json!({
+            "before": { "display_name": cx.org.display_name },
+            "after": { "display_name": display_name.as_str() },
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!("organization renamed");
+    Ok(())
 }
 
 /// Sets the regions the organization's projects may live in: at least one, each configured,

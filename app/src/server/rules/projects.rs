@@ -267,7 +267,10 @@ pub async fn update(cx: &ProjectCx, settings: ProjectSettings) -> Result<String,
     )
     .await?;
     tx.commit().await?;
-    Ok(format!("/projects/{}/{}", p.owner_name, settings.name))
+    Ok(format!(
+        "/projects/{}/{}/settings",
+        p.owner_name, settings.name
+    ))
 }
 
 /// Deletes the project; `confirm` must repeat its name.
