@@ -68,7 +68,7 @@ for (const mode of MODES) {
     await page.getByLabel('Image').fill('Cart');
     if (!mode.js) await page.getByRole('button', { name: 'Show commands' }).click();
     await page.getByText('Image: Use lowercase letters only.').waitFor();
-    assert.equal(await page.locator('pre').count(), 0);
+    assert.equal(await page.locator('pre:visible').count(), 0);
 
     if (mode.js) {
       // Live update as you type, and the copy button.

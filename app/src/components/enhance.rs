@@ -1,6 +1,7 @@
 //! What every page gets once its script has loaded: one delegated handler for all "Copy"
-//! buttons (`copy::CopyBlock` renders them, hidden until then), and `data-hydrated="true"` on
-//! `<body>` (styles show the copy buttons by it; tests wait for it).
+//! buttons (`copy::CopyBlock` renders them, hidden until then), the tool tabs of the push-path
+//! builder remembered between visits and kept alike in every scope (local storage), and
+//! `data-hydrated="true"` on `<body>` (styles show the copy buttons by it; tests wait for it).
 //!
 //! The layout places this island last in the page: Leptos hydrates islands in document order,
 //! so when it runs every island before it is live.
@@ -35,12 +36,53 @@ mod browser {
                 leptos::task::spawn_local(copy(button));
             }
         });
-        // One listener for the page's lifetime: it is never removed, so it is never freed.
-        let _ =
-            document.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
-        on_click.forget();
+        let on_change = Closure::<dyn Fn(Event)>::new(|event: Event| {
+            let tool = event
+                .target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .filter(|e| e.matches(".tool-radio").unwrap_or(false))
+                .and_then(|e| e.get_attribute("data-tool"));
+            if let Some(tool) = tool.and_then(|t| t.parse::<u8>().ok()) {
+                if let Some(storage) = storage() {
+                    let _ = storage.set_item(TOOL_KEY, &tool.to_string());
+                }
+                show_tool(tool);
+            }
+        });
+        // One listener each for the page's lifetime: never removed, so never freed.
+        for (kind, listener) in [("click", on_click), ("change", on_change)] {
+            let _ =
+                document.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref());
+            listener.forget();
+        }
+        let remembered = storage().and_then(|s| s.get_item(TOOL_KEY).ok().flatten());
+        if let Some(tool) = remembered.and_then(|t| t.parse::<u8>().ok()) {
+            show_tool(tool);
+        }
         if let Some(body) = document.body() {
             let _ = body.set_attribute("data-hydrated", "true");
+        }
+    }
+
+    /// Where the browser keeps the push-path tool last chosen.
+    const TOOL_KEY: &str = "berth.push-tool";
+
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok().flatten()
+    }
+
+    /// Checks the radio of `tool` in every scope's tabs (the CSS shows its panel).
+    fn show_tool(tool: u8) {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let selector = format!(".tool-radio[data-tool=\"{tool}\"]");
+        if let Ok(radios) = document.query_selector_all(&selector) {
+            for i in 0..radios.length() {
+                if let Some(radio) = radios.item(i) {
+                    let _ = js_sys::Reflect::set(&radio, &"checked".into(), &true.into());
+                }
+            }
         }
     }
 

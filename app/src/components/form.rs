@@ -88,7 +88,7 @@ pub fn SubmitButton(
             type="submit"
             disabled=move || pending.get()
             aria-busy=move || pending.get().then_some("true")
-            class="inline-flex w-full items-center justify-center rounded-md bg-sky-700 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-sky-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 focus-visible:ring-offset-2 disabled:opacity-60 sm:w-auto"
+            class="btn-submit"
         >
             {move || if pending.get() { busy_label } else { label }}
         </button>

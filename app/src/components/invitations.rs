@@ -8,7 +8,6 @@ use crate::api::invitations::RevokeInvitation;
 use crate::components::{
     copy::CopyBlock,
     form::{FormError, form_error},
-    styles::DANGER_BUTTON,
 };
 use crate::domain::{invitation::PendingInvitation, when::short_utc};
 
@@ -85,7 +84,7 @@ pub fn PendingInvitations(
                                     <td class="actions">
                                         <ActionForm action=revoke>
                                             <input type="hidden" name="id" value=i.id />
-                                            <button type="submit" class=DANGER_BUTTON aria-label=label>
+                                            <button type="submit" class="btn-danger" aria-label=label>
                                                 "Revoke"
                                             </button>
                                         </ActionForm>

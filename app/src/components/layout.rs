@@ -79,10 +79,7 @@ fn Header() -> impl IntoView {
                                         </span>
                                     </a>
                                     <ActionForm action=sign_out>
-                                        <button
-                                            type="submit"
-                                            class="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-500 dark:border-slate-700 dark:hover:bg-slate-800"
-                                        >
+                                        <button type="submit" class="btn">
                                             "Sign out"
                                         </button>
                                     </ActionForm>
@@ -96,10 +93,7 @@ fn Header() -> impl IntoView {
                                     <a href="/login" class="hover:underline">
                                         "Sign in"
                                     </a>
-                                    <a
-                                        href="/signup"
-                                        class="rounded-md bg-sky-700 px-3 py-1 font-medium text-white hover:bg-sky-800"
-                                    >
+                                    <a href="/signup" class="btn-primary">
                                         "Sign up"
                                     </a>
                                 </div>

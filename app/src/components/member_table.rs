@@ -7,10 +7,7 @@ use leptos::web_sys::FormData;
 use serde::de::DeserializeOwned;
 use server_fn::{Http, ServerFn, client::Client, codec::PostUrl, request::ClientReq};
 
-use crate::components::{
-    fields::SelectField,
-    styles::{DANGER_BUTTON, SECONDARY_BUTTON},
-};
+use crate::components::fields::SelectField;
 
 /// One member as the table shows it.
 #[derive(Clone, Debug)]
@@ -80,13 +77,13 @@ where
                             selected=m.role.to_owned()
                             error=Signal::derive(|| None::<String>)
                         />
-                        <button type="submit" class=SECONDARY_BUTTON>
+                        <button type="submit" class="btn">
                             "Change role"
                         </button>
                     </ActionForm>
                     <ActionForm action=remove>
                         {remove_fields}
-                        <button type="submit" class=DANGER_BUTTON aria-label=remove_label>
+                        <button type="submit" class="btn-danger" aria-label=remove_label>
                             "Remove"
                         </button>
                     </ActionForm>

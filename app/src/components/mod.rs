@@ -13,6 +13,4 @@ pub mod layout;
 pub mod member_table;
 pub mod project_switcher;
 pub mod raw_text;
-pub mod remember;
 pub mod section_nav;
-pub mod styles;

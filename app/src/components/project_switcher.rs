@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use crate::api::projects::{SetCurrentProject, list_projects};
-use crate::components::styles::SECONDARY_BUTTON;
 
 /// The switcher; nothing when the caller has no projects.
 #[component]
@@ -60,7 +59,7 @@ pub fn ProjectSwitcher() -> impl IntoView {
                                         })
                                         .collect_view()}
                                 </select>
-                                <button type="submit" class=SECONDARY_BUTTON>
+                                <button type="submit" class="btn">
                                     "Switch"
                                 </button>
                             </ActionForm>

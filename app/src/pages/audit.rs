@@ -10,7 +10,6 @@ use crate::api::audit::{org_audit_log, project_audit_log};
 use crate::components::{
     area::{OrgArea, OrgSection, ProjectArea, ProjectSection},
     error_notice::ErrorNotice,
-    styles::SECONDARY_BUTTON,
 };
 use crate::domain::{
     audit::{AuditOf, AuditPage},
@@ -118,7 +117,7 @@ fn AuditTable(page: AuditPage, base: String) -> impl IntoView {
                     class="block rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900"
                 />
             </div>
-            <button type="submit" class=SECONDARY_BUTTON>
+            <button type="submit" class="btn">
                 "Filter"
             </button>
         </form>

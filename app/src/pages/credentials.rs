@@ -18,7 +18,6 @@ use crate::components::{
     fields::Field,
     fields::SelectField,
     form::{FormError, SubmitButton, field_error, form_error, kept},
-    styles::{DANGER_BUTTON, SECONDARY_BUTTON},
 };
 use crate::domain::{
     credential::{CredentialPage, CredentialView, DOCKER_HUB_LIMIT, Resolution, field},
@@ -183,9 +182,7 @@ fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -
             <time datetime=at.to_owned() title=short_utc(at)>
                 {ago(at, now)}
             </time>
-            <span class="block whitespace-nowrap text-slate-500 dark:text-slate-400">
-                {format!("by {by}")}
-            </span>
+            <span class="by">"by " {by}</span>
         }
     };
     view! {
@@ -270,7 +267,7 @@ fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -
                                                     <input type="hidden" name="edit" value=id.clone() />
                                                     <button
                                                         type="submit"
-                                                        class=SECONDARY_BUTTON
+                                                        class="btn"
                                                         aria-describedby=format!("server-{id}")
                                                     >
                                                         "Edit"
@@ -280,7 +277,7 @@ fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -
                                                     <input type="hidden" name="delete" value=id.clone() />
                                                     <button
                                                         type="submit"
-                                                        class=DANGER_BUTTON
+                                                        class="btn-danger"
                                                         aria-describedby=format!("server-{id}")
                                                     >
                                                         "Delete"
@@ -321,11 +318,11 @@ fn ConfirmDelete(
                     <input type="hidden" name="owner" value=owner />
                     <input type="hidden" name="name" value=name />
                     <input type="hidden" name=field::ID value=c.id.clone() />
-                    <button type="submit" class=DANGER_BUTTON>
+                    <button type="submit" class="btn-danger">
                         "Delete credentials"
                     </button>
                 </ActionForm>
-                <a href=base class=SECONDARY_BUTTON>
+                <a href=base class="btn">
                     "Cancel"
                 </a>
             </div>
@@ -469,7 +466,7 @@ fn ResolveForm(owner: String, name: String, base: String) -> impl IntoView {
                     class="block w-72 rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-sm dark:border-slate-700 dark:bg-slate-900"
                 />
             </div>
-            <button type="submit" class=SECONDARY_BUTTON>
+            <button type="submit" class="btn">
                 "Which credentials?"
             </button>
         </form>

@@ -8,10 +8,7 @@ use leptos::form::ActionForm;
 use crate::api::invitations::{AcceptInvitation, DeclineInvitation, my_invitations};
 use crate::api::orgs::list_orgs;
 use crate::api::projects::list_projects;
-use crate::components::{
-    form::{FormError, form_error},
-    styles::{PRIMARY_LINK, SECONDARY_BUTTON},
-};
+use crate::components::form::{FormError, form_error};
 use crate::domain::{invitation::InvitationView, org::OrgSummary, when::short_utc};
 use crate::pages::projects::project_row;
 use crate::state::session::use_session;
@@ -56,16 +53,10 @@ pub fn HomePage() -> impl IntoView {
                             "The self-hosted console for your container registries: the credentials your services pull images with, kept write-only and encrypted, and the paths to push your own images to."
                         </p>
                         <p class="mt-6 flex flex-wrap gap-3">
-                            <a
-                                href="/login"
-                                class="rounded-md border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
-                            >
+                            <a href="/login" class="btn btn-large">
                                 "Sign in"
                             </a>
-                            <a
-                                href="/signup"
-                                class="rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800"
-                            >
+                            <a href="/signup" class="btn-primary btn-large">
                                 "Sign up"
                             </a>
                         </p>
@@ -155,17 +146,13 @@ fn invitation_row(
                     <span class="flex flex-wrap items-center gap-2">
                         <ActionForm action=accept>
                             <input type="hidden" name="id" value=id />
-                            <button
-                                type="submit"
-                                class="rounded-md bg-sky-700 px-3 py-1 text-sm font-medium text-white hover:bg-sky-800"
-                                aria-label=accept_label
-                            >
+                            <button type="submit" class="btn-primary" aria-label=accept_label>
                                 "Accept"
                             </button>
                         </ActionForm>
                         <ActionForm action=decline>
                             <input type="hidden" name="id" value=i.id />
-                            <button type="submit" class=SECONDARY_BUTTON aria-label=decline_label>
+                            <button type="submit" class="btn" aria-label=decline_label>
                                 "Decline"
                             </button>
                         </ActionForm>
@@ -190,7 +177,7 @@ fn YourProjects() -> impl IntoView {
                 <h2 id="projects-heading" class="text-lg font-semibold">
                     "Your projects"
                 </h2>
-                <a href="/projects/new" class=PRIMARY_LINK>
+                <a href="/projects/new" class="btn-primary">
                     "New project"
                 </a>
             </div>
@@ -249,7 +236,7 @@ fn YourOrganizations() -> impl IntoView {
                 <h2 id="orgs-heading" class="text-lg font-semibold">
                     "Your organizations"
                 </h2>
-                <a href="/orgs/new" class=PRIMARY_LINK>
+                <a href="/orgs/new" class="btn-primary">
                     "New organization"
                 </a>
             </div>

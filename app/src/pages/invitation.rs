@@ -74,20 +74,14 @@ fn Invitation(
             <ActionForm action=accept>
                 <input type="hidden" name="id" value=accept_id />
                 <input type="hidden" name="token" value=token />
-                <button
-                    type="submit"
-                    class="rounded-md bg-sky-700 px-4 py-2 text-sm font-medium text-white hover:bg-sky-800"
-                >
+                <button type="submit" class="btn-primary btn-large">
                     "Accept"
                 </button>
             </ActionForm>
             <ActionForm action=decline>
                 <input type="hidden" name="id" value=decline_id />
                 <input type="hidden" name="token" value=decline_token />
-                <button
-                    type="submit"
-                    class="rounded-md border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
-                >
+                <button type="submit" class="btn btn-large">
                     "Decline"
                 </button>
             </ActionForm>

@@ -8,7 +8,6 @@ use crate::api::projects::list_projects;
 use crate::components::{
     area::{OrgArea, OrgSection},
     error_notice::ErrorNotice,
-    styles::PRIMARY_LINK,
 };
 use crate::domain::{org::OrgView, project::ProjectSummary, role::OrgAction};
 use crate::pages::projects::project_row;
@@ -59,7 +58,7 @@ fn Projects(org: OrgView, projects: Vec<ProjectSummary>) -> impl IntoView {
                 {admin
                     .then(|| {
                         view! {
-                            <a href=format!("/projects/new?owner={}", org.name) class=PRIMARY_LINK>
+                            <a href=format!("/projects/new?owner={}", org.name) class="btn-primary">
                                 "New project"
                             </a>
                         }

@@ -9,7 +9,6 @@ use crate::components::{
     area::{OrgArea, OrgSection},
     error_notice::ErrorNotice,
     form::{FormError, field_error, form_error},
-    styles::SECONDARY_BUTTON,
 };
 use crate::domain::{org::OrgView, region::Region, role::OrgAction};
 use crate::state::params::use_org_param;
@@ -111,7 +110,7 @@ fn Regions(org: OrgView, all: Vec<Region>, save: ServerAction<SetOrgRegions>) ->
                                             }
                                         })
                                 }}
-                                <button type="submit" class=SECONDARY_BUTTON>
+                                <button type="submit" class="btn">
                                     "Save regions"
                                 </button>
                             </ActionForm>

@@ -10,7 +10,6 @@ use crate::components::{
     error_notice::ErrorNotice,
     fields::Field,
     form::{FormError, SubmitButton, field_error, form_error, kept},
-    styles::DANGER_BUTTON,
 };
 use crate::domain::{
     org::{OrgView, field},
@@ -104,7 +103,7 @@ fn DeleteOrgForm(org: OrgView, delete: ServerAction<DeleteOrg>) -> impl IntoView
                 name="confirm"
                 error=field_error(delete, "confirm")
             />
-            <button type="submit" class=DANGER_BUTTON>
+            <button type="submit" class="btn-danger">
                 "Delete organization"
             </button>
         </ActionForm>

@@ -8,7 +8,6 @@ use crate::api::projects::{SetCurrentProject, get_project};
 use crate::components::{
     area::{ProjectArea, ProjectSection},
     error_notice::ErrorNotice,
-    styles::SECONDARY_BUTTON,
 };
 use crate::domain::{project::ProjectView, role::ProjectAction, when::short_utc_secs};
 use crate::state::params::use_project_params;
@@ -73,7 +72,7 @@ fn Overview(p: ProjectView, current: ServerAction<SetCurrentProject>) -> impl In
                     view! {
                         <ActionForm action=current>
                             <input type="hidden" name="project" value=full.clone() />
-                            <button type="submit" class=SECONDARY_BUTTON>
+                            <button type="submit" class="btn">
                                 "Make current"
                             </button>
                         </ActionForm>

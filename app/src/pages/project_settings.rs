@@ -10,7 +10,6 @@ use crate::components::{
     error_notice::ErrorNotice,
     fields::{Field, TextAreaField},
     form::{FormError, SubmitButton, field_error, form_error},
-    styles::DANGER_BUTTON,
 };
 use crate::domain::{
     project::{DESCRIPTION_MAX_CHARS, ProjectView, field},
@@ -114,7 +113,7 @@ fn Settings(p: ProjectView, actions: Actions) -> impl IntoView {
                         name="confirm"
                         error=field_error(actions.delete, "confirm")
                     />
-                    <button type="submit" class=DANGER_BUTTON>
+                    <button type="submit" class="btn-danger">
                         "Delete project"
                     </button>
                 </ActionForm>

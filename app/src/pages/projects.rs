@@ -4,9 +4,7 @@ use crate::components::raw_text::PageTitle;
 use leptos::prelude::*;
 
 use crate::api::projects::list_projects;
-use crate::components::{
-    breadcrumbs::Breadcrumbs, error_notice::ErrorNotice, styles::PRIMARY_LINK,
-};
+use crate::components::{breadcrumbs::Breadcrumbs, error_notice::ErrorNotice};
 use crate::domain::project::ProjectSummary;
 
 /// The list of projects.
@@ -42,7 +40,7 @@ fn ProjectList(list: Vec<ProjectSummary>) -> impl IntoView {
         <Breadcrumbs trail=vec![("Home".into(), Some("/".into())), ("Projects".into(), None)] />
         <div class="mt-2 flex flex-wrap items-center justify-between gap-2">
             <h1 class="text-2xl font-semibold">"Projects"</h1>
-            <a href="/projects/new" class=PRIMARY_LINK>
+            <a href="/projects/new" class="btn-primary">
                 "New project"
             </a>
         </div>

@@ -12,8 +12,6 @@ use crate::components::{
     area::{ProjectArea, ProjectSection},
     copy::CopyBlock,
     error_notice::ErrorNotice,
-    remember,
-    styles::SECONDARY_BUTTON,
 };
 use crate::domain::kcr::{Commands, ImageName, PushTargetView, Scope, Tag};
 
@@ -37,15 +35,6 @@ pub fn PushPathsPage() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-/// Where the browser keeps the tool last chosen.
-const TOOL_KEY: &str = "berth.push-tool";
-
-/// Shows tool `i` in every scope and remembers it for the next visit.
-fn choose(tool: RwSignal<usize>, i: usize) {
-    tool.set(i);
-    remember::save(TOOL_KEY, &i.to_string());
 }
 
 /// The checked Image and Tag fields: both valid, or the field at fault and why (`None` while
@@ -94,15 +83,6 @@ fn PushPathBuilder(view: PushTargetView, image: String, tag: String) -> impl Int
     });
     let t = view.target.clone();
     let base = format!("/projects/{}/{}/push-paths", t.owner, t.project);
-    // The tool shown in both scopes: the first until hydrated, then the one last chosen.
-    let tool = RwSignal::new(0);
-    Effect::new(move |_| {
-        if let Some(i) = remember::load(TOOL_KEY).and_then(|v| v.parse::<usize>().ok())
-            && i < Commands::TITLES.len()
-        {
-            tool.set(i);
-        }
-    });
     let field_error = move |field: &'static str| {
         move || match parsed.get() {
             Err(Some((f, message))) if f == field => Some(message),
@@ -142,7 +122,7 @@ fn PushPathBuilder(view: PushTargetView, image: String, tag: String) -> impl Int
                     class="block w-32 rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-sm aria-[invalid=true]:border-red-500 dark:border-slate-700 dark:bg-slate-900"
                 />
             </div>
-            <button type="submit" class=SECONDARY_BUTTON>
+            <button type="submit" class="btn">
                 "Show commands"
             </button>
         </form>
@@ -160,20 +140,15 @@ fn PushPathBuilder(view: PushTargetView, image: String, tag: String) -> impl Int
                     }
                 })
         }}
-        <ScopeSection view=view.clone() scope=Scope::Project parsed tool />
+        <ScopeSection view=view.clone() scope=Scope::Project parsed />
         {t
             .owner_is_org
-            .then(|| view! { <ScopeSection view=view.clone() scope=Scope::Org parsed tool /> })}
+            .then(|| view! { <ScopeSection view=view.clone() scope=Scope::Org parsed /> })}
     }
 }
 
 #[component]
-fn ScopeSection(
-    view: PushTargetView,
-    scope: Scope,
-    parsed: Memo<Parsed>,
-    tool: RwSignal<usize>,
-) -> impl IntoView {
+fn ScopeSection(view: PushTargetView, scope: Scope, parsed: Memo<Parsed>) -> impl IntoView {
     let t = view.target.clone();
     let (heading, pattern, slug) = match scope {
         Scope::Project => (
@@ -221,45 +196,47 @@ fn ScopeSection(
                         }
                     })
             }}
-            <Show when=move || { commands.with(Option::is_some) }>
-                // One tool at a time: radio buttons styled as tabs pick the block shown
-                // (`.tool-tabs` in style/main.css), without JavaScript too.
-                <div class="tool-tabs" role="radiogroup" aria-label="Tool">
+            // One tool at a time: radio buttons styled as tabs pick the block shown
+            // (`.tool-tabs` in style/main.css), without JavaScript too. Hidden, never removed,
+            // while there are no commands: the choice survives a moment of invalid input.
+            // Hydrated, `enhance` remembers the choice and applies it to every scope.
+            <div
+                class="tool-tabs"
+                class:hidden=move || commands.with(Option::is_none)
+                role="radiogroup"
+                aria-label="Tool"
+            >
+                {(0..Commands::TITLES.len())
+                    .map(|i| {
+                        let id = format!("tool-{slug}-{i}");
+                        view! {
+                            <input
+                                type="radio"
+                                class="tool-radio"
+                                name=format!("tool-{slug}")
+                                id=id.clone()
+                                checked=i == 0
+                                data-tool=i
+                            />
+                            <label for=id class="tool-tab">
+                                {Commands::TITLES[i].split(" (").next()}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+                <div class="tool-panels">
                     {(0..Commands::TITLES.len())
                         .map(|i| {
-                            let id = format!("tool-{slug}-{i}");
-                            view! {
-                                <input
-                                    type="radio"
-                                    class="tool-radio"
-                                    name=format!("tool-{slug}")
-                                    id=id.clone()
-                                    checked=i == 0
-                                    prop:checked=move || tool.get() == i
-                                    on:change=move |_| choose(tool, i)
-                                />
-                                <label for=id class="tool-tab">
-                                    {Commands::TITLES[i].split(" (").next()}
-                                </label>
-                            }
+                            let title = Commands::TITLES[i];
+                            let block = move |c: &Option<Commands>| {
+                                c.as_ref().map(|c| c.blocks()[i].1.to_owned()).unwrap_or_default()
+                            };
+                            let text = Signal::derive(move || commands.with(block));
+                            view! { <CopyBlock title text id=format!("cmd-{slug}-{i}") /> }
                         })
                         .collect_view()}
-                    <div class="tool-panels">
-                        {(0..Commands::TITLES.len())
-                            .map(|i| {
-                                let title = Commands::TITLES[i];
-                                let block = move |c: &Option<Commands>| {
-                                    c.as_ref()
-                                        .map(|c| c.blocks()[i].1.to_owned())
-                                        .unwrap_or_default()
-                                };
-                                let text = Signal::derive(move || commands.with(block));
-                                view! { <CopyBlock title text id=format!("cmd-{slug}-{i}") /> }
-                            })
-                            .collect_view()}
-                    </div>
                 </div>
-            </Show>
+            </div>
         </section>
     }
 }
