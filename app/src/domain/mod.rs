@@ -12,4 +12,5 @@ pub mod region;
 pub mod registry;
 pub mod role;
 pub mod secret;
+pub mod token;
 pub mod when;
