@@ -52,7 +52,7 @@ for (const mode of MODES) {
 
     // Docker Hub: no server needed.
     await addCredentials(page, { registry: 'docker_hub', username: 'cora', password: 'hub-token' });
-    await page.getByRole('cell', { name: 'https://index.docker.io/v1/' }).waitFor();
+    await page.getByRole('cell', { name: 'https://index.docker.io/v1/', exact: true }).waitFor();
 
     // A malformed Google key: its error sits next to the Password field; nothing is stored.
     await addCredentials(page, { registry: 'google', server: 'gcr.io', password: '{not json' });
