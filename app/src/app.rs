@@ -11,6 +11,7 @@ use leptos_router::{
 use crate::components::layout::Layout;
 use crate::pages::{
     account::AccountPage,
+    account_tokens::AccountTokensPage,
     audit::{OrgAuditPage, ProjectAuditPage},
     credentials::CredentialsPage,
     home::HomePage,
@@ -26,6 +27,7 @@ use crate::pages::{
     project_members::ProjectMembersPage,
     project_new::ProjectNewPage,
     project_settings::ProjectSettingsPage,
+    project_tokens::ProjectTokensPage,
     projects::ProjectsPage,
     push_paths::PushPathsPage,
     regions::RegionsPage,
@@ -73,6 +75,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/account/tokens")
+                        view=AccountTokensPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/invitation") view=InvitationPage ssr=SsrMode::Async />
                     <Route path=path!("/regions") view=RegionsPage ssr=SsrMode::Async />
                     <Route path=path!("/orgs/new") view=OrgNewPage ssr=SsrMode::Async />
@@ -113,6 +120,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/projects/:owner/:project/members")
                         view=ProjectMembersPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/projects/:owner/:project/tokens")
+                        view=ProjectTokensPage
                         ssr=SsrMode::Async
                     />
                     <Route

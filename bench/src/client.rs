@@ -55,6 +55,26 @@ impl Client {
         req.send().await
     }
 
+    /// Makes a personal token with one `scope` in the session `cookie`; returns its text.
+    pub async fn personal_token(&self, cookie: &str, scope: &str) -> anyhow::Result<String> {
+        let res = self
+            .call(
+                "create_personal_token",
+                &[("label", "bench"), ("scopes[]", scope)],
+                Some(cookie),
+            )
+            .await?;
+        let status = res.status();
+        let body: serde_json::Value = res.json().await?;
+        if status != StatusCode::OK {
+            bail!("create_personal_token answered {status}: {body}");
+        }
+        body["token"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no token in the answer")
+    }
+
     /// Signs in and returns the session cookie (`berth_session=…`).
     pub async fn sign_in(&self, login: &str) -> anyhow::Result<String> {
         let res = self

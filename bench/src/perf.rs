@@ -255,6 +255,38 @@ async fn full_suite(
         at_least(ratio * 100.0, 50.0, "points"),
     );
 
+    // The same list by access token instead of the session cookie (issue 13): a token is
+    // found by its hash, like a session; the cookie runs before and after frame it.
+    let token = client.personal_token(cookie, "credentials:read").await?;
+    let mut by_token = Target::get(berth.addr, LIST, None);
+    by_token
+        .headers
+        .push(("authorization", format!("Bearer {token}")));
+    let bearer = load::run(&by_token, plan).await;
+    let again = load::run(&get(LIST), plan).await;
+    ensure!(
+        bearer.non_ok() == 0 && bearer.failures == 0,
+        "list by token: {bearer:?}"
+    );
+    let cookie_rps = (fun.rps() + again.rps()) / 2.0;
+    let ratio = bearer.rps() / cookie_rps;
+    report.add(
+        &format!("{name} list_credentials by bearer token vs by cookie, 16 conn"),
+        format!(
+            "{:.0} req/s ({:.0}% of cookie), p99 {:.2} ms",
+            bearer.rps(),
+            ratio * 100.0,
+            bearer.quantile_ms(0.99)
+        ),
+        format!(
+            "{:.0} req/s, p99 {:.2} ms by cookie (mean of the runs before and after)",
+            cookie_rps,
+            again.quantile_ms(0.99)
+        ),
+        "≥ 90% of cookie",
+        at_least(ratio * 100.0, 90.0, "points"),
+    );
+
     let burst = load::run(&get(PAGE), Plan::closed(256, settings.seconds)).await;
     let memory = berth.memory()?;
     report.add(

@@ -16,6 +16,7 @@ use app::{
     server::{
         auth::{
             backend::Backend,
+            bearer,
             session_store::{DbStore, SlidingStore},
         },
         form_input,
@@ -99,7 +100,7 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
     let refresh = (idle / 10_i32).max(time::Duration::minutes(1)).min(idle);
     let store = SlidingStore::new(DbStore::new(&state.db, config.lifetime), refresh);
     let sessions = SessionManagerLayer::new(store)
-        .with_name("berth_session")
+        .with_name(bearer::SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(https)
@@ -136,6 +137,12 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
         }))
         .layer(from_fn(move |req, next| {
             middleware::refuse_cross_site(public_url.clone(), req, next)
+        }))
+        // Outside the cross-site check: a request with a token and a session cookie is refused
+        // here, so the check's exemption for bearer requests never covers a cookie.
+        .layer(from_fn({
+            let state = state.clone();
+            move |req, next| bearer::authenticate(state.clone(), req, next)
         }))
         .layer(from_fn(move |req, next| {
             security_headers::dynamic_responses(https, req, next)

@@ -64,6 +64,7 @@ impl Application {
         let state = AppState {
             db,
             key: Arc::new(key),
+            bearer_blocks: Default::default(),
             passwords: Passwords::new(config.hash_concurrency.map_or(cores, |n| n as usize)),
             settings: Arc::new(Settings {
                 allow_signup: config.allow_signup,

@@ -110,7 +110,7 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     use crate::server::{ctx, cx::Cx, rules::accounts};
 
-    let cx = Cx::signed_in().await?;
+    let cx = Cx::session().await?;
     let updated = accounts::change_password(&cx, current_password, new_password).await?;
     // This session stays signed in under the new session version; all others end.
     ctx::log_in(&cx.state, &updated).await?;

@@ -18,7 +18,7 @@ pub async fn list_credentials(
     use crate::domain::role::ProjectAction;
     use crate::server::{cx::Cx, rules::credentials};
 
-    let cx = Cx::project(&owner, &name, ProjectAction::View).await?;
+    let cx = Cx::project(&owner, &name, ProjectAction::ViewCredentials).await?;
     credentials::list(&cx, after.as_deref()).await
 }
 
@@ -88,7 +88,7 @@ pub async fn resolve_image(
     use crate::domain::role::ProjectAction;
     use crate::server::{cx::Cx, rules::credentials};
 
-    let cx = Cx::project(&owner, &name, ProjectAction::View).await?;
+    let cx = Cx::project(&owner, &name, ProjectAction::ViewCredentials).await?;
     credentials::resolve(&cx, &image).await
 }
 

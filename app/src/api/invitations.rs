@@ -49,7 +49,7 @@ pub async fn invite_project_member(
 pub async fn my_invitations() -> Result<Vec<InvitationView>, AppError> {
     use crate::server::{cx::Cx, rules::invitations};
 
-    invitations::mine(&Cx::signed_in().await?).await
+    invitations::mine(&Cx::session().await?).await
 }
 
 /// One invitation addressed to the caller, as its link shows it: `token` is the link's proof
@@ -58,7 +58,7 @@ pub async fn my_invitations() -> Result<Vec<InvitationView>, AppError> {
 pub async fn get_invitation(id: String, token: String) -> Result<InvitationView, AppError> {
     use crate::server::{cx::Cx, rules::invitations};
 
-    invitations::find_mine(&Cx::signed_in().await?, &id, &token).await
+    invitations::find_mine(&Cx::session().await?, &id, &token).await
 }
 
 /// Accepts an invitation addressed to the caller (an email invitation needs its link's
@@ -70,7 +70,7 @@ pub async fn accept_invitation(
 ) -> Result<(), AppError> {
     use crate::server::{ctx, cx::Cx, rules::invitations};
 
-    let path = invitations::accept(&Cx::signed_in().await?, &id, &token).await?;
+    let path = invitations::accept(&Cx::session().await?, &id, &token).await?;
     ctx::redirect(&path);
     Ok(())
 }
@@ -83,7 +83,7 @@ pub async fn decline_invitation(
 ) -> Result<(), AppError> {
     use crate::server::{ctx, cx::Cx, rules::invitations};
 
-    invitations::decline(&Cx::signed_in().await?, &id, &token).await?;
+    invitations::decline(&Cx::session().await?, &id, &token).await?;
     ctx::redirect("/?flash=invitation-declined");
     Ok(())
 }
@@ -91,9 +91,10 @@ pub async fn decline_invitation(
 /// Withdraws a pending invitation (the admins of its organization or project).
 #[server(endpoint = "revoke_invitation")]
 pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
+    use crate::domain::token::Scope;
     use crate::server::{ctx, cx::Cx, rules::invitations};
 
-    let path = invitations::revoke(Cx::signed_in().await?, &id).await?;
+    let path = invitations::revoke(Cx::signed_in(Scope::All).await?, &id).await?;
     ctx::redirect(&path);
     Ok(())
 }

@@ -19,7 +19,8 @@ pub async fn push_target(owner: String, name: String) -> Result<PushTargetView, 
 /// For every organization I belong to and every region it allows: its registry path.
 #[server(endpoint = "registry_table", input = server_fn::codec::GetUrl)]
 pub async fn registry_table() -> Result<Vec<RegistryRow>, AppError> {
+    use crate::domain::token::Scope;
     use crate::server::{cx::Cx, rules::kcr};
 
-    kcr::registry_table(&Cx::signed_in().await?).await
+    kcr::registry_table(&Cx::signed_in(Scope::ProjectsRead).await?).await
 }

@@ -1,4 +1,5 @@
-//! Server functions: the only API of Berth, called by the browser and (later) the CLI.
+//! Server functions: the only API of Berth, called by the browser (session cookie) and by
+//! CLIs and CI with `Authorization: Bearer <token>` (`server::auth::bearer`).
 
 pub mod audit;
 pub mod auth;
@@ -9,3 +10,4 @@ pub mod org_members;
 pub mod orgs;
 pub mod project_members;
 pub mod projects;
+pub mod tokens;

@@ -33,9 +33,10 @@ pub async fn change_org_member_role(
 /// organization's projects end with their membership.
 #[server(endpoint = "remove_org_member")]
 pub async fn remove_org_member(org: String, username: String) -> Result<(), AppError> {
+    use crate::domain::token::Scope;
     use crate::server::{ctx, cx::Cx, rules::members};
 
-    let next = members::remove_from_org(Cx::signed_in().await?, &org, &username).await?;
+    let next = members::remove_from_org(Cx::signed_in(Scope::All).await?, &org, &username).await?;
     ctx::redirect(&next);
     Ok(())
 }

@@ -11,26 +11,29 @@ use crate::error::AppError;
 /// The regions projects can live in, with their KCR hosts.
 #[server(endpoint = "list_regions", input = server_fn::codec::GetUrl)]
 pub async fn list_regions() -> Result<Vec<Region>, AppError> {
+    use crate::domain::token::Scope;
     use crate::server::{cx::Cx, rules::orgs};
 
-    Ok(orgs::regions(&Cx::signed_in().await?))
+    Ok(orgs::regions(&Cx::signed_in(Scope::ProjectsRead).await?))
 }
 
 /// The organizations the caller belongs to, by name.
 #[server(endpoint = "list_orgs", input = server_fn::codec::GetUrl)]
 pub async fn list_orgs() -> Result<Vec<OrgSummary>, AppError> {
+    use crate::domain::token::Scope;
     use crate::server::{cx::Cx, rules::orgs};
 
-    orgs::list(&Cx::signed_in().await?).await
+    orgs::list(&Cx::signed_in(Scope::ProjectsRead).await?).await
 }
 
 /// Creates an organization owned by the caller, allowing every configured region.
 #[server(endpoint = "create_org")]
 pub async fn create_org(name: String, display_name: String) -> Result<(), AppError> {
     use crate::domain::org::NewOrgForm;
+    use crate::domain::token::Scope;
     use crate::server::{ctx, cx::Cx, rules::orgs};
 
-    let cx = Cx::signed_in().await?;
+    let cx = Cx::signed_in(Scope::All).await?;
     let form = NewOrgForm::parse(&name, &display_name)?;
     ctx::redirect(&orgs::create(&cx, form).await?);
     Ok(())

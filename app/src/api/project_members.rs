@@ -33,9 +33,10 @@ pub async fn remove_project_member(
     name: String,
     username: String,
 ) -> Result<(), AppError> {
+    use crate::domain::token::Scope;
     use crate::server::{ctx, cx::Cx, rules::members};
 
-    let cx = Cx::signed_in().await?;
+    let cx = Cx::signed_in(Scope::All).await?;
     let next = members::remove_from_project(cx, (&owner, &name), &username).await?;
     ctx::redirect(&next);
     Ok(())

@@ -9,18 +9,20 @@ use crate::error::AppError;
 /// marked.
 #[server(endpoint = "list_projects", input = server_fn::codec::GetUrl)]
 pub async fn list_projects() -> Result<Vec<ProjectSummary>, AppError> {
+    use crate::domain::token::Scope;
     use crate::server::{cx::Cx, rules::projects};
 
-    projects::list(&Cx::signed_in().await?).await
+    projects::list(&Cx::signed_in(Scope::ProjectsRead).await?).await
 }
 
 /// Where the caller may create projects: their own account and every organization where they
 /// are owner or admin, each with the regions it allows.
 #[server(endpoint = "project_owners", input = server_fn::codec::GetUrl)]
 pub async fn project_owners() -> Result<OwnerChoices, AppError> {
+    use crate::domain::token::Scope;
     use crate::server::{cx::Cx, rules::projects};
 
-    projects::owners(&Cx::signed_in().await?).await
+    projects::owners(&Cx::signed_in(Scope::ProjectsRead).await?).await
 }
 
 /// Creates a project under the caller's account or an organization they administer.
@@ -32,9 +34,10 @@ pub async fn create_project(
     region: String,
 ) -> Result<(), AppError> {
     use crate::domain::project::NewProjectForm;
+    use crate::domain::token::Scope;
     use crate::server::{ctx, cx::Cx, rules::projects};
 
-    let owner = projects::Owner::resolve(Cx::signed_in().await?, &owner).await?;
+    let owner = projects::Owner::resolve(Cx::signed_in(Scope::All).await?, &owner).await?;
     let form = NewProjectForm::parse(&name, &description, &region)?;
     let project = projects::create(&owner, form).await?;
     ctx::redirect(&format!(
@@ -90,7 +93,10 @@ pub async fn set_current_project(project: String) -> Result<(), AppError> {
     use crate::server::{ctx, cx::Cx, rules::projects};
 
     let (owner, name) = projects::parse_path(&project)?;
-    let cx = Cx::project(owner, name, ProjectAction::View).await?;
+    let cx = Cx::session()
+        .await?
+        .in_project(owner, name, ProjectAction::View)
+        .await?;
     projects::make_current(&cx).await?;
     ctx::redirect(&cx.path());
     Ok(())

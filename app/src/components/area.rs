@@ -22,16 +22,18 @@ pub enum ProjectSection {
     Credentials,
     PushPaths,
     Members,
+    Tokens,
     Audit,
     Settings,
 }
 
 impl ProjectSection {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 7] = [
         Self::Overview,
         Self::Credentials,
         Self::PushPaths,
         Self::Members,
+        Self::Tokens,
         Self::Audit,
         Self::Settings,
     ];
@@ -42,6 +44,7 @@ impl ProjectSection {
             Self::Credentials => "Credentials",
             Self::PushPaths => "Push paths",
             Self::Members => "Members",
+            Self::Tokens => "Tokens",
             Self::Audit => "Audit log",
             Self::Settings => "Settings",
         }
@@ -53,6 +56,7 @@ impl ProjectSection {
             Self::Credentials => "/credentials",
             Self::PushPaths => "/push-paths",
             Self::Members => "/members",
+            Self::Tokens => "/tokens",
             Self::Audit => "/audit",
             Self::Settings => "/settings",
         }
@@ -61,7 +65,9 @@ impl ProjectSection {
     /// Whether the caller's role shows this section (the server checks regardless).
     fn shown(self, p: &ProjectHeader) -> bool {
         match self {
-            Self::Audit | Self::Settings => p.my_role.allows(ProjectAction::Administer),
+            Self::Tokens | Self::Audit | Self::Settings => {
+                p.my_role.allows(ProjectAction::Administer)
+            }
             _ => true,
         }
     }

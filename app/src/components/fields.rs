@@ -7,15 +7,18 @@ use leptos::prelude::*;
 use crate::components::raw_text::rcdata_text;
 
 /// The classes of a text input, select or text area.
-const CONTROL: &str = "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500 aria-[invalid=true]:border-red-500 dark:border-slate-700 dark:bg-slate-900";
+/// The classes of a form control.
+pub const CONTROL: &str = "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500 aria-[invalid=true]:border-red-500 dark:border-slate-700 dark:bg-slate-900";
 
 /// The ids of one field: the control's, its hint's and its error's.
 #[derive(Clone, Debug)]
 pub struct FieldIds {
     /// The control's id (the label's `for`).
     pub id: String,
-    hint: String,
-    error: String,
+    /// The hint's id.
+    pub hint: String,
+    /// The error's id.
+    pub error: String,
 }
 
 impl FieldIds {

@@ -14,3 +14,4 @@ pub mod member_table;
 pub mod project_switcher;
 pub mod raw_text;
 pub mod section_nav;
+pub mod tokens;

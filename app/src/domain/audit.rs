@@ -16,6 +16,8 @@ pub struct AuditEntry {
     pub at: String,
     /// Who, if the account still exists.
     pub actor: Option<String>,
+    /// The access token the change was made with, by name.
+    pub token: Option<String>,
     /// What happened, e.g. `project.member_added`.
     pub action: String,
     /// What it happened to.

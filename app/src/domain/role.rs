@@ -33,8 +33,10 @@ pub enum ProjectRole {
 /// Something a caller may want to do in a project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ProjectAction {
-    /// See the project, its credential list and its push paths.
+    /// See the project and its push paths.
     View,
+    /// See its registry credentials (never a password).
+    ViewCredentials,
     /// Add, update or delete registry credentials.
     ManageCredentials,
     /// Add, change or remove project members.
@@ -92,7 +94,7 @@ impl ProjectAction {
     /// The weakest role that may do this.
     pub fn least_role(self) -> ProjectRole {
         match self {
-            Self::View => ProjectRole::Viewer,
+            Self::View | Self::ViewCredentials => ProjectRole::Viewer,
             Self::ManageCredentials => ProjectRole::Developer,
             Self::ManageMembers | Self::Administer => ProjectRole::Admin,
         }
@@ -181,6 +183,11 @@ mod tests {
         ];
         for (role, view, creds, members, admin) in table {
             assert_eq!(role.allows(A::View), view, "{role} view");
+            assert_eq!(
+                role.allows(A::ViewCredentials),
+                view,
+                "{role} see credentials"
+            );
             assert_eq!(
                 role.allows(A::ManageCredentials),
                 creds,

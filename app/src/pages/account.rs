@@ -33,6 +33,12 @@ pub fn AccountPage() -> impl IntoView {
                             <dt class="font-medium">"Email"</dt>
                             <dd class="break-all">{user.email.clone()}</dd>
                         </dl>
+                        <p class="mt-6 text-sm">
+                            <a href="/account/tokens" class="underline">
+                                "Access tokens"
+                            </a>
+                            " — for the berth CLI, scripts and CI."
+                        </p>
                         <h2 class="mt-10 text-xl font-semibold">"Change password"</h2>
                         <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
                             "Every other session of your account is signed out."

@@ -147,7 +147,14 @@ fn AuditTable(page: AuditPage, base: String) -> impl IntoView {
                                     </time>
                                 </td>
                                 <td data-label="Who">
-                                    {e.actor.unwrap_or_else(|| "(deleted account)".into())}
+                                    {match (e.actor, e.token) {
+                                        (Some(actor), Some(token)) => {
+                                            format!("{actor} by token {token}")
+                                        }
+                                        (Some(actor), None) => actor,
+                                        (None, Some(token)) => format!("project token {token}"),
+                                        (None, None) => "(deleted account)".into(),
+                                    }}
                                 </td>
                                 <td data-label="Action" class="font-mono">
                                     {e.action}

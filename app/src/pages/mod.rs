@@ -1,6 +1,7 @@
 //! One module per route; each page component is named `<Name>Page`.
 
 pub mod account;
+pub mod account_tokens;
 pub mod audit;
 pub mod credentials;
 pub mod home;
@@ -16,6 +17,7 @@ pub mod project;
 pub mod project_members;
 pub mod project_new;
 pub mod project_settings;
+pub mod project_tokens;
 pub mod projects;
 pub mod push_paths;
 pub mod regions;

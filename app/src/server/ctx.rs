@@ -7,7 +7,13 @@ use axum::extract::ConnectInfo;
 use leptos::prelude::use_context;
 
 use crate::error::AppError;
-use crate::server::{auth::backend::AuthSession, db::users::User, state::AppState};
+use axum::http::HeaderMap;
+
+use crate::server::{
+    auth::{backend::AuthSession, bearer::TokenCaller},
+    db::users::User,
+    state::{AppState, Settings},
+};
 
 /// The shared state (provided to every server function and page render).
 pub fn state() -> Result<AppState, AppError> {
@@ -35,15 +41,28 @@ pub async fn require_user() -> Result<(AuthSession, User), AppError> {
     Ok((session, user))
 }
 
+/// The client's address of the server function being served (see [`address_of`]).
+pub async fn client_addr(state: &AppState) -> IpAddr {
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>();
+    match parts {
+        Some(p) => address_of(
+            &state.settings,
+            &p.headers,
+            p.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
+        ),
+        None => IpAddr::from([0, 0, 0, 0]),
+    }
+}
+
 /// The client's address: the socket peer, or, when the proxy in front is trusted, the last
 /// `X-Forwarded-For` entry: the one that proxy appended. Entries before it came from the
 /// client and may be anything (taking the first would let a client pick its own address).
-pub async fn client_addr(state: &AppState) -> IpAddr {
-    let parts = leptos::prelude::use_context::<axum::http::request::Parts>();
-    if state.settings.trust_forwarded_for
-        && let Some(last) = parts
-            .as_ref()
-            .and_then(|p| p.headers.get_all("x-forwarded-for").iter().next_back())
+pub fn address_of(settings: &Settings, headers: &HeaderMap, peer: Option<SocketAddr>) -> IpAddr {
+    if settings.trust_forwarded_for
+        && let Some(last) = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
     {
@@ -53,11 +72,13 @@ pub async fn client_addr(state: &AppState) -> IpAddr {
             Err(_) => tracing::warn!("X-Forwarded-For ends in something that is not an IP address"),
         }
     }
-    parts
-        .as_ref()
-        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>())
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    peer.map(|p| p.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// The access token the request was authenticated by (`auth::bearer`), if any.
+pub fn bearer() -> Option<TokenCaller> {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<TokenCaller>().cloned())
 }
 
 /// The request's headers.

@@ -17,10 +17,13 @@ use crate::domain::{
     org::OrgHeader,
     project::{ProjectHeader, ProjectName},
     role::{OrgAction, OrgRole, ProjectAction, ProjectRole},
+    token::Scope,
 };
 use crate::error::AppError;
 use crate::server::{
-    audit, ctx,
+    audit,
+    auth::bearer::{Holder, TokenCaller},
+    ctx,
     db::{
         Tx, org_members,
         orgs::{self, Org},
@@ -43,20 +46,70 @@ pub fn project_not_found(owner: &str, name: &str) -> AppError {
     ))
 }
 
+/// The 403 for a project token calling something outside its project.
+fn project_token_only() -> AppError {
+    AppError::Forbidden(
+        "A project token reaches only its own project's credentials and push paths.".into(),
+    )
+}
+
 /// Who is asking.
 #[derive(Clone, Debug)]
 pub enum Caller {
     /// A signed-in browser session.
     Session(User),
+    /// An access token (`auth::bearer`): a person's, within its scopes and their current
+    /// roles, or a project's, within its scopes and that project.
+    Token(TokenCaller),
 }
 
 impl Caller {
-    /// The account behind the call.
-    pub fn user(&self) -> &User {
+    /// The account behind the call: the session's, or a personal token's owner.
+    pub fn user(&self) -> Option<&User> {
         match self {
-            Self::Session(user) => user,
+            Self::Session(user) => Some(user),
+            Self::Token(token) => match &token.holder {
+                Holder::Person(user) => Some(user),
+                Holder::Project(_) => None,
+            },
         }
     }
+
+    /// The token, when the call came with one.
+    pub fn token(&self) -> Option<&TokenCaller> {
+        match self {
+            Self::Session(_) => None,
+            Self::Token(token) => Some(token),
+        }
+    }
+
+    /// Whether the caller may use `scope` (a session may use every scope its roles allow).
+    pub fn grants(&self, scope: Scope) -> bool {
+        self.token().is_none_or(|t| t.grants(scope))
+    }
+}
+
+impl std::fmt::Display for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.user(), self.token()) {
+            (Some(user), None) => write!(f, "user {}", user.id),
+            (Some(user), Some(token)) => write!(f, "user {} by token {}", user.id, token.id),
+            (None, Some(token)) => write!(f, "project token {}", token.id),
+            (None, None) => f.write_str("nobody"),
+        }
+    }
+}
+
+/// The role a project token acts with in its project, whatever its scopes: it may read and
+/// change what a developer may, and never manage members, settings or the project itself.
+pub const PROJECT_TOKEN_ROLE: ProjectRole = ProjectRole::Developer;
+
+/// The 403 for a token without `scope`.
+pub fn missing_scope(scope: Scope) -> AppError {
+    AppError::Forbidden(format!(
+        "This access token lacks the {} scope.",
+        scope.as_str()
+    ))
 }
 
 /// A request by a signed-in caller.
@@ -70,12 +123,51 @@ pub struct Cx {
 }
 
 impl Cx {
-    /// The caller of the server function being served, or 401.
-    pub async fn signed_in() -> Result<Self, AppError> {
+    /// The caller of the server function being served, by session or token: 401 without one.
+    pub async fn any() -> Result<Self, AppError> {
         let state = ctx::state()?;
-        let (_, user) = ctx::require_user().await?;
         let address = ctx::client_addr(&state).await;
-        Ok(Self::for_user(state, user, address))
+        let caller = match ctx::bearer() {
+            Some(token) => Caller::Token(token),
+            None => Caller::Session(ctx::require_user().await?.1),
+        };
+        Ok(Self {
+            state,
+            caller,
+            address,
+        })
+    }
+
+    /// A person calling, by session or by a personal token granting `scope`: 403 for a token
+    /// without it and for project tokens (they reach their project's functions only).
+    pub async fn signed_in(scope: Scope) -> Result<Self, AppError> {
+        let cx = Self::any().await?;
+        cx.person(scope)?;
+        Ok(cx)
+    }
+
+    /// A person calling from a browser session: 403 for any token. For what a leaked token
+    /// must never do (make more tokens, change the password) and for what is a browser's
+    /// (invitations by their link, the current project).
+    pub async fn session() -> Result<Self, AppError> {
+        let cx = Self::any().await?;
+        if cx.caller.token().is_some() {
+            return Err(AppError::Forbidden(
+                "Access tokens cannot do this: sign in to Berth in a browser.".into(),
+            ));
+        }
+        Ok(cx)
+    }
+
+    /// 403 unless the caller is a person granting `scope`.
+    fn person(&self, scope: Scope) -> Result<(), AppError> {
+        if self.caller.user().is_none() {
+            return Err(project_token_only());
+        }
+        if !self.caller.grants(scope) {
+            return Err(missing_scope(scope));
+        }
+        Ok(())
     }
 
     /// A context for `user` without a request (rule tests, tools).
@@ -88,21 +180,19 @@ impl Cx {
     }
 
     /// The caller, checked for `action` on project `owner/name`: 404 when they cannot see it
-    /// (or the names cannot name a project), 403 naming the role when theirs is too weak.
+    /// (or the names cannot name a project), 403 naming the role when theirs is too weak, or
+    /// the scope when their token lacks it.
     pub async fn project(
         owner: &str,
         name: &str,
         action: ProjectAction,
     ) -> Result<ProjectCx, AppError> {
-        Self::signed_in()
-            .await?
-            .in_project(owner, name, action)
-            .await
+        Self::any().await?.in_project(owner, name, action).await
     }
 
     /// The caller, checked for `action` in organization `name` (404 / 403 as for projects).
     pub async fn org(name: &str, action: OrgAction) -> Result<OrgCx, AppError> {
-        Self::signed_in().await?.in_org(name, action).await
+        Self::any().await?.in_org(name, action).await
     }
 
     /// This caller, checked for `action` on project `owner/name`.
@@ -115,17 +205,40 @@ impl Cx {
         let (Ok(owner), Ok(name)) = (NamespaceName::parse(owner), ProjectName::parse(name)) else {
             return Err(project_not_found(owner.trim(), name.trim()));
         };
-        match projects::find_for_user(&self.state.db, owner.as_str(), name.as_str(), self.me().id)
-            .await?
-        {
-            Some((project, Some(role))) if role.allows(action) => Ok(ProjectCx {
-                cx: self,
-                project,
-                role,
-            }),
-            Some((_, Some(_))) => Err(AppError::Forbidden(action.forbidden_message())),
-            _ => Err(project_not_found(owner.as_str(), name.as_str())),
+        let not_found = || project_not_found(owner.as_str(), name.as_str());
+        let found = match (self.caller.user(), self.caller.token()) {
+            (Some(user), _) => {
+                projects::find_for_user(&self.state.db, owner.as_str(), name.as_str(), user.id)
+                    .await?
+            }
+            // A project token sees its own project, with the role of a project token.
+            (None, Some(token)) => projects::find(&self.state.db, owner.as_str(), name.as_str())
+                .await?
+                .filter(|p| matches!(token.holder, Holder::Project(id) if id == p.id))
+                .map(|p| (p, Some(PROJECT_TOKEN_ROLE))),
+            (None, None) => None,
+        };
+        let (project, role) = match found {
+            Some((project, Some(role))) => (project, role),
+            _ => return Err(not_found()),
+        };
+        if !role.allows(action) {
+            return Err(match self.caller.user() {
+                Some(_) => AppError::Forbidden(action.forbidden_message()),
+                None => AppError::Forbidden(
+                    "A project token cannot do this: it needs a person with the admin role.".into(),
+                ),
+            });
         }
+        let scope = Scope::for_project(action);
+        if !self.caller.grants(scope) {
+            return Err(missing_scope(scope));
+        }
+        Ok(ProjectCx {
+            cx: self,
+            project,
+            role,
+        })
     }
 
     /// This caller, checked for `action` in organization `name`.
@@ -133,20 +246,31 @@ impl Cx {
         let Ok(name) = NamespaceName::parse(name) else {
             return Err(org_not_found(name.trim()));
         };
-        match orgs::find_for_user(&self.state.db, name.as_str(), self.me().id).await? {
-            Some((org, Some(role))) if role.allows(action) => Ok(OrgCx {
-                cx: self,
-                org,
-                role,
-            }),
-            Some((_, Some(_))) => Err(AppError::Forbidden(action.forbidden_message())),
-            _ => Err(org_not_found(name.as_str())),
+        let Some(user) = self.caller.user() else {
+            return Err(project_token_only());
+        };
+        let (org, role) = match orgs::find_for_user(&self.state.db, name.as_str(), user.id).await? {
+            Some((org, Some(role))) => (org, role),
+            _ => return Err(org_not_found(name.as_str())),
+        };
+        if !role.allows(action) {
+            return Err(AppError::Forbidden(action.forbidden_message()));
         }
+        let scope = Scope::for_org(action);
+        if !self.caller.grants(scope) {
+            return Err(missing_scope(scope));
+        }
+        Ok(OrgCx {
+            cx: self,
+            org,
+            role,
+        })
     }
 
-    /// The calling account.
-    pub fn me(&self) -> &User {
-        self.caller.user()
+    /// The calling account: 403 for a project token (it acts for a project, not a person;
+    /// the functions that reach a rule asking this refuse project tokens before).
+    pub fn me(&self) -> Result<&User, AppError> {
+        self.caller.user().ok_or_else(project_token_only)
     }
 
     /// Records `action` on `target` inside `tx`, by this caller from this address, in the log
@@ -163,7 +287,8 @@ impl Cx {
             tx,
             self.address,
             audit::Event {
-                actor: Some(self.me().id),
+                actor: self.caller.user().map(|u| u.id),
+                token: self.caller.token().map(|t| t.name.as_str()),
                 org_id: org,
                 project_id: project,
                 action,
@@ -195,6 +320,11 @@ impl Deref for ProjectCx {
 }
 
 impl ProjectCx {
+    /// Whether this caller may also do `action` here (role and token scope).
+    pub fn may(&self, action: ProjectAction) -> bool {
+        self.role.allows(action) && self.caller.grants(Scope::for_project(action))
+    }
+
     /// Records `action` on `target` in the project's log (and its organization's).
     pub async fn audit(
         &self,
@@ -258,6 +388,11 @@ impl Deref for OrgCx {
 }
 
 impl OrgCx {
+    /// Whether this caller may also do `action` here (role and token scope).
+    pub fn may(&self, action: OrgAction) -> bool {
+        self.role.allows(action) && self.caller.grants(Scope::for_org(action))
+    }
+
     /// Records `action` on `target` in the organization's log.
     pub async fn audit(
         &self,

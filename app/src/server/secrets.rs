@@ -114,6 +114,35 @@ pub fn open(
         .map_err(|_| OpenError::Tampered)
 }
 
+/// Seals `msg` under `key` with associated data `aad` (a fresh nonce): for short-lived values
+/// that must not be readable where they wait (the new-token cookie). Returns nonce and
+/// ciphertext.
+pub fn seal_bytes(key: &MasterKey, aad: &[u8], msg: &[u8]) -> ([u8; 12], Vec<u8>) {
+    let mut nonce = [0u8; 12];
+    OsRng.fill_bytes(&mut nonce);
+    let ciphertext = cipher(key)
+        .encrypt(Nonce::from_slice(&nonce), Payload { msg, aad })
+        // AES-GCM fails only past 64 GiB.
+        .unwrap_or_default();
+    (nonce, ciphertext)
+}
+
+/// Opens what [`seal_bytes`] sealed with the same `aad`; `None` when anything differs.
+pub fn open_bytes(key: &MasterKey, aad: &[u8], nonce: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
+    if nonce.len() != 12 {
+        return None;
+    }
+    cipher(key)
+        .decrypt(
+            Nonce::from_slice(nonce),
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use secrecy::ExposeSecret;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::domain::region::Region;
 use crate::server::{
     auth::{
+        bearer::Blocks,
         password::Passwords,
         throttle::{Limits, SignupLimits},
     },
@@ -47,4 +48,6 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Run-time settings.
     pub settings: Arc<Settings>,
+    /// Client addresses refused bearer calls for now (`auth::bearer`).
+    pub bearer_blocks: Arc<Blocks>,
 }

@@ -328,3 +328,71 @@ async fn json_log_format_writes_one_json_object_per_line() {
     }
     assert!(stderr.contains("berth ready"));
 }
+
+#[tokio::test]
+async fn tokens_never_reach_the_log_even_at_debug() {
+    use app::api::tokens::{CreatePersonalToken, Whoami};
+
+    let dir = temp_dir();
+    let (mut child, url, log) = start(&dir, &[]);
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    post(
+        &http,
+        &url,
+        SignUp {
+            email: "ann@example.com".into(),
+            username: "ann".into(),
+            display_name: "Ann".into(),
+            password: "a password that is long enough".into(),
+        },
+    )
+    .await;
+    let created: serde_json::Value = Encoded::of(CreatePersonalToken {
+        label: "ci".into(),
+        scopes: vec!["all".into()],
+        expires_in_days: String::new(),
+    })
+    .request(&http, &url)
+    .header("accept", "application/json")
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let token = created["token"].as_str().unwrap().to_owned();
+    let cli = reqwest::Client::new();
+    for presented in [token.clone(), format!("{}x", &token[..token.len() - 1])] {
+        let res = Encoded::of(Whoami {})
+            .request(&cli, &url)
+            .header("authorization", format!("Bearer {presented}"))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success() || res.status().as_u16() == 401);
+    }
+
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    child.wait().unwrap();
+    let stderr = log.join().unwrap();
+
+    assert!(
+        stderr.contains("access token created") && stderr.contains("/api/whoami"),
+        "debug log was captured:\n{stderr}"
+    );
+    // The random part, whether the token was good or mistyped.
+    assert!(
+        !stderr.contains(&token[10..40]),
+        "a token reached the log:\n{stderr}"
+    );
+}

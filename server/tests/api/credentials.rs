@@ -360,41 +360,7 @@ async fn a_password_never_comes_back_out(backend: Backend) {
         assert!(!body.contains(&marker), "{path}: marker in body");
     }
 
-    match backend {
-        Backend::Sqlite => {
-            // The database file and its write-ahead log, byte for byte.
-            app.state.db.close().await;
-            let file = app.db_url.trim_start_matches("sqlite://").to_owned();
-            for path in [file.clone(), format!("{file}-wal")] {
-                if let Ok(bytes) = std::fs::read(&path) {
-                    assert!(
-                        !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
-                        "marker in {path}"
-                    );
-                }
-            }
-        }
-        Backend::Postgres => {
-            let dump = std::process::Command::new("pg_dump")
-                .arg(&app.db_url)
-                .output()
-                .expect("pg_dump runs");
-            assert!(
-                dump.status.success(),
-                "{}",
-                String::from_utf8_lossy(&dump.stderr)
-            );
-            let text = String::from_utf8_lossy(&dump.stdout);
-            assert!(
-                text.contains("registry_credential"),
-                "the dump has the table"
-            );
-            // bytea columns are dumped as hex: look for that spelling too.
-            let hex: String = marker.bytes().map(|b| format!("{b:02x}")).collect();
-            assert!(!text.contains(&marker), "marker in pg_dump");
-            assert!(!text.contains(&hex), "marker (as hex) in pg_dump");
-        }
-    }
+    crate::helpers::assert_not_stored(&app, backend, &marker).await;
 }
 
 async fn rotating_the_key_reseals_every_password(backend: Backend) {

@@ -370,3 +370,39 @@ pub async fn invitation_link(admin: &User<'_>, target: &str, invitee: &str) -> (
     };
     (param("id"), param("token"))
 }
+
+/// Insists that `marker` is nowhere in the database's bytes: the SQLite file and its
+/// write-ahead log byte for byte (the pool is closed first), or a `pg_dump` (text and the hex
+/// spelling of `bytea` columns).
+pub async fn assert_not_stored(app: &TestApp, backend: Backend, marker: &str) {
+    match backend {
+        Backend::Sqlite => {
+            app.state.db.close().await;
+            let file = app.db_url.trim_start_matches("sqlite://").to_owned();
+            for path in [file.clone(), format!("{file}-wal")] {
+                if let Ok(bytes) = std::fs::read(&path) {
+                    assert!(
+                        !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
+                        "marker in {path}"
+                    );
+                }
+            }
+        }
+        Backend::Postgres => {
+            let dump = std::process::Command::new("pg_dump")
+                .arg(&app.db_url)
+                .output()
+                .expect("pg_dump runs");
+            assert!(
+                dump.status.success(),
+                "{}",
+                String::from_utf8_lossy(&dump.stderr)
+            );
+            let text = String::from_utf8_lossy(&dump.stdout);
+            assert!(text.contains("audit_event"), "the dump has the tables");
+            let hex: String = marker.bytes().map(|b| format!("{b:02x}")).collect();
+            assert!(!text.contains(marker), "marker in pg_dump");
+            assert!(!text.contains(&hex), "marker (as hex) in pg_dump");
+        }
+    }
+}

@@ -23,4 +23,5 @@ mod projects;
 mod rules;
 mod security;
 mod sessions;
+mod tokens;
 mod xss;

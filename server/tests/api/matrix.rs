@@ -24,7 +24,12 @@ use app::api::{
         CreateProject, DeleteProject, GetProject, ListProjects, ProjectOwners, SetCurrentProject,
         UpdateProject,
     },
+    tokens::{
+        CreatePersonalToken, CreateProjectToken, ListPersonalTokens, ListProjectTokens,
+        RevokePersonalToken, RevokeProjectToken, Whoami,
+    },
 };
+use app::domain::token::Scope;
 use app::server::db::users::{self, NewUser};
 
 use crate::helpers::{Backend, Encoded, TestApp, User, grant_org_role, grant_project_role};
@@ -192,6 +197,10 @@ enum Setup {
     TargetInvitations,
     /// Organization `guild` of another owner, and an invitation to it for every caller.
     OwnInvitations,
+    /// A personal token `mine` of every caller.
+    OwnTokens,
+    /// Tokens `t0`..`t7` of `acme/web`, one per caller.
+    ProjectTokens,
 }
 
 fn target(c: Caller) -> String {
@@ -587,12 +596,159 @@ const INVITATION_ROWS: &[Row] = &[
     },
 ];
 
+fn token_args(label: String) -> (String, Vec<String>, String) {
+    (label, vec!["projects:read".into()], String::new())
+}
+
+// Appended rows: access tokens (issue 13). `own` is the caller's own token (revoke).
+const TOKEN_ROWS: &[Row] = &[
+    Row {
+        expect: signed_in,
+        changes: false,
+        setup: Setup::None,
+        call: |_, _| Encoded::of(Whoami {}),
+    },
+    Row {
+        expect: signed_in,
+        changes: false,
+        setup: Setup::None,
+        call: |_, _| Encoded::of(ListPersonalTokens {}),
+    },
+    Row {
+        expect: signed_in,
+        changes: true,
+        setup: Setup::None,
+        call: |c, _| {
+            let (label, scopes, expires_in_days) = token_args(format!("new{}", c.index()));
+            Encoded::of(CreatePersonalToken {
+                label,
+                scopes,
+                expires_in_days,
+            })
+        },
+    },
+    Row {
+        expect: signed_in,
+        changes: true,
+        setup: Setup::OwnTokens,
+        call: |_, own| Encoded::of(RevokePersonalToken { id: own.into() }),
+    },
+    Row {
+        expect: project_admins,
+        changes: false,
+        setup: Setup::None,
+        call: |_, _| {
+            Encoded::of(ListProjectTokens {
+                owner: "acme".into(),
+                name: "web".into(),
+            })
+        },
+    },
+    Row {
+        expect: project_admins,
+        changes: true,
+        setup: Setup::None,
+        call: |c, _| {
+            let (label, scopes, expires_in_days) = token_args(format!("new{}", c.index()));
+            Encoded::of(CreateProjectToken {
+                owner: "acme".into(),
+                name: "web".into(),
+                label,
+                scopes,
+                expires_in_days,
+            })
+        },
+    },
+    Row {
+        expect: project_admins,
+        changes: true,
+        setup: Setup::ProjectTokens,
+        call: |_, own| {
+            Encoded::of(RevokeProjectToken {
+                owner: "acme".into(),
+                name: "web".into(),
+                id: own.into(),
+            })
+        },
+    },
+];
+
 /// Every row.
 fn rows() -> impl Iterator<Item = &'static Row> {
     ROWS.iter()
         .chain(KCR_ROWS)
         .chain(CREDENTIAL_ROWS)
         .chain(INVITATION_ROWS)
+        .chain(TOKEN_ROWS)
+}
+
+/// What a token needs to call a function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Need {
+    /// Any token (and any session).
+    Nothing,
+    /// A browser session: every token is refused.
+    Session,
+    /// The scope, checked first: a token without it gets 403 whatever it could see.
+    Entry(Scope),
+    /// The scope, checked once access is: what the caller cannot see stays a 404.
+    Access(Scope),
+}
+
+/// The need of every function; a function added later must be named here.
+fn need(name: &str) -> Need {
+    use Need::*;
+    match name {
+        "whoami" => Nothing,
+        "list_personal_tokens"
+        | "create_personal_token"
+        | "revoke_personal_token"
+        | "list_project_tokens"
+        | "create_project_token"
+        | "revoke_project_token"
+        | "my_invitations"
+        | "get_invitation"
+        | "accept_invitation"
+        | "decline_invitation"
+        | "set_current_project" => Session,
+        "list_regions" | "list_orgs" | "list_projects" | "project_owners" | "registry_table" => {
+            Entry(Scope::ProjectsRead)
+        }
+        "create_org"
+        | "create_project"
+        | "remove_org_member"
+        | "remove_project_member"
+        | "revoke_invitation" => Entry(Scope::All),
+        "get_org" | "get_project" | "push_target" => Access(Scope::ProjectsRead),
+        "list_credentials" | "resolve_image" => Access(Scope::CredentialsRead),
+        "add_credential" | "update_credential" | "delete_credential" => {
+            Access(Scope::CredentialsWrite)
+        }
+        "invite_org_member"
+        | "change_org_member_role"
+        | "set_org_regions"
+        | "update_org"
+        | "delete_org"
+        | "org_audit_log"
+        | "invite_project_member"
+        | "change_project_member_role"
+        | "update_project"
+        | "delete_project"
+        | "project_audit_log" => Access(Scope::All),
+        other => panic!("{other}: say what a token needs for it in `need`"),
+    }
+}
+
+/// What a token of `acme/web` with the scope it needs gets, called with the arguments of
+/// [`Anonymous`] (a caller that never calls with a token, so those arguments are free).
+fn project_token(name: &str) -> u16 {
+    match name {
+        "whoami" | "get_project" | "push_target" | "list_credentials" | "resolve_image"
+        | "add_credential" | "update_credential" | "delete_credential" => 200,
+        // `doomed0` is another project.
+        "delete_project" => 404,
+        _ => 403,
+    }
 }
 
 const REGIONS: &str = r#"
@@ -745,6 +901,39 @@ impl Fixture {
             self.own = own;
             assert_eq!(self.own.len(), CALLERS.len());
         }
+        if setup == Setup::OwnTokens {
+            for caller in CALLERS {
+                let Some(name) = caller.username() else {
+                    self.own.push(uuid::Uuid::nil().to_string());
+                    continue;
+                };
+                let user = self.user(caller, name);
+                user.personal_token("mine", &["projects:read"], "").await;
+                let list = user.fetch(ListPersonalTokens {}).await;
+                self.own.push(list.tokens[0].id.clone());
+            }
+        }
+        if setup == Setup::ProjectTokens {
+            let owner = self.owner();
+            for caller in CALLERS {
+                owner
+                    .project_token(
+                        ("acme", "web"),
+                        &format!("t{}", caller.index()),
+                        &["projects:read"],
+                    )
+                    .await;
+            }
+            let list = owner
+                .fetch(ListProjectTokens {
+                    owner: "acme".into(),
+                    name: "web".into(),
+                })
+                .await;
+            // Newest first: t7 .. t0.
+            self.own = list.tokens.into_iter().rev().map(|t| t.id).collect();
+            assert_eq!(self.own.len(), CALLERS.len());
+        }
         if setup == Setup::OwnInvitations {
             // guild's owner is an account of its own, so olive is invited like everyone.
             let gus = self.app.sign_up("gus").await;
@@ -758,6 +947,15 @@ impl Fixture {
                 let id = self.invitation_of(name).await;
                 self.own.push(id);
             }
+        }
+    }
+
+    /// `caller` as a signed-in [`User`].
+    fn user(&self, caller: Caller, name: &str) -> User<'_> {
+        User {
+            app: &self.app,
+            username: name.into(),
+            cookie: self.cookie(caller).unwrap().to_owned(),
         }
     }
 
@@ -812,6 +1010,109 @@ async fn every_role_gets_exactly_what_the_matrix_says(backend: Backend) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The second dimension: every function called with a personal token that lacks the scope it
+/// needs (403, or the 404 of what the caller cannot see), then with one that has it (what the
+/// caller's role allows, as in the session matrix), and with a project token of `acme/web`.
+async fn every_token_gets_what_its_scope_and_role_allow(backend: Backend) {
+    let mut failures = Vec::new();
+    for row in rows() {
+        let name = row.name();
+        let need = need(name);
+        let mut fx = Fixture::new(backend).await;
+        fx.prepare(row.setup).await;
+        let (right, wrong) = match need {
+            Need::Nothing | Need::Session | Need::Entry(Scope::All) | Need::Access(Scope::All) => {
+                ("all", Some("credentials:write"))
+            }
+            Need::Entry(Scope::ProjectsRead) | Need::Access(Scope::ProjectsRead) => {
+                ("projects:read", Some("credentials:write"))
+            }
+            Need::Entry(scope) | Need::Access(scope) => (scope.as_str(), Some("projects:read")),
+        };
+        let wrong = if need == Need::Nothing || right == "all" && need == Need::Session {
+            None
+        } else {
+            wrong
+        };
+        let owner = fx.owner();
+        let project = owner
+            .project_token(("acme", "web"), "matrix", &[right])
+            .await;
+        // The project token first, with the arguments no person uses.
+        let call = (row.call)(Anonymous, fx.own.first().map_or("", |s| s.as_str()));
+        let before = fx.app.count("audit_event").await;
+        let res = fx.app.send_encoded_bearer(&call, &project).await;
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        if status != project_token(name) {
+            failures.push(format!(
+                "{name} by project token: expected {}, got {status}: {body}",
+                project_token(name)
+            ));
+        } else if fx.app.count("audit_event").await - before
+            != i64::from(row.changes && status == 200)
+        {
+            failures.push(format!(
+                "{name} by project token: wrong number of audit events"
+            ));
+        }
+        for caller in CALLERS {
+            let Some(username) = caller.username() else {
+                continue;
+            };
+            let user = fx.user(caller, username);
+            let granted = user.personal_token("granted", &[right], "").await;
+            let lacking = match wrong {
+                Some(scope) => Some(user.personal_token("lacking", &[scope], "").await),
+                None => None,
+            };
+            let own = fx.own.get(caller.index()).cloned().unwrap_or_default();
+            let call = (row.call)(caller, &own);
+            let by_role = (row.expect)(caller);
+            let lacking_expect = match need {
+                Need::Access(_) if by_role == 404 => 404,
+                _ => 403,
+            };
+            let granted_expect = match need {
+                Need::Session => 403,
+                _ => by_role,
+            };
+            for (token, expected, which) in [
+                (lacking.as_deref(), lacking_expect, "lacking"),
+                (Some(granted.as_str()), granted_expect, "granted"),
+            ] {
+                let Some(token) = token else {
+                    continue;
+                };
+                let before = fx.app.count("audit_event").await;
+                let res = fx.app.send_encoded_bearer(&call, token).await;
+                let status = res.status().as_u16();
+                let body = res.text().await.unwrap();
+                if status != expected {
+                    failures.push(format!(
+                        "{name} as {caller:?} with a token {which} the scope: expected {expected}, got {status}: {body}"
+                    ));
+                    continue;
+                }
+                let written = fx.app.count("audit_event").await - before;
+                if written != i64::from(row.changes && status == 200) {
+                    failures.push(format!(
+                        "{name} as {caller:?} ({which}): {written} audit events"
+                    ));
+                }
+                if status == 403
+                    && !["needs the", "lacks the", "cannot", "reaches only"]
+                        .iter()
+                        .any(|words| body.contains(words))
+                {
+                    failures.push(format!("{name} as {caller:?} ({which}): 403 says {body}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 async fn every_server_function_has_a_row(_backend: Backend) {
     let registered: BTreeSet<String> = server_fn::axum::server_fn_paths()
         .filter_map(|(path, _)| path.strip_prefix("/api/").map(str::to_owned))
@@ -837,5 +1138,6 @@ async fn every_server_function_has_a_row(_backend: Backend) {
 
 on_both!(
     every_role_gets_exactly_what_the_matrix_says,
+    every_token_gets_what_its_scope_and_role_allow,
     every_server_function_has_a_row,
 );

@@ -49,6 +49,15 @@ const COLUMNS: &[(&str, Case)] = &[
     ("registry_credential.registry_host", Case::Stored),
     ("invitation.invitee_email", Case::Shown),
     ("audit_event.target", Case::Shown),
+    ("audit_event.token_name", Case::Shown),
+    ("access_token.name", Case::Shown),
+    ("access_token.kind", Case::Exempt(ENUM)),
+    ("access_token.scopes", Case::Exempt(ENUM)),
+    ("access_token.owner_key", Case::Exempt(KEY)),
+    (
+        "access_token.last_used_addr",
+        Case::Exempt("a parsed IP address"),
+    ),
     ("audit_event.details", Case::Shown),
     ("app_user.username", Case::Exempt(NAME)),
     ("namespace.name", Case::Exempt(NAME)),
@@ -311,6 +320,26 @@ async fn populate(app: &TestApp) -> (User<'_>, User<'_>, String, String) {
         .await;
     let id = list.items[0].id.clone();
     let invitation = bob.invitation_id("acme/api").await;
+    // Tokens of both kinds, and a change made with one (its name goes into the audit log).
+    let token = ann
+        .project_token(("acme", "api"), "ci", &["credentials:write"])
+        .await;
+    ann.personal_token("laptop", &["all"], "").await;
+    let res = app
+        .send_bearer(
+            AddCredential {
+                owner: "acme".into(),
+                name: "api".into(),
+                registry: "other".into(),
+                server: "by-token.example.com".into(),
+                username: String::new(),
+                email: String::new(),
+                password: "pw".into(),
+            },
+            &token,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
     (ann, bob, id, invitation)
 }
 
@@ -364,6 +393,18 @@ async fn store(app: &TestApp, payload: &str) {
         &p("audit_event.details"),
     )
     .await;
+    set(
+        app,
+        "update audit_event set token_name = $1 where token_name is not null",
+        &p("audit_event.token_name"),
+    )
+    .await;
+    set(
+        app,
+        "update access_token set name = $1",
+        &p("access_token.name"),
+    )
+    .await;
 }
 
 async fn stored_markup_comes_out_of_every_page_as_text(backend: Backend) {
@@ -390,6 +431,8 @@ async fn stored_markup_comes_out_of_every_page_as_text(backend: Backend) {
         ),
         (&ann, "/projects/acme/web/push-paths".to_owned()),
         (&ann, "/projects/acme/web/audit".to_owned()),
+        (&ann, "/projects/acme/api/tokens".to_owned()),
+        (&ann, "/account/tokens".to_owned()),
         (&bob, "/".to_owned()),
         (&bob, "/orgs/acme".to_owned()),
         (&bob, "/orgs/acme/members".to_owned()),

@@ -1,7 +1,8 @@
 //! Authentication: password hashing, the axum-login backend, the sign-in throttle, the
-//! known-device cookie and the database-backed session store.
+//! known-device cookie, the database-backed session store and bearer tokens.
 
 pub mod backend;
+pub mod bearer;
 pub mod device;
 pub mod password;
 pub mod session_store;

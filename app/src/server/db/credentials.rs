@@ -52,7 +52,8 @@ pub struct NewCredential<'a> {
     /// The sealed password.
     pub sealed: &'a Sealed,
     /// Who adds it.
-    pub by: Uuid,
+    /// Who added it (`None` for a project token).
+    pub by: Option<Uuid>,
 }
 
 /// One credential per project and registry host.
@@ -157,7 +158,7 @@ pub async fn update(
     username: &str,
     email: &str,
     sealed: Option<&Sealed>,
-    by: Uuid,
+    by: Option<Uuid>,
 ) -> Result<(), sqlx::Error> {
     let now = OffsetDateTime::now_utc();
     on_tx!(tx, conn => {

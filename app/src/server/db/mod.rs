@@ -2,6 +2,7 @@
 //! picked by the URL scheme at start-up. Queries are written once in portable SQL (`$1`
 //! placeholders work on both) and run on either pool through [`on_db!`] / [`on_tx!`].
 
+pub mod access_tokens;
 pub mod audit_events;
 pub mod credentials;
 pub mod invitations;

@@ -134,6 +134,24 @@ pub async fn create(tx: &mut Tx, new: &NewProject<'_>) -> Result<Project, sqlx::
     Ok(project)
 }
 
+/// The owner and name of project `id`.
+pub async fn path_of(db: &Db, id: Uuid) -> Result<Option<(String, String)>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, (String, String)>(
+        "select owner_name, name from project where id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await)
+}
+
+/// The project `owner/name`, whoever asks (a project token, which is no member).
+pub async fn find(db: &Db, owner: &str, name: &str) -> Result<Option<Project>, sqlx::Error> {
+    // The nil ID is no account's: no member row matches it, so this reads the project alone.
+    Ok(find_for_user(db, owner, name, Uuid::nil())
+        .await?
+        .map(|(project, _)| project))
+}
+
 /// The project `owner/name` and `user`'s effective role in it (`None` when they have none).
 pub async fn find_for_user(
     db: &Db,

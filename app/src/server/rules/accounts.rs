@@ -143,13 +143,13 @@ pub async fn check_sign_in(
 
 /// Changes the caller's password (throttled like sign-in) and ends every other session of
 /// theirs (a new session version). Returns the account as it now is.
-#[tracing::instrument(skip_all, fields(user.id = %cx.me().id), err)]
+#[tracing::instrument(skip_all, fields(caller = %cx.caller), err)]
 pub async fn change_password(
     cx: &Cx,
     current: PasswordInput,
     new: PasswordInput,
 ) -> Result<User, AppError> {
-    let me = cx.me();
+    let me = cx.me()?;
     if current.expose().is_empty() {
         return Err(AppError::invalid(
             field::CURRENT_PASSWORD,

@@ -41,6 +41,7 @@ pub async fn page(
                 id: r.id.to_string(),
                 at: r.at.format(&format).unwrap_or_default(),
                 actor: r.actor,
+                token: r.token_name,
                 action: r.action,
                 target: r.target,
                 details: r.details,

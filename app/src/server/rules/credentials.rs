@@ -49,7 +49,7 @@ pub async fn list(cx: &ProjectCx, after: Option<&str>) -> Result<CredentialPage,
     Ok(CredentialPage {
         items: rows.into_iter().map(view).collect(),
         next: next.flatten(),
-        can_manage: cx.role.allows(ProjectAction::ManageCredentials),
+        can_manage: cx.may(ProjectAction::ManageCredentials),
         project: cx.header(),
     })
 }
@@ -101,7 +101,7 @@ pub async fn add(cx: &ProjectCx, new: NewCredential) -> Result<Uuid, AppError> {
             username: &new.username,
             email: &new.email,
             sealed: &sealed,
-            by: cx.me().id,
+            by: cx.caller.user().map(|u| u.id),
         },
     )
     .await
@@ -149,7 +149,7 @@ pub async fn update(cx: &ProjectCx, id: Uuid, change: CredentialChange) -> Resul
         &change.username,
         &change.email,
         sealed.as_ref(),
-        cx.me().id,
+        cx.caller.user().map(|u| u.id),
     )
     .await?;
     let mut changed = Vec::new();

@@ -32,7 +32,7 @@ pub use crate::server::db::invitations::Target;
 /// Invites `invitee` to the organization with `role` (only owners invite owners).
 #[tracing::instrument(skip_all, fields(org = %cx.org.name), err)]
 pub async fn invite_to_org(cx: &OrgCx, invitee: Invitee, role: OrgRole) -> Result<Uuid, AppError> {
-    if role == OrgRole::Owner && !cx.role.allows(OrgAction::ManageOwners) {
+    if role == OrgRole::Owner && !cx.may(OrgAction::ManageOwners) {
         return Err(AppError::Forbidden(
             OrgAction::ManageOwners.forbidden_message(),
         ));
@@ -50,7 +50,7 @@ pub async fn invite_to_org(cx: &OrgCx, invitee: Invitee, role: OrgRole) -> Resul
     let target = Target::Org(cx.org.id);
     let id = create(
         &mut tx,
-        cx.me().id,
+        cx.me()?.id,
         target,
         (&stored, &invitee),
         role.as_str(),
@@ -99,7 +99,7 @@ pub async fn invite_to_project(
     let target = Target::Project(p.id);
     let id = create(
         &mut tx,
-        cx.me().id,
+        cx.me()?.id,
         target,
         (&stored, &invitee),
         role.as_str(),
@@ -117,10 +117,10 @@ pub async fn invite_to_project(
 }
 
 /// The caller's pending invitations, newest first.
-#[tracing::instrument(level = "debug", skip_all, fields(user.id = %cx.me().id), err)]
+#[tracing::instrument(level = "debug", skip_all, fields(caller = %cx.caller), err)]
 pub async fn mine(cx: &Cx) -> Result<Vec<InvitationView>, AppError> {
     Ok(
-        invitations::for_invitee(&cx.state.db, cx.me().id, &cx.me().email)
+        invitations::for_invitee(&cx.state.db, cx.me()?.id, &cx.me()?.email)
             .await?
             .into_iter()
             .map(view)
@@ -148,7 +148,7 @@ pub async fn accept(cx: &Cx, id: &str, token: &str) -> Result<String, AppError> 
         return Err(needs_link());
     }
     let target = invitation.target().ok_or(AppError::Internal)?;
-    let me = cx.me();
+    let me = cx.me()?;
     let mut tx = cx.state.db.begin().await?;
     let (joined, action, path) = match target {
         Target::Org(org) => {
@@ -341,9 +341,10 @@ pub async fn pending(
 
 /// The invitation `id` if it is pending and addressed to the caller, else 404.
 async fn addressed_to(cx: &Cx, id: &str) -> Result<Invitation, AppError> {
+    let me = cx.me()?;
     invitations::find(&cx.state.db, parse_id(id)?)
         .await?
-        .filter(|i| i.is_for(cx.me().id, &cx.me().email))
+        .filter(|i| i.is_for(me.id, &me.email))
         .ok_or_else(not_found)
 }
 

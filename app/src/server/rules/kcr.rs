@@ -26,15 +26,16 @@ pub async fn push_target(cx: &ProjectCx) -> Result<PushTargetView, AppError> {
             ))
         })?;
     // Only the projects the caller can see: a viewer of one project learns nothing of the
-    // organization's others.
-    let org_projects = match p.org_id {
-        Some(_) => projects::list_for_user(&cx.state.db, cx.me().id)
+    // organization's others, and a project token sees its own project only.
+    let org_projects = match (p.org_id, cx.caller.user()) {
+        (Some(_), None) => vec![p.name.clone()],
+        (Some(_), Some(me)) => projects::list_for_user(&cx.state.db, me.id)
             .await?
             .into_iter()
             .filter(|(q, _)| q.owner_name == p.owner_name && q.region == p.region)
             .map(|(q, _)| q.name)
             .collect(),
-        None => Vec::new(),
+        (None, _) => Vec::new(),
     };
     Ok(PushTargetView {
         target: PushTarget {
@@ -51,10 +52,10 @@ pub async fn push_target(cx: &ProjectCx) -> Result<PushTargetView, AppError> {
 
 /// For every organization the caller belongs to and every region it allows: its registry
 /// path (the console's `container-registry print`).
-#[tracing::instrument(level = "debug", skip_all, fields(user.id = %cx.me().id), err)]
+#[tracing::instrument(level = "debug", skip_all, fields(caller = %cx.caller), err)]
 pub async fn registry_table(cx: &Cx) -> Result<Vec<RegistryRow>, AppError> {
     let mut rows = Vec::new();
-    for m in orgs::list_for_user(&cx.state.db, cx.me().id).await? {
+    for m in orgs::list_for_user(&cx.state.db, cx.me()?.id).await? {
         for region in orgs::regions(&cx.state.db, m.org.id).await? {
             if let Some(r) = cx.state.settings.region(&region) {
                 rows.push(RegistryRow {

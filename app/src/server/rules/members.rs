@@ -25,7 +25,7 @@ pub async fn change_org_role(cx: &OrgCx, username: &str, role: OrgRole) -> Resul
     let mut tx = cx.state.db.begin().await?;
     cx.lock(&mut tx).await?;
     // Read again under the lock: roles may have changed since the check.
-    let my_role = org_members::role_of(&mut tx, cx.org.id, cx.me().id).await?;
+    let my_role = org_members::role_of(&mut tx, cx.org.id, cx.me()?.id).await?;
     let Some(current) = org_members::role_of(&mut tx, cx.org.id, member).await? else {
         return Err(not_an_org_member(username));
     };
@@ -65,7 +65,7 @@ pub async fn change_org_role(cx: &OrgCx, username: &str, role: OrgRole) -> Resul
 #[tracing::instrument(skip_all, fields(org = %org, member = %username), err)]
 pub async fn remove_from_org(cx: Cx, org: &str, username: &str) -> Result<String, AppError> {
     let username = username.trim();
-    let leaving = username == cx.me().username;
+    let leaving = username == cx.me()?.username;
     let needed = if leaving {
         OrgAction::View
     } else {
@@ -75,7 +75,7 @@ pub async fn remove_from_org(cx: Cx, org: &str, username: &str) -> Result<String
     let member = org_member_named(&cx.state.db, cx.org.id, username).await?;
     let mut tx = cx.state.db.begin().await?;
     cx.lock(&mut tx).await?;
-    let my_role = org_members::role_of(&mut tx, cx.org.id, cx.me().id).await?;
+    let my_role = org_members::role_of(&mut tx, cx.org.id, cx.me()?.id).await?;
     let Some(current) = org_members::role_of(&mut tx, cx.org.id, member).await? else {
         return Err(not_an_org_member(username));
     };
@@ -146,7 +146,7 @@ pub async fn remove_from_project(
     username: &str,
 ) -> Result<String, AppError> {
     let username = username.trim();
-    let leaving = username == cx.me().username;
+    let leaving = username == cx.me()?.username;
     let needed = if leaving {
         ProjectAction::View
     } else {

@@ -11,3 +11,4 @@ pub mod kcr;
 pub mod members;
 pub mod orgs;
 pub mod projects;
+pub mod tokens;

@@ -21,9 +21,9 @@ pub fn regions(cx: &Cx) -> Vec<Region> {
 }
 
 /// The organizations the caller belongs to, by name.
-#[tracing::instrument(level = "debug", skip_all, fields(user.id = %cx.me().id), err)]
+#[tracing::instrument(level = "debug", skip_all, fields(caller = %cx.caller), err)]
 pub async fn list(cx: &Cx) -> Result<Vec<OrgSummary>, AppError> {
-    Ok(orgs::list_for_user(&cx.state.db, cx.me().id)
+    Ok(orgs::list_for_user(&cx.state.db, cx.me()?.id)
         .await?
         .into_iter()
         .filter_map(|m| {
@@ -52,7 +52,7 @@ pub async fn create(cx: &Cx, form: NewOrgForm) -> Result<String, AppError> {
         &mut tx,
         form.name.as_str(),
         form.display_name.as_str(),
-        cx.me().id,
+        cx.me()?.id,
         &regions,
     )
     .await
@@ -101,8 +101,8 @@ pub async fn view(cx: &OrgCx) -> Result<OrgView, AppError> {
         .iter()
         .filter_map(|r| cx.state.settings.region(r).cloned())
         .collect();
-    let invitations = if cx.role.allows(OrgAction::ManageMembers) {
-        let may_invite_owners = cx.role.allows(OrgAction::ManageOwners);
+    let invitations = if cx.may(OrgAction::ManageMembers) {
+        let may_invite_owners = cx.may(OrgAction::ManageOwners);
         invitations::pending(cx, invitations::Target::Org(cx.org.id), may_invite_owners).await?
     } else {
         Vec::new()

@@ -21,9 +21,9 @@ use crate::server::{
 };
 
 /// Every project the caller can see, by owner then name, the current one marked.
-#[tracing::instrument(level = "debug", skip_all, fields(user.id = %cx.me().id), err)]
+#[tracing::instrument(level = "debug", skip_all, fields(caller = %cx.caller), err)]
 pub async fn list(cx: &Cx) -> Result<Vec<ProjectSummary>, AppError> {
-    let me = cx.me().id;
+    let me = cx.me()?.id;
     let current = projects::current(&cx.state.db, me).await?;
     let list = projects::list_for_user(&cx.state.db, me).await?;
     Ok(list
@@ -47,15 +47,15 @@ pub async fn list(cx: &Cx) -> Result<Vec<ProjectSummary>, AppError> {
 
 /// Where the caller may create projects: their own account and every organization where they
 /// are owner or admin, each with the regions it allows.
-#[tracing::instrument(level = "debug", skip_all, fields(user.id = %cx.me().id), err)]
+#[tracing::instrument(level = "debug", skip_all, fields(caller = %cx.caller), err)]
 pub async fn owners(cx: &Cx) -> Result<OwnerChoices, AppError> {
     let settings = &cx.state.settings;
     let mut owners = vec![OwnerChoice {
-        name: cx.me().username.clone(),
+        name: cx.me()?.username.clone(),
         is_org: false,
         regions: settings.regions.clone(),
     }];
-    for membership in orgs::list_for_user(&cx.state.db, cx.me().id).await? {
+    for membership in orgs::list_for_user(&cx.state.db, cx.me()?.id).await? {
         let allowed =
             OrgRole::parse(&membership.role).is_ok_and(|r| r.allows(OrgAction::ManageProjects));
         if !allowed {
@@ -87,7 +87,7 @@ impl Owner {
     /// The owner named `owner` for this caller (404/403 for an organization they may not use).
     pub async fn resolve(cx: Cx, owner: &str) -> Result<Self, AppError> {
         let owner = owner.trim();
-        if owner == cx.me().username {
+        if owner == cx.me()?.username {
             Ok(Self::Personal(cx))
         } else if owner.is_empty() {
             Err(AppError::invalid(field::OWNER, "Choose an owner."))
@@ -107,7 +107,7 @@ impl Owner {
 
     fn name(&self) -> &str {
         match self {
-            Self::Personal(cx) => &cx.me().username,
+            Self::Personal(cx) => cx.me().map_or("", |u| u.username.as_str()),
             Self::Org(org) => &org.org.name,
         }
     }
@@ -191,8 +191,11 @@ pub async fn create(owner: &Owner, form: NewProjectForm) -> Result<Project, AppE
     )
     .await?;
     tx.commit().await?;
-    if projects::current(&cx.state.db, cx.me().id).await?.is_none() {
-        projects::set_current(&cx.state.db, cx.me().id, Some(project.id)).await?;
+    if projects::current(&cx.state.db, cx.me()?.id)
+        .await?
+        .is_none()
+    {
+        projects::set_current(&cx.state.db, cx.me()?.id, Some(project.id)).await?;
     }
     tracing::info!("project created");
     Ok(project)
@@ -213,10 +216,13 @@ pub async fn view(cx: &ProjectCx) -> Result<ProjectView, AppError> {
             })
         })
         .collect();
-    let is_current = projects::current(&cx.state.db, cx.me().id)
-        .await?
-        .is_some_and(|(o, n)| o == p.owner_name && n == p.name);
-    let invitations = if cx.role.allows(ProjectAction::ManageMembers) {
+    let is_current = match cx.caller.user() {
+        Some(user) => projects::current(&cx.state.db, user.id)
+            .await?
+            .is_some_and(|(o, n)| o == p.owner_name && n == p.name),
+        None => false,
+    };
+    let invitations = if cx.may(ProjectAction::ManageMembers) {
         invitations::pending(cx, invitations::Target::Project(p.id), true).await?
     } else {
         Vec::new()
@@ -302,7 +308,7 @@ pub async fn delete(cx: &ProjectCx, confirm: &str) -> Result<(), AppError> {
 /// Remembers the project as the caller's current one (a preference: not audited).
 #[tracing::instrument(skip_all, fields(project.id = %cx.project.id), err)]
 pub async fn make_current(cx: &ProjectCx) -> Result<(), AppError> {
-    projects::set_current(&cx.state.db, cx.me().id, Some(cx.project.id)).await?;
+    projects::set_current(&cx.state.db, cx.me()?.id, Some(cx.project.id)).await?;
     Ok(())
 }
 

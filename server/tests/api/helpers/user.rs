@@ -6,6 +6,7 @@ use app::api::{
     invitations::{AcceptInvitation, InviteOrgMember, InviteProjectMember, MyInvitations},
     orgs::CreateOrg,
     projects::CreateProject,
+    tokens::{CreatePersonalToken, CreateProjectToken},
 };
 use app::domain::invitation::{InvitationTarget, InvitationView};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -68,6 +69,21 @@ impl TestApp {
             req = req.header("cookie", cookie);
         }
         req.send().await.unwrap()
+    }
+
+    /// Calls `F` with `Authorization: Bearer token` and no cookie, asking for JSON.
+    pub async fn send_bearer<F: Call>(&self, args: F, token: &str) -> Response {
+        self.send_encoded_bearer(&Encoded::of(args), token).await
+    }
+
+    /// Sends an encoded call with a bearer token.
+    pub async fn send_encoded_bearer(&self, call: &Encoded, token: &str) -> Response {
+        call.request(&self.http, &self.base)
+            .header("accept", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap()
     }
 
     /// The request of a call of `F`, to add headers to before sending (see [`Encoded::request`]).
@@ -210,6 +226,36 @@ impl<'a> User<'a> {
             role: role.into(),
         })
         .await;
+    }
+
+    /// Makes a personal token with `scopes` expiring in `expires` (days, `never`, or blank for
+    /// the default) and returns its text.
+    pub async fn personal_token(&self, label: &str, scopes: &[&str], expires: &str) -> String {
+        self.fetch(CreatePersonalToken {
+            label: label.into(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            expires_in_days: expires.into(),
+        })
+        .await
+        .token
+    }
+
+    /// Makes a token of project `owner/name` with `scopes` (default expiry) and returns its text.
+    pub async fn project_token(
+        &self,
+        (owner, name): (&str, &str),
+        label: &str,
+        scopes: &[&str],
+    ) -> String {
+        self.fetch(CreateProjectToken {
+            owner: owner.into(),
+            name: name.into(),
+            label: label.into(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            expires_in_days: String::new(),
+        })
+        .await
+        .token
     }
 
     /// The ID of this user's pending invitation to `target` (`org` or `owner/project`).

@@ -1,0 +1,235 @@
+//! The parts of both token pages (a person's and a project's): the fields of the form, the
+//! notice that shows a new token once, and the table of live tokens. Each page writes its own
+//! forms around them (their actions and hidden fields differ).
+
+use leptos::prelude::*;
+
+use crate::components::{
+    copy::CopyBlock,
+    fields::{CONTROL, Field, FieldFrame, FieldIds},
+};
+use crate::domain::{
+    token::{CreatedToken, DEFAULT_DAYS, EXPIRY_CHOICES, NEVER, Scope, TokenView, field},
+    when::{ago, short_utc},
+};
+
+/// The label, scope and expiry fields of a new-token form.
+#[component]
+pub fn TokenFields(
+    /// The errors of the label, scopes and expiry fields.
+    errors: [Signal<Option<String>>; 3],
+    /// The name typed before a refused post (`form::kept`).
+    #[prop(optional)]
+    label_value: String,
+    /// Scopes the form offers.
+    scopes: Vec<Scope>,
+) -> impl IntoView {
+    let [label_error, scopes_error, expires_error] = errors;
+    let scope_error_id = FieldIds::new(field::SCOPES, None).error;
+    let expiry_ids = FieldIds::new(field::EXPIRES, None);
+    let scope_described = {
+        let id = scope_error_id.clone();
+        move || scopes_error.get().map(|_| id.clone())
+    };
+    let expiry_described = {
+        let (hint, error) = (expiry_ids.hint.clone(), expiry_ids.error.clone());
+        move || match expires_error.get() {
+            Some(_) => format!("{hint} {error}"),
+            None => hint.clone(),
+        }
+    };
+    view! {
+        <Field
+            label="Token name"
+            name=field::NAME
+            value=label_value
+            hint="Where it is used, e.g. \"GitHub Actions deploy\" (at most 64 characters)."
+            error=label_error
+        />
+        <fieldset aria-describedby=scope_described>
+            <legend class="text-sm font-medium">"Scopes"</legend>
+            <ul class="mt-1 space-y-1">
+                {scopes
+                    .into_iter()
+                    .map(|scope| {
+                        let id = format!("scope-{}", scope.as_str().replace(':', "-"));
+                        view! {
+                            <li class="flex items-start gap-2 text-sm">
+                                <input
+                                    type="checkbox"
+                                    id=id.clone()
+                                    name="scopes[]"
+                                    value=scope.as_str()
+                                    class="mt-1"
+                                />
+                                <label for=id>
+                                    <span class="font-mono">{scope.as_str()}</span>
+                                    " — "
+                                    {scope.description()}
+                                </label>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            {move || {
+                scopes_error
+                    .get()
+                    .map(|e| {
+                        view! {
+                            <p
+                                id=scope_error_id.clone()
+                                class="text-sm text-red-600 dark:text-red-400"
+                            >
+                                {e}
+                            </p>
+                        }
+                    })
+            }}
+        </fieldset>
+        <FieldFrame
+            label="Expires"
+            ids=expiry_ids.clone()
+            hint=Some(
+                "A token that never expires works until it is revoked, wherever it was copied to. Choose the shortest time that works.",
+            )
+            error=expires_error
+        >
+            <select
+                id=expiry_ids.id.clone()
+                name=field::EXPIRES
+                aria-describedby=expiry_described
+                aria-invalid=move || expires_error.get().is_some().then_some("true")
+                class=CONTROL
+            >
+                {EXPIRY_CHOICES
+                    .into_iter()
+                    .map(|days| {
+                        view! {
+                            <option value=days.to_string() selected=days == DEFAULT_DAYS>
+                                {format!("In {days} days")}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+                <option value=NEVER>"Never (not recommended)"</option>
+            </select>
+        </FieldFrame>
+    }
+}
+
+/// The token just made, with its copy button: its only showing.
+#[component]
+pub fn NewTokenNotice(created: Option<CreatedToken>) -> impl IntoView {
+    created.map(|c| {
+        let expiry = match c.expires_at.as_deref() {
+            Some(at) => format!("It expires {}.", short_utc(at)),
+            None => "It never expires: revoke it when it is no longer needed.".into(),
+        };
+        view! {
+            <div
+                role="status"
+                class="mt-4 rounded-md border border-emerald-300 bg-emerald-50 p-4 dark:border-emerald-800 dark:bg-emerald-950"
+            >
+                <p class="font-medium">
+                    {format!(
+                        "Token \"{}\" created. Copy it now: Berth shows it only this once.",
+                        c.name,
+                    )}
+                </p>
+                <p class="mt-1 text-sm">{expiry}</p>
+                <CopyBlock
+                    title="Your new token"
+                    text=Signal::stored(c.token)
+                    id="new-token".into()
+                    wrap=true
+                />
+            </div>
+        }
+    })
+}
+
+/// The live tokens; `revoke` draws the revoke form of one `(id, name)`.
+#[component]
+pub fn TokenTable(
+    tokens: Vec<TokenView>,
+    /// The revoke form of a token.
+    revoke: Box<dyn Fn(String, String) -> AnyView + Send>,
+) -> impl IntoView {
+    let now = time::OffsetDateTime::now_utc();
+    if tokens.is_empty() {
+        return view! { <p class="mt-2 text-sm">"No tokens yet."</p> }.into_any();
+    }
+    view! {
+        <table class="stack-table mt-2" aria-labelledby="tokens-heading">
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Scopes"</th>
+                    <th scope="col">"Created"</th>
+                    <th scope="col">"Expires"</th>
+                    <th scope="col">"Last used"</th>
+                    <th scope="col">
+                        <span class="sr-only">"Actions"</span>
+                    </th>
+                </tr>
+            </thead>
+            <tbody>
+                {tokens
+                    .into_iter()
+                    .map(|t| {
+                        let scopes = t
+                            .scopes
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        let created = format!(
+                            "{}{}",
+                            ago(&t.created_at, now),
+                            t.created_by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default(),
+                        );
+                        let expires = match (&t.expires_at, t.expired) {
+                            (Some(at), true) => format!("expired {}", short_utc(at)),
+                            (Some(at), false) => short_utc(at),
+                            (None, _) => "never".into(),
+                        };
+                        let used = match (&t.last_used_at, &t.last_used_addr) {
+                            (Some(at), Some(addr)) => format!("{} from {addr}", ago(at, now)),
+                            (Some(at), None) => ago(at, now),
+                            _ => "never".into(),
+                        };
+                        let never_expires = t.expires_at.is_none();
+                        view! {
+                            <tr>
+                                <td data-label="Name" class="break-all">
+                                    {t.name.clone()}
+                                </td>
+                                <td data-label="Scopes" class="font-mono text-xs">
+                                    {scopes}
+                                </td>
+                                <td data-label="Created">
+                                    <time
+                                        datetime=t.created_at.clone()
+                                        title=short_utc(&t.created_at)
+                                    >
+                                        {created}
+                                    </time>
+                                </td>
+                                <td
+                                    data-label="Expires"
+                                    class=("text-amber-700", never_expires || t.expired)
+                                >
+                                    {expires}
+                                </td>
+                                <td data-label="Last used">{used}</td>
+                                <td class="actions">{revoke(t.id, t.name)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

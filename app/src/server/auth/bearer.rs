@@ -1,0 +1,297 @@
+//! Bearer calls: `Authorization: Bearer <token>` on a server function instead of a session
+//! cookie. The middleware here turns a valid token into a [`TokenCaller`] in the request's
+//! extensions (where `cx::Cx` finds it), and answers everything else itself:
+//!
+//! - a header longer than any token: 400; a token *and* a session cookie: 400 (one caller per
+//!   request, never a mix of two);
+//! - not a Berth token, or a wrong checksum: 401 saying which, without a database read;
+//! - unknown or revoked: 401 "not valid" (the same words for both: no one learns that a
+//!   revoked token once existed); expired: 401 saying so, with the date;
+//! - failures count per client address in the sign-in throttle's table (`bearer:ADDRESS`),
+//!   and past the sign-in per-address limit the address gets 429 until its window ends. The
+//!   block is also kept in this process, so a blocked address is refused before any lookup;
+//!   another replica learns of it at the address's next failure there.
+//!
+//! A token is looked up by the SHA-256 of its text (one indexed read, like a session's), and
+//! its `last_used_at` is written at most once a minute.
+
+use std::{
+    collections::HashMap,
+    net::{IpAddr, SocketAddr},
+    sync::Mutex,
+};
+
+use axum::{
+    extract::{ConnectInfo, Request},
+    http::{HeaderMap, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use server_fn::error::FromServerFnError;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::token::{self, Scope, TokenKind};
+use crate::error::AppError;
+use crate::server::{
+    auth::throttle::address_key,
+    ctx,
+    db::{access_tokens, throttle, users::User},
+    state::AppState,
+};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "berth_session";
+
+/// Longest `Authorization` header read (a token is 46 characters).
+pub const MAX_HEADER: usize = 512;
+
+/// A caller authenticated by an access token.
+#[derive(Clone, Debug)]
+pub struct TokenCaller {
+    /// Token ID.
+    pub id: Uuid,
+    /// Its name (audit entries carry it).
+    pub name: String,
+    /// What it may be used for.
+    pub scopes: Vec<Scope>,
+    /// When it expires (Unix seconds).
+    pub expires_at: Option<i64>,
+    /// Whose it is.
+    pub holder: Holder,
+}
+
+/// Whose token called.
+#[derive(Clone, Debug)]
+pub enum Holder {
+    /// A person's: it reaches what their current roles allow, within its scopes.
+    Person(User),
+    /// A project's: it reaches that project only, within its scopes.
+    Project(Uuid),
+}
+
+impl TokenCaller {
+    /// Whether the token grants `scope`.
+    pub fn grants(&self, scope: Scope) -> bool {
+        scope.granted_by(&self.scopes)
+    }
+}
+
+/// The SHA-256 under which a token text is stored.
+pub fn hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Addresses refused without a lookup until a time (Unix seconds): this process's copy of the
+/// throttle's verdicts.
+#[derive(Debug, Default)]
+pub struct Blocks(Mutex<HashMap<String, i64>>);
+
+/// Most addresses remembered; past it the expired ones are dropped (and, if all are live, the
+/// new one is not kept: the database still refuses it at its next failure).
+const MAX_BLOCKS: usize = 10_000;
+
+impl Blocks {
+    fn until(&self, key: &str, now: i64) -> Option<i64> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(key).copied().filter(|until| *until > now)
+    }
+
+    fn block(&self, key: String, until: i64, now: i64) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= MAX_BLOCKS {
+            map.retain(|_, u| *u > now);
+        }
+        if map.len() < MAX_BLOCKS {
+            map.insert(key, until);
+        }
+    }
+}
+
+fn answer(err: AppError) -> Response {
+    let mut res = (
+        StatusCode::from_u16(err.status()).unwrap_or(StatusCode::UNAUTHORIZED),
+        [(header::CONTENT_TYPE, "application/json")],
+        err.ser(),
+    )
+        .into_response();
+    if let AppError::TooManyRequests { retry_after_secs } = err {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, retry_after_secs.into());
+    }
+    if res.status() == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer realm=\"berth\""),
+        );
+    }
+    res
+}
+
+/// Whether the request carries Berth's session cookie.
+pub fn has_session_cookie(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|pair| pair.trim().split('=').next() == Some(SESSION_COOKIE))
+}
+
+/// Authenticates `Authorization: Bearer` on server-function requests (see the module docs);
+/// requests without the header pass untouched.
+pub async fn authenticate(state: AppState, mut req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return next.run(req).await;
+    };
+    if value.len() > MAX_HEADER {
+        return answer(AppError::BadRequest(format!(
+            "The Authorization header is longer than any Berth token ({MAX_HEADER} bytes at most)."
+        )));
+    }
+    if has_session_cookie(req.headers()) {
+        return answer(AppError::BadRequest(
+            "Send either a session cookie or a bearer token, not both.".into(),
+        ));
+    }
+    let presented = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned());
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let address = ctx::address_of(&state.settings, req.headers(), peer);
+    let Some(presented) = presented else {
+        return answer(AppError::Unauthenticated(
+            "Berth reads only \"Authorization: Bearer <token>\".".into(),
+        ));
+    };
+    match check(&state, &presented, address).await {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            next.run(req).await
+        }
+        Err(err) => answer(err),
+    }
+}
+
+/// The caller `presented` stands for, or why not (counting the failure).
+async fn check(
+    state: &AppState,
+    presented: &str,
+    address: IpAddr,
+) -> Result<TokenCaller, AppError> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let key = format!("bearer:{}", address_key(address));
+    if let Some(until) = state.bearer_blocks.until(&key, now) {
+        return Err(too_many(until, now));
+    }
+    let failed = |message: String| fail(state, &key, address, now, message);
+    let kind = match token::parse(presented) {
+        Ok(kind) => kind,
+        Err(e) => return failed(e.message().to_owned()).await,
+    };
+    let not_valid = "That access token is not valid: it was revoked, or never existed.";
+    let Some(row) = access_tokens::by_hash(&state.db, &hash(presented)).await? else {
+        return failed(not_valid.into()).await;
+    };
+    if row.revoked_at.is_some() {
+        return failed(not_valid.into()).await;
+    }
+    if let Some(expires) = row.expires_at.filter(|e| *e <= now) {
+        let when = crate::domain::when::short_utc_secs(expires);
+        return failed(format!(
+            "That access token expired on {when}; create a new one."
+        ))
+        .await;
+    }
+    let holder = match (kind, row.project_id, row.user.user()) {
+        (TokenKind::Project, Some(project), _) => Holder::Project(project),
+        (TokenKind::Personal, None, Some(user)) => Holder::Person(user),
+        _ => return failed(not_valid.into()).await,
+    };
+    if row.last_used_at.is_none_or(|at| at <= now - 60) {
+        access_tokens::touch(&state.db, row.id, now, &address.to_string()).await?;
+    }
+    Ok(TokenCaller {
+        id: row.id,
+        name: row.name,
+        scopes: token::scopes_from_text(&row.scopes),
+        expires_at: row.expires_at,
+        holder,
+    })
+}
+
+/// Counts a failed bearer attempt from `address`: 401 with `message`, or 429 once the address
+/// is over the limit (and blocked in this process until its window ends).
+async fn fail(
+    state: &AppState,
+    key: &str,
+    address: IpAddr,
+    now: i64,
+    message: String,
+) -> Result<TokenCaller, AppError> {
+    let limits = state.settings.throttle;
+    let (failures, start) = throttle::hit(&state.db, key, now, limits.window_secs).await?;
+    if failures > limits.per_address {
+        let until = start + limits.window_secs;
+        tracing::warn!(address = %address, "bearer failures over the limit; address blocked");
+        state.bearer_blocks.block(key.to_owned(), until, now);
+        return Err(too_many(until, now));
+    }
+    Err(AppError::Unauthenticated(message))
+}
+
+fn too_many(until: i64, now: i64) -> AppError {
+    AppError::TooManyRequests {
+        retry_after_secs: (until - now).max(1) as u64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; berth_device=x"),
+        );
+        assert!(!has_session_cookie(&h));
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("b=2;berth_session=abc"),
+        );
+        assert!(has_session_cookie(&h));
+        let mut lookalike = HeaderMap::new();
+        lookalike.insert(
+            header::COOKIE,
+            HeaderValue::from_static("x_berth_session=1"),
+        );
+        assert!(!has_session_cookie(&lookalike));
+    }
+
+    #[test]
+    fn a_block_holds_until_its_time_and_the_list_stays_bounded() {
+        let blocks = Blocks::default();
+        blocks.block("a".into(), 100, 0);
+        assert_eq!(blocks.until("a", 99), Some(100));
+        assert_eq!(blocks.until("a", 100), None);
+        for i in 0..MAX_BLOCKS + 10 {
+            blocks.block(format!("k{i}"), 200, 150);
+        }
+        assert!(blocks.0.lock().unwrap().len() <= MAX_BLOCKS);
+    }
+}

@@ -1,0 +1,353 @@
+//! Access tokens: make one (its text is given out once), list and revoke a person's own
+//! tokens and a project's tokens, and tell a caller who it is. Making, listing and revoking
+//! take a browser session (`Cx::session`): a leaked token cannot make itself a successor.
+//!
+//! A token made by a plain form post is shown on the page that post lands on: the text rides
+//! a five-minute HttpOnly cookie sealed under the master key and bound to the token and its
+//! owner, and the page that shows it deletes the cookie.
+
+use aes_gcm::aead::{OsRng, rand_core::RngCore};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::token::{
+    self, CreatedToken, Identity, MAX_LIVE_TOKENS, NewToken, Scope, TokenKind, TokenList,
+    TokenView, field,
+};
+use crate::error::AppError;
+use crate::server::{
+    auth::bearer::{self, Holder},
+    ctx,
+    cx::{Cx, ProjectCx},
+    db::{
+        self,
+        access_tokens::{self, Owner, TokenRow},
+        projects,
+    },
+    secrets,
+};
+
+/// The cookie that carries a new token to the page that shows it.
+pub const REVEAL_COOKIE: &str = "berth_new_token";
+const REVEAL_SECS: u32 = 300;
+
+fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn rfc3339(seconds: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// 30 base62 characters from the OS's generator (bytes past 247 are drawn again, so every
+/// character is equally likely).
+fn random_part() -> String {
+    const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut out = String::with_capacity(token::RANDOM_LEN);
+    let mut buf = [0u8; 64];
+    while out.len() < token::RANDOM_LEN {
+        OsRng.fill_bytes(&mut buf);
+        for b in buf {
+            if b < 248 && out.len() < token::RANDOM_LEN {
+                out.push(char::from(BASE62[usize::from(b % 62)]));
+            }
+        }
+    }
+    out
+}
+
+/// Makes a personal token for the signed-in person.
+#[tracing::instrument(skip_all, fields(caller = %cx.caller), err)]
+pub async fn create_personal(cx: &Cx, new: NewToken) -> Result<CreatedToken, AppError> {
+    let me = cx.me()?;
+    create(cx, Owner::User(me.id), TokenKind::Personal, None, new).await
+}
+
+/// Makes a token for the project (its admins).
+#[tracing::instrument(skip_all, fields(caller = %cx.caller, project.id = %cx.project.id), err)]
+pub async fn create_for_project(cx: &ProjectCx, new: NewToken) -> Result<CreatedToken, AppError> {
+    create(
+        cx,
+        Owner::Project(cx.project.id),
+        TokenKind::Project,
+        Some(cx),
+        new,
+    )
+    .await
+}
+
+async fn create(
+    cx: &Cx,
+    owner: Owner,
+    kind: TokenKind,
+    project: Option<&ProjectCx>,
+    new: NewToken,
+) -> Result<CreatedToken, AppError> {
+    let me = cx.me()?;
+    let id = Uuid::now_v7();
+    let text = token::encode(kind, &random_part()).ok_or(AppError::Internal)?;
+    let now = now();
+    let expires_at = new
+        .expires_in_days
+        .map(|days| now + i64::from(days) * 86_400);
+    let scopes = token::scopes_to_text(&new.scopes);
+    let taken = || {
+        AppError::conflict(
+            field::NAME,
+            format!(
+                "There is already a token named \"{}\"; choose another name or revoke that one.",
+                new.name
+            ),
+        )
+    };
+    let mut tx = cx.state.db.begin().await?;
+    if access_tokens::count_live(&mut tx, owner).await? >= MAX_LIVE_TOKENS {
+        return Err(AppError::conflict(
+            field::NAME,
+            format!("There are already {MAX_LIVE_TOKENS} live tokens here; revoke one first."),
+        ));
+    }
+    access_tokens::insert(
+        &mut tx,
+        &access_tokens::NewToken {
+            id,
+            owner,
+            name: &new.name,
+            hash: &bearer::hash(&text),
+            scopes: &scopes,
+            created_at: now,
+            created_by: me.id,
+            expires_at,
+        },
+    )
+    .await
+    .map_err(|e| db::conflict(e, vec![(access_tokens::NAME_TAKEN, taken())]))?;
+    let details = serde_json::json!({
+        "after": {
+            "name": new.name,
+            "scopes": scopes,
+            "expires_at": expires_at.map(rfc3339),
+        }
+    });
+    match project {
+        Some(p) => {
+            p.audit(&mut tx, "token.created", &id.to_string(), details)
+                .await?
+        }
+        None => {
+            cx.audit(
+                &mut tx,
+                (None, None),
+                "token.created",
+                &id.to_string(),
+                details,
+            )
+            .await?
+        }
+    }
+    tx.commit().await?;
+    tracing::info!(token.id = %id, "access token created");
+    set_reveal_cookie(cx, owner, id, &text);
+    Ok(CreatedToken {
+        id: id.to_string(),
+        name: new.name,
+        token: text,
+        expires_at: expires_at.map(rfc3339),
+    })
+}
+
+/// The signed-in person's live tokens (and the one just made, once).
+#[tracing::instrument(level = "debug", skip_all, fields(caller = %cx.caller), err)]
+pub async fn list_personal(cx: &Cx) -> Result<TokenList, AppError> {
+    let owner = Owner::User(cx.me()?.id);
+    Ok(complete(TokenList {
+        tokens: list(cx, owner).await?,
+        created: take_revealed(cx, owner),
+        project: None,
+    }))
+}
+
+/// The project's live tokens (and the one just made, once).
+#[tracing::instrument(level = "debug", skip_all, fields(project.id = %cx.project.id), err)]
+pub async fn list_for_project(cx: &ProjectCx) -> Result<TokenList, AppError> {
+    let owner = Owner::Project(cx.project.id);
+    Ok(complete(TokenList {
+        tokens: list(cx, owner).await?,
+        created: take_revealed(cx, owner),
+        project: Some(cx.header()),
+    }))
+}
+
+async fn list(cx: &Cx, owner: Owner) -> Result<Vec<TokenView>, AppError> {
+    let now = now();
+    Ok(access_tokens::list(&cx.state.db, owner)
+        .await?
+        .into_iter()
+        .map(|row| view(row, now))
+        .collect())
+}
+
+fn view(row: TokenRow, now: i64) -> TokenView {
+    TokenView {
+        id: row.id.to_string(),
+        name: row.name,
+        scopes: token::scopes_from_text(&row.scopes),
+        created_at: rfc3339(row.created_at),
+        created_by: row.created_by,
+        expired: row.expires_at.is_some_and(|e| e <= now),
+        expires_at: row.expires_at.map(rfc3339),
+        last_used_at: row.last_used_at.map(rfc3339),
+        last_used_addr: row.last_used_addr,
+    }
+}
+
+fn parse_id(id: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id.trim()).map_err(|_| AppError::invalid(field::ID, "That is not a token ID."))
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("There is no live token with that ID here.".into())
+}
+
+/// Revokes one of the signed-in person's tokens: it stops working at once.
+#[tracing::instrument(skip_all, fields(caller = %cx.caller), err)]
+pub async fn revoke_personal(cx: &Cx, id: &str) -> Result<(), AppError> {
+    let id = parse_id(id)?;
+    let mut tx = cx.state.db.begin().await?;
+    let name = access_tokens::revoke(&mut tx, Owner::User(cx.me()?.id), id, now())
+        .await?
+        .ok_or_else(not_found)?;
+    let details = serde_json::json!({ "before": { "name": name } });
+    cx.audit(
+        &mut tx,
+        (None, None),
+        "token.revoked",
+        &id.to_string(),
+        details,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Revokes one of the project's tokens (its admins).
+#[tracing::instrument(skip_all, fields(caller = %cx.caller, project.id = %cx.project.id), err)]
+pub async fn revoke_for_project(cx: &ProjectCx, id: &str) -> Result<(), AppError> {
+    let id = parse_id(id)?;
+    let mut tx = cx.state.db.begin().await?;
+    let name = access_tokens::revoke(&mut tx, Owner::Project(cx.project.id), id, now())
+        .await?
+        .ok_or_else(not_found)?;
+    let details = serde_json::json!({ "before": { "name": name } });
+    cx.audit(&mut tx, "token.revoked", &id.to_string(), details)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Who is calling, and what it may use.
+pub async fn whoami(cx: &Cx) -> Result<Identity, AppError> {
+    let token = cx.caller.token();
+    let project = match token.map(|t| &t.holder) {
+        Some(Holder::Project(id)) => projects::path_of(&cx.state.db, *id)
+            .await?
+            .map(|(owner, name)| format!("{owner}/{name}")),
+        _ => None,
+    };
+    Ok(Identity {
+        kind: match token.map(|t| &t.holder) {
+            None => "session",
+            Some(Holder::Person(_)) => "personal_token",
+            Some(Holder::Project(_)) => "project_token",
+        }
+        .to_owned(),
+        username: cx.caller.user().map(|u| u.username.clone()),
+        project,
+        token_name: token.map(|t| t.name.clone()),
+        scopes: token.map_or_else(|| vec![Scope::All], |t| t.scopes.clone()),
+        expires_at: token.and_then(|t| t.expires_at).map(rfc3339),
+    })
+}
+
+/// What binds a reveal cookie to its token and owner.
+fn reveal_binding(owner: Owner, id: Uuid) -> Vec<u8> {
+    format!("berth new token v1\0{}\0{id}", owner.key()).into_bytes()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len() / 2)
+        .map(|i| u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
+}
+
+fn cookie(value: &str, max_age: u32, https: bool) -> Option<axum::http::HeaderValue> {
+    axum::http::HeaderValue::from_str(&format!(
+        "{REVEAL_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
+        if https { "; Secure" } else { "" }
+    ))
+    .ok()
+}
+
+fn set_reveal_cookie(cx: &Cx, owner: Owner, id: Uuid, text: &str) {
+    let (nonce, sealed) =
+        secrets::seal_bytes(&cx.state.key, &reveal_binding(owner, id), text.as_bytes());
+    let https = cx.state.settings.public_url.starts_with("https://");
+    let value = format!("{id}.{}.{}", hex(&nonce), hex(&sealed));
+    ctx::set_cookie(cookie(&value, REVEAL_SECS, https));
+}
+
+/// The token the reveal cookie carries, when it is `owner`'s and still live; the cookie is
+/// deleted either way.
+fn take_revealed(cx: &Cx, owner: Owner) -> Option<CreatedToken> {
+    let headers = ctx::request_headers()?;
+    let value = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(&format!("{REVEAL_COOKIE}=")))?
+        .to_owned();
+    let https = cx.state.settings.public_url.starts_with("https://");
+    ctx::set_cookie(cookie("", 0, https));
+    let mut parts = value.split('.');
+    let (id, nonce, sealed) = (parts.next()?, parts.next()?, parts.next()?);
+    let id = Uuid::parse_str(id).ok()?;
+    let plain = secrets::open_bytes(
+        &cx.state.key,
+        &reveal_binding(owner, id),
+        &unhex(nonce)?,
+        &unhex(sealed)?,
+    )?;
+    let text = String::from_utf8(plain).ok()?;
+    Some(CreatedToken {
+        id: id.to_string(),
+        name: String::new(),
+        token: text,
+        expires_at: None,
+    })
+}
+
+/// The name and expiry of a revealed token, read from the list it is shown with (a revoked
+/// one is not shown at all).
+fn complete(mut list: TokenList) -> TokenList {
+    list.created = list.created.take().and_then(|mut created| {
+        let live = list.tokens.iter().find(|t| t.id == created.id)?;
+        created.name = live.name.clone();
+        created.expires_at = live.expires_at.clone();
+        Some(created)
+    });
+    list
+}
