@@ -31,4 +31,5 @@ create index access_token_user_idx on access_token (user_id);
 create index access_token_project_idx on access_token (project_id);
 
 -- Changes made with a token say which one.
+alter table audit_event add column token_id uuid null;
 alter table audit_event add column token_name text null;

@@ -131,18 +131,19 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
             form_input::keep_failed_input(https, req, next)
         }))
         .layer(auth)
-        .layer(from_fn({
-            let db = state.db.clone();
-            move |req, next| middleware::database_outage(db.clone(), req, next)
-        }))
         .layer(from_fn(move |req, next| {
             middleware::refuse_cross_site(public_url.clone(), req, next)
         }))
-        // Outside the cross-site check: a request with a token and a session cookie is refused
-        // here, so the check's exemption for bearer requests never covers a cookie.
+        // Outside the cross-site check, which lets through what this authenticated by token
+        // (a request with a token and a session cookie is refused here).
         .layer(from_fn({
             let state = state.clone();
             move |req, next| bearer::authenticate(state.clone(), req, next)
+        }))
+        // Around the token lookup and the sessions, both of which read the database.
+        .layer(from_fn({
+            let db = state.db.clone();
+            move |req, next| middleware::database_outage(db.clone(), req, next)
         }))
         .layer(from_fn(move |req, next| {
             security_headers::dynamic_responses(https, req, next)

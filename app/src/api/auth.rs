@@ -92,12 +92,14 @@ pub async fn sign_in(
 /// Ends the current session (everywhere: it is deleted from the database).
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::server::ctx;
+    use crate::server::{ctx, rules::tokens};
 
     let mut session = ctx::auth_session().await?;
     if let Some(user) = session.logout().await? {
         tracing::info!(user.id = %user.id, "signed out");
     }
+    // A token made in this session and not yet shown goes with it.
+    tokens::clear_reveal_cookie(&ctx::state()?);
     ctx::redirect("/login?flash=signed-out");
     Ok(())
 }

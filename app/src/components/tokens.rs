@@ -23,6 +23,9 @@ pub fn TokenFields(
     label_value: String,
     /// Scopes the form offers.
     scopes: Vec<Scope>,
+    /// The form makes project tokens (whose `all` is bounded by the project token's reach).
+    #[prop(optional)]
+    for_project: bool,
 ) -> impl IntoView {
     let [label_error, scopes_error, expires_error] = errors;
     let scope_error_id = FieldIds::new(field::SCOPES, None).error;
@@ -65,7 +68,11 @@ pub fn TokenFields(
                                 <label for=id>
                                     <span class="font-mono">{scope.as_str()}</span>
                                     " — "
-                                    {scope.description()}
+                                    {if for_project && scope == Scope::All {
+                                        "Every scope above, within this project (never its members or settings)."
+                                    } else {
+                                        scope.description()
+                                    }}
                                 </label>
                             </li>
                         }

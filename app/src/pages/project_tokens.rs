@@ -16,10 +16,6 @@ use crate::domain::token::{Scope, TokenList, field};
 use crate::error::AppError;
 use crate::state::params::use_project_params;
 
-/// The scopes a project token can use (never `projects:read` of other projects: it sees its
-/// own project only).
-const PROJECT_SCOPES: [Scope; 8] = Scope::ALL;
-
 /// The project's tokens page.
 #[component]
 pub fn ProjectTokensPage() -> impl IntoView {
@@ -97,7 +93,8 @@ fn Tokens(
                             field_error(create, field::EXPIRES),
                         ]
                         label_value=kept(create, field::NAME).unwrap_or_default()
-                        scopes=PROJECT_SCOPES.to_vec()
+                        scopes=Scope::ALL.to_vec()
+                        for_project=true
                     />
                     <SubmitButton
                         label="Create token"

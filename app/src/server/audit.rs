@@ -12,8 +12,8 @@ use crate::server::db::Tx;
 pub struct Event<'a> {
     /// Who made the change.
     pub actor: Option<Uuid>,
-    /// The access token they made it with, by name.
-    pub token: Option<&'a str>,
+    /// The access token they made it with: its ID and name (names repeat once revoked).
+    pub token: Option<(Uuid, &'a str)>,
     /// The organization it belongs to, if any.
     pub org_id: Option<Uuid>,
     /// The project it belongs to, if any.
@@ -36,8 +36,8 @@ pub async fn record(
     let details = event.details.to_string();
     let client_addr = address.to_string();
     on_tx!(tx, conn => sqlx::query(
-        "insert into audit_event (id, at, actor_id, org_id, project_id, action, target, details, client_addr, token_name)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        "insert into audit_event (id, at, actor_id, org_id, project_id, action, target, details, client_addr, token_id, token_name)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
     )
     .bind(Uuid::now_v7())
     .bind(OffsetDateTime::now_utc())
@@ -48,7 +48,8 @@ pub async fn record(
     .bind(event.target)
     .bind(&details)
     .bind(&client_addr)
-    .bind(event.token)
+    .bind(event.token.map(|t| t.0))
+    .bind(event.token.map(|t| t.1))
     .execute(&mut *conn)
     .await
     .map(drop))

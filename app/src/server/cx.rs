@@ -288,7 +288,7 @@ impl Cx {
             self.address,
             audit::Event {
                 actor: self.caller.user().map(|u| u.id),
-                token: self.caller.token().map(|t| t.name.as_str()),
+                token: self.caller.token().map(|t| (t.id, t.name.as_str())),
                 org_id: org,
                 project_id: project,
                 action,

@@ -215,9 +215,17 @@ async fn odd_headers_are_refused_before_any_lookup(backend: Backend) {
         .send()
         .await
         .unwrap();
+    // Another scheme (a proxy's Basic authentication) is not Berth's: the session decides.
     let basic = app
         .request(ListOrgs {})
         .header("authorization", "Basic YW5uOnB3")
+        .send()
+        .await
+        .unwrap();
+    let basic_with_session = app
+        .request(ListOrgs {})
+        .header("authorization", "Basic YW5uOnB3")
+        .header("cookie", &ann.cookie)
         .send()
         .await
         .unwrap();
@@ -226,7 +234,8 @@ async fn odd_headers_are_refused_before_any_lookup(backend: Backend) {
     assert_eq!(both.status(), StatusCode::BAD_REQUEST);
     assert!(message(both).await.contains("not both"));
     assert_eq!(basic.status(), StatusCode::UNAUTHORIZED);
-    assert!(message(basic).await.contains("Bearer"));
+    assert!(message(basic).await.contains("Sign in"));
+    assert_eq!(basic_with_session.status(), StatusCode::OK);
 }
 
 async fn a_bearer_post_is_not_taken_for_a_cross_site_request(backend: Backend) {
@@ -245,6 +254,18 @@ async fn a_bearer_post_is_not_taken_for_a_cross_site_request(backend: Backend) {
         .unwrap();
 
     assert_eq!(res.status(), StatusCode::OK);
+    // The exemption is for a checked token, not for any Authorization header.
+    let forged = app
+        .request(add_cred("ann", "y.example.com"))
+        .header("authorization", "Basic YW5uOnB3")
+        .header("cookie", &ann.cookie)
+        .header("sec-fetch-site", "cross-site")
+        .header("origin", "http://evil.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("registry_credential").await, 1);
 }
 
 async fn failed_bearer_attempts_are_throttled_per_address(backend: Backend) {
@@ -260,6 +281,14 @@ async fn failed_bearer_attempts_are_throttled_per_address(backend: Backend) {
     .await;
     let ann = app.sign_up("ann").await;
     let good = ann.personal_token("ci", &["all"], "").await;
+    let expired = ann.personal_token("old", &["all"], "7").await;
+    app::on_db!(&app.state.db, pool => sqlx::query(
+        "update access_token set expires_at = 1700000000 where name = 'old'"
+    )
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
     let call = |token: String, from: &'static str| {
         app.request(ListOrgs {})
             .header("authorization", format!("Bearer {token}"))
@@ -267,6 +296,11 @@ async fn failed_bearer_attempts_are_throttled_per_address(backend: Backend) {
             .send()
     };
 
+    // An expired token is no guess: it is not counted.
+    for _ in 0..5 {
+        let res = call(expired.clone(), "203.0.113.7").await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
     let mut statuses = Vec::new();
     for i in 0..4 {
         let res = call(format!("berth_pat_guess{i}"), "203.0.113.7")
@@ -575,9 +609,13 @@ async fn a_project_token_reaches_its_project_only_and_outlives_its_creator(backe
     .map(drop))
     .unwrap();
     let after_creator_left = app.send_bearer(list_creds("acme"), &token).await;
-    let (actor, token_name, client): (Option<uuid::Uuid>, Option<String>, Option<String>) =
-        app::on_db!(&app.state.db, pool => sqlx::query_as(
-            "select actor_id, token_name, client_addr from audit_event where action = 'credential.added'"
+    let (actor, token_id, token_name, client): (
+        Option<uuid::Uuid>,
+        Option<uuid::Uuid>,
+        Option<String>,
+        Option<String>,
+    ) = app::on_db!(&app.state.db, pool => sqlx::query_as(
+            "select actor_id, token_id, token_name, client_addr from audit_event where action = 'credential.added'"
         )
         .fetch_one(pool)
         .await)
@@ -612,6 +650,10 @@ async fn a_project_token_reaches_its_project_only_and_outlives_its_creator(backe
         (None, Some("deploy"), Some("127.0.0.1"))
     );
     assert_eq!(listed.tokens.len(), 1);
+    assert_eq!(
+        token_id.map(|id| id.to_string()),
+        Some(listed.tokens[0].id.clone())
+    );
     assert_eq!(listed.tokens[0].created_by.as_deref(), Some("pat"));
     assert_eq!(after_delete.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.count("access_token").await, 0);

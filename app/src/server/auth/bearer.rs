@@ -3,10 +3,11 @@
 //! extensions (where `cx::Cx` finds it), and answers everything else itself:
 //!
 //! - a header longer than any token: 400; a token *and* a session cookie: 400 (one caller per
-//!   request, never a mix of two);
+//!   request, never a mix of two); another scheme than Bearer is passed on untouched;
 //! - not a Berth token, or a wrong checksum: 401 saying which, without a database read;
 //! - unknown or revoked: 401 "not valid" (the same words for both: no one learns that a
-//!   revoked token once existed); expired: 401 saying so, with the date;
+//!   revoked token once existed); expired: 401 saying so, with the date (not counted below:
+//!   an expired token is no guess);
 //! - failures count per client address in the sign-in throttle's table (`bearer:ADDRESS`),
 //!   and past the sign-in per-address limit the address gets 429 until its window ends. The
 //!   block is also kept in this process, so a blocked address is refused before any lookup;
@@ -30,6 +31,7 @@ use axum::{
 use server_fn::error::FromServerFnError;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
+use tower_sessions::cookie::Cookie;
 use uuid::Uuid;
 
 use crate::domain::token::{self, Scope, TokenKind};
@@ -130,17 +132,20 @@ fn answer(err: AppError) -> Response {
 }
 
 /// Whether the request carries Berth's session cookie.
+/// (read as the session layer reads cookies: names trimmed and percent-decoded).
 pub fn has_session_cookie(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .any(|pair| pair.trim().split('=').next() == Some(SESSION_COOKIE))
+        .flat_map(|v| Cookie::split_parse_encoded(v.to_owned()))
+        .filter_map(Result::ok)
+        .any(|c| c.name() == SESSION_COOKIE)
 }
 
 /// Authenticates `Authorization: Bearer` on server-function requests (see the module docs);
-/// requests without the header pass untouched.
+/// requests without it pass untouched, and so do other schemes (a proxy's Basic
+/// authentication is none of Berth's business).
 pub async fn authenticate(state: AppState, mut req: Request, next: Next) -> Response {
     if !req.uri().path().starts_with("/api/") {
         return next.run(req).await;
@@ -153,27 +158,23 @@ pub async fn authenticate(state: AppState, mut req: Request, next: Next) -> Resp
             "The Authorization header is longer than any Berth token ({MAX_HEADER} bytes at most)."
         )));
     }
+    let bytes = value.as_bytes();
+    let is_bearer =
+        bytes.len() > 7 && bytes[..6].eq_ignore_ascii_case(b"bearer") && bytes[6] == b' ';
+    if !is_bearer {
+        return next.run(req).await;
+    }
     if has_session_cookie(req.headers()) {
         return answer(AppError::BadRequest(
             "Send either a session cookie or a bearer token, not both.".into(),
         ));
     }
-    let presented = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_owned());
+    let presented = String::from_utf8_lossy(&bytes[7..]).trim().to_owned();
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
     let address = ctx::address_of(&state.settings, req.headers(), peer);
-    let Some(presented) = presented else {
-        return answer(AppError::Unauthenticated(
-            "Berth reads only \"Authorization: Bearer <token>\".".into(),
-        ));
-    };
     match check(&state, &presented, address).await {
         Ok(caller) => {
             req.extensions_mut().insert(caller);
@@ -207,19 +208,23 @@ async fn check(
         return failed(not_valid.into()).await;
     }
     if let Some(expires) = row.expires_at.filter(|e| *e <= now) {
+        // A real token, not a guess: not counted (a forgotten CI job behind a shared address
+        // must not lock out the good tokens of everyone else there).
         let when = crate::domain::when::short_utc_secs(expires);
-        return failed(format!(
+        return Err(AppError::Unauthenticated(format!(
             "That access token expired on {when}; create a new one."
-        ))
-        .await;
+        )));
     }
     let holder = match (kind, row.project_id, row.user.user()) {
         (TokenKind::Project, Some(project), _) => Holder::Project(project),
         (TokenKind::Personal, None, Some(user)) => Holder::Person(user),
         _ => return failed(not_valid.into()).await,
     };
-    if row.last_used_at.is_none_or(|at| at <= now - 60) {
-        access_tokens::touch(&state.db, row.id, now, &address.to_string()).await?;
+    // Best effort: a busy database must not fail the call it only records.
+    if row.last_used_at.is_none_or(|at| at <= now - 60)
+        && let Err(e) = access_tokens::touch(&state.db, row.id, now, &address.to_string()).await
+    {
+        tracing::warn!(error = %e, token.id = %row.id, "could not record a token's last use");
     }
     Ok(TokenCaller {
         id: row.id,
@@ -281,6 +286,12 @@ mod tests {
             HeaderValue::from_static("x_berth_session=1"),
         );
         assert!(!has_session_cookie(&lookalike));
+        // Spelled as the session layer still reads it.
+        for spelled in ["berth_session =abc", "berth%5Fsession=abc"] {
+            let mut h = HeaderMap::new();
+            h.insert(header::COOKIE, HeaderValue::from_str(spelled).unwrap());
+            assert!(has_session_cookie(&h), "{spelled}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //!
 //! A token made by a plain form post is shown on the page that post lands on: the text rides
 //! a five-minute HttpOnly cookie sealed under the master key and bound to the token and its
-//! owner, and the page that shows it deletes the cookie.
+//! owner and its maker, and the page that shows it deletes the cookie (so does signing out).
 
 use aes_gcm::aead::{OsRng, rand_core::RngCore};
 use time::OffsetDateTime;
@@ -153,7 +153,7 @@ async fn create(
     }
     tx.commit().await?;
     tracing::info!(token.id = %id, "access token created");
-    set_reveal_cookie(cx, owner, id, &text);
+    set_reveal_cookie(cx, owner, id, me.id, &text);
     Ok(CreatedToken {
         id: id.to_string(),
         name: new.name,
@@ -275,9 +275,9 @@ pub async fn whoami(cx: &Cx) -> Result<Identity, AppError> {
     })
 }
 
-/// What binds a reveal cookie to its token and owner.
-fn reveal_binding(owner: Owner, id: Uuid) -> Vec<u8> {
-    format!("berth new token v1\0{}\0{id}", owner.key()).into_bytes()
+/// What binds a reveal cookie to its token, its owner and the person who made it.
+fn reveal_binding(owner: Owner, id: Uuid, maker: Uuid) -> Vec<u8> {
+    format!("berth new token v1\0{}\0{id}\0{maker}", owner.key()).into_bytes()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -301,17 +301,27 @@ fn cookie(value: &str, max_age: u32, https: bool) -> Option<axum::http::HeaderVa
     .ok()
 }
 
-fn set_reveal_cookie(cx: &Cx, owner: Owner, id: Uuid, text: &str) {
-    let (nonce, sealed) =
-        secrets::seal_bytes(&cx.state.key, &reveal_binding(owner, id), text.as_bytes());
+/// Deletes the reveal cookie (once shown, and at sign-out).
+pub fn clear_reveal_cookie(state: &crate::server::state::AppState) {
+    let https = state.settings.public_url.starts_with("https://");
+    ctx::set_cookie(cookie("", 0, https));
+}
+
+fn set_reveal_cookie(cx: &Cx, owner: Owner, id: Uuid, maker: Uuid, text: &str) {
+    let (nonce, sealed) = secrets::seal_bytes(
+        &cx.state.key,
+        &reveal_binding(owner, id, maker),
+        text.as_bytes(),
+    );
     let https = cx.state.settings.public_url.starts_with("https://");
     let value = format!("{id}.{}.{}", hex(&nonce), hex(&sealed));
     ctx::set_cookie(cookie(&value, REVEAL_SECS, https));
 }
 
-/// The token the reveal cookie carries, when it is `owner`'s and still live; the cookie is
-/// deleted either way.
+/// The token the reveal cookie carries, when it is `owner`'s and was made by this person; the
+/// cookie is deleted once it has opened (another tokens page leaves it for its own).
 fn take_revealed(cx: &Cx, owner: Owner) -> Option<CreatedToken> {
+    let maker = cx.caller.user()?.id;
     let headers = ctx::request_headers()?;
     let value = headers
         .get_all(axum::http::header::COOKIE)
@@ -320,17 +330,16 @@ fn take_revealed(cx: &Cx, owner: Owner) -> Option<CreatedToken> {
         .flat_map(|v| v.split(';'))
         .find_map(|pair| pair.trim().strip_prefix(&format!("{REVEAL_COOKIE}=")))?
         .to_owned();
-    let https = cx.state.settings.public_url.starts_with("https://");
-    ctx::set_cookie(cookie("", 0, https));
     let mut parts = value.split('.');
     let (id, nonce, sealed) = (parts.next()?, parts.next()?, parts.next()?);
     let id = Uuid::parse_str(id).ok()?;
     let plain = secrets::open_bytes(
         &cx.state.key,
-        &reveal_binding(owner, id),
+        &reveal_binding(owner, id, maker),
         &unhex(nonce)?,
         &unhex(sealed)?,
     )?;
+    clear_reveal_cookie(&cx.state);
     let text = String::from_utf8(plain).ok()?;
     Some(CreatedToken {
         id: id.to_string(),
