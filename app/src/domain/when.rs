@@ -28,6 +28,14 @@ pub fn short_utc(rfc3339: &str) -> String {
     }
 }
 
+/// Unix seconds as RFC 3339 UTC (empty when out of range).
+pub fn rfc3339_secs(seconds: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
 /// Unix seconds as `2026-11-30 08:12 UTC`.
 pub fn short_utc_secs(seconds: i64) -> String {
     match OffsetDateTime::from_unix_timestamp(seconds) {

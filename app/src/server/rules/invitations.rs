@@ -17,6 +17,7 @@ use crate::domain::invitation::{
     field,
 };
 use crate::domain::role::{OrgAction, OrgRole, ProjectAction, ProjectRole};
+use crate::domain::when;
 use crate::error::AppError;
 use crate::server::{
     cx::{Cx, OrgCx, ProjectCx},
@@ -324,7 +325,7 @@ pub async fn pending(
             invitee: i.invitee_label().to_owned(),
             role: i.role.clone(),
             invited_by: i.invited_by.clone(),
-            expires_at: rfc3339(i.expires_at),
+            expires_at: when::rfc3339_secs(i.expires_at),
             link: (i.invitee_email.is_some() && (may_invite_owners || i.role != "owner")).then(
                 || {
                     format!(
@@ -382,7 +383,7 @@ fn view(i: Invitation) -> InvitationView {
         },
         role: i.role,
         invited_by: i.invited_by,
-        expires_at: rfc3339(i.expires_at),
+        expires_at: when::rfc3339_secs(i.expires_at),
     }
 }
 
@@ -436,7 +437,7 @@ async fn create(
                 format!(
                     "{} has a pending invitation until {}; revoke it to invite them again.",
                     invitee.as_str(),
-                    rfc3339(pending_until)
+                    when::rfc3339_secs(pending_until)
                 ),
             )
         })
@@ -482,15 +483,4 @@ fn not_found() -> AppError {
     AppError::NotFound(
         "There is no such invitation for you: it was answered, revoked or has expired.".into(),
     )
-}
-
-/// Unix seconds as RFC 3339 UTC.
-fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }

@@ -14,6 +14,7 @@ use crate::domain::token::{
     self, CreatedToken, Identity, MAX_LIVE_TOKENS, NewToken, Scope, TokenKind, TokenList,
     TokenView, field,
 };
+use crate::domain::when;
 use crate::error::AppError;
 use crate::server::{
     auth::bearer::{self, Holder},
@@ -35,27 +36,16 @@ fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
-fn rfc3339(seconds: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
-
 /// 30 base62 characters from the OS's generator (bytes past 247 are drawn again, so every
 /// character is equally likely).
 fn random_part() -> String {
-    const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut out = String::with_capacity(token::RANDOM_LEN);
     let mut buf = [0u8; 64];
     while out.len() < token::RANDOM_LEN {
         OsRng.fill_bytes(&mut buf);
         for b in buf {
             if b < 248 && out.len() < token::RANDOM_LEN {
-                out.push(char::from(BASE62[usize::from(b % 62)]));
+                out.push(char::from(token::BASE62[usize::from(b % 62)]));
             }
         }
     }
@@ -132,7 +122,7 @@ async fn create(
         "after": {
             "name": new.name,
             "scopes": scopes,
-            "expires_at": expires_at.map(rfc3339),
+            "expires_at": expires_at.map(when::rfc3339_secs),
         }
     });
     match project {
@@ -158,7 +148,7 @@ async fn create(
         id: id.to_string(),
         name: new.name,
         token: text,
-        expires_at: expires_at.map(rfc3339),
+        expires_at: expires_at.map(when::rfc3339_secs),
     })
 }
 
@@ -198,11 +188,11 @@ fn view(row: TokenRow, now: i64) -> TokenView {
         id: row.id.to_string(),
         name: row.name,
         scopes: token::scopes_from_text(&row.scopes),
-        created_at: rfc3339(row.created_at),
+        created_at: when::rfc3339_secs(row.created_at),
         created_by: row.created_by,
         expired: row.expires_at.is_some_and(|e| e <= now),
-        expires_at: row.expires_at.map(rfc3339),
-        last_used_at: row.last_used_at.map(rfc3339),
+        expires_at: row.expires_at.map(when::rfc3339_secs),
+        last_used_at: row.last_used_at.map(when::rfc3339_secs),
         last_used_addr: row.last_used_addr,
     }
 }
@@ -271,7 +261,7 @@ pub async fn whoami(cx: &Cx) -> Result<Identity, AppError> {
         project,
         token_name: token.map(|t| t.name.clone()),
         scopes: token.map_or_else(|| vec![Scope::All], |t| t.scopes.clone()),
-        expires_at: token.and_then(|t| t.expires_at).map(rfc3339),
+        expires_at: token.and_then(|t| t.expires_at).map(when::rfc3339_secs),
     })
 }
 
