@@ -1,6 +1,6 @@
-//! The command line: `berth serve`, `berth migrate`.
+//! The command line: `berth serve`, `berth migrate`, `berth secrets`, `berth kcr`.
 
-use app::server::config::{Config, RotateKeyConfig, ServeConfig};
+use app::server::config::{Config, RegistryConfigArgs, RotateKeyConfig, ServeConfig};
 use clap::{Parser, Subcommand};
 
 /// Berth: a self-hosted console for container registries.
@@ -22,6 +22,20 @@ pub enum Command {
     /// Manage the keys that seal registry passwords.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// KCR, the built-in registry: its config and Berth's token signing key.
+    #[command(subcommand)]
+    Kcr(KcrCommand),
+}
+
+/// `berth kcr ...`.
+#[derive(Debug, Subcommand)]
+pub enum KcrCommand {
+    /// Print the `config.yml` of a region's registry (CNCF distribution): token auth against
+    /// this Berth, deletes enabled. Also refreshes the certificate bundle it trusts.
+    RegistryConfig(RegistryConfigArgs),
+    /// Sign tokens with a new key from now on. The old certificate stays in the bundle until
+    /// tokens it signed have expired; restart the registry so that it reads the new bundle.
+    RotateSigningKey(Config),
 }
 
 /// `berth secrets ...`.

@@ -2,6 +2,7 @@
 //! build an [`startup::Application`] the same way `berth serve` does.
 
 pub mod cli;
+pub mod kcr;
 pub mod routes;
 pub mod startup;
 pub mod static_files;

@@ -5,7 +5,7 @@ use app::server::db::Db;
 use clap::Parser;
 use secrecy::ExposeSecret;
 use server::{
-    cli::{Cli, Command, SecretsCommand},
+    cli::{Cli, Command, KcrCommand, SecretsCommand},
     startup::Application,
     telemetry,
 };
@@ -17,6 +17,8 @@ async fn main() -> std::process::ExitCode {
         Command::Serve(c) => c.common.log_format,
         Command::Migrate(c) => c.log_format,
         Command::Secrets(SecretsCommand::RotateKey(c)) => c.common.log_format,
+        Command::Kcr(KcrCommand::RegistryConfig(c)) => c.common.log_format,
+        Command::Kcr(KcrCommand::RotateSigningKey(c)) => c.log_format,
     };
     telemetry::init(format);
     match run(cli.command).await {
@@ -44,6 +46,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Secrets(SecretsCommand::RotateKey(config)) => rotate_key(config).await,
+        Command::Kcr(KcrCommand::RegistryConfig(args)) => server::kcr::registry_config(args),
+        Command::Kcr(KcrCommand::RotateSigningKey(config)) => {
+            server::kcr::rotate_signing_key(&config)
+        }
     }
 }
 

@@ -21,6 +21,7 @@ use app::{
         },
         form_input,
         host_check::{self, AllowedHosts},
+        kcr::token_service,
         middleware, security_headers,
         state::AppState,
     },
@@ -166,6 +167,18 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
                 move |body: Bytes| csp_report(budget.clone(), body)
             })
             .layer(DefaultBodyLimit::max(CSP_REPORT_MAX)),
+        )
+        // Registry clients: no sessions, no cross-site check (they send no cookies), but the
+        // database-outage answer and no-store like every dynamic response.
+        .merge(
+            token_service::router(state.clone())
+                .layer(from_fn({
+                    let db = state.db.clone();
+                    move |req, next| middleware::database_outage(db.clone(), req, next)
+                }))
+                .layer(from_fn(move |req, next| {
+                    security_headers::dynamic_responses(https, req, next)
+                })),
         )
         .layer(from_fn(move |req, next| {
             host_check::refuse_unknown_host(allowed_hosts.clone(), req, next)

@@ -14,6 +14,7 @@ use app::server::{
     crypto::MasterKey,
     db::{Db, invitations, throttle},
     host_check::AllowedHosts,
+    kcr::signing::{KeyFiles, Signer},
     state::{AppState, Settings},
 };
 use axum::serve::ListenerExt;
@@ -54,6 +55,9 @@ impl Application {
         )
         .map_err(anyhow::Error::msg)?;
 
+        let signer = Signer::load(KeyFiles::new(config.common.kcr_key_dir(url)))
+            .map_err(anyhow::Error::msg)?;
+
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -65,6 +69,7 @@ impl Application {
             db,
             key: Arc::new(key),
             bearer_blocks: Default::default(),
+            kcr: Arc::new(signer),
             passwords: Passwords::new(config.hash_concurrency.map_or(cores, |n| n as usize)),
             settings: Arc::new(Settings {
                 allow_signup: config.allow_signup,

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod credential;
 pub mod invitation;
 pub mod kcr;
+pub mod kcr_access;
 pub mod namespace;
 pub mod org;
 pub mod project;

@@ -43,6 +43,12 @@ pub enum ProjectAction {
     ManageMembers,
     /// Rename or delete the project; read its audit log.
     Administer,
+    /// Pull the project's KCR images.
+    PullImages,
+    /// Push images to the project's KCR repositories.
+    PushImages,
+    /// Delete images (tags and manifests) from them.
+    DeleteImages,
 }
 
 /// Something a caller may want to do in an organization.
@@ -56,6 +62,8 @@ pub enum OrgAction {
     ManageProjects,
     /// Grant or take the owner role; delete the organization.
     ManageOwners,
+    /// Push and delete the organization's shared KCR images (`ORG/IMAGE`).
+    ManageSharedImages,
 }
 
 impl ProjectRole {
@@ -94,9 +102,9 @@ impl ProjectAction {
     /// The weakest role that may do this.
     pub fn least_role(self) -> ProjectRole {
         match self {
-            Self::View | Self::ViewCredentials => ProjectRole::Viewer,
-            Self::ManageCredentials => ProjectRole::Developer,
-            Self::ManageMembers | Self::Administer => ProjectRole::Admin,
+            Self::View | Self::ViewCredentials | Self::PullImages => ProjectRole::Viewer,
+            Self::ManageCredentials | Self::PushImages => ProjectRole::Developer,
+            Self::ManageMembers | Self::Administer | Self::DeleteImages => ProjectRole::Admin,
         }
     }
 
@@ -141,7 +149,7 @@ impl OrgAction {
     pub fn least_role(self) -> OrgRole {
         match self {
             Self::View => OrgRole::Member,
-            Self::ManageMembers | Self::ManageProjects => OrgRole::Admin,
+            Self::ManageMembers | Self::ManageProjects | Self::ManageSharedImages => OrgRole::Admin,
             Self::ManageOwners => OrgRole::Owner,
         }
     }

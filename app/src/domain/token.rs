@@ -205,6 +205,9 @@ impl Scope {
             ProjectAction::View => Self::ProjectsRead,
             ProjectAction::ViewCredentials => Self::CredentialsRead,
             ProjectAction::ManageCredentials => Self::CredentialsWrite,
+            ProjectAction::PullImages => Self::RegistryPull,
+            ProjectAction::PushImages => Self::RegistryPush,
+            ProjectAction::DeleteImages => Self::RegistryDelete,
             ProjectAction::ManageMembers | ProjectAction::Administer => Self::All,
         }
     }
@@ -216,6 +219,9 @@ impl Scope {
             OrgAction::ManageMembers | OrgAction::ManageProjects | OrgAction::ManageOwners => {
                 Self::All
             }
+            // Push and delete alike: the registry checks each action's own scope
+            // (`kcr_access::scope_for`).
+            OrgAction::ManageSharedImages => Self::RegistryPush,
         }
     }
 

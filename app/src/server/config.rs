@@ -57,9 +57,59 @@ pub struct Config {
     #[arg(long, env = "BERTH_SECRET_KEY_FILE")]
     pub secret_key_file: Option<PathBuf>,
 
+    /// Folder of the KCR token signing key and certificates (created on first run). Give
+    /// every replica the same files. Default: the master key file's folder.
+    #[arg(long, env = "BERTH_KCR_KEY_DIR")]
+    pub kcr_key_dir: Option<PathBuf>,
+
     /// Log format.
     #[arg(long, env = "BERTH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+/// Settings of `berth kcr registry-config`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct RegistryConfigArgs {
+    /// Storage, keys and logging (the master key derives the registry's upload secret).
+    #[command(flatten)]
+    pub common: Config,
+
+    /// The region whose registry this is.
+    #[arg(long)]
+    pub region: String,
+
+    /// The URL registry clients reach Berth at (the token realm is under it).
+    #[arg(
+        long,
+        env = "BERTH_PUBLIC_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub public_url: String,
+
+    /// The TOML file with the regions (as given to `berth serve`).
+    #[arg(long, env = "BERTH_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Where the registry listens. Default: loopback for a local KCR host, every interface
+    /// otherwise, on the host's port.
+    #[arg(long)]
+    pub listen: Option<String>,
+
+    /// The registry's storage folder.
+    #[arg(long, default_value = "./berth-data/registry")]
+    pub storage: PathBuf,
+
+    /// A TLS certificate for the registry to serve https with (with --tls-key).
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The TLS certificate's private key.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Write the config to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
 }
 
 /// Settings of `berth secrets rotate-key`.
@@ -265,6 +315,17 @@ impl Config {
             min_connections: self.db_min_connections.min(self.db_max_connections),
             acquire_timeout: Duration::from_secs(self.db_acquire_timeout_secs.max(1)),
         }
+    }
+
+    /// The folder of the KCR signing key and certificates.
+    pub fn kcr_key_dir(&self, database_url: &str) -> PathBuf {
+        if let Some(dir) = &self.kcr_key_dir {
+            return dir.clone();
+        }
+        self.key_file_path(database_url)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     }
 
     /// Where the key file lives when `BERTH_SECRET_KEY` is not given.

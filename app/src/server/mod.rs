@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod form_input;
 pub mod host_check;
+pub mod kcr;
 pub mod middleware;
 pub mod rotation;
 pub mod rules;

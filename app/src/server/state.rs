@@ -11,6 +11,7 @@ use crate::server::{
     },
     crypto::MasterKey,
     db::Db,
+    kcr::signing::Signer,
 };
 
 /// Settings server functions read at run time.
@@ -50,4 +51,6 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Client addresses refused bearer calls for now (`auth::bearer`).
     pub bearer_blocks: Arc<Blocks>,
+    /// The key KCR tokens are signed with.
+    pub kcr: Arc<Signer>,
 }

@@ -3,6 +3,7 @@
 //! cookie. A cookie is a plain string, so a test can replay it against another instance or
 //! after sign-out.
 
+pub mod registry;
 mod user;
 
 pub use user::{Call, Encoded, User, decode};
@@ -107,6 +108,9 @@ pub struct TestApp {
     pub http: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     dir: Option<PathBuf>,
+    /// The KCR signing key's folder (a temp dir unless the flags name one).
+    pub kcr_key_dir: PathBuf,
+    _kcr_dir: Option<tempfile::TempDir>,
 }
 
 impl TestApp {
@@ -145,9 +149,23 @@ impl TestApp {
             "4",
         ];
         args.extend_from_slice(flags);
+        // Never the default `./berth-data` beside the tests (PostgreSQL has no file to put
+        // the signing key beside).
+        let kcr_dir = (!flags.contains(&"--kcr-key-dir")).then(|| tempfile::tempdir().unwrap());
+        let kcr_dir_text = kcr_dir
+            .as_ref()
+            .map(|d| d.path().to_str().unwrap().to_owned());
+        if let Some(dir) = &kcr_dir_text {
+            args.extend(["--kcr-key-dir", dir.as_str()]);
+        }
         let Command::Serve(config) = Cli::try_parse_from(args).unwrap().command else {
             unreachable!()
         };
+        let kcr_key_dir = config
+            .common
+            .kcr_key_dir(secrecy::ExposeSecret::expose_secret(
+                &config.common.database_url,
+            ));
         let application = Application::build(config).await.unwrap();
         let addr = application.local_addr();
         let state = application.state().clone();
@@ -173,6 +191,8 @@ impl TestApp {
             http,
             shutdown: Some(tx),
             dir: None,
+            kcr_key_dir,
+            _kcr_dir: kcr_dir,
         }
     }
 

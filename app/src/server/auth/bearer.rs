@@ -175,7 +175,7 @@ pub async fn authenticate(state: AppState, mut req: Request, next: Next) -> Resp
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
     let address = ctx::address_of(&state.settings, req.headers(), peer);
-    match check(&state, &presented, address).await {
+    match verify(&state, &presented, address).await {
         Ok(caller) => {
             req.extensions_mut().insert(caller);
             next.run(req).await
@@ -184,29 +184,59 @@ pub async fn authenticate(state: AppState, mut req: Request, next: Next) -> Resp
     }
 }
 
-/// The caller `presented` stands for, or why not (counting the failure).
-async fn check(
+/// The caller `presented` stands for, or why not (counting the failure). KCR's token
+/// service uses it too, for the password of a registry login.
+pub async fn verify(
     state: &AppState,
     presented: &str,
     address: IpAddr,
 ) -> Result<TokenCaller, AppError> {
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    let key = format!("bearer:{}", address_key(address));
+    let key = failure_key(address);
     if let Some(until) = state.bearer_blocks.until(&key, now) {
         return Err(too_many(until, now));
     }
-    let failed = |message: String| fail(state, &key, address, now, message);
     let kind = match token::parse(presented) {
         Ok(kind) => kind,
-        Err(e) => return failed(e.message().to_owned()).await,
+        Err(e) => return fail(state, address, e.message().to_owned()).await,
     };
-    let not_valid = "That access token is not valid: it was revoked, or never existed.";
-    let Some(row) = access_tokens::by_hash(&state.db, &hash(presented)).await? else {
-        return failed(not_valid.into()).await;
-    };
-    if row.revoked_at.is_some() {
-        return failed(not_valid.into()).await;
+    let row = access_tokens::by_hash(&state.db, &hash(presented)).await?;
+    admit(state, Some(kind), row, address, now).await
+}
+
+/// The caller token `id` stands for (a KCR refresh token, already proven to be Berth's, names
+/// its access token by ID), or why not.
+pub async fn verify_id(
+    state: &AppState,
+    id: Uuid,
+    address: IpAddr,
+) -> Result<TokenCaller, AppError> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    if let Some(until) = state.bearer_blocks.until(&failure_key(address), now) {
+        return Err(too_many(until, now));
     }
+    let row = access_tokens::by_id(&state.db, id).await?;
+    admit(state, None, row, address, now).await
+}
+
+/// The throttle key of bearer failures from `address`.
+fn failure_key(address: IpAddr) -> String {
+    format!("bearer:{}", address_key(address))
+}
+
+/// Whether the token `row` (found for a token of `kind`, when known) may call now.
+async fn admit(
+    state: &AppState,
+    kind: Option<TokenKind>,
+    row: Option<access_tokens::Presented>,
+    address: IpAddr,
+    now: i64,
+) -> Result<TokenCaller, AppError> {
+    let not_valid =
+        || "That access token is not valid: it was revoked, or never existed.".to_owned();
+    let Some(row) = row.filter(|r| r.revoked_at.is_none()) else {
+        return fail(state, address, not_valid()).await;
+    };
     if let Some(expires) = row.expires_at.filter(|e| *e <= now) {
         // A real token, not a guess: not counted (a forgotten CI job behind a shared address
         // must not lock out the good tokens of everyone else there).
@@ -215,10 +245,15 @@ async fn check(
             "That access token expired on {when}; create a new one."
         )));
     }
+    let kind = kind.unwrap_or(if row.project_id.is_some() {
+        TokenKind::Project
+    } else {
+        TokenKind::Personal
+    });
     let holder = match (kind, row.project_id, row.user.user()) {
         (TokenKind::Project, Some(project), _) => Holder::Project(project),
         (TokenKind::Personal, None, Some(user)) => Holder::Person(user),
-        _ => return failed(not_valid.into()).await,
+        _ => return fail(state, address, not_valid()).await,
     };
     // Best effort: a busy database must not fail the call it only records.
     if row.last_used_at.is_none_or(|at| at <= now - 60)
@@ -237,19 +272,19 @@ async fn check(
 
 /// Counts a failed bearer attempt from `address`: 401 with `message`, or 429 once the address
 /// is over the limit (and blocked in this process until its window ends).
-async fn fail(
+pub async fn fail(
     state: &AppState,
-    key: &str,
     address: IpAddr,
-    now: i64,
     message: String,
 ) -> Result<TokenCaller, AppError> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let key = failure_key(address);
     let limits = state.settings.throttle;
-    let (failures, start) = throttle::hit(&state.db, key, now, limits.window_secs).await?;
+    let (failures, start) = throttle::hit(&state.db, &key, now, limits.window_secs).await?;
     if failures > limits.per_address {
         let until = start + limits.window_secs;
         tracing::warn!(address = %address, "bearer failures over the limit; address blocked");
-        state.bearer_blocks.block(key.to_owned(), until, now);
+        state.bearer_blocks.block(key, until, now);
         return Err(too_many(until, now));
     }
     Err(AppError::Unauthenticated(message))

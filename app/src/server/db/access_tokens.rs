@@ -197,16 +197,24 @@ impl UserColumns {
     }
 }
 
+const PRESENTED: &str =
+    "select t.id, t.name, t.scopes, t.project_id, t.expires_at, t.last_used_at, t.revoked_at,
+            u.id as user_id, u.username, u.email, u.display_name, u.session_version,
+            u.is_instance_admin
+     from access_token t left join app_user u on u.id = t.user_id";
+
 /// The token whose text hashes to `hash`, revoked or not (the caller tells them apart).
 pub async fn by_hash(db: &Db, hash: &[u8]) -> Result<Option<Presented>, sqlx::Error> {
-    on_db!(db, pool => sqlx::query_as::<_, Presented>(
-        "select t.id, t.name, t.scopes, t.project_id, t.expires_at, t.last_used_at, t.revoked_at,
-                u.id as user_id, u.username, u.email, u.display_name, u.session_version,
-                u.is_instance_admin
-         from access_token t left join app_user u on u.id = t.user_id
-         where t.token_hash = $1"
-    )
+    on_db!(db, pool => sqlx::query_as::<_, Presented>(&format!("{PRESENTED} where t.token_hash = $1"))
     .bind(hash)
+    .fetch_optional(pool)
+    .await)
+}
+
+/// Token `id`, revoked or not (a KCR refresh token names its access token by ID).
+pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<Presented>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, Presented>(&format!("{PRESENTED} where t.id = $1"))
+    .bind(id)
     .fetch_optional(pool)
     .await)
 }

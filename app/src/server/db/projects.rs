@@ -152,6 +152,39 @@ pub async fn find(db: &Db, owner: &str, name: &str) -> Result<Option<Project>, s
         .map(|(project, _)| project))
 }
 
+/// Project `id`, whoever asks.
+pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<Project>, sqlx::Error> {
+    let row = on_db!(db, pool => sqlx::query_as::<_, AccessRow>(&format!(
+        "{ACCESS_QUERY} where p.id = $2"
+    ))
+    .bind(Uuid::nil())
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(|r| r.project))
+}
+
+/// Whether `user` is a member of one of `owner`'s projects in `region` (who may pull the
+/// organization's shared KCR images).
+pub async fn member_in_region(
+    db: &Db,
+    owner: &str,
+    region: &str,
+    user: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let found = on_db!(db, pool => sqlx::query_scalar::<_, i32>(
+        "select 1 from project p join project_member pm on pm.project_id = p.id
+         where p.owner_name = $1 and p.region = $2 and pm.user_id = $3
+         limit 1"
+    )
+    .bind(owner)
+    .bind(region)
+    .bind(user)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(found.is_some())
+}
+
 /// The project `owner/name` and `user`'s effective role in it (`None` when they have none).
 pub async fn find_for_user(
     db: &Db,

@@ -1,0 +1,98 @@
+//! `berth kcr registry-config` and `berth kcr rotate-signing-key`: the files a region's
+//! registry needs, and a new signing key.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use app::server::{
+    config::{Config, FileConfig, RegistryConfigArgs},
+    crypto::MasterKey,
+    kcr::{
+        registry_config::{self, RegistrySetup},
+        signing::KeyFiles,
+    },
+};
+use secrecy::ExposeSecret;
+
+fn key_files(config: &Config) -> KeyFiles {
+    KeyFiles::new(config.kcr_key_dir(config.database_url.expose_secret()))
+}
+
+/// An absolute path for the registry's config (it runs from another folder).
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))
+}
+
+/// Prints (or writes) the registry config of `--region`, and refreshes the bundle it trusts.
+pub fn registry_config(args: RegistryConfigArgs) -> anyhow::Result<()> {
+    let file = args
+        .config
+        .as_deref()
+        .map(FileConfig::load)
+        .transpose()
+        .map_err(anyhow::Error::msg)?
+        .unwrap_or_default();
+    let regions = file.regions();
+    let Some(region) = regions.iter().find(|r| r.name == args.region).cloned() else {
+        let names: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();
+        anyhow::bail!(
+            "there is no region {:?}; the regions are: {}",
+            args.region,
+            names.join(", ")
+        );
+    };
+    if !(args.public_url.starts_with("http://") || args.public_url.starts_with("https://")) {
+        anyhow::bail!(
+            "--public-url {:?} must start with http:// or https://",
+            args.public_url
+        );
+    }
+    let url = args.common.database_url.expose_secret();
+    let key = MasterKey::load_or_create(
+        args.common.secret_key.as_ref(),
+        &args.common.key_file_path(url),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let files = key_files(&args.common);
+    files.load_or_create().map_err(anyhow::Error::msg)?;
+    let bundle = files.bundle().map_err(anyhow::Error::msg)?;
+    std::fs::write(files.bundle_path(), bundle)
+        .with_context(|| format!("cannot write {}", files.bundle_path().display()))?;
+
+    let setup = RegistrySetup {
+        listen: args
+            .listen
+            .clone()
+            .unwrap_or_else(|| registry_config::default_listen(&region.kcr_host)),
+        region,
+        public_url: args.public_url.clone(),
+        storage: absolute(&args.storage)?,
+        bundle: absolute(&files.bundle_path())?,
+        tls: match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some((absolute(cert)?, absolute(key)?)),
+            _ => None,
+        },
+    };
+    let text = registry_config::render(&setup, &key);
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// Replaces the signing key (the old certificate stays trusted while its tokens live).
+pub fn rotate_signing_key(config: &Config) -> anyhow::Result<()> {
+    let files = key_files(config);
+    // A first rotation on a fresh folder creates the key first.
+    files.load_or_create().map_err(anyhow::Error::msg)?;
+    files.rotate().map_err(anyhow::Error::msg)?;
+    println!(
+        "new KCR signing key in {}; the bundle {} trusts the new and the old certificate.\n\
+         Restart each registry now so it reads the bundle (tokens signed with the old key stay valid until they expire, within minutes).",
+        files.key_path().display(),
+        files.bundle_path().display()
+    );
+    Ok(())
+}

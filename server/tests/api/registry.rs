@@ -1,0 +1,111 @@
+//! KCR against a real registry: Debian's `docker-registry` trusting Berth's tokens, `skopeo`
+//! pushing and pulling as the people and tokens of a project. Nothing here imitates the
+//! registry: a push that works, works.
+
+use app::api::{
+    project_members::RemoveProjectMember,
+    tokens::{ListPersonalTokens, RevokePersonalToken},
+};
+
+use crate::helpers::{
+    Backend, PASSWORD,
+    registry::{Registry, free_port, image, inspect, push},
+};
+use crate::kcr_tokens::app_with_kcr;
+use crate::on_both;
+
+/// Whether skopeo failed because the registry refused an action the token lacks.
+fn denied(stderr: &str) -> bool {
+    stderr.contains("requested access to the resource is denied")
+}
+
+/// Whether skopeo failed because Berth refused to issue a token, with `message`.
+fn refused(stderr: &str, message: &str) -> bool {
+    stderr.contains("unable to retrieve auth token") && stderr.contains(message)
+}
+
+async fn pushes_and_pulls_follow_roles_scopes_and_token_state(backend: Backend) {
+    let host = format!("127.0.0.1:{}", free_port());
+    let (app, _config) = app_with_kcr(backend, &host).await;
+    let mut registry = Registry::start(&app, &host).await;
+
+    let ann = app.sign_up("ann").await;
+    ann.create_org("acme").await;
+    ann.create_project("acme", "shop").await;
+    let bob = app.sign_up("bob").await;
+    bob.join_org(&ann, "acme", "member").await;
+    bob.join_project(&ann, ("acme", "shop"), "viewer").await;
+    let dave = app.sign_up("dave").await;
+    dave.join_org(&ann, "acme", "member").await;
+    dave.join_project(&ann, ("acme", "shop"), "developer").await;
+    let carl = app.sign_up("carl").await;
+
+    let ann_t = ann.personal_token("push", &["registry:push"], "").await;
+    let bob_t = bob.personal_token("pull", &["registry:pull"], "").await;
+    let dave_t = dave.personal_token("push", &["registry:push"], "").await;
+    let carl_t = carl.personal_token("all", &["all"], "").await;
+    let (_img, layout, digest) = image("1", b"hello from berth\n");
+
+    // A developer pushes to the project's path; the registry has it under its digest.
+    let pushed = push(&layout, "1", &host, "acme/shop/cart", ("dave", &dave_t)).await;
+    assert!(pushed.ok, "{pushed:?}\n{}", registry.log());
+    let seen = inspect(&host, "acme/shop/cart", "1", ("bob", &bob_t)).await;
+    assert!(seen.ok, "a viewer pulls: {seen:?}");
+    let seen: serde_json::Value = serde_json::from_str(&seen.stdout).unwrap();
+    assert_eq!(seen["Digest"], digest.as_str());
+
+    // The organization's shared path: owners and admins push, developers do not.
+    let no = push(&layout, "1", &host, "acme/base", ("dave", &dave_t)).await;
+    assert!(!no.ok && denied(&no.stderr), "{no:?}");
+    let yes = push(&layout, "1", &host, "acme/base", ("ann", &ann_t)).await;
+    assert!(yes.ok, "{yes:?}");
+    let pulled = inspect(&host, "acme/base", "1", ("dave", &dave_t)).await;
+    assert!(
+        pulled.ok,
+        "a project member pulls the shared image: {pulled:?}"
+    );
+
+    // A viewer cannot push; a stranger cannot pull; a Berth password is no token.
+    let no = push(&layout, "2", &host, "acme/shop/cart", ("bob", &bob_t)).await;
+    assert!(!no.ok && denied(&no.stderr), "{no:?}");
+    let no = inspect(&host, "acme/shop/cart", "1", ("carl", &carl_t)).await;
+    assert!(!no.ok && denied(&no.stderr), "{no:?}");
+    let no = inspect(&host, "acme/shop/cart", "1", ("ann", PASSWORD)).await;
+    assert!(
+        !no.ok && refused(&no.stderr, "not a Berth password"),
+        "{no:?}"
+    );
+
+    // A project token pushes to its own project.
+    let prj = ann
+        .project_token(("acme", "shop"), "ci", &["registry:push"])
+        .await;
+    let pushed = push(&layout, "1", &host, "acme/shop/api", ("ci", &prj)).await;
+    assert!(pushed.ok, "{pushed:?}");
+
+    // A revoked token, an expired one, and a member removed since: refused.
+    let id = dave.fetch(ListPersonalTokens {}).await.tokens[0].id.clone();
+    dave.run(RevokePersonalToken { id }).await;
+    let no = push(&layout, "3", &host, "acme/shop/cart", ("dave", &dave_t)).await;
+    assert!(!no.ok && refused(&no.stderr, "not valid"), "{no:?}");
+    app::on_db!(&app.state.db, pool => sqlx::query(
+        "update access_token set expires_at = 1700000000 where name = 'push'"
+    )
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
+    let no = inspect(&host, "acme/shop/cart", "1", ("ann", &ann_t)).await;
+    assert!(!no.ok && refused(&no.stderr, "expired"), "{no:?}");
+    ann.run(RemoveProjectMember {
+        owner: "acme".into(),
+        name: "shop".into(),
+        username: "bob".into(),
+    })
+    .await;
+    let no = inspect(&host, "acme/shop/cart", "1", ("bob", &bob_t)).await;
+    assert!(!no.ok && denied(&no.stderr), "{no:?}");
+    assert!(registry.is_running());
+}
+
+on_both!(pushes_and_pulls_follow_roles_scopes_and_token_state);
