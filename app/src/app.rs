@@ -30,6 +30,7 @@ use crate::pages::{
     project_tokens::ProjectTokensPage,
     projects::ProjectsPage,
     push_paths::PushPathsPage,
+    repositories::RepositoriesPage,
     regions::RegionsPage,
     signup::SignupPage,
 };
@@ -115,6 +116,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/projects/:owner/:project/push-paths")
                         view=PushPathsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/projects/:owner/:project/repositories")
+                        view=RepositoriesPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -120,6 +120,9 @@ pub enum AppError {
         /// Seconds to wait (also sent as `Retry-After`).
         retry_after_secs: u64,
     },
+    /// 502: a registry Berth had to call (KCR) failed or did not answer; the message says which.
+    #[error("{0}")]
+    Upstream(String),
     /// 503: a dependency (the database) is unreachable right now.
     #[error("Berth cannot reach its database right now; try again shortly")]
     Unavailable,
@@ -162,6 +165,7 @@ impl AppError {
             Self::TooLarge { .. } => 413,
             Self::Invalid(_) => 422,
             Self::TooManyRequests { .. } => 429,
+            Self::Upstream(_) => 502,
             Self::Busy { .. } | Self::Unavailable => 503,
             Self::Internal => 500,
         }

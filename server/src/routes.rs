@@ -21,7 +21,7 @@ use app::{
         },
         form_input,
         host_check::{self, AllowedHosts},
-        kcr::token_service,
+        kcr,
         middleware, security_headers,
         state::AppState,
     },
@@ -171,7 +171,7 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
         // Registry clients: no sessions, no cross-site check (they send no cookies), but the
         // database-outage answer and no-store like every dynamic response.
         .merge(
-            token_service::router(state.clone())
+            kcr::router(state.clone())
                 .layer(from_fn({
                     let db = state.db.clone();
                     move |req, next| middleware::database_outage(db.clone(), req, next)

@@ -12,7 +12,7 @@ use app::server::{
     },
     config::{FileConfig, ServeConfig},
     crypto::MasterKey,
-    db::{Db, invitations, throttle},
+    db::{Db, invitations, kcr_images, throttle},
     host_check::AllowedHosts,
     kcr::signing::{KeyFiles, Signer},
     state::{AppState, Settings},
@@ -87,6 +87,7 @@ impl Application {
                 trust_forwarded_for: config.trust_forwarded_for,
                 public_url: public_url.clone(),
                 regions: file.regions(),
+                registry_urls: file.registry_urls(),
             }),
         };
         let router = routes::router(
@@ -178,6 +179,10 @@ async fn housekeeping(db: Db, session_lifetime: time::Duration) {
         }
         if let Err(err) = invitations::purge_expired(&db).await {
             tracing::warn!(error = %err, "purging expired invitations failed");
+        }
+        // The registry stops retrying a notification long before a week is over.
+        if let Err(err) = kcr_images::purge_events_before(&db, day_ago - 6 * 86_400).await {
+            tracing::warn!(error = %err, "purging applied KCR notification IDs failed");
         }
     }
 }

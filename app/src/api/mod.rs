@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod credentials;
+pub mod images;
 pub mod invitations;
 pub mod kcr;
 pub mod org_members;

@@ -21,6 +21,7 @@ pub enum ProjectSection {
     Overview,
     Credentials,
     PushPaths,
+    Repositories,
     Members,
     Tokens,
     Audit,
@@ -28,10 +29,11 @@ pub enum ProjectSection {
 }
 
 impl ProjectSection {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 8] = [
         Self::Overview,
         Self::Credentials,
         Self::PushPaths,
+        Self::Repositories,
         Self::Members,
         Self::Tokens,
         Self::Audit,
@@ -43,6 +45,7 @@ impl ProjectSection {
             Self::Overview => "Overview",
             Self::Credentials => "Credentials",
             Self::PushPaths => "Push paths",
+            Self::Repositories => "Repositories",
             Self::Members => "Members",
             Self::Tokens => "Tokens",
             Self::Audit => "Audit log",
@@ -55,6 +58,7 @@ impl ProjectSection {
             Self::Overview => "",
             Self::Credentials => "/credentials",
             Self::PushPaths => "/push-paths",
+            Self::Repositories => "/repositories",
             Self::Members => "/members",
             Self::Tokens => "/tokens",
             Self::Audit => "/audit",

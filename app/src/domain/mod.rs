@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod credential;
+pub mod images;
 pub mod invitation;
 pub mod kcr;
 pub mod kcr_access;

@@ -20,6 +20,12 @@ pub fn ago(at: &str, now: OffsetDateTime) -> String {
     }
 }
 
+/// [`ago`] for Unix seconds.
+pub fn ago_secs(at: i64, now: i64) -> String {
+    let now = OffsetDateTime::from_unix_timestamp(now).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    ago(&rfc3339_secs(at), now)
+}
+
 /// `2026-11-30T08:12:03Z` as `2026-11-30 08:12 UTC` (for tooltips and lists of expiries).
 pub fn short_utc(rfc3339: &str) -> String {
     match rfc3339.get(..16) {

@@ -21,4 +21,5 @@ pub mod project_tokens;
 pub mod projects;
 pub mod push_paths;
 pub mod regions;
+pub mod repositories;
 pub mod signup;

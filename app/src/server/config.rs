@@ -240,6 +240,10 @@ pub struct RegionConfig {
     pub display_name: String,
     /// The KCR host (`host[:port]`) of this region.
     pub kcr_host: String,
+    /// The URL Berth reaches the region's registry at (reading manifests, deleting images).
+    /// Default: `http://` + the KCR host on a loopback host, else `https://` + it.
+    #[serde(default)]
+    pub registry_url: Option<String>,
 }
 
 /// The `--config` file.
@@ -284,8 +288,25 @@ impl FileConfig {
             .collect()
     }
 
+    /// The URL Berth reaches each region's registry at, by region name.
+    pub fn registry_urls(&self) -> std::collections::BTreeMap<String, String> {
+        self.regions()
+            .into_iter()
+            .map(|r| {
+                let configured = self
+                    .regions
+                    .iter()
+                    .find(|c| c.name == r.name)
+                    .and_then(|c| c.registry_url.clone());
+                let url = configured.unwrap_or_else(|| default_registry_url(&r.kcr_host));
+                (r.name, url.trim_end_matches('/').to_owned())
+            })
+            .collect()
+    }
+
     fn check(&self) -> Result<(), String> {
         let mut seen = std::collections::BTreeSet::new();
+        let mut hosts = std::collections::BTreeSet::new();
         for region in &self.regions {
             if !is_region_name(&region.name) {
                 return Err(format!(
@@ -302,8 +323,34 @@ impl FileConfig {
                     region.name, region.kcr_host
                 ));
             }
+            // The host is the registry's token service name: it must name one region.
+            if !hosts.insert(region.kcr_host.to_lowercase()) {
+                return Err(format!(
+                    "region {:?}: kcr_host {:?} is another region's too; each region has its own registry",
+                    region.name, region.kcr_host
+                ));
+            }
+            if let Some(url) = &region.registry_url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return Err(format!(
+                    "region {:?}: registry_url {url:?} must start with http:// or https://",
+                    region.name
+                ));
+            }
         }
         Ok(())
+    }
+}
+
+/// Where Berth reaches a registry whose KCR host is `kcr_host` unless told otherwise: plain
+/// http on a loopback host (Debian's registry on this machine), https elsewhere.
+pub fn default_registry_url(kcr_host: &str) -> String {
+    let host = kcr_host.rsplit_once(':').map_or(kcr_host, |(h, _)| h);
+    if host == "localhost" || host.starts_with("127.") {
+        format!("http://{kcr_host}")
+    } else {
+        format!("https://{kcr_host}")
     }
 }
 
@@ -403,6 +450,27 @@ mod tests {
         )
         .unwrap();
         assert!(file.check().unwrap_err().contains("twice"));
+    }
+
+    #[test]
+    fn two_regions_cannot_share_a_registry_and_urls_default_by_host() {
+        let file: FileConfig = toml::from_str(
+            "[[regions]]\nname='eu'\ndisplay_name='EU'\nkcr_host='kcr.example'\n\
+             [[regions]]\nname='us'\ndisplay_name='US'\nkcr_host='KCR.example'\n",
+        )
+        .unwrap();
+        assert!(file.check().unwrap_err().contains("another region's"));
+        let file: FileConfig = toml::from_str(
+            "[[regions]]\nname='eu'\ndisplay_name='EU'\nkcr_host='kcr.example'\n\
+             [[regions]]\nname='lo'\ndisplay_name='Lo'\nkcr_host='localhost:5000'\n\
+             [[regions]]\nname='in'\ndisplay_name='In'\nkcr_host='kcr.in'\nregistry_url='http://10.0.0.5:5000/'\n",
+        )
+        .unwrap();
+        file.check().unwrap();
+        let urls = file.registry_urls();
+        assert_eq!(urls["eu"], "https://kcr.example");
+        assert_eq!(urls["lo"], "http://localhost:5000");
+        assert_eq!(urls["in"], "http://10.0.0.5:5000");
     }
 
     #[test]

@@ -325,6 +325,22 @@ impl ProjectCx {
         self.role.allows(action) && self.caller.grants(Scope::for_project(action))
     }
 
+    /// Whether this caller may delete the organization's shared KCR images (`ORG/IMAGE`):
+    /// an owner or admin of the project's organization, by session or by a personal token
+    /// granting `registry:delete` (a project token never may).
+    pub async fn may_delete_shared_images(&self) -> Result<bool, AppError> {
+        let (Some(user), Some(_)) = (self.caller.user(), self.project.org_id) else {
+            return Ok(false);
+        };
+        if !self.caller.grants(Scope::RegistryDelete) {
+            return Ok(false);
+        }
+        let role = orgs::find_for_user(&self.state.db, &self.project.owner_name, user.id)
+            .await?
+            .and_then(|(_, role)| role);
+        Ok(role.is_some_and(|r| r.allows(OrgAction::ManageSharedImages)))
+    }
+
     /// Records `action` on `target` in the project's log (and its organization's).
     pub async fn audit(
         &self,

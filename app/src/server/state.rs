@@ -29,6 +29,8 @@ pub struct Settings {
     pub public_url: String,
     /// The configured regions (the default set when the config file names none).
     pub regions: Vec<Region>,
+    /// Where Berth reaches each region's registry, by region name.
+    pub registry_urls: std::collections::BTreeMap<String, String>,
 }
 
 impl Settings {

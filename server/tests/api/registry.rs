@@ -3,6 +3,7 @@
 //! registry: a push that works, works.
 
 use app::api::{
+    images::{DeleteImage, ListRepositories},
     project_members::RemoveProjectMember,
     tokens::{ListPersonalTokens, RevokePersonalToken},
 };
@@ -108,4 +109,113 @@ async fn pushes_and_pulls_follow_roles_scopes_and_token_state(backend: Backend) 
     assert!(registry.is_running());
 }
 
-on_both!(pushes_and_pulls_follow_roles_scopes_and_token_state);
+
+/// Waits (up to ten seconds) until `check` holds: the registry sends notifications on its own
+/// schedule.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("not within ten seconds: {what}");
+}
+
+fn list(repository: Option<&str>) -> ListRepositories {
+    ListRepositories {
+        owner: "acme".into(),
+        name: "shop".into(),
+        repository: repository.map(str::to_owned),
+        after: None,
+    }
+}
+
+async fn the_repositories_page_follows_pushes_pulls_and_deletes(backend: Backend) {
+    let host = format!("127.0.0.1:{}", free_port());
+    let (app, _config) = app_with_kcr(backend, &host).await;
+    let registry = Registry::start(&app, &host).await;
+    let ann = app.sign_up("ann").await;
+    ann.create_org("acme").await;
+    ann.create_project("acme", "shop").await;
+    let bob = app.sign_up("bob").await;
+    bob.join_org(&ann, "acme", "member").await;
+    bob.join_project(&ann, ("acme", "shop"), "viewer").await;
+    let ann_t = ann.personal_token("ci", &["registry:push", "registry:delete"], "").await;
+    let bob_t = bob.personal_token("pull", &["registry:pull"], "").await;
+    let (_img, layout, digest) = image("1", b"page test\n");
+
+    assert!(push(&layout, "1", &host, "acme/shop/cart", ("ann", &ann_t)).await.ok);
+    assert!(push(&layout, "1", &host, "acme/base", ("ann", &ann_t)).await.ok);
+    eventually("both pushes are listed", || async {
+        bob.fetch(list(None)).await.repositories.len() == 2
+    })
+    .await;
+    let page = bob.fetch(list(Some("acme/shop/cart"))).await;
+    let names: Vec<(&str, bool)> = page
+        .repositories
+        .iter()
+        .map(|r| (r.name.as_str(), r.shared))
+        .collect();
+    assert_eq!(names, [("acme/base", true), ("acme/shop/cart", false)]);
+    let tags = page.selected.unwrap();
+    assert_eq!(tags.tags.len(), 1);
+    let tag = &tags.tags[0];
+    assert_eq!((tag.tag.as_str(), tag.digest.as_str()), ("1", digest.as_str()));
+    assert_eq!(tag.pushed_by.as_deref(), Some("ann (token ci)"));
+    assert!(tag.size.is_some_and(|s| s > 0), "{tag:?}");
+    assert_eq!(tag.last_pulled_at, None);
+    assert!(!tags.repository.may_delete, "a viewer deletes nothing");
+
+    // The push is audited as ann's, by her token; a pull updates "last pulled", unaudited.
+    let pushed = app::on_db!(&app.state.db, pool => sqlx::query_scalar::<_, String>(
+        "select target from audit_event where action = 'kcr.pushed' and token_name = 'ci' order by target"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap();
+    assert_eq!(pushed, ["acme/base:1", "acme/shop/cart:1"]);
+    assert!(inspect(&host, "acme/shop/cart", "1", ("bob", &bob_t)).await.ok);
+    // skopeo inspect reads the manifest by tag: a pull event.
+    eventually("the pull is recorded", || async {
+        let page = bob.fetch(list(Some("acme/shop/cart"))).await;
+        page.selected.unwrap().tags[0].last_pulled_at.is_some()
+    })
+    .await;
+
+    // A viewer may not delete; the admin may, and the registry forgets the image.
+    let delete = || DeleteImage {
+        owner: "acme".into(),
+        name: "shop".into(),
+        repository: "acme/shop/cart".into(),
+        digest: digest.clone(),
+    };
+    assert_eq!(bob.send(delete()).await.status(), 403);
+    let page = ann.fetch(list(Some("acme/shop/cart"))).await;
+    assert!(page.selected.unwrap().repository.may_delete);
+    ann.run(delete()).await;
+    let page = ann.fetch(list(Some("acme/shop/cart"))).await;
+    assert!(page.selected.unwrap().tags.is_empty());
+    let gone = inspect(&host, "acme/shop/cart", "1", ("ann", &ann_t)).await;
+    assert!(!gone.ok && gone.stderr.contains("manifest unknown"), "{gone:?}");
+    let audited = app::on_db!(&app.state.db, pool => sqlx::query_scalar::<_, String>(
+        "select details from audit_event where action = 'kcr.image_deleted'"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap();
+    assert_eq!(audited.len(), 1);
+    assert!(audited[0].contains("\"1\""), "{audited:?}");
+    // The shared image is still there.
+    assert!(inspect(&host, "acme/base", "1", ("bob", &bob_t)).await.ok);
+    drop(registry);
+}
+
+on_both!(
+    pushes_and_pulls_follow_roles_scopes_and_token_state,
+    the_repositories_page_follows_pushes_pulls_and_deletes,
+);

@@ -6,6 +6,7 @@ pub mod access_tokens;
 pub mod audit_events;
 pub mod credentials;
 pub mod invitations;
+pub mod kcr_images;
 pub mod org_members;
 pub mod orgs;
 pub mod projects;

@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use uuid::Uuid;
 
 use crate::domain::region::Region;
-use crate::server::{crypto::MasterKey, kcr::token_service, rules::kcr_tokens::ISSUER};
+use crate::server::{
+    crypto::MasterKey,
+    kcr::{events, token_service},
+    rules::kcr_tokens::ISSUER,
+};
 
 /// What the registry's config is made from.
 #[derive(Clone, Debug)]
@@ -93,6 +97,17 @@ http:
     service: {service}
     issuer: {issuer}
     rootcertbundle: {bundle}
+notifications:
+  endpoints:
+    - name: berth
+      url: {events}
+      headers:
+        Authorization: [{events_auth}]
+      timeout: 5s
+      threshold: 10
+      backoff: 2s
+      ignoredmediatypes:
+        - application/octet-stream
 ",
         region = setup.region.name,
         storage = q(&setup.storage.display().to_string()),
@@ -102,6 +117,12 @@ http:
         service = q(&setup.region.kcr_host),
         issuer = q(ISSUER),
         bundle = q(&setup.bundle.display().to_string()),
+        events = q(&format!(
+            "{}{}",
+            setup.public_url.trim_end_matches('/'),
+            events::PATH.replace("{region}", &setup.region.name)
+        )),
+        events_auth = q(&format!("Bearer {}", events::secret(key, &setup.region.name))),
     )
 }
 
@@ -136,6 +157,7 @@ mod tests {
             "  addr: \"127.0.0.1:5000\"",
             "    rootdirectory: \"/srv/registry\"",
             "    enabled: true",
+            "      url: \"http://127.0.0.1:3000/kcr/events/local\"",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
         }

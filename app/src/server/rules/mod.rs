@@ -8,6 +8,7 @@ pub mod audit;
 pub mod credentials;
 pub mod invitations;
 pub mod kcr;
+pub mod kcr_images;
 pub mod kcr_tokens;
 pub mod members;
 pub mod orgs;
