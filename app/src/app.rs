@@ -30,8 +30,8 @@ use crate::pages::{
     project_tokens::ProjectTokensPage,
     projects::ProjectsPage,
     push_paths::PushPathsPage,
-    repositories::RepositoriesPage,
     regions::RegionsPage,
+    repositories::RepositoriesPage,
     signup::SignupPage,
 };
 

@@ -21,8 +21,7 @@ use app::{
         },
         form_input,
         host_check::{self, AllowedHosts},
-        kcr,
-        middleware, security_headers,
+        kcr, middleware, security_headers,
         state::AppState,
     },
 };

@@ -35,7 +35,9 @@ pub async fn delete_image(
     use crate::domain::role::ProjectAction;
     use crate::server::{ctx, cx::Cx, rules::kcr_images};
 
-    let cx = Cx::project(&owner, &name, ProjectAction::PullImages).await?;
+    // A project admin (organization owners and admins are); the shared images need more,
+    // which the rule checks.
+    let cx = Cx::project(&owner, &name, ProjectAction::DeleteImages).await?;
     kcr_images::delete_image(&cx, &repository, &digest).await?;
     ctx::redirect(&format!(
         "{}/repositories?repository={}",

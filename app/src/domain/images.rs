@@ -58,7 +58,10 @@ pub struct TagView {
 impl TagView {
     /// The short digest shown in lists: the first 12 hex digits.
     pub fn short_digest(&self) -> &str {
-        let hex = self.digest.split_once(':').map_or(&*self.digest, |(_, h)| h);
+        let hex = self
+            .digest
+            .split_once(':')
+            .map_or(&*self.digest, |(_, h)| h);
         hex.get(..12).unwrap_or(hex)
     }
 }
@@ -109,9 +112,9 @@ pub fn parse_cursor(text: &str) -> Result<(i64, String), String> {
 
 /// Checks a digest: `sha256:` and 64 lowercase hex digits.
 pub fn check_digest(text: &str) -> Result<(), String> {
-    let ok = text
-        .strip_prefix("sha256:")
-        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+    let ok = text.strip_prefix("sha256:").is_some_and(|h| {
+        h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    });
     if ok {
         Ok(())
     } else {

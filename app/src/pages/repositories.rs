@@ -50,10 +50,7 @@ pub fn RepositoriesPage() -> impl IntoView {
 #[component]
 fn Repositories(page: RepositoriesPage, delete: ServerAction<DeleteImage>) -> impl IntoView {
     let header = page.header.clone();
-    let base = format!(
-        "/projects/{}/{}/repositories",
-        header.owner, header.name
-    );
+    let base = format!("/projects/{}/{}/repositories", header.owner, header.name);
     let selected_name = page.selected.as_ref().map(|s| s.repository.name.clone());
     let host = page.host.clone();
     let empty = page.repositories.is_empty();
@@ -125,10 +122,7 @@ fn RepositoryList(
                 {repositories
                     .into_iter()
                     .map(|r| {
-                        let href = format!(
-                            "{base}?repository={}",
-                            urlencoding(&r.name),
-                        );
+                        let href = format!("{base}?repository={}", urlencoding(&r.name));
                         let current = selected.as_deref() == Some(r.name.as_str());
                         let full = format!("{host}/{}", r.name);
                         let reach = if r.shared {
@@ -182,14 +176,19 @@ fn Tags(
     let repo = page.repository.name.clone();
     let may_delete = page.repository.may_delete;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let older = page
-        .next
-        .map(|next| format!("{base}?repository={}&after={}", urlencoding(&repo), urlencoding(&next)));
+    let older = page.next.map(|next| {
+        format!(
+            "{base}?repository={}&after={}",
+            urlencoding(&repo),
+            urlencoding(&next)
+        )
+    });
     let empty = page.tags.is_empty();
     view! {
         <section aria-labelledby="tags-heading" class="mt-8">
             <h2 id="tags-heading" class="text-lg font-semibold break-all">
-                "Tags of " <span class="font-mono">{repo.clone()}</span>
+                "Tags of "
+                <span class="font-mono">{repo.clone()}</span>
             </h2>
             {may_delete
                 .then(|| {
@@ -231,7 +230,11 @@ fn Tags(
                             let pushed = format!(
                                 "{}{}",
                                 ago_secs(t.pushed_at, now),
-                                t.pushed_by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default(),
+                                t
+                                    .pushed_by
+                                    .as_deref()
+                                    .map(|b| format!(" by {b}"))
+                                    .unwrap_or_default(),
                             );
                             let pulled = t
                                 .last_pulled_at
@@ -250,11 +253,7 @@ fn Tags(
                                             <input type="hidden" name="owner" value=owner />
                                             <input type="hidden" name="name" value=name />
                                             <input type="hidden" name=field::REPOSITORY value=repo />
-                                            <input
-                                                type="hidden"
-                                                name=field::DIGEST
-                                                value=digest
-                                            />
+                                            <input type="hidden" name=field::DIGEST value=digest />
                                             <button type="submit" class="btn-danger" aria-label=label>
                                                 "Delete"
                                             </button>

@@ -16,6 +16,7 @@ mod credentials;
 mod form_input;
 mod invitations;
 mod kcr;
+mod kcr_events;
 mod kcr_tokens;
 mod matrix;
 mod ops;

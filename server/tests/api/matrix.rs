@@ -12,6 +12,7 @@ use app::api::{
     credentials::{
         AddCredential, DeleteCredential, ListCredentials, ResolveImage, UpdateCredential,
     },
+    images::{DeleteImage, ListRepositories},
     invitations::{
         AcceptInvitation, DeclineInvitation, GetInvitation, InviteOrgMember, InviteProjectMember,
         MyInvitations, RevokeInvitation,
@@ -30,9 +31,15 @@ use app::api::{
     },
 };
 use app::domain::token::Scope;
-use app::server::db::users::{self, NewUser};
+use app::server::db::{
+    kcr_images,
+    users::{self, NewUser},
+};
 
-use crate::helpers::{Backend, Encoded, TestApp, User, grant_org_role, grant_project_role};
+use crate::helpers::{
+    Backend, Encoded, TestApp, User, grant_org_role, grant_project_role,
+    registry::{Registry, free_port},
+};
 use crate::on_both;
 
 /// Who calls.
@@ -201,6 +208,10 @@ enum Setup {
     OwnTokens,
     /// Tokens `t0`..`t7` of `acme/web`, one per caller.
     ProjectTokens,
+    /// The registry of `eu` running, and in Berth's list an image of `acme/web/app` per
+    /// caller (tag `t0`..`t7`; the digests are not in the registry, which answers a delete
+    /// of them with 404).
+    Images,
 }
 
 fn target(c: Caller) -> String {
@@ -674,12 +685,43 @@ const TOKEN_ROWS: &[Row] = &[
 ];
 
 /// Every row.
+// Appended rows: KCR images (issue 14).
+const IMAGE_ROWS: &[Row] = &[
+    Row {
+        expect: project_members,
+        changes: false,
+        setup: Setup::Images,
+        call: |_, _| {
+            Encoded::of(ListRepositories {
+                owner: "acme".into(),
+                name: "web".into(),
+                repository: Some("acme/web/app".into()),
+                after: None,
+            })
+        },
+    },
+    Row {
+        expect: project_admins,
+        changes: true,
+        setup: Setup::Images,
+        call: |_, own| {
+            Encoded::of(DeleteImage {
+                owner: "acme".into(),
+                name: "web".into(),
+                repository: "acme/web/app".into(),
+                digest: own.into(),
+            })
+        },
+    },
+];
+
 fn rows() -> impl Iterator<Item = &'static Row> {
     ROWS.iter()
         .chain(KCR_ROWS)
         .chain(CREDENTIAL_ROWS)
         .chain(INVITATION_ROWS)
         .chain(TOKEN_ROWS)
+        .chain(IMAGE_ROWS)
 }
 
 /// What a token needs to call a function.
@@ -721,6 +763,8 @@ fn need(name: &str) -> Need {
         | "revoke_invitation" => Entry(Scope::All),
         "get_org" | "get_project" | "push_target" => Access(Scope::ProjectsRead),
         "list_credentials" | "resolve_image" => Access(Scope::CredentialsRead),
+        "list_repositories" => Access(Scope::RegistryPull),
+        "delete_image" => Access(Scope::RegistryDelete),
         "add_credential" | "update_credential" | "delete_credential" => {
             Access(Scope::CredentialsWrite)
         }
@@ -744,7 +788,7 @@ fn need(name: &str) -> Need {
 fn project_token(name: &str) -> u16 {
     match name {
         "whoami" | "get_project" | "push_target" | "list_credentials" | "resolve_image"
-        | "add_credential" | "update_credential" | "delete_credential" => 200,
+        | "add_credential" | "update_credential" | "delete_credential" | "list_repositories" => 200,
         // `doomed0` is another project.
         "delete_project" => 404,
         _ => 403,
@@ -756,6 +800,7 @@ const REGIONS: &str = r#"
 name = "eu"
 display_name = "Europe"
 kcr_host = "kcr.eu.example.com"
+registry_url = "http://127.0.0.1:PORT"
 
 [[regions]]
 name = "us"
@@ -773,13 +818,18 @@ struct Fixture {
     /// Per caller: the ID a row's call gets as `own`.
     own: Vec<String>,
     _config: tempfile::TempDir,
+    /// Where `eu`'s registry listens when a row starts it.
+    registry_at: String,
+    registry: Option<Registry>,
 }
 
 impl Fixture {
     async fn new(backend: Backend) -> Self {
         let config = tempfile::tempdir().unwrap();
         let path = config.path().join("berth.toml");
-        std::fs::write(&path, REGIONS).unwrap();
+        let registry_at = format!("127.0.0.1:{}", free_port());
+        let port = registry_at.rsplit_once(':').unwrap().1.to_owned();
+        std::fs::write(&path, REGIONS.replace("PORT", &port)).unwrap();
         let app = TestApp::spawn_with(backend, &["--config", path.to_str().unwrap()]).await;
         let mut cookies = Vec::new();
         for caller in CALLERS {
@@ -793,6 +843,8 @@ impl Fixture {
             cookies,
             own: Vec::new(),
             _config: config,
+            registry_at,
+            registry: None,
         };
         fx.org("acme").await;
         fx.owner().create_project_in("acme", "web", "eu").await;
@@ -933,6 +985,46 @@ impl Fixture {
             // Newest first: t7 .. t0.
             self.own = list.tokens.into_iter().rev().map(|t| t.id).collect();
             assert_eq!(self.own.len(), CALLERS.len());
+        }
+        if setup == Setup::Images {
+            self.registry = Some(Registry::start_at(&self.app, "eu", &self.registry_at).await);
+            let web = app::server::db::projects::find(&self.app.state.db, "acme", "web")
+                .await
+                .unwrap()
+                .unwrap();
+            let mut tx = self.app.state.db.begin().await.unwrap();
+            let repository = kcr_images::repository_id(
+                &mut tx,
+                &kcr_images::NewRepository {
+                    region: "eu",
+                    name: "acme/web/app",
+                    owner_name: "acme",
+                    project_id: Some(web.id),
+                },
+                1,
+            )
+            .await
+            .unwrap();
+            for caller in CALLERS {
+                let digest = format!("sha256:{}", format!("{:x}", caller.index()).repeat(64));
+                kcr_images::put_tag(
+                    &mut tx,
+                    &kcr_images::Pushed {
+                        repository,
+                        tag: &format!("t{}", caller.index()),
+                        digest: &digest,
+                        media_type: "application/vnd.oci.image.manifest.v1+json",
+                        size: Some(1),
+                        at: 1,
+                        by: None,
+                        token: None,
+                    },
+                )
+                .await
+                .unwrap();
+                self.own.push(digest);
+            }
+            tx.commit().await.unwrap();
         }
         if setup == Setup::OwnInvitations {
             // guild's owner is an account of its own, so olive is invited like everyone.

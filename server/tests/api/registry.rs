@@ -109,7 +109,6 @@ async fn pushes_and_pulls_follow_roles_scopes_and_token_state(backend: Backend) 
     assert!(registry.is_running());
 }
 
-
 /// Waits (up to ten seconds) until `check` holds: the registry sends notifications on its own
 /// schedule.
 async fn eventually<F, Fut>(what: &str, mut check: F)
@@ -145,12 +144,22 @@ async fn the_repositories_page_follows_pushes_pulls_and_deletes(backend: Backend
     let bob = app.sign_up("bob").await;
     bob.join_org(&ann, "acme", "member").await;
     bob.join_project(&ann, ("acme", "shop"), "viewer").await;
-    let ann_t = ann.personal_token("ci", &["registry:push", "registry:delete"], "").await;
+    let ann_t = ann
+        .personal_token("ci", &["registry:push", "registry:delete"], "")
+        .await;
     let bob_t = bob.personal_token("pull", &["registry:pull"], "").await;
     let (_img, layout, digest) = image("1", b"page test\n");
 
-    assert!(push(&layout, "1", &host, "acme/shop/cart", ("ann", &ann_t)).await.ok);
-    assert!(push(&layout, "1", &host, "acme/base", ("ann", &ann_t)).await.ok);
+    assert!(
+        push(&layout, "1", &host, "acme/shop/cart", ("ann", &ann_t))
+            .await
+            .ok
+    );
+    assert!(
+        push(&layout, "1", &host, "acme/base", ("ann", &ann_t))
+            .await
+            .ok
+    );
     eventually("both pushes are listed", || async {
         bob.fetch(list(None)).await.repositories.len() == 2
     })
@@ -165,7 +174,10 @@ async fn the_repositories_page_follows_pushes_pulls_and_deletes(backend: Backend
     let tags = page.selected.unwrap();
     assert_eq!(tags.tags.len(), 1);
     let tag = &tags.tags[0];
-    assert_eq!((tag.tag.as_str(), tag.digest.as_str()), ("1", digest.as_str()));
+    assert_eq!(
+        (tag.tag.as_str(), tag.digest.as_str()),
+        ("1", digest.as_str())
+    );
     assert_eq!(tag.pushed_by.as_deref(), Some("ann (token ci)"));
     assert!(tag.size.is_some_and(|s| s > 0), "{tag:?}");
     assert_eq!(tag.last_pulled_at, None);
@@ -179,7 +191,11 @@ async fn the_repositories_page_follows_pushes_pulls_and_deletes(backend: Backend
     .await)
     .unwrap();
     assert_eq!(pushed, ["acme/base:1", "acme/shop/cart:1"]);
-    assert!(inspect(&host, "acme/shop/cart", "1", ("bob", &bob_t)).await.ok);
+    assert!(
+        inspect(&host, "acme/shop/cart", "1", ("bob", &bob_t))
+            .await
+            .ok
+    );
     // skopeo inspect reads the manifest by tag: a pull event.
     eventually("the pull is recorded", || async {
         let page = bob.fetch(list(Some("acme/shop/cart"))).await;
@@ -201,7 +217,10 @@ async fn the_repositories_page_follows_pushes_pulls_and_deletes(backend: Backend
     let page = ann.fetch(list(Some("acme/shop/cart"))).await;
     assert!(page.selected.unwrap().tags.is_empty());
     let gone = inspect(&host, "acme/shop/cart", "1", ("ann", &ann_t)).await;
-    assert!(!gone.ok && gone.stderr.contains("manifest unknown"), "{gone:?}");
+    assert!(
+        !gone.ok && gone.stderr.contains("manifest unknown"),
+        "{gone:?}"
+    );
     let audited = app::on_db!(&app.state.db, pool => sqlx::query_scalar::<_, String>(
         "select details from audit_event where action = 'kcr.image_deleted'"
     )

@@ -59,6 +59,20 @@ const COLUMNS: &[(&str, Case)] = &[
         Case::Exempt("a parsed IP address"),
     ),
     ("audit_event.details", Case::Shown),
+    ("kcr_tag.pushed_by", Case::Shown),
+    ("kcr_repository.name", Case::Exempt(GRAMMAR)),
+    ("kcr_tag.tag", Case::Exempt(GRAMMAR)),
+    ("kcr_tag.digest", Case::Exempt(GRAMMAR)),
+    (
+        "kcr_tag.media_type",
+        Case::Exempt("one of the manifest types a push is recorded for"),
+    ),
+    ("kcr_repository.region", Case::Exempt(REGION)),
+    ("kcr_repository.owner_name", Case::Exempt(NAME)),
+    (
+        "kcr_event.id",
+        Case::Exempt("the registry's notification ID, never rendered"),
+    ),
     ("app_user.username", Case::Exempt(NAME)),
     ("namespace.name", Case::Exempt(NAME)),
     ("organization.name", Case::Exempt(NAME)),
@@ -114,6 +128,8 @@ const ENUM: &str = "one of a fixed set, held by a check constraint";
 const REGION: &str = "a configured region name, checked at start-up";
 const CLOCK: &str = "a time the server writes";
 const KEY: &str = "a key the server derives, never rendered";
+const GRAMMAR: &str = "checked against the distribution reference grammar (lowercase names, tags \
+                       of [A-Za-z0-9_.-], sha256 hex digests) before it is stored";
 
 /// The text columns of the SQLite migrations, as `table.column`, in their final shape.
 fn text_columns() -> BTreeSet<String> {
@@ -279,6 +295,44 @@ async fn set(app: &TestApp, sql: &str, value: &str) {
         .unwrap();
 }
 
+/// An image `acme/web/app:1` in Berth's list, as a registry notification would record it.
+async fn pushed_image(app: &TestApp) {
+    use app::server::db::{kcr_images, projects};
+    let web = projects::find(&app.state.db, "acme", "web")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut tx = app.state.db.begin().await.unwrap();
+    let repository = kcr_images::repository_id(
+        &mut tx,
+        &kcr_images::NewRepository {
+            region: "local",
+            name: "acme/web/app",
+            owner_name: "acme",
+            project_id: Some(web.id),
+        },
+        1,
+    )
+    .await
+    .unwrap();
+    kcr_images::put_tag(
+        &mut tx,
+        &kcr_images::Pushed {
+            repository,
+            tag: "1",
+            digest: &format!("sha256:{}", "a".repeat(64)),
+            media_type: "application/vnd.oci.image.manifest.v1+json",
+            size: Some(1234),
+            at: 1_700_000_000,
+            by: Some("ann (token ci)"),
+            token: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
 /// ann owns `acme` with project `web` (a credential, a pending email invitation, an audit
 /// history); bob is a member and a viewer of `web`, and has an invitation of his own pending.
 /// Returns ann, bob, the credential's ID and the ID of bob's pending invitation.
@@ -297,6 +351,7 @@ async fn populate(app: &TestApp) -> (User<'_>, User<'_>, String, String) {
     }
     bob.join_org(&ann, "acme", "member").await;
     bob.join_project(&ann, ("acme", "web"), "viewer").await;
+    pushed_image(app).await;
     ann.invite_to_project(("acme", "api"), "bob", "viewer")
         .await;
     ann.invite_to_org("acme", "pending@example.com", "member")
@@ -405,6 +460,12 @@ async fn store(app: &TestApp, payload: &str) {
         &p("access_token.name"),
     )
     .await;
+    set(
+        app,
+        "update kcr_tag set pushed_by = $1",
+        &p("kcr_tag.pushed_by"),
+    )
+    .await;
 }
 
 async fn stored_markup_comes_out_of_every_page_as_text(backend: Backend) {
@@ -430,6 +491,11 @@ async fn stored_markup_comes_out_of_every_page_as_text(backend: Backend) {
             format!("/projects/acme/web/credentials?delete={cred}"),
         ),
         (&ann, "/projects/acme/web/push-paths".to_owned()),
+        (&ann, "/projects/acme/web/repositories".to_owned()),
+        (
+            &ann,
+            "/projects/acme/web/repositories?repository=acme/web/app".to_owned(),
+        ),
         (&ann, "/projects/acme/web/audit".to_owned()),
         (&ann, "/projects/acme/api/tokens".to_owned()),
         (&ann, "/account/tokens".to_owned()),
@@ -488,6 +554,8 @@ async fn markup_in_url_parameters_comes_out_of_every_page_as_text(backend: Backe
             format!("/projects/acme/web/credentials?image={p}"),
             format!("/projects/acme/web/credentials?edit={p}"),
             format!("/projects/acme/web/audit?action={p}&before={p}"),
+            format!("/projects/acme/web/repositories?repository={p}"),
+            format!("/projects/acme/web/repositories?repository=acme/web/app&after={p}"),
             format!("/login?next={p}"),
             format!("/?flash={p}"),
             format!("/invitation?id={p}&token={p}"),

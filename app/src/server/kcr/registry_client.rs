@@ -43,7 +43,12 @@ fn unreachable(region: &str, err: impl std::fmt::Display) -> AppError {
 }
 
 /// A token for Berth itself on `repository` of `region`'s registry.
-fn own_token(state: &AppState, region: &str, repository: &str, actions: &[&str]) -> Result<String, AppError> {
+fn own_token(
+    state: &AppState,
+    region: &str,
+    repository: &str,
+    actions: &[&str],
+) -> Result<String, AppError> {
     let host = state
         .settings
         .region(region)
@@ -77,7 +82,12 @@ fn base_url<'a>(state: &'a AppState, region: &str) -> Result<&'a str, AppError> 
 
 /// The size of the image `digest` in `repository` (config and layers; for an index, the sum
 /// of its manifests' own sizes), or `None` when the registry could not say.
-pub async fn image_size(state: &AppState, region: &str, repository: &str, digest: &str) -> Option<i64> {
+pub async fn image_size(
+    state: &AppState,
+    region: &str,
+    repository: &str,
+    digest: &str,
+) -> Option<i64> {
     let manifest = match manifest(state, region, repository, digest).await {
         Ok(m) => m,
         Err(e) => {
@@ -95,7 +105,12 @@ pub async fn image_size(state: &AppState, region: &str, repository: &str, digest
     Some(config + sizes("layers") + sizes("manifests"))
 }
 
-async fn manifest(state: &AppState, region: &str, repository: &str, digest: &str) -> Result<Value, String> {
+async fn manifest(
+    state: &AppState,
+    region: &str,
+    repository: &str,
+    digest: &str,
+) -> Result<Value, String> {
     let token = own_token(state, region, repository, &["pull"]).map_err(|e| e.to_string())?;
     let base = base_url(state, region).map_err(|e| e.to_string())?;
     let res = client()

@@ -122,7 +122,10 @@ notifications:
             setup.public_url.trim_end_matches('/'),
             events::PATH.replace("{region}", &setup.region.name)
         )),
-        events_auth = q(&format!("Bearer {}", events::secret(key, &setup.region.name))),
+        events_auth = q(&format!(
+            "Bearer {}",
+            events::secret(key, &setup.region.name)
+        )),
     )
 }
 

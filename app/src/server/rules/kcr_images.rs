@@ -444,7 +444,8 @@ pub async fn delete_image(cx: &ProjectCx, repository: &str, digest: &str) -> Res
     }
     // Read first: the registry's own delete notification may remove them before we do.
     let tags = db::tags_on(&cx.state.db, row.id, digest).await?;
-    let existed = registry_client::delete_manifest(&cx.state, &p.region, repository, digest).await?;
+    let existed =
+        registry_client::delete_manifest(&cx.state, &p.region, repository, digest).await?;
     let mut tx = cx.state.db.begin().await?;
     db::remove(&mut tx, &p.region, repository, Some(digest), None).await?;
     cx.audit(

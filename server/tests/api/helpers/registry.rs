@@ -35,7 +35,6 @@ impl Registry {
     /// Starts a registry at `host` (a free `127.0.0.1:PORT`) whose tokens come from `app`'s
     /// region `local` (whose KCR host must be `host`).
     pub async fn start(app: &TestApp, host: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
         let region = app
             .state
             .settings
@@ -43,6 +42,21 @@ impl Registry {
             .iter()
             .find(|r| r.kcr_host == host)
             .expect("a region whose KCR host is the registry's")
+            .name
+            .clone();
+        Self::start_at(app, &region, host).await
+    }
+
+    /// Starts the registry of `app`'s region `region` listening at `listen` (a free
+    /// `127.0.0.1:PORT`, the region's `registry_url` when its KCR host is another name).
+    pub async fn start_at(app: &TestApp, region: &str, listen: &str) -> Self {
+        let host = listen;
+        let dir = tempfile::tempdir().unwrap();
+        let region = app
+            .state
+            .settings
+            .region(region)
+            .expect("the region exists")
             .clone();
         let setup = RegistrySetup {
             region,
