@@ -35,6 +35,7 @@ export async function startBerth(extraArgs = []) {
   });
   return {
     url,
+    dir,
     log: () => log,
     async stop() {
       if (child.exitCode === null) {

@@ -27,6 +27,8 @@ pub struct Launch {
     pub site_root: PathBuf,
     /// Database pool size.
     pub db_max_connections: u32,
+    /// More `berth serve` arguments.
+    pub extra_args: Vec<String>,
 }
 
 /// A running Berth process.
@@ -65,6 +67,7 @@ impl Launch {
             .args(["--db-max-connections", &self.db_max_connections.to_string()])
             .args(["--login-max-attempts-per-account", "1000000"])
             .args(["--login-max-attempts-per-address", "1000000"])
+            .args(&self.extra_args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -143,6 +143,7 @@ impl Env {
             secret_key: KEY_HEX.to_owned(),
             site_root: site.to_path_buf(),
             db_max_connections: 16,
+            extra_args: Vec::new(),
         };
         Ok((db, launch))
     }

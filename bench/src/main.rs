@@ -5,6 +5,7 @@ mod berth;
 mod client;
 mod faults;
 mod fixture;
+mod kcr;
 mod load;
 mod perf;
 mod report;
@@ -90,6 +91,15 @@ enum Command {
         #[arg(long, default_value_t = 1_000_000)]
         large_credentials: usize,
     },
+    /// KCR: token issuance under load, and a 64 MiB push through Berth's tokens against the
+    /// same push with the registry's authentication off.
+    Kcr {
+        #[command(flatten)]
+        common: Common,
+        /// Seconds per load measurement.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
     /// Fault scripts: kill -9 during writes, PostgreSQL restart, two replicas, soak.
     Faults {
         #[command(flatten)]
@@ -139,6 +149,22 @@ async fn main() -> anyhow::Result<()> {
                 },
             };
             let result = perf::run(&settings, &mut report).await;
+            std::fs::remove_dir_all(&scratch).ok();
+            (common, result)
+        }
+        Command::Kcr { common, seconds } => {
+            let scratch = scratch()?;
+            let small = seed::Size {
+                projects: 100,
+                credentials: 1_000,
+            };
+            let settings = perf::Settings {
+                env: common.env(scratch.clone()),
+                seconds,
+                small,
+                large: small,
+            };
+            let result = kcr::run(&settings, &mut report).await;
             std::fs::remove_dir_all(&scratch).ok();
             (common, result)
         }

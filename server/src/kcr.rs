@@ -75,11 +75,28 @@ pub fn registry_config(args: RegistryConfigArgs) -> anyhow::Result<()> {
     };
     let text = registry_config::render(&setup, &key);
     match &args.output {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => write_private(path, &text)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => print!("{text}"),
     }
     Ok(())
+}
+
+/// Writes `text` to `path` readable by its owner only: the config holds the notification
+/// secret and the upload secret.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(text.as_bytes())
 }
 
 /// Replaces the signing key (the old certificate stays trusted while its tokens live).

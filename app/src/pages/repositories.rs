@@ -147,6 +147,7 @@ fn RepositoryList(
                                         aria-current=current.then_some("page")
                                         title=full
                                         class="text-sky-700 underline dark:text-sky-400"
+                                        class=("font-semibold", current)
                                     >
                                         {r.name}
                                     </a>
