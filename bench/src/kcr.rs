@@ -107,6 +107,8 @@ async fn one_backend(
         at_most(stats.quantile_ms(0.99), 5.0, "ms"),
     );
 
+    tag_pages(&berth, &db.url, &cookie, settings.seconds, name, report).await?;
+
     // The push: one registry configured by Berth, one with authentication off, same binary,
     // alternating, each run on empty storage (a registry that has the layer already would
     // skip its upload).
@@ -164,6 +166,58 @@ async fn one_backend(
     );
     berth.stop().await?;
     db.remove().await?;
+    Ok(())
+}
+
+/// The Repositories page's tag list of a repository with 10,000 tags (first page, and a page
+/// 5,000 tags deep) against one with 10 tags, at one connection.
+async fn tag_pages(
+    berth: &crate::berth::Berth,
+    database_url: &str,
+    cookie: &str,
+    seconds: u64,
+    name: &str,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    crate::seed::kcr_tags(database_url, "bench-org/web/many", 10_000).await?;
+    crate::seed::kcr_tags(database_url, "bench-org/web/few", 10).await?;
+    let path = |repo: &str, after: Option<&str>| {
+        let mut p = format!("/api/list_repositories?owner=bench-org&name=web&repository={repo}");
+        if let Some(after) = after {
+            p.push_str(&format!("&after={after}"));
+        }
+        p
+    };
+    let plan = Plan::closed(1, seconds);
+    let few = load::run(
+        &Target::get(berth.addr, &path("bench-org/web/few", None), Some(cookie)),
+        plan,
+    )
+    .await;
+    let first = load::run(
+        &Target::get(berth.addr, &path("bench-org/web/many", None), Some(cookie)),
+        plan,
+    )
+    .await;
+    // 5,000 tags deep: the cursor of tag v4999 (pushed at 1_700_004_999).
+    let deep_path = path("bench-org/web/many", Some("1700004999%3Av4999"));
+    let deep = load::run(&Target::get(berth.addr, &deep_path, Some(cookie)), plan).await;
+    for (what, stats) in [("few", &few), ("first", &first), ("deep", &deep)] {
+        ensure!(
+            stats.non_ok() == 0 && stats.failures == 0,
+            "tag page {what}: {stats:?}"
+        );
+    }
+    for (what, stats) in [("first page", &first), ("page 5,000 tags deep", &deep)] {
+        let ratio = stats.quantile_ms(0.99) / few.quantile_ms(0.99);
+        report.add(
+            &format!("{name} tags of a 10,000-tag repository, {what}, 1 conn: p99 vs 10 tags"),
+            format!("{:.2} ms ({ratio:.2}×)", stats.quantile_ms(0.99)),
+            format!("{:.2} ms with 10 tags", few.quantile_ms(0.99)),
+            "≤ 1.5×",
+            at_most(ratio, 1.5, "×"),
+        );
+    }
     Ok(())
 }
 

@@ -51,6 +51,7 @@ enum V {
     Bytes(Vec<u8>),
     Flag(bool),
     At(OffsetDateTime),
+    Int(i64),
 }
 
 /// Inserts `count` rows made by `row(i)` into `into` (`table (col, …)`), in chunks that stay
@@ -77,6 +78,7 @@ async fn insert(
                         V::Bytes(bytes) => b.push_bind(bytes.clone()),
                         V::Flag(flag) => b.push_bind(*flag),
                         V::At(at) => b.push_bind(*at),
+                        V::Int(n) => b.push_bind(*n),
                     };
                 }
             });
@@ -89,6 +91,65 @@ async fn insert(
 
 fn text(s: impl Into<String>) -> V {
     V::Text(s.into())
+}
+
+/// Adds KCR repository `name` to [`TARGET`] with `tags` tags, `v0`.. pushed a second apart
+/// from 1,700,000,000 (for the tag-page benchmark).
+pub async fn kcr_tags(url: &str, name: &str, tags: usize) -> anyhow::Result<()> {
+    let db = Db::connect(
+        url,
+        PoolSettings {
+            max_connections: 2,
+            min_connections: 1,
+            acquire_timeout: std::time::Duration::from_secs(30),
+        },
+    )
+    .await?;
+    let project: Uuid = on_db!(&db, pool => sqlx::query_scalar(
+        "select id from project where owner_name = $1 and name = $2"
+    )
+    .bind(TARGET.0)
+    .bind(TARGET.1)
+    .fetch_one(pool)
+    .await)?;
+    let id = Uuid::now_v7();
+    insert(
+        &db,
+        "kcr_repository (id, region, name, owner_name, project_id, created_at)",
+        6,
+        1,
+        |_| {
+            vec![
+                V::Id(id),
+                text("local"),
+                text(name),
+                text(TARGET.0),
+                V::Id(project),
+                V::Int(0),
+            ]
+        },
+    )
+    .await?;
+    insert(
+        &db,
+        "kcr_tag (repository_id, tag, digest, media_type, size, pushed_at, pushed_by)",
+        7,
+        tags,
+        |i| {
+            vec![
+                V::Id(id),
+                text(format!("v{i}")),
+                text(format!("sha256:{i:064x}")),
+                text("application/vnd.oci.image.manifest.v1+json"),
+                V::Int(1 << 20),
+                V::Int(1_700_000_000 + i as i64),
+                text("bench (token ci)"),
+            ]
+        },
+    )
+    .await?;
+    db.close().await;
+    Ok(())
 }
 
 /// Applies the migrations to `url` (which must be empty) and fills it.

@@ -42,6 +42,11 @@ impl ImageName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether the name has one path component (the organization's shared images must).
+    pub fn is_one_part(&self) -> bool {
+        !self.0.contains('/')
+    }
 }
 
 fn check_component(c: &str) -> Result<(), String> {
@@ -143,11 +148,15 @@ pub enum Scope {
 
 impl PushTarget {
     /// The repository (no tag) for `image` in `scope`; `None` for the organization scope of a
-    /// personal project, or when the path would exceed the distribution limit.
+    /// personal project or of a name with a `/`, or when the path would exceed the
+    /// distribution limit.
     pub fn repository(&self, scope: Scope, image: &ImageName) -> Option<String> {
         let path = match scope {
             Scope::Project => format!("{}/{}/{}", self.owner, self.project, image.as_str()),
-            Scope::Org if self.owner_is_org => format!("{}/{}", self.owner, image.as_str()),
+            // `ORG/X/…` is project X's: the organization's own images have one-part names.
+            Scope::Org if self.owner_is_org && image.is_one_part() => {
+                format!("{}/{}", self.owner, image.as_str())
+            }
             Scope::Org => return None,
         };
         (path.len() <= NAME_MAX_LEN).then(|| format!("{}/{path}", self.host))
@@ -305,6 +314,12 @@ mod tests {
             "kcr.eu.example.com/ann/shop/cart"
         );
         assert_eq!(personal.repository(Scope::Org, &cart), None);
+        // `acme/base/debian` would be project base's: shared names have one part.
+        assert_eq!(org.repository(Scope::Org, &image("base/debian")), None);
+        assert!(
+            org.repository(Scope::Project, &image("base/debian"))
+                .is_some()
+        );
     }
 
     #[test]

@@ -51,13 +51,21 @@ fn PushPaths(view: PushTargetView) -> impl IntoView {
         )
     });
     let host = view.target.host.clone();
+    let login = format!("docker login {host}");
     let region = format!("{} ({})", view.region.display_name, view.region.name);
     view! {
         <ProjectArea project=view.header() section=ProjectSection::PushPaths>
             <h2 class="text-lg font-semibold">"Push paths"</h2>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
-                "KCR of " {region} ": " <span class="font-mono">{host}</span>
-                ". Sign in to it with your Berth account (credential helper below)."
+                "KCR of " {region} ": " <span class="font-mono">{host}</span> "."
+            </p>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+                "Sign in to it with your Berth username and an "
+                <a href="/account/tokens" class="text-sky-700 underline dark:text-sky-400">
+                    "access token"
+                </a> " (scope registry:push, or registry:pull to pull) as the password, e.g. "
+                <code class="font-mono">{login}</code>
+                "; your Berth password does not work there. What was pushed is under Repositories."
             </p>
             <PushPathBuilder view=view.clone() image tag />
         </ProjectArea>
@@ -176,7 +184,11 @@ fn ScopeSection(view: PushTargetView, scope: Scope, parsed: Memo<Parsed>) -> imp
             .ok()
             .and_then(|(image, tag)| t.commands(scope, &image, &tag))
     });
-    let too_long = move || parsed.with(Result::is_ok) && commands.with(Option::is_none);
+    let nested = move || {
+        scope == Scope::Org && parsed.with(|p| p.as_ref().is_ok_and(|(i, _)| !i.is_one_part()))
+    };
+    let too_long =
+        move || parsed.with(Result::is_ok) && commands.with(Option::is_none) && !nested();
     let (heading_id, labelled_by) = (format!("scope-{slug}"), format!("scope-{slug}"));
     view! {
         <section class="mt-8" aria-labelledby=labelled_by>
@@ -186,6 +198,16 @@ fn ScopeSection(view: PushTargetView, scope: Scope, parsed: Memo<Parsed>) -> imp
             <p class="font-mono text-sm">{pattern}</p>
             {pullers
                 .map(|p| view! { <p class="text-sm text-slate-600 dark:text-slate-400">{p}</p> })}
+            {move || {
+                nested()
+                    .then(|| {
+                        view! {
+                            <p role="alert" class="text-sm text-red-600 dark:text-red-400">
+                                "The organization's own images have one-part names (no \"/\"): a first part names a project."
+                            </p>
+                        }
+                    })
+            }}
             {move || {
                 too_long()
                     .then(|| {

@@ -396,3 +396,97 @@ async fn tokens_never_reach_the_log_even_at_debug() {
         "a token reached the log:\n{stderr}"
     );
 }
+
+#[test]
+fn kcr_registry_config_writes_a_private_config_and_the_bundle_it_trusts() {
+    let dir = temp_dir();
+
+    let out = berth()
+        .current_dir(&dir)
+        .args([
+            "kcr",
+            "registry-config",
+            "--region",
+            "local",
+            "--output",
+            "registry.yml",
+        ])
+        .output()
+        .unwrap();
+
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = std::fs::read_to_string(dir.join("registry.yml")).unwrap();
+    assert!(
+        config.contains("realm: \"http://127.0.0.1:3000/kcr/token\""),
+        "{config}"
+    );
+    assert!(config.contains("service: \"localhost:5000\""), "{config}");
+    let bundle = dir.join("berth-data/kcr-bundle.pem");
+    assert!(
+        config.contains(&format!("rootcertbundle: \"{}\"", bundle.display())),
+        "{config}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&bundle)
+            .unwrap()
+            .matches("BEGIN CERTIFICATE")
+            .count(),
+        1
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode(&dir.join("registry.yml")),
+        0o600,
+        "it holds the secrets"
+    );
+    assert_eq!(mode(&dir.join("berth-data/kcr-signing.key")), 0o600);
+
+    // A region that does not exist is named, with the ones that do.
+    let out = berth()
+        .current_dir(&dir)
+        .args(["kcr", "registry-config", "--region", "mars"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("\"mars\"") && stderr.contains("local"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn rotating_the_signing_key_keeps_the_old_certificate_trusted() {
+    let dir = temp_dir();
+    let run = |args: &[&str]| {
+        let out = berth().current_dir(&dir).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&["kcr", "registry-config", "--region", "local"]);
+    let old_key = std::fs::read(dir.join("berth-data/kcr-signing.key")).unwrap();
+    let old_cert = std::fs::read_to_string(dir.join("berth-data/kcr-signing.crt")).unwrap();
+
+    let said = run(&["kcr", "rotate-signing-key"]);
+
+    assert!(said.contains("Restart each registry"), "{said}");
+    assert_ne!(
+        std::fs::read(dir.join("berth-data/kcr-signing.key")).unwrap(),
+        old_key
+    );
+    let bundle = std::fs::read_to_string(dir.join("berth-data/kcr-bundle.pem")).unwrap();
+    assert_eq!(bundle.matches("BEGIN CERTIFICATE").count(), 2, "{bundle}");
+    assert!(
+        bundle.contains(old_cert.trim()),
+        "the old certificate is still trusted"
+    );
+}

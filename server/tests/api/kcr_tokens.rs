@@ -4,6 +4,7 @@
 
 use app::api::{
     project_members::RemoveProjectMember,
+    projects::{DeleteProject, UpdateProject},
     tokens::{ListPersonalTokens, RevokePersonalToken},
 };
 use base64::Engine;
@@ -119,7 +120,7 @@ async fn each_caller_gets_what_the_rule_table_says(backend: Backend) {
         tokens.push(u.personal_token("kcr", &["all"], "").await);
     }
     let project = scope("acme/shop/cart");
-    let shared = scope("acme/base/debian");
+    let shared = scope("acme/debian");
     // (user, project repository, shared repository)
     let table: [(&str, &[&str], &[&str]); 5] = [
         (
@@ -154,7 +155,7 @@ async fn each_caller_gets_what_the_rule_table_says(backend: Backend) {
             in_project,
             "{name} in the project"
         );
-        assert_eq!(actions("acme/base/debian"), in_shared, "{name} shared");
+        assert_eq!(actions("acme/debian"), in_shared, "{name} shared");
     }
 
     // A project token: a developer in its own project, a puller of the shared images, and
@@ -173,8 +174,157 @@ async fn each_caller_gets_what_the_rule_table_says(backend: Backend) {
     assert_eq!(access.len(), 2, "{access:?}");
     assert_eq!(access[0]["name"], "acme/shop/cart");
     assert_eq!(access[0]["actions"], serde_json::json!(["pull", "push"]));
-    assert_eq!(access[1]["name"], "acme/base/debian");
+    assert_eq!(access[1]["name"], "acme/debian");
     assert_eq!(access[1]["actions"], serde_json::json!(["pull"]));
+}
+
+async fn a_project_is_reached_only_through_its_own_regions_registry(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("berth.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[regions]]\nname = 'local'\ndisplay_name = 'Local'\nkcr_host = '{SERVICE}'\n\
+             [[regions]]\nname = 'far'\ndisplay_name = 'Far'\nkcr_host = 'kcr.far.example'\n"
+        ),
+    )
+    .unwrap();
+    let app = TestApp::spawn_with(backend, &["--config", path.to_str().unwrap()]).await;
+    let ann = app.sign_up("ann").await;
+    ann.create_org("acme").await;
+    ann.create_project_in("acme", "remote", "far").await;
+    // An organization member with no project role: the shared images are not theirs.
+    let mia = app.sign_up("mia").await;
+    mia.join_org(&ann, "acme", "member").await;
+    let token = ann.personal_token("kcr", &["all"], "").await;
+    let mia_token = mia.personal_token("kcr", &["all"], "").await;
+    let ask = |service: &'static str, user: &'static str, token: String, repo: &'static str| {
+        let http = app.http.clone();
+        let url = format!("{}/kcr/token", app.base);
+        async move {
+            http.get(url)
+                .query(&[
+                    ("service", service),
+                    ("scope", &format!("repository:{repo}:pull,push")),
+                ])
+                .header("authorization", basic(user, &token))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let here = ask(SERVICE, "ann", token.clone(), "acme/remote/app").await;
+    assert!(
+        granted(here, "acme/remote/app").await.is_empty(),
+        "another region's project"
+    );
+    let there = ask("kcr.far.example", "ann", token.clone(), "acme/remote/app").await;
+    assert_eq!(granted(there, "acme/remote/app").await, ["pull", "push"]);
+    for service in [SERVICE, "kcr.far.example"] {
+        let res = ask(service, "mia", mia_token.clone(), "acme/base").await;
+        assert!(granted(res, "acme/base").await.is_empty(), "{service}");
+    }
+}
+
+async fn no_project_name_reaches_the_shared_images_and_no_nested_name_is_shared(backend: Backend) {
+    let (app, _dir) = app_with_kcr(backend, SERVICE).await;
+    let ann = app.sign_up("ann").await;
+    ann.create_org("acme").await;
+    ann.create_project("acme", "debian").await;
+    // pat administers project `debian` and nothing else of acme.
+    let pat = app.sign_up("pat").await;
+    pat.join_org(&ann, "acme", "member").await;
+    pat.join_project(&ann, ("acme", "debian"), "admin").await;
+    let pat_token = pat.personal_token("kcr", &["all"], "").await;
+    let ann_token = ann.personal_token("kcr", &["all"], "").await;
+
+    // The project's images are `acme/debian/…`; the shared image `acme/debian` is not its.
+    let res = get_token(
+        &app,
+        Some(("pat", &pat_token)),
+        &[&scope("acme/debian/app")],
+    )
+    .await;
+    assert_eq!(
+        granted(res, "acme/debian/app").await,
+        ["pull", "push", "delete"]
+    );
+    let res = get_token(&app, Some(("pat", &pat_token)), &[&scope("acme/debian")]).await;
+    assert_eq!(
+        granted(res, "acme/debian").await,
+        ["pull"],
+        "pulls it, as a project member"
+    );
+
+    // A nested name with no project behind it is nobody's, even the owner's.
+    let res = get_token(
+        &app,
+        Some(("ann", &ann_token)),
+        &[&scope("acme/nothing/app")],
+    )
+    .await;
+    assert!(granted(res, "acme/nothing/app").await.is_empty());
+
+    // While KCR lists images of the project, it can be neither renamed nor deleted.
+    let project = app::server::db::projects::find(&app.state.db, "acme", "debian")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut tx = app.state.db.begin().await.unwrap();
+    let repository = app::server::db::kcr_images::repository_id(
+        &mut tx,
+        &app::server::db::kcr_images::NewRepository {
+            region: "local",
+            name: "acme/debian/app",
+            owner_name: "acme",
+            project_id: Some(project.id),
+        },
+        1,
+    )
+    .await
+    .unwrap();
+    app::server::db::kcr_images::put_tag(
+        &mut tx,
+        &app::server::db::kcr_images::Pushed {
+            repository,
+            tag: "1",
+            digest: &format!("sha256:{}", "b".repeat(64)),
+            media_type: "application/vnd.oci.image.manifest.v1+json",
+            size: None,
+            at: 1,
+            by: None,
+            token: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let rename = ann
+        .send(UpdateProject {
+            owner: "acme".into(),
+            name: "debian".into(),
+            new_name: "base".into(),
+            description: String::new(),
+        })
+        .await;
+    assert_eq!(rename.status(), StatusCode::CONFLICT);
+    assert!(rename.text().await.unwrap().contains("Repositories page"));
+    let delete = ann
+        .send(DeleteProject {
+            owner: "acme".into(),
+            name: "debian".into(),
+            confirm: "debian".into(),
+        })
+        .await;
+    assert_eq!(delete.status(), StatusCode::CONFLICT);
+    // The description alone may change.
+    ann.run(UpdateProject {
+        owner: "acme".into(),
+        name: "debian".into(),
+        new_name: "debian".into(),
+        description: "still here".into(),
+    })
+    .await;
 }
 
 async fn a_token_is_short_lived_and_names_berth_the_registry_and_the_caller(backend: Backend) {
@@ -464,6 +614,8 @@ async fn denials_of_members_are_audited_and_strangers_leave_no_trace(backend: Ba
 
 on_both!(
     each_caller_gets_what_the_rule_table_says,
+    no_project_name_reaches_the_shared_images_and_no_nested_name_is_shared,
+    a_project_is_reached_only_through_its_own_regions_registry,
     a_token_is_short_lived_and_names_berth_the_registry_and_the_caller,
     scopes_narrow_a_token_and_never_widen_a_role,
     refusals_say_what_is_wrong_and_grant_nothing,

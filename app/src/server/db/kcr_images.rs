@@ -162,6 +162,17 @@ pub async fn tags_on(db: &Db, id: Uuid, digest: &str) -> Result<Vec<String>, sql
     .await)
 }
 
+/// How many tags the project's repositories hold (read inside `tx`).
+pub async fn project_tags(tx: &mut Tx, project: Uuid) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(
+        "select count(*) from kcr_tag t join kcr_repository r on r.id = t.repository_id
+         where r.project_id = $1"
+    )
+    .bind(project)
+    .fetch_one(&mut *conn)
+    .await)
+}
+
 /// A repository as the Repositories page lists it.
 #[derive(Clone, Debug, FromRow)]
 pub struct RepositoryRow {

@@ -110,13 +110,15 @@ async fn place(
     region: &str,
     name: &str,
 ) -> Result<Option<(Option<Uuid>, Option<Uuid>, String)>, AppError> {
+    // As the token service decides (`rules::kcr_tokens`): the two kinds never overlap.
     let (owner, rest) = kcr_access::split_repository(name);
-    if rest.len() >= 2
-        && let Some(p) = projects::find(&state.db, owner, rest[0]).await?
-    {
-        return Ok((p.region == region).then(|| (p.org_id, Some(p.id), owner.to_owned())));
+    if rest.len() >= 2 {
+        let p = projects::find(&state.db, owner, rest[0]).await?;
+        return Ok(p
+            .filter(|p| p.region == region)
+            .map(|p| (p.org_id, Some(p.id), owner.to_owned())));
     }
-    if rest.is_empty() {
+    if rest.len() != 1 {
         return Ok(None);
     }
     let Some((org, _)) = orgs::find_for_user(&state.db, owner, Uuid::nil()).await? else {

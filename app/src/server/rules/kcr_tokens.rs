@@ -94,36 +94,40 @@ async fn standing(
     name: &str,
 ) -> Result<Found, AppError> {
     let (owner, rest) = kcr_access::split_repository(name);
-    if rest.is_empty() {
-        return Ok(Found::nothing());
-    }
     let person = match &caller.holder {
         Holder::Person(user) => Some(user.id),
         Holder::Project(_) => None,
     };
+    // `OWNER/PROJECT/IMAGE…` is a project's or nobody's; `ORG/IMAGE` the organization's own.
+    // The two never overlap, so no project name can reach the shared images, and no shared
+    // name is left to a project deleted or renamed.
     if rest.len() >= 2 {
         let found =
             projects::find_for_user(&state.db, owner, rest[0], person.unwrap_or(Uuid::nil()))
                 .await?;
-        if let Some((project, role)) = found {
-            if project.region != region {
-                // A project of another region: its name under this host reaches nothing.
-                return Ok(Found::nothing());
-            }
-            let role = match &caller.holder {
-                Holder::Person(_) => role,
-                Holder::Project(id) => (*id == project.id).then_some(PROJECT_TOKEN_ROLE),
-            };
-            return Ok(Found {
-                standing: Standing {
-                    kind: RepoKind::Project,
-                    project_role: role,
-                    ..Standing::NONE
-                },
-                org_id: project.org_id,
-                project_id: Some(project.id),
-            });
+        let Some((project, role)) = found else {
+            return Ok(Found::nothing());
+        };
+        if project.region != region {
+            // A project of another region: its name under this host reaches nothing.
+            return Ok(Found::nothing());
         }
+        let role = match &caller.holder {
+            Holder::Person(_) => role,
+            Holder::Project(id) => (*id == project.id).then_some(PROJECT_TOKEN_ROLE),
+        };
+        return Ok(Found {
+            standing: Standing {
+                kind: RepoKind::Project,
+                project_role: role,
+                ..Standing::NONE
+            },
+            org_id: project.org_id,
+            project_id: Some(project.id),
+        });
+    }
+    if rest.len() != 1 {
+        return Ok(Found::nothing());
     }
     let Some((org, org_role)) =
         orgs::find_for_user(&state.db, owner, person.unwrap_or(Uuid::nil())).await?

@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::server::{
     cx::{self, Cx, OrgCx, ProjectCx},
     db::{
-        self, org_members, orgs,
+        self, kcr_images, org_members, orgs,
         projects::{self, NewProject, Project},
     },
     rules::invitations,
@@ -242,11 +242,34 @@ pub async fn view(cx: &ProjectCx) -> Result<ProjectView, AppError> {
     })
 }
 
+/// Refuses to rename or delete a project while KCR holds images under its name: they would
+/// stay in the registry under the old path, for the next project of that name to inherit.
+async fn refuse_while_images(
+    tx: &mut db::Tx,
+    project: Uuid,
+    field: &str,
+    doing: &str,
+) -> Result<(), AppError> {
+    let tags = kcr_images::project_tags(tx, project).await?;
+    if tags > 0 {
+        return Err(AppError::conflict(
+            field,
+            format!(
+                "The project has {tags} image tag(s) in KCR; delete them on its Repositories page before {doing} it (the registry keeps images under the project's name)."
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Renames the project and sets its description; returns its path under the new name.
 #[tracing::instrument(skip_all, fields(project.id = %cx.project.id), err)]
 pub async fn update(cx: &ProjectCx, settings: ProjectSettings) -> Result<String, AppError> {
     let p = &cx.project;
     let mut tx = cx.state.db.begin().await?;
+    if settings.name.as_str() != p.name {
+        refuse_while_images(&mut tx, p.id, field::NEW_NAME, "renaming").await?;
+    }
     projects::update(&mut tx, p.id, settings.name.as_str(), &settings.description)
         .await
         .map_err(|e| {
@@ -290,6 +313,7 @@ pub async fn delete(cx: &ProjectCx, confirm: &str) -> Result<(), AppError> {
         ));
     }
     let mut tx = cx.state.db.begin().await?;
+    refuse_while_images(&mut tx, p.id, field::CONFIRM, "deleting").await?;
     projects::delete(&mut tx, p.id).await?;
     cx.audit(
         &mut tx,
