@@ -1,6 +1,8 @@
 //! The command line: `berth serve`, `berth migrate`, `berth secrets`, `berth kcr`.
 
-use app::server::config::{Config, RegistryConfigArgs, RotateKeyConfig, ServeConfig};
+use app::server::config::{
+    Config, RegistryConfigArgs, RotateKeyConfig, RotateSigningKeyArgs, ServeConfig,
+};
 use clap::{Parser, Subcommand};
 
 /// Berth: a self-hosted console for container registries.
@@ -33,9 +35,10 @@ pub enum KcrCommand {
     /// Print the `config.yml` of a region's registry (CNCF distribution): token auth against
     /// this Berth, deletes enabled. Also refreshes the certificate bundle it trusts.
     RegistryConfig(RegistryConfigArgs),
-    /// Sign tokens with a new key from now on. The old certificate stays in the bundle until
-    /// tokens it signed have expired; restart the registry so that it reads the new bundle.
-    RotateSigningKey(Config),
+    /// Rotate the token signing key in two steps: stage a new key (the bundle trusts it from
+    /// now on; restart the registries), then `--activate` it (Berth signs with it; the old
+    /// certificate stays trusted until tokens it signed have expired).
+    RotateSigningKey(RotateSigningKeyArgs),
 }
 
 /// `berth secrets ...`.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use app::server::{
-    config::{Config, FileConfig, RegistryConfigArgs},
+    config::{Config, FileConfig, RegistryConfigArgs, RotateSigningKeyArgs},
     crypto::MasterKey,
     kcr::{
         registry_config::{self, RegistrySetup},
@@ -73,6 +73,12 @@ pub fn registry_config(args: RegistryConfigArgs) -> anyhow::Result<()> {
             _ => None,
         },
     };
+    if setup.tls.is_none() && !registry_config::is_loopback(&setup.region.kcr_host) {
+        eprintln!(
+            "berth: note: clients reach {} over https; give --tls-cert and --tls-key, or put a TLS proxy in front of the registry",
+            setup.region.kcr_host
+        );
+    }
     let text = registry_config::render(&setup, &key);
     match &args.output {
         Some(path) => write_private(path, &text)
@@ -99,17 +105,25 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     file.write_all(text.as_bytes())
 }
 
-/// Replaces the signing key (the old certificate stays trusted while its tokens live).
-pub fn rotate_signing_key(config: &Config) -> anyhow::Result<()> {
-    let files = key_files(config);
-    // A first rotation on a fresh folder creates the key first.
+/// Stages a new signing key, or activates the staged one.
+pub fn rotate_signing_key(args: &RotateSigningKeyArgs) -> anyhow::Result<()> {
+    let files = key_files(&args.common);
+    // A rotation on a fresh folder creates the first key first.
     files.load_or_create().map_err(anyhow::Error::msg)?;
-    files.rotate().map_err(anyhow::Error::msg)?;
-    println!(
-        "new KCR signing key in {}; the bundle {} trusts the new and the old certificate.\n\
-         Restart each registry now so it reads the bundle (tokens signed with the old key stay valid until they expire, within minutes).",
-        files.key_path().display(),
-        files.bundle_path().display()
-    );
+    if args.activate {
+        files.activate().map_err(anyhow::Error::msg)?;
+        println!(
+            "Berth signs KCR tokens with the new key from now on (running servers pick it up by the next token). The old certificate stays in {} until its tokens have expired (minutes).",
+            files.bundle_path().display()
+        );
+    } else {
+        files.rotate().map_err(anyhow::Error::msg)?;
+        println!(
+            "A new KCR signing key is staged; {} now trusts it beside the current one.\n\
+             1. Restart each registry, so it reads the bundle (or run `berth kcr registry-config` where the registry runs elsewhere and copy the bundle).\n\
+             2. Then run `berth kcr rotate-signing-key --activate`.",
+            files.bundle_path().display()
+        );
+    }
     Ok(())
 }

@@ -18,7 +18,7 @@ async fn main() -> std::process::ExitCode {
         Command::Migrate(c) => c.log_format,
         Command::Secrets(SecretsCommand::RotateKey(c)) => c.common.log_format,
         Command::Kcr(KcrCommand::RegistryConfig(c)) => c.common.log_format,
-        Command::Kcr(KcrCommand::RotateSigningKey(c)) => c.log_format,
+        Command::Kcr(KcrCommand::RotateSigningKey(c)) => c.common.log_format,
     };
     telemetry::init(format);
     match run(cli.command).await {
@@ -47,9 +47,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Secrets(SecretsCommand::RotateKey(config)) => rotate_key(config).await,
         Command::Kcr(KcrCommand::RegistryConfig(args)) => server::kcr::registry_config(args),
-        Command::Kcr(KcrCommand::RotateSigningKey(config)) => {
-            server::kcr::rotate_signing_key(&config)
-        }
+        Command::Kcr(KcrCommand::RotateSigningKey(args)) => server::kcr::rotate_signing_key(&args),
     }
 }
 
@@ -84,6 +82,9 @@ async fn rotate_key(config: app::server::config::RotateKeyConfig) -> anyhow::Res
     println!(
         "re-sealed {} registry password(s) under key {}; {} left under other keys",
         report.resealed, report.new_key_id, report.left
+    );
+    println!(
+        "KCR: the registries' notification and upload secrets come from the master key; once Berth runs with the new key, re-run `berth kcr registry-config` for each region and restart its registry (docker logins holding a KCR refresh token log in again)."
     );
     if !report.unreadable.is_empty() {
         anyhow::bail!(

@@ -103,10 +103,10 @@ pub fn parse_cursor(text: &str) -> Result<(i64, String), String> {
     let bad = || format!("\"{text}\" is not a page cursor.");
     let (at, tag) = text.split_once(':').ok_or_else(bad)?;
     let at = at.parse::<i64>().map_err(|_| bad())?;
-    crate::domain::kcr::Tag::parse(tag).map_err(|_| bad())?;
-    if tag.is_empty() {
+    if tag.is_empty() || tag.trim() != tag {
         return Err(bad());
     }
+    crate::domain::kcr::Tag::parse(tag).map_err(|_| bad())?;
     Ok((at, tag.to_owned()))
 }
 
@@ -145,7 +145,16 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         assert_eq!(parse_cursor(&cursor(17, "v1.2")), Ok((17, "v1.2".into())));
-        for bad in ["", "17", "x:v1", "17:", "17:bad tag", "17:a:b"] {
+        for bad in [
+            "",
+            "17",
+            "x:v1",
+            "17:",
+            "17:bad tag",
+            "17:a:b",
+            "17: v1",
+            "17:v1\n",
+        ] {
             assert!(parse_cursor(bad).is_err(), "{bad:?}");
         }
     }

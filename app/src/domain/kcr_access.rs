@@ -142,6 +142,9 @@ impl RequestedScope {
 /// Checks a repository name against the distribution grammar: lowercase path components
 /// separated by `/`, at most 255 characters in all.
 pub fn check_repository(name: &str) -> Result<(), String> {
+    if name.trim() != name {
+        return Err("no spaces or line breaks around the name.".into());
+    }
     if name.len() > NAME_MAX_LEN {
         return Err(format!("use at most {NAME_MAX_LEN} characters."));
     }

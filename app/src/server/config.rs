@@ -67,6 +67,19 @@ pub struct Config {
     pub log_format: LogFormat,
 }
 
+/// Settings of `berth kcr rotate-signing-key`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct RotateSigningKeyArgs {
+    /// Where the key files are (and logging).
+    #[command(flatten)]
+    pub common: Config,
+
+    /// Sign with the staged key from now on (after the registries were restarted with the
+    /// bundle that trusts it).
+    #[arg(long)]
+    pub activate: bool,
+}
+
 /// Settings of `berth kcr registry-config`.
 #[derive(Clone, Debug, clap::Args)]
 pub struct RegistryConfigArgs {

@@ -461,7 +461,7 @@ fn kcr_registry_config_writes_a_private_config_and_the_bundle_it_trusts() {
 }
 
 #[test]
-fn rotating_the_signing_key_keeps_the_old_certificate_trusted() {
+fn rotating_the_signing_key_stages_then_activates_and_keeps_the_old_certificate_trusted() {
     let dir = temp_dir();
     let run = |args: &[&str]| {
         let out = berth().current_dir(&dir).args(args).output().unwrap();
@@ -472,19 +472,35 @@ fn rotating_the_signing_key_keeps_the_old_certificate_trusted() {
         );
         String::from_utf8(out.stdout).unwrap()
     };
+    let fails = |args: &[&str]| {
+        let out = berth().current_dir(&dir).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let key = || std::fs::read(dir.join("berth-data/kcr-signing.key")).unwrap();
+    let certs = || {
+        std::fs::read_to_string(dir.join("berth-data/kcr-bundle.pem"))
+            .unwrap()
+            .matches("BEGIN CERTIFICATE")
+            .count()
+    };
     run(&["kcr", "registry-config", "--region", "local"]);
-    let old_key = std::fs::read(dir.join("berth-data/kcr-signing.key")).unwrap();
+    let old_key = key();
     let old_cert = std::fs::read_to_string(dir.join("berth-data/kcr-signing.crt")).unwrap();
+    assert!(fails(&["kcr", "rotate-signing-key", "--activate"]).contains("no staged key"));
 
     let said = run(&["kcr", "rotate-signing-key"]);
-
-    assert!(said.contains("Restart each registry"), "{said}");
-    assert_ne!(
-        std::fs::read(dir.join("berth-data/kcr-signing.key")).unwrap(),
-        old_key
+    assert!(
+        said.contains("Restart each registry") && said.contains("--activate"),
+        "{said}"
     );
+    assert_eq!(key(), old_key, "staged, not signing yet");
+    assert_eq!(certs(), 2);
+
+    run(&["kcr", "rotate-signing-key", "--activate"]);
+    assert_ne!(key(), old_key);
+    assert_eq!(certs(), 2);
     let bundle = std::fs::read_to_string(dir.join("berth-data/kcr-bundle.pem")).unwrap();
-    assert_eq!(bundle.matches("BEGIN CERTIFICATE").count(), 2, "{bundle}");
     assert!(
         bundle.contains(old_cert.trim()),
         "the old certificate is still trusted"

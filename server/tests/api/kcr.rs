@@ -31,7 +31,14 @@ async fn a_viewer_sees_the_commands_an_outsider_gets_404(backend: Backend) {
     assert!(html.contains("This project"));
     assert!(html.contains("Every project in acme"));
     assert!(html.contains("docker push localhost:5000/acme/web/team/cart:1.2.3"));
-    assert!(html.contains("docker push localhost:5000/acme/team/cart:1.2.3"));
+    // `acme/team/cart` would be project team's: the organization path takes one-part names.
+    assert!(!html.contains("localhost:5000/acme/team/cart"));
+    assert!(html.contains("have one-part names"), "{html}");
+    let one_part = bob
+        .page("/projects/acme/web/push-paths?image=cart&tag=1.2.3")
+        .await;
+    assert!(one_part.contains("docker push localhost:5000/acme/cart:1.2.3"));
+    assert!(!one_part.contains("have one-part names"));
     // bob views web only: the organization's other project is not named to him.
     assert!(html.contains("can pull it: web."), "{html}");
     assert!(

@@ -20,6 +20,17 @@ pub async fn first_time(tx: &mut Tx, id: &str, now: i64) -> Result<bool, sqlx::E
     .map(|r| r.rows_affected() == 1))
 }
 
+/// Whether notification `id` was applied already.
+pub async fn applied(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
+    let found = on_db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "select received_at from kcr_event where id = $1"
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(found.is_some())
+}
+
 /// Forgets applied notification IDs older than `before` (retries stop long before).
 pub async fn purge_events_before(db: &Db, before: i64) -> Result<(), sqlx::Error> {
     on_db!(db, pool => sqlx::query("delete from kcr_event where received_at < $1")
@@ -78,7 +89,8 @@ pub struct Pushed<'a> {
     pub token: Option<Uuid>,
 }
 
-/// Points `tag` at the pushed manifest (a re-push moves it).
+/// Points `tag` at the pushed manifest (a re-push moves it; an older push reported late, as
+/// several registry replicas may, does not move it back).
 pub async fn put_tag(tx: &mut Tx, p: &Pushed<'_>) -> Result<(), sqlx::Error> {
     on_tx!(tx, conn => sqlx::query(
         "insert into kcr_tag (repository_id, tag, digest, media_type, size, pushed_at, pushed_by, pushed_token_id)
@@ -87,7 +99,8 @@ pub async fn put_tag(tx: &mut Tx, p: &Pushed<'_>) -> Result<(), sqlx::Error> {
             digest = excluded.digest, media_type = excluded.media_type, size = excluded.size,
             pushed_at = excluded.pushed_at, pushed_by = excluded.pushed_by,
             pushed_token_id = excluded.pushed_token_id,
-            last_pulled_at = case when kcr_tag.digest = excluded.digest then kcr_tag.last_pulled_at end"
+            last_pulled_at = case when kcr_tag.digest = excluded.digest then kcr_tag.last_pulled_at end
+         where excluded.pushed_at >= kcr_tag.pushed_at"
     )
     .bind(p.repository)
     .bind(p.tag)

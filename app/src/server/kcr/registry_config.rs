@@ -31,14 +31,24 @@ pub struct RegistrySetup {
     pub tls: Option<(PathBuf, PathBuf)>,
 }
 
+/// Whether `kcr_host` names this machine (plain http is fine there; clients reach every other
+/// host over https).
+pub fn is_loopback(kcr_host: &str) -> bool {
+    let host = kcr_host.rsplit_once(':').map_or(kcr_host, |(h, _)| h);
+    host == "localhost" || host.starts_with("127.")
+}
+
 /// The address a registry for `kcr_host` listens on by default: loopback for a local host,
-/// every interface otherwise (the port of the host, 5000 without one).
+/// every interface otherwise; the host's port, or the one its clients use without one (80 on
+/// loopback, 443 elsewhere) — the same place Berth calls it (`config::default_registry_url`).
 pub fn default_listen(kcr_host: &str) -> String {
-    let (host, port) = match kcr_host.rsplit_once(':') {
-        Some((h, p)) => (h, p),
-        None => (kcr_host, "5000"),
+    let local = is_loopback(kcr_host);
+    let port = match kcr_host.rsplit_once(':') {
+        Some((_, p)) => p,
+        None if local => "80",
+        None => "443",
     };
-    if host == "localhost" || host.starts_with("127.") {
+    if local {
         format!("127.0.0.1:{port}")
     } else {
         format!(":{port}")
@@ -180,7 +190,8 @@ mod tests {
     fn local_hosts_listen_on_loopback_and_others_everywhere() {
         assert_eq!(default_listen("localhost:5000"), "127.0.0.1:5000");
         assert_eq!(default_listen("127.0.0.1:5999"), "127.0.0.1:5999");
-        assert_eq!(default_listen("kcr.example.com"), ":5000");
+        assert_eq!(default_listen("kcr.example.com"), ":443");
+        assert_eq!(default_listen("localhost"), "127.0.0.1:80");
         assert_eq!(default_listen("kcr.example.com:443"), ":443");
     }
 

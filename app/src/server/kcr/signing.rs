@@ -7,11 +7,13 @@
 //! Files in the key folder:
 //! - `kcr-signing.key`: the private key, PKCS#8 PEM, mode 0600;
 //! - `kcr-signing.crt`: its certificate (sent in every token's `x5c` header);
+//! - `kcr-signing-next.key`/`.crt`: a staged key (`rotate-signing-key`), trusted by the bundle
+//!   but not yet signing (`rotate-signing-key --activate`);
 //! - `kcr-bundle.pem`: what the registry trusts; retired certificates carry a
 //!   `# retired-at: UNIX-SECONDS` line and are left out once no token they signed can be live.
 //!
-//! A running Berth notices a rotation by the key file's modification time and signs with the
-//! new key from the next token on.
+//! A running Berth notices an activation by the key file's modification time and signs with
+//! the new key from the next token on.
 
 use std::{
     io::Write,
@@ -23,7 +25,7 @@ use std::{
 use base64::Engine;
 use ring::{
     rand::SystemRandom,
-    signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair},
+    signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair},
 };
 
 /// How long a KCR token lives.
@@ -35,6 +37,9 @@ pub const RETIRED_KEEP_SECS: i64 = TOKEN_SECS + LEEWAY_SECS + 60;
 
 const KEY_FILE: &str = "kcr-signing.key";
 const CERT_FILE: &str = "kcr-signing.crt";
+const NEXT_KEY_FILE: &str = "kcr-signing-next.key";
+const NEXT_CERT_FILE: &str = "kcr-signing-next.crt";
+const LOCK_FILE: &str = "kcr-signing.lock";
 const BUNDLE_FILE: &str = "kcr-bundle.pem";
 const RETIRED: &str = "# retired-at: ";
 
@@ -67,6 +72,11 @@ impl SigningKey {
             &SystemRandom::new(),
         )
         .map_err(|e| format!("not a P-256 PKCS#8 key: {e}"))?;
+        // The certificate must be this key's: tokens carry it, the registry checks with it.
+        let public = pair.public_key().as_ref();
+        if !cert_der.windows(public.len()).any(|w| w == public) {
+            return Err("the certificate is not the key's (kcr-signing.crt and kcr-signing.key do not match)".into());
+        }
         let header = serde_json::json!({
             "typ": "JWT",
             "alg": "ES256",
@@ -154,65 +164,108 @@ impl KeyFiles {
         self.dir.join(BUNDLE_FILE)
     }
 
-    /// Loads the key, creating the key, certificate and bundle when there is no key yet.
+    /// The staged next key (`rotate-signing-key`, before `--activate`).
+    fn next_key_path(&self) -> PathBuf {
+        self.dir.join(NEXT_KEY_FILE)
+    }
+
+    /// The staged next key's certificate.
+    fn next_cert_path(&self) -> PathBuf {
+        self.dir.join(NEXT_CERT_FILE)
+    }
+
+    /// Loads the key, creating the key, certificate and bundle when there is no key yet
+    /// (under a lock file, so replicas starting together on a shared folder make one key).
     pub fn load_or_create(&self) -> Result<SigningKey, String> {
         match std::fs::read_to_string(self.key_path()) {
             Ok(key) => {
-                let cert = std::fs::read_to_string(self.cert_path())
-                    .map_err(|e| format!("cannot read {}: {e}", self.cert_path().display()))?;
+                let cert = read(&self.cert_path())?;
                 SigningKey::from_files(&key, &cert)
                     .map_err(|e| format!("KCR signing key {}: {e}", self.key_path().display()))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                self.write_new(None)?;
+                create_private_dir(&self.dir)
+                    .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
+                let _lock = Lock::take(&self.dir.join(LOCK_FILE))?;
+                if !self.key_path().exists() {
+                    let (key, cert) = new_key()?;
+                    self.write_bundle(&cert, None, None)?;
+                    self.install(&key, &cert, &self.key_path(), &self.cert_path())?;
+                }
+                drop(_lock);
                 self.load_or_create()
             }
             Err(e) => Err(format!("cannot read {}: {e}", self.key_path().display())),
         }
     }
 
-    /// Replaces the key with a new one; the old certificate stays in the bundle, marked
-    /// retired, until no token it signed can be live. Returns the new certificate's PEM.
-    pub fn rotate(&self) -> Result<String, String> {
-        let old = std::fs::read_to_string(self.cert_path())
-            .map_err(|e| format!("cannot read {}: {e}", self.cert_path().display()))?;
-        self.write_new(Some(old))
+    /// Stages a new key: the bundle trusts its certificate from now on, and Berth keeps
+    /// signing with the current key until [`KeyFiles::activate`]; restart the registries in
+    /// between, and no token is ever signed by a key they do not trust. Staging again
+    /// replaces a staged key that was never activated.
+    pub fn rotate(&self) -> Result<(), String> {
+        let current = read(&self.cert_path())?;
+        let (key, cert) = new_key()?;
+        self.install(&key, &cert, &self.next_key_path(), &self.next_cert_path())?;
+        self.write_bundle(&current, Some(&cert), None)
     }
 
-    fn write_new(&self, retiring: Option<String>) -> Result<String, String> {
-        let fail = |what: &Path, e: String| format!("cannot write {}: {e}", what.display());
-        create_private_dir(&self.dir).map_err(|e| fail(&self.dir, e.to_string()))?;
-        let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
-            .map_err(|e| e.to_string())?;
-        let now = time::OffsetDateTime::now_utc();
-        let mut params =
-            rcgen::CertificateParams::new(Vec::<String>::new()).map_err(|e| e.to_string())?;
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "Berth KCR token signer");
-        params.not_before = now - time::Duration::days(1);
-        params.not_after = now + time::Duration::days(3650);
-        params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
-        let cert = params.self_signed(&pair).map_err(|e| e.to_string())?;
-        let cert_pem = cert.pem();
-
-        let mut bundle =
-            format!("# Berth KCR: certificates the registry trusts for tokens\n{cert_pem}");
-        let now_secs = now.unix_timestamp();
-        if let Some(old) = retiring {
-            bundle.push_str(&format!("{RETIRED}{now_secs}\n{old}"));
+    /// Signs with the staged key from now on; the old certificate stays in the bundle,
+    /// marked retired, until no token it signed can be live.
+    pub fn activate(&self) -> Result<(), String> {
+        let (Ok(key), Ok(cert)) = (
+            std::fs::read_to_string(self.next_key_path()),
+            std::fs::read_to_string(self.next_cert_path()),
+        ) else {
+            return Err(
+                "there is no staged key: run `berth kcr rotate-signing-key` first, then restart the registries".into(),
+            );
+        };
+        SigningKey::from_files(&key, &cert).map_err(|e| format!("the staged key: {e}"))?;
+        let old = read(&self.cert_path())?;
+        self.write_bundle(&cert, None, Some(&old))?;
+        self.install(&key, &cert, &self.key_path(), &self.cert_path())?;
+        for staged in [self.next_key_path(), self.next_cert_path()] {
+            std::fs::remove_file(&staged)
+                .map_err(|e| format!("cannot remove {}: {e}", staged.display()))?;
         }
-        bundle.push_str(&self.still_trusted_retired(now_secs));
+        Ok(())
+    }
 
-        // The certificate and bundle first: a key without its certificate would sign tokens
-        // nobody trusts. The key last, atomically (a running Berth reloads on its change).
-        write_atomic(&self.cert_path(), cert_pem.as_bytes(), 0o644)
-            .map_err(|e| fail(&self.cert_path(), e.to_string()))?;
+    /// Writes a key and its certificate: the certificate first (a key without its certificate
+    /// would sign tokens nobody trusts), the key last, each atomically (a running Berth
+    /// reloads on the key's change).
+    fn install(
+        &self,
+        key: &str,
+        cert: &str,
+        key_path: &Path,
+        cert_path: &Path,
+    ) -> Result<(), String> {
+        let fail = |what: &Path, e: std::io::Error| format!("cannot write {}: {e}", what.display());
+        write_atomic(cert_path, cert.as_bytes(), 0o644).map_err(|e| fail(cert_path, e))?;
+        write_atomic(key_path, key.as_bytes(), 0o600).map_err(|e| fail(key_path, e))
+    }
+
+    /// Writes the bundle: `current`, a staged `next`, the certificate `retiring` now, and the
+    /// retired ones still needed.
+    fn write_bundle(
+        &self,
+        current: &str,
+        next: Option<&str>,
+        retiring: Option<&str>,
+    ) -> Result<(), String> {
+        let now = now_secs();
+        let mut bundle = format!("{BUNDLE_HEADER}{current}");
+        if let Some(next) = next {
+            bundle.push_str(&format!("# next (staged by rotate-signing-key)\n{next}"));
+        }
+        if let Some(old) = retiring {
+            bundle.push_str(&format!("{RETIRED}{now}\n{old}"));
+        }
+        bundle.push_str(&self.still_trusted_retired(now));
         write_atomic(&self.bundle_path(), bundle.as_bytes(), 0o644)
-            .map_err(|e| fail(&self.bundle_path(), e.to_string()))?;
-        write_atomic(&self.key_path(), pair.serialize_pem().as_bytes(), 0o600)
-            .map_err(|e| fail(&self.key_path(), e.to_string()))?;
-        Ok(cert_pem)
+            .map_err(|e| format!("cannot write {}: {e}", self.bundle_path().display()))
     }
 
     /// The retired certificates of the current bundle that may still verify a live token.
@@ -237,16 +290,80 @@ impl KeyFiles {
         out
     }
 
-    /// The bundle as the registry should trust it now: the current certificate and the
-    /// retired ones still needed.
+    /// The bundle as the registry should trust it now: the current certificate, a staged one,
+    /// and the retired ones still needed.
     pub fn bundle(&self) -> Result<String, String> {
-        let cert = std::fs::read_to_string(self.cert_path())
-            .map_err(|e| format!("cannot read {}: {e}", self.cert_path().display()))?;
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        Ok(format!(
-            "# Berth KCR: certificates the registry trusts for tokens\n{cert}{}",
-            self.still_trusted_retired(now)
-        ))
+        let cert = read(&self.cert_path())?;
+        let next = std::fs::read_to_string(self.next_cert_path()).ok();
+        let mut bundle = format!("{BUNDLE_HEADER}{cert}");
+        if let Some(next) = next {
+            bundle.push_str(&format!("# next (staged by rotate-signing-key)\n{next}"));
+        }
+        bundle.push_str(&self.still_trusted_retired(now_secs()));
+        Ok(bundle)
+    }
+}
+
+const BUNDLE_HEADER: &str = "# Berth KCR: certificates the registry trusts for tokens\n";
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// A new P-256 key (PKCS#8 PEM) and its self-signed certificate (PEM).
+fn new_key() -> Result<(String, String), String> {
+    let pair =
+        rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| e.to_string())?;
+    let now = time::OffsetDateTime::now_utc();
+    let mut params =
+        rcgen::CertificateParams::new(Vec::<String>::new()).map_err(|e| e.to_string())?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Berth KCR token signer");
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(3650);
+    params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+    let cert = params.self_signed(&pair).map_err(|e| e.to_string())?;
+    Ok((pair.serialize_pem(), cert.pem()))
+}
+
+/// An exclusive lock file, removed when dropped. A lock older than a minute is a crashed
+/// process's and is taken over.
+struct Lock(PathBuf);
+
+impl Lock {
+    fn take(path: &Path) -> Result<Self, String> {
+        let started = std::time::Instant::now();
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
+                Ok(_) => return Ok(Self(path.to_path_buf())),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let stale = std::fs::metadata(path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > std::time::Duration::from_secs(60));
+                    if stale {
+                        let _ = std::fs::remove_file(path);
+                    } else if started.elapsed() > std::time::Duration::from_secs(30) {
+                        return Err(format!("{} is held by another process", path.display()));
+                    } else {
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                }
+                Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+            }
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 
@@ -264,7 +381,8 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 /// Writes `path` through a temporary file and a rename, so a reader sees the old or the new
 /// contents, never half of one.
 fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -406,31 +524,40 @@ mod tests {
     }
 
     #[test]
-    fn rotation_keeps_the_old_certificate_in_the_bundle_until_its_tokens_are_gone() {
+    fn rotation_stages_then_activates_and_the_bundle_trusts_what_may_be_live() {
         let dir = temp_dir();
         let files = KeyFiles::new(&dir);
         let signer = Signer::load(files.clone()).unwrap();
-        let old_jwt = signer.key().sign(&serde_json::json!({})).unwrap();
         let old_cert = std::fs::read_to_string(files.cert_path()).unwrap();
-        // Modification times can be coarse: make sure the rotation is seen as a change.
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        let old_der = pem_blocks(&old_cert, "CERTIFICATE").remove(0);
+        let certs = || {
+            pem_blocks(
+                &std::fs::read_to_string(files.bundle_path()).unwrap(),
+                "CERTIFICATE",
+            )
+        };
+        assert_eq!(certs(), std::slice::from_ref(&old_der));
+
+        // Staged: the bundle trusts both, Berth still signs with the old key.
         files.rotate().unwrap();
-        let new_cert = std::fs::read_to_string(files.cert_path()).unwrap();
-        assert_ne!(old_cert, new_cert);
-
-        let bundle = pem_blocks(
-            &std::fs::read_to_string(files.bundle_path()).unwrap(),
+        let next_der = pem_blocks(
+            &std::fs::read_to_string(files.next_cert_path()).unwrap(),
             "CERTIFICATE",
-        );
-        assert_eq!(bundle.len(), 2);
-        assert!(bundle.contains(&pem_blocks(&old_cert, "CERTIFICATE")[0]));
-        assert!(bundle.contains(&pem_blocks(&new_cert, "CERTIFICATE")[0]));
+        )
+        .remove(0);
+        assert_eq!(certs(), [old_der.clone(), next_der.clone()]);
+        let still_old = signer.key().sign(&serde_json::json!({})).unwrap();
+        assert!(verify(&still_old, &old_der));
 
-        // The running signer picks up the new key.
+        // Activated: the running signer picks up the new key; the old certificate stays
+        // trusted, marked retired.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        files.activate().unwrap();
         let new_jwt = signer.key().sign(&serde_json::json!({})).unwrap();
-        let new_der = pem_blocks(&new_cert, "CERTIFICATE").remove(0);
-        assert!(verify(&new_jwt, &new_der));
-        assert!(!verify(&old_jwt, &new_der));
+        assert!(verify(&new_jwt, &next_der));
+        assert!(!verify(&new_jwt, &old_der));
+        assert_eq!(certs(), [next_der.clone(), old_der.clone()]);
+        assert!(files.activate().unwrap_err().contains("no staged key"));
 
         // Long after, the retired certificate is dropped from a fresh bundle.
         let later = now_secs() + RETIRED_KEEP_SECS + 1;
@@ -439,6 +566,33 @@ mod tests {
             pem_blocks(&files.still_trusted_retired(now_secs()), "CERTIFICATE").len(),
             1
         );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_certificate_of_another_key_is_refused() {
+        let (key_a, _) = new_key().unwrap();
+        let (_, cert_b) = new_key().unwrap();
+        let err = SigningKey::from_files(&key_a, &cert_b).unwrap_err();
+        assert!(err.contains("do not match"), "{err}");
+    }
+
+    #[test]
+    fn replicas_starting_together_make_one_key() {
+        let dir = temp_dir();
+        let keys: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        KeyFiles::new(&dir).load_or_create().unwrap();
+                        std::fs::read(KeyFiles::new(&dir).key_path()).unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(keys.windows(2).all(|w| w[0] == w[1]));
+        KeyFiles::new(&dir).load_or_create().unwrap();
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -90,6 +90,7 @@ fn check(event: &RegistryEvent) -> Result<Checked<'_>, String> {
         images::check_digest(&event.target.digest)?;
     }
     let tag = match event.target.tag.as_deref().filter(|t| !t.is_empty()) {
+        Some(t) if t.trim() != t => return Err("a tag with spaces".into()),
         Some(t) => Some(Tag::parse(t).map(|_| t)?),
         None => None,
     };
@@ -206,6 +207,10 @@ pub async fn apply(state: &AppState, region: &str, envelope: &Envelope) -> Resul
     Ok(())
 }
 
+/// Said in the details of entries made from notifications: the address is the registry's
+/// account of the client, which takes `X-Forwarded-For` on trust.
+const ADDRESS_SOURCE: &str = "as the registry reported it";
+
 fn address(event: &RegistryEvent) -> IpAddr {
     let addr = &event.request.addr;
     addr.parse::<std::net::SocketAddr>()
@@ -221,6 +226,10 @@ async fn push(state: &AppState, region: &str, c: &Checked<'_>) -> Result<(), App
         tracing::warn!(repository = %repo, "a push to a repository no project or organization owns");
         return Ok(());
     };
+    // A retry of an applied event costs one read, not a manifest fetch.
+    if db::applied(&state.db, &event.id).await? {
+        return Ok(());
+    }
     let who = who(state, &event.actor.name).await?;
     // Outside the transaction: a network call must not hold the write lock.
     let size = registry_client::image_size(state, region, repo, &event.target.digest).await;
@@ -264,7 +273,11 @@ async fn push(state: &AppState, region: &str, c: &Checked<'_>) -> Result<(), App
             project_id,
             action: "kcr.pushed",
             target: &format!("{repo}:{tag}"),
-            details: json!({ "digest": event.target.digest, "size": size }),
+            details: json!({
+                "digest": event.target.digest,
+                "size": size,
+                "address": ADDRESS_SOURCE,
+            }),
         },
     )
     .await?;
@@ -272,12 +285,10 @@ async fn push(state: &AppState, region: &str, c: &Checked<'_>) -> Result<(), App
     Ok(())
 }
 
+/// A pull only moves "last pulled" forward (idempotent as it is): no event ID is kept.
 async fn pull(state: &AppState, region: &str, c: &Checked<'_>) -> Result<(), AppError> {
     let event = c.event;
     let mut tx = state.db.begin().await?;
-    if !db::first_time(&mut tx, &event.id, now_secs()).await? {
-        return Ok(());
-    }
     db::pulled(
         &mut tx,
         region,
@@ -320,7 +331,7 @@ async fn delete(state: &AppState, region: &str, c: &Checked<'_>) -> Result<(), A
                 project_id,
                 action: "kcr.deleted",
                 target: repo,
-                details: json!({ "digest": digest, "tags": removed }),
+                details: json!({ "digest": digest, "tags": removed, "address": ADDRESS_SOURCE }),
             },
         )
         .await?;

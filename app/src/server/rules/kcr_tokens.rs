@@ -10,7 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::domain::{
-    kcr_access::{self, RegistryAction, RepoKind, RequestedScope, Standing},
+    kcr_access::{self, RepoKind, RequestedScope, Standing},
     region::Region,
 };
 use crate::error::AppError;
@@ -176,6 +176,7 @@ pub async fn issue(
     let region = region_for(state, &request.service)?.clone();
     let mut access = Vec::new();
     let mut scope_text = Vec::new();
+    let mut denials: Vec<Denial> = Vec::new();
     for scope in &request.scopes {
         let RequestedScope::Repository { name, actions } = scope else {
             // `registry:catalog:*` and other resource types: Berth's own, never a client's.
@@ -184,13 +185,28 @@ pub async fn issue(
         let found = standing(state, &caller, &region.name, name).await?;
         let granted = kcr_access::grant(&found.standing, Some(&caller.scopes), actions);
         if granted.len() < actions.len() && found.standing.is_member() {
-            record_denial(state, &caller, address, &found, name, actions, &granted).await?;
+            let denied: Vec<&'static str> = actions
+                .iter()
+                .filter(|a| !granted.contains(a))
+                .map(|a| a.as_str())
+                .collect();
+            let place = (found.org_id, found.project_id);
+            match denials.iter_mut().find(|d| d.place == place) {
+                Some(d) => d.repositories.push((name.clone(), denied)),
+                None => denials.push(Denial {
+                    place,
+                    repositories: vec![(name.clone(), denied)],
+                }),
+            }
         }
         if !granted.is_empty() {
             let names: Vec<&str> = granted.iter().map(|a| a.as_str()).collect();
             scope_text.push(format!("repository:{name}:{}", names.join(",")));
             access.push(json!({ "type": "repository", "name": name, "actions": names }));
         }
+    }
+    if !denials.is_empty() {
+        record_denials(state, &caller, address, &denials).await?;
     }
     let now = now_secs();
     let claims = json!({
@@ -215,37 +231,49 @@ pub async fn issue(
     })
 }
 
-/// Records that a member asked for more than they may have (strangers are only logged: they
-/// must not be able to write into another organization's audit log).
-async fn record_denial(
+/// What one request was denied in one project (or the organization's shared images).
+struct Denial {
+    place: (Option<Uuid>, Option<Uuid>),
+    /// Repository, and the actions denied there.
+    repositories: Vec<(String, Vec<&'static str>)>,
+}
+
+/// Records that a member asked for more than they may have: one audit entry per request and
+/// place, however many scopes it named (strangers are only logged: they must not be able to
+/// write into another organization's audit log).
+async fn record_denials(
     state: &AppState,
     caller: &TokenCaller,
     address: IpAddr,
-    found: &Found,
-    repository: &str,
-    asked: &[RegistryAction],
-    granted: &[RegistryAction],
+    denials: &[Denial],
 ) -> Result<(), AppError> {
-    let denied: Vec<&str> = asked
-        .iter()
-        .filter(|a| !granted.contains(a))
-        .map(|a| a.as_str())
-        .collect();
-    tracing::info!(token.id = %caller.id, repository, ?denied, "KCR actions denied");
     let cx = Cx {
         state: state.clone(),
         caller: Caller::Token(caller.clone()),
         address,
     };
     let mut tx = state.db.begin().await?;
-    cx.audit(
-        &mut tx,
-        (found.org_id, found.project_id),
-        "kcr.access_denied",
-        repository,
-        json!({ "denied": denied }),
-    )
-    .await?;
+    for denial in denials {
+        let target: Vec<&str> = denial
+            .repositories
+            .iter()
+            .map(|(r, _)| r.as_str())
+            .collect();
+        let denied: serde_json::Map<String, serde_json::Value> = denial
+            .repositories
+            .iter()
+            .map(|(r, d)| (r.clone(), json!(d)))
+            .collect();
+        tracing::info!(token.id = %caller.id, repositories = ?target, "KCR actions denied");
+        cx.audit(
+            &mut tx,
+            denial.place,
+            "kcr.access_denied",
+            &target.join(" "),
+            json!({ "denied": denied }),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }
