@@ -25,13 +25,7 @@ fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
 
 /// Prints (or writes) the registry config of `--region`, and refreshes the bundle it trusts.
 pub fn registry_config(args: RegistryConfigArgs) -> anyhow::Result<()> {
-    let file = args
-        .config
-        .as_deref()
-        .map(FileConfig::load)
-        .transpose()
-        .map_err(anyhow::Error::msg)?
-        .unwrap_or_default();
+    let file = FileConfig::load_or_default(args.config.as_deref()).map_err(anyhow::Error::msg)?;
     let regions = file.regions();
     let Some(region) = regions.iter().find(|r| r.name == args.region).cloned() else {
         let names: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();

@@ -38,13 +38,8 @@ impl Application {
     /// Builds everything `berth serve` needs; any error is worth one line at start-up.
     pub async fn build(config: ServeConfig) -> anyhow::Result<Self> {
         config.check().map_err(anyhow::Error::msg)?;
-        let file = config
-            .config
-            .as_deref()
-            .map(FileConfig::load)
-            .transpose()
-            .map_err(anyhow::Error::msg)?
-            .unwrap_or_default();
+        let file =
+            FileConfig::load_or_default(config.config.as_deref()).map_err(anyhow::Error::msg)?;
 
         let url = config.common.database_url.expose_secret();
         let db = Db::connect(url, config.common.pool_settings()).await?;

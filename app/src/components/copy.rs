@@ -50,3 +50,35 @@ pub fn CopyBlock(
         </div>
     }
 }
+
+/// A long value shown short (an ID, a digest), with a Copy button that copies the whole of it:
+/// the full value sits beside it for screen readers and the button, out of sight.
+#[component]
+pub fn CopyShort(
+    /// What is shown.
+    short: String,
+    /// What is copied (and read out).
+    full: String,
+    /// The tooltip of the short form.
+    title: String,
+    /// A page-unique ID for the full value.
+    id: String,
+    /// The button's accessible name, e.g. "Copy the ID of registry.example.com".
+    label: String,
+) -> impl IntoView {
+    view! {
+        <span class="whitespace-nowrap">
+            <code title=title aria-hidden="true">
+                {short}
+            </code>
+            <span id=id.clone() class="sr-only">
+                {full}
+            </span>
+            <button type="button" data-copy=id aria-label=label class="copy-button ml-1">
+                <span data-copy-label aria-live="polite">
+                    "Copy"
+                </span>
+            </button>
+        </span>
+    }
+}

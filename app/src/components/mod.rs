@@ -11,6 +11,7 @@ pub mod form;
 pub mod invitations;
 pub mod layout;
 pub mod member_table;
+pub mod pager;
 pub mod project_switcher;
 pub mod raw_text;
 pub mod section_nav;

@@ -10,6 +10,7 @@ use crate::api::audit::{org_audit_log, project_audit_log};
 use crate::components::{
     area::{OrgArea, OrgSection, ProjectArea, ProjectSection},
     error_notice::ErrorNotice,
+    pager::OlderLink,
 };
 use crate::domain::{
     audit::{AuditOf, AuditPage},
@@ -180,15 +181,6 @@ fn AuditTable(page: AuditPage, base: String) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
-        {older
-            .map(|href| {
-                view! {
-                    <p class="mt-4">
-                        <a href=href class="text-sky-700 underline dark:text-sky-400">
-                            "Older entries"
-                        </a>
-                    </p>
-                }
-            })}
+        <OlderLink href=older label="Older entries" />
     }
 }

@@ -14,6 +14,7 @@ use crate::api::credentials::{
 };
 use crate::components::{
     area::{ProjectArea, ProjectSection},
+    copy::CopyShort,
     error_notice::ErrorNotice,
     fields::Field,
     fields::SelectField,
@@ -219,24 +220,13 @@ fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -
                         view! {
                             <tr>
                                 <td data-label="ID">
-                                    <span class="whitespace-nowrap">
-                                        <code title=id.clone() aria-hidden="true">
-                                            {short}
-                                        </code>
-                                        <span id=format!("cred-{id}") class="sr-only">
-                                            {id.clone()}
-                                        </span>
-                                        <button
-                                            type="button"
-                                            data-copy=format!("cred-{id}")
-                                            aria-label=format!("Copy the ID of {}", c.server)
-                                            class="copy-button ml-1"
-                                        >
-                                            <span data-copy-label aria-live="polite">
-                                                "Copy"
-                                            </span>
-                                        </button>
-                                    </span>
+                                    <CopyShort
+                                        short
+                                        full=id.clone()
+                                        title=id.clone()
+                                        id=format!("cred-{id}")
+                                        label=format!("Copy the ID of {}", c.server)
+                                    />
                                 </td>
                                 <td
                                     data-label="Server"

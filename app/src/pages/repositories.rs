@@ -11,8 +11,10 @@ use leptos_router::hooks::use_query_map;
 use crate::api::images::{DeleteImage, list_repositories};
 use crate::components::{
     area::{ProjectArea, ProjectSection},
+    copy::CopyShort,
     error_notice::ErrorNotice,
     form::{FormError, form_error},
+    pager::OlderLink,
 };
 use crate::domain::{
     images::{RepositoriesPage, RepositoryView, TagPage, field, human_size},
@@ -122,7 +124,7 @@ fn RepositoryList(
                 {repositories
                     .into_iter()
                     .map(|r| {
-                        let href = format!("{base}?repository={}", urlencoding(&r.name));
+                        let href = format!("{base}?repository={}#tags", urlencoding(&r.name));
                         let current = selected.as_deref() == Some(r.name.as_str());
                         let full = format!("{host}/{}", r.name);
                         let reach = if r.shared {
@@ -179,18 +181,22 @@ fn Tags(
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let older = page.next.map(|next| {
         format!(
-            "{base}?repository={}&after={}",
+            "{base}?repository={}&after={}#tags",
             urlencoding(&repo),
             urlencoding(&next)
         )
     });
     let empty = page.tags.is_empty();
     view! {
-        <section aria-labelledby="tags-heading" class="mt-8">
+        <section id="tags" aria-labelledby="tags-heading" class="mt-8">
             <h2 id="tags-heading" class="text-lg font-semibold break-all">
                 "Tags of "
                 <span class="font-mono">{repo.clone()}</span>
             </h2>
+            <p class="mt-1 text-sm break-all">
+                "Pull as " <code>{format!("{host}/{repo}:TAG")}</code> " or by digest, "
+                <code>{format!("{host}/{repo}@sha256:…")}</code> "."
+            </p>
             {may_delete
                 .then(|| {
                     view! {
@@ -266,23 +272,14 @@ fn Tags(
                                     <td data-label="Tag" class="font-mono break-all">
                                         {t.tag.clone()}
                                     </td>
-                                    <td data-label="Digest" class="whitespace-nowrap">
-                                        <code title=t.digest.clone() class="font-mono text-xs">
-                                            {short}
-                                        </code>
-                                        <span id=ref_id.clone() class="sr-only">
-                                            {reference}
-                                        </span>
-                                        <button
-                                            type="button"
-                                            data-copy=ref_id
-                                            class="copy-button ml-2"
-                                            aria-label=format!("Copy the pull reference of {}", t.tag)
-                                        >
-                                            <span data-copy-label aria-live="polite">
-                                                "Copy"
-                                            </span>
-                                        </button>
+                                    <td data-label="Digest">
+                                        <CopyShort
+                                            short
+                                            full=reference
+                                            title=t.digest.clone()
+                                            id=ref_id
+                                            label=format!("Copy the pull reference of {}", t.tag)
+                                        />
                                     </td>
                                     <td data-label="Size" class="whitespace-nowrap">
                                         {size}
@@ -303,16 +300,7 @@ fn Tags(
                         .collect_view()}
                 </tbody>
             </table>
-            {older
-                .map(|href| {
-                    view! {
-                        <p class="mt-4">
-                            <a href=href class="text-sky-700 underline dark:text-sky-400">
-                                "Older tags"
-                            </a>
-                        </p>
-                    }
-                })}
+            <OlderLink href=older label="Older tags" />
         </section>
     }
 }

@@ -286,6 +286,13 @@ impl FileConfig {
         Ok(parsed)
     }
 
+    /// The file at `path` when one is given, else the defaults (no file at all).
+    pub fn load_or_default(path: Option<&Path>) -> Result<Self, String> {
+        path.map(Self::load)
+            .transpose()
+            .map(Option::unwrap_or_default)
+    }
+
     /// The regions to offer: the file's, or the default set when it names none.
     pub fn regions(&self) -> Vec<Region> {
         if self.regions.is_empty() {

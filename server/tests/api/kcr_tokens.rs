@@ -71,7 +71,11 @@ pub async fn claims(res: Response) -> Value {
 
 /// The actions granted on `repo` by a successful answer.
 async fn granted(res: Response, repo: &str) -> Vec<String> {
-    let claims = claims(res).await;
+    actions(&claims(res).await, repo)
+}
+
+/// The actions `claims` grant on `repo`.
+fn actions(claims: &Value, repo: &str) -> Vec<String> {
     claims["access"]
         .as_array()
         .unwrap()
@@ -92,7 +96,7 @@ const ALL: &str = "pull,push,delete";
 
 /// acme (owner ann) with project shop; bob (organization member) a viewer of shop, dave
 /// (organization member) a developer, olga an organization admin, carl a stranger.
-async fn acme<'a>(app: &'a TestApp) -> [User<'a>; 5] {
+pub async fn acme<'a>(app: &'a TestApp) -> [User<'a>; 5] {
     let ann = app.sign_up("ann").await;
     ann.create_org("acme").await;
     ann.create_project("acme", "shop").await;
@@ -140,22 +144,12 @@ async fn each_caller_gets_what_the_rule_table_says(backend: Backend) {
     for ((name, in_project, in_shared), token) in table.into_iter().zip(&tokens) {
         let res = get_token(&app, Some((name, token)), &[&project, &shared]).await;
         let claims = claims(res).await;
-        let actions = |repo: &str| -> Vec<String> {
-            claims["access"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|a| a["name"] == repo)
-                .flat_map(|a| a["actions"].as_array().unwrap().clone())
-                .map(|a| a.as_str().unwrap().to_owned())
-                .collect()
-        };
         assert_eq!(
-            actions("acme/shop/cart"),
+            actions(&claims, "acme/shop/cart"),
             in_project,
             "{name} in the project"
         );
-        assert_eq!(actions("acme/debian"), in_shared, "{name} shared");
+        assert_eq!(actions(&claims, "acme/debian"), in_shared, "{name} shared");
     }
 
     // A project token: a developer in its own project, a puller of the shared images, and

@@ -12,7 +12,7 @@ use crate::helpers::{
     Backend, PASSWORD,
     registry::{Registry, free_port, image, inspect, push},
 };
-use crate::kcr_tokens::app_with_kcr;
+use crate::kcr_tokens::{acme, app_with_kcr};
 use crate::on_both;
 
 /// Whether skopeo failed because the registry refused an action the token lacks.
@@ -30,16 +30,7 @@ async fn pushes_and_pulls_follow_roles_scopes_and_token_state(backend: Backend) 
     let (app, _config) = app_with_kcr(backend, &host).await;
     let mut registry = Registry::start(&app, &host).await;
 
-    let ann = app.sign_up("ann").await;
-    ann.create_org("acme").await;
-    ann.create_project("acme", "shop").await;
-    let bob = app.sign_up("bob").await;
-    bob.join_org(&ann, "acme", "member").await;
-    bob.join_project(&ann, ("acme", "shop"), "viewer").await;
-    let dave = app.sign_up("dave").await;
-    dave.join_org(&ann, "acme", "member").await;
-    dave.join_project(&ann, ("acme", "shop"), "developer").await;
-    let carl = app.sign_up("carl").await;
+    let [ann, bob, dave, _olga, carl] = acme(&app).await;
 
     let ann_t = ann.personal_token("push", &["registry:push"], "").await;
     let bob_t = bob.personal_token("pull", &["registry:pull"], "").await;
@@ -138,12 +129,7 @@ async fn the_repositories_page_follows_pushes_pulls_and_deletes(backend: Backend
     let host = format!("127.0.0.1:{}", free_port());
     let (app, _config) = app_with_kcr(backend, &host).await;
     let registry = Registry::start(&app, &host).await;
-    let ann = app.sign_up("ann").await;
-    ann.create_org("acme").await;
-    ann.create_project("acme", "shop").await;
-    let bob = app.sign_up("bob").await;
-    bob.join_org(&ann, "acme", "member").await;
-    bob.join_project(&ann, ("acme", "shop"), "viewer").await;
+    let [ann, bob, ..] = acme(&app).await;
     let ann_t = ann
         .personal_token("ci", &["registry:push", "registry:delete"], "")
         .await;

@@ -207,6 +207,34 @@ pub async fn apply(state: &AppState, region: &str, envelope: &Envelope) -> Resul
     Ok(())
 }
 
+/// Audits what a notification reports, as its actor and with the address the registry gave.
+async fn record(
+    tx: &mut crate::server::db::Tx,
+    event: &RegistryEvent,
+    who: &Who,
+    (org_id, project_id): (Option<Uuid>, Option<Uuid>),
+    action: &str,
+    target: &str,
+    mut details: serde_json::Value,
+) -> Result<(), AppError> {
+    details["address"] = json!(ADDRESS_SOURCE);
+    audit::record(
+        tx,
+        address(event),
+        audit::Event {
+            actor: who.user,
+            token: who.token.as_ref().map(|(id, name)| (*id, name.as_str())),
+            org_id,
+            project_id,
+            action,
+            target,
+            details,
+        },
+    )
+    .await
+    .map_err(AppError::from)
+}
+
 /// Said in the details of entries made from notifications: the address is the registry's
 /// account of the client, which takes `X-Forwarded-For` on trust.
 const ADDRESS_SOURCE: &str = "as the registry reported it";
@@ -263,22 +291,14 @@ async fn push(state: &AppState, region: &str, c: &Checked<'_>) -> Result<(), App
         },
     )
     .await?;
-    audit::record(
+    record(
         &mut tx,
-        address(event),
-        audit::Event {
-            actor: who.user,
-            token: who.token.as_ref().map(|(id, name)| (*id, name.as_str())),
-            org_id,
-            project_id,
-            action: "kcr.pushed",
-            target: &format!("{repo}:{tag}"),
-            details: json!({
-                "digest": event.target.digest,
-                "size": size,
-                "address": ADDRESS_SOURCE,
-            }),
-        },
+        event,
+        &who,
+        (org_id, project_id),
+        "kcr.pushed",
+        &format!("{repo}:{tag}"),
+        json!({ "digest": event.target.digest, "size": size }),
     )
     .await?;
     tx.commit().await?;
@@ -321,18 +341,14 @@ async fn delete(state: &AppState, region: &str, c: &Checked<'_>) -> Result<(), A
         && !who.is_berth
         && let Some((org_id, project_id, _)) = place
     {
-        audit::record(
+        record(
             &mut tx,
-            address(event),
-            audit::Event {
-                actor: who.user,
-                token: who.token.as_ref().map(|(id, name)| (*id, name.as_str())),
-                org_id,
-                project_id,
-                action: "kcr.deleted",
-                target: repo,
-                details: json!({ "digest": digest, "tags": removed, "address": ADDRESS_SOURCE }),
-            },
+            event,
+            &who,
+            (org_id, project_id),
+            "kcr.deleted",
+            repo,
+            json!({ "digest": digest, "tags": removed }),
         )
         .await?;
     }
