@@ -28,6 +28,14 @@ use sqlx::Connection;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+/// `text` with its last character changed to another one (a typo that is surely one: the
+/// replacement never equals what it replaces).
+pub fn with_last_changed(text: &str) -> String {
+    let last = text.chars().last().unwrap_or('x');
+    let other = if last == 'x' { 'y' } else { 'x' };
+    format!("{}{other}", &text[..text.len() - last.len_utf8()])
+}
+
 /// Server logs in test output when `BERTH_TEST_LOG` is set (e.g. `BERTH_TEST_LOG=debug`).
 fn init_logs() {
     if let Ok(filter) = std::env::var("BERTH_TEST_LOG") {

@@ -413,7 +413,7 @@ async fn refusals_say_what_is_wrong_and_grant_nothing(backend: Backend) {
     assert!(!text.contains(PASSWORD));
 
     // A wrong checksum, an unknown token.
-    let mangled = format!("{}x", &token[..token.len() - 1]);
+    let mangled = crate::helpers::with_last_changed(&token);
     let res = get_token(&app, Some(("ann", &mangled)), &[]).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
@@ -533,7 +533,7 @@ async fn the_oauth_form_works_and_its_refresh_token_dies_with_the_access_token(b
     assert!(body.get("refresh_token").is_none());
 
     // A forged refresh token, a password grant without offline access, an unknown grant.
-    let forged = format!("{}0", &refresh[..refresh.len() - 1]);
+    let forged = crate::helpers::with_last_changed(&refresh);
     let res = post(vec![
         ("grant_type", "refresh_token".into()),
         ("refresh_token", forged),
