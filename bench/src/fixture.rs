@@ -143,7 +143,12 @@ impl Env {
             secret_key: KEY_HEX.to_owned(),
             site_root: site.to_path_buf(),
             db_max_connections: 16,
-            extra_args: Vec::new(),
+            // The KCR signing key goes beside the database's scratch folder, never into
+            // `./berth-data` of the checkout (its default with PostgreSQL and a given key).
+            extra_args: vec![
+                "--kcr-key-dir".into(),
+                db.dir.join("kcr-keys").display().to_string(),
+            ],
         };
         Ok((db, launch))
     }
