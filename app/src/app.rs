@@ -12,6 +12,7 @@ use crate::components::layout::Layout;
 use crate::pages::{
     account::AccountPage,
     account_tokens::AccountTokensPage,
+    activate::ActivatePage,
     audit::{OrgAuditPage, ProjectAuditPage},
     credentials::CredentialsPage,
     home::HomePage,
@@ -29,6 +30,7 @@ use crate::pages::{
     project_settings::ProjectSettingsPage,
     project_tokens::ProjectTokensPage,
     projects::ProjectsPage,
+    pull_secret::PullSecretPage,
     push_paths::PushPathsPage,
     regions::RegionsPage,
     repositories::RepositoriesPage,
@@ -82,6 +84,7 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/invitation") view=InvitationPage ssr=SsrMode::Async />
+                    <Route path=path!("/activate") view=ActivatePage ssr=SsrMode::Async />
                     <Route path=path!("/regions") view=RegionsPage ssr=SsrMode::Async />
                     <Route path=path!("/orgs/new") view=OrgNewPage ssr=SsrMode::Async />
                     <Route path=path!("/orgs/:org") view=OrgPage ssr=SsrMode::Async />
@@ -111,6 +114,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/projects/:owner/:project/credentials")
                         view=CredentialsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/projects/:owner/:project/pull-secret")
+                        view=PullSecretPage
                         ssr=SsrMode::Async
                     />
                     <Route

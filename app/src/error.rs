@@ -67,6 +67,11 @@ impl FieldErrors {
         self.0.values()
     }
 
+    /// Field names and their messages.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter()
+    }
+
     /// One field's message.
     pub fn one(field: &str, message: impl Into<String>) -> Self {
         let mut errs = Self::new();

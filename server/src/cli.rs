@@ -1,4 +1,6 @@
-//! The command line: `berth serve`, `berth migrate`, `berth secrets`, `berth kcr`.
+//! The command line: the server's commands (`berth serve`, `migrate`, `secrets`, `kcr`) and
+//! the client's (`berth login`, `docker ...`, `auth container-registry ...`, `pull-secret`; see
+//! `client`).
 
 use app::server::config::{
     Config, RegistryConfigArgs, RotateKeyConfig, RotateSigningKeyArgs, ServeConfig,
@@ -7,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 /// Berth: a self-hosted console for container registries.
 #[derive(Debug, Parser)]
-#[command(name = "berth", version, about, long_about = None)]
+#[command(name = "berth", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -27,7 +29,13 @@ pub enum Command {
     /// KCR, the built-in registry: its config and Berth's token signing key.
     #[command(subcommand)]
     Kcr(KcrCommand),
+    /// The client commands.
+    #[command(flatten)]
+    Client(crate::client::ClientCommand),
 }
+
+/// The exit codes of the client commands, for `--help`.
+pub const EXIT_CODES: &str = "Exit codes of the client commands: 0 done; 1 other failure; 2 wrong use (missing argument, no project chosen, no terminal to confirm on); 3 not logged in or token not valid; 4 role or scope does not allow it; 5 no such project or credential; 6 input refused (the message says why); 7 server unreachable, failing or asking to wait.";
 
 /// `berth kcr ...`.
 #[derive(Debug, Subcommand)]

@@ -1,7 +1,9 @@
-//! The `berth` binary's library: command line, start-up and the HTTP router. Integration tests
+//! The `berth` binary's library: command line, start-up, the HTTP router and the client
+//! commands. Integration tests
 //! build an [`startup::Application`] the same way `berth serve` does.
 
 pub mod cli;
+pub mod client;
 pub mod kcr;
 pub mod routes;
 pub mod startup;

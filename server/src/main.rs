@@ -6,19 +6,41 @@ use clap::Parser;
 use secrecy::ExposeSecret;
 use server::{
     cli::{Cli, Command, KcrCommand, SecretsCommand},
+    client,
     startup::Application,
     telemetry,
 };
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Called as the docker credential helper (a link to this binary).
+    let args: Vec<String> = std::env::args().collect();
+    let called_as = args
+        .first()
+        .map(std::path::Path::new)
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if called_as == client::helper::NAME {
+        return std::process::ExitCode::from(client::helper::main(&args[1..]).await);
+    }
     let cli = Cli::parse();
+    if let Command::Client(command) = cli.command {
+        return match client::run(command).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("berth: {err:#}");
+                std::process::ExitCode::from(client::failure::exit_code(&err))
+            }
+        };
+    }
     let format = match &cli.command {
         Command::Serve(c) => c.common.log_format,
         Command::Migrate(c) => c.log_format,
         Command::Secrets(SecretsCommand::RotateKey(c)) => c.common.log_format,
         Command::Kcr(KcrCommand::RegistryConfig(c)) => c.common.log_format,
         Command::Kcr(KcrCommand::RotateSigningKey(c)) => c.common.log_format,
+        Command::Client(_) => unreachable!("client commands return above"),
     };
     telemetry::init(format);
     match run(cli.command).await {
@@ -48,6 +70,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Secrets(SecretsCommand::RotateKey(config)) => rotate_key(config).await,
         Command::Kcr(KcrCommand::RegistryConfig(args)) => server::kcr::registry_config(args),
         Command::Kcr(KcrCommand::RotateSigningKey(args)) => server::kcr::rotate_signing_key(&args),
+        Command::Client(command) => client::run(command).await,
     }
 }
 

@@ -16,12 +16,12 @@ use app::{
     server::{
         auth::{
             backend::Backend,
-            bearer,
+            bearer, device_login,
             session_store::{DbStore, SlidingStore},
         },
         form_input,
         host_check::{self, AllowedHosts},
-        kcr, middleware, security_headers,
+        kcr, middleware, pull_secret_download, security_headers,
         state::AppState,
     },
 };
@@ -116,6 +116,13 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
 
     let dynamic = Router::new()
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .route(
+            "/projects/{owner}/{name}/pull-secret/download",
+            post({
+                let state = state.clone();
+                move |path, req| pull_secret_download::download(state.clone(), path, req)
+            }),
+        )
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
@@ -167,10 +174,12 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
             })
             .layer(DefaultBodyLimit::max(CSP_REPORT_MAX)),
         )
-        // Registry clients: no sessions, no cross-site check (they send no cookies), but the
+        // Registry clients and devices logging in: no sessions, no cross-site check (they send
+        // no cookies), but the
         // database-outage answer and no-store like every dynamic response.
         .merge(
             kcr::router(state.clone())
+                .merge(device_login::router(state.clone()))
                 .layer(from_fn({
                     let db = state.db.clone();
                     move |req, next| middleware::database_outage(db.clone(), req, next)

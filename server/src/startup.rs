@@ -12,7 +12,7 @@ use app::server::{
     },
     config::{FileConfig, ServeConfig},
     crypto::MasterKey,
-    db::{Db, invitations, kcr_images, throttle},
+    db::{Db, device_grants, invitations, kcr_images, throttle},
     host_check::AllowedHosts,
     kcr::signing::{KeyFiles, Signer},
     state::{AppState, Settings},
@@ -158,7 +158,7 @@ impl Application {
     }
 }
 
-/// Deletes expired sessions, finished throttle windows and expired invitations, every few
+/// Deletes expired sessions, finished throttle windows, expired invitations and device logins, every few
 /// minutes.
 async fn housekeeping(db: Db, session_lifetime: time::Duration) {
     let store = DbStore::new(&db, session_lifetime);
@@ -174,6 +174,9 @@ async fn housekeeping(db: Db, session_lifetime: time::Duration) {
         }
         if let Err(err) = invitations::purge_expired(&db).await {
             tracing::warn!(error = %err, "purging expired invitations failed");
+        }
+        if let Err(err) = device_grants::purge_expired(&db, day_ago + 86_400).await {
+            tracing::warn!(error = %err, "purging expired device logins failed");
         }
         // The registry stops retrying a notification long before a week is over.
         if let Err(err) = kcr_images::purge_events_before(&db, day_ago - 6 * 86_400).await {

@@ -24,6 +24,7 @@ pub async fn list_credentials(
 
 /// Adds a credential. `registry` is the picker's preset; `server` is ignored for presets with
 /// a fixed host. One credential per registry host: a second is a 409 naming the first.
+/// Answers the new credential's ID.
 #[server(endpoint = "add_credential")]
 pub async fn add_credential(
     owner: String,
@@ -33,15 +34,15 @@ pub async fn add_credential(
     #[server(default)] username: String,
     #[server(default)] email: String,
     password: PasswordInput,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     use crate::domain::{credential::NewCredential, role::ProjectAction};
     use crate::server::{ctx, cx::Cx, rules::credentials};
 
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let new = NewCredential::parse(&registry, &server, &username, &email, password)?;
-    credentials::add(&cx, new).await?;
+    let id = credentials::add(&cx, new).await?;
     ctx::redirect(&format!("{}/credentials", cx.path()));
-    Ok(())
+    Ok(id.to_string())
 }
 
 /// Updates username, email and (when not blank) the password of a credential.

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod credentials;
+pub mod device;
 pub mod images;
 pub mod invitations;
 pub mod kcr;
@@ -11,4 +12,5 @@ pub mod org_members;
 pub mod orgs;
 pub mod project_members;
 pub mod projects;
+pub mod pull_secrets;
 pub mod tokens;

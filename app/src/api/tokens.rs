@@ -52,6 +52,15 @@ pub async fn revoke_personal_token(id: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Revokes the token this request is made with (`berth logout`). Only a token can call this,
+/// and only on itself: revoking is always safe to allow.
+#[server(endpoint = "revoke_this_token")]
+pub async fn revoke_this_token() -> Result<(), AppError> {
+    use crate::server::{cx::Cx, rules::tokens};
+
+    tokens::revoke_own(&Cx::any().await?).await
+}
+
 /// The project's live tokens (admins), and the one just made (shown once).
 #[server(endpoint = "list_project_tokens", input = server_fn::codec::GetUrl)]
 pub async fn list_project_tokens(owner: String, name: String) -> Result<TokenList, AppError> {

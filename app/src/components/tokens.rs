@@ -211,6 +211,18 @@ pub fn TokenTable(
                             <tr>
                                 <td data-label="Name" class="break-all">
                                     {t.name.clone()}
+                                    {t
+                                        .pull_secret
+                                        .then(|| {
+                                            view! {
+                                                <span
+                                                    class="ml-2 rounded bg-slate-100 px-1.5 text-xs text-slate-700"
+                                                    title="Made for a pull secret: pulls from KCR only, until it expires"
+                                                >
+                                                    "pull secret"
+                                                </span>
+                                            }
+                                        })}
                                 </td>
                                 <td data-label="Scopes" class="font-mono text-xs">
                                     {scopes}

@@ -254,6 +254,12 @@ pub struct CredentialView {
     pub updated_by: Option<String>,
     /// When, RFC 3339.
     pub updated_at: String,
+    /// When it last went out in a pull secret, RFC 3339.
+    #[serde(default)]
+    pub last_exported_at: Option<String>,
+    /// By whom ("ann", "ann (token ci)", "project token deploy").
+    #[serde(default)]
+    pub last_exported_by: Option<String>,
 }
 
 /// A page of the credential list, sorted by server.
@@ -265,6 +271,9 @@ pub struct CredentialPage {
     pub next: Option<String>,
     /// Whether the caller may add, update and delete.
     pub can_manage: bool,
+    /// Whether the caller may export them as a pull secret.
+    #[serde(default)]
+    pub can_export: bool,
     /// The project they belong to.
     pub project: ProjectHeader,
 }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod credential;
+pub mod device;
 pub mod images;
 pub mod invitation;
 pub mod kcr;
@@ -10,6 +11,7 @@ pub mod kcr_access;
 pub mod namespace;
 pub mod org;
 pub mod project;
+pub mod pull_secret;
 pub mod region;
 pub mod registry;
 pub mod role;

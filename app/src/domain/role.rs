@@ -49,6 +49,8 @@ pub enum ProjectAction {
     PushImages,
     /// Delete images (tags and manifests) from them.
     DeleteImages,
+    /// Export the project's registry credentials, passwords included, as a pull secret.
+    ExportPullSecrets,
 }
 
 /// Something a caller may want to do in an organization.
@@ -104,7 +106,10 @@ impl ProjectAction {
         match self {
             Self::View | Self::ViewCredentials | Self::PullImages => ProjectRole::Viewer,
             Self::ManageCredentials | Self::PushImages => ProjectRole::Developer,
-            Self::ManageMembers | Self::Administer | Self::DeleteImages => ProjectRole::Admin,
+            Self::ManageMembers
+            | Self::Administer
+            | Self::DeleteImages
+            | Self::ExportPullSecrets => ProjectRole::Admin,
         }
     }
 

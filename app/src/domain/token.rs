@@ -208,6 +208,7 @@ impl Scope {
             ProjectAction::PullImages => Self::RegistryPull,
             ProjectAction::PushImages => Self::RegistryPush,
             ProjectAction::DeleteImages => Self::RegistryDelete,
+            ProjectAction::ExportPullSecrets => Self::PullSecretsExport,
             ProjectAction::ManageMembers | ProjectAction::Administer => Self::All,
         }
     }
@@ -385,6 +386,9 @@ pub struct TokenView {
     pub last_used_at: Option<String>,
     /// From which client address.
     pub last_used_addr: Option<String>,
+    /// Made for a pull secret (its KCR entry: pull only, short-lived).
+    #[serde(default)]
+    pub pull_secret: bool,
 }
 
 /// A token just made: the only time its text is given out.

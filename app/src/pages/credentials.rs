@@ -22,6 +22,7 @@ use crate::components::{
 };
 use crate::domain::{
     credential::{CredentialPage, CredentialView, DOCKER_HUB_LIMIT, Resolution, field},
+    pull_secret::RECENT_EXPORT_SECS,
     registry::Preset,
     when::{ago, short_utc},
 };
@@ -99,6 +100,21 @@ fn Credentials(
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
                 "What this project's services pull images with. Passwords are write-only: stored encrypted, never shown again."
             </p>
+            {page
+                .can_export
+                .then(|| {
+                    view! {
+                        <p class="mt-2 text-sm">
+                            <a
+                                href=format!("/projects/{full}/pull-secret")
+                                class="text-sky-700 underline dark:text-sky-400"
+                            >
+                                "Download pull secret"
+                            </a>
+                            " (a Kubernetes or docker auth file with these credentials and a pull-only KCR login)"
+                        </p>
+                    }
+                })}
             <ResolveForm owner=owner.clone() name=name.clone() base=base.clone() />
             {
                 let (owner, name, base, picked) = (
@@ -196,6 +212,7 @@ fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -
                     <th scope="col">"Email"</th>
                     <th scope="col">"Added"</th>
                     <th scope="col">"Updated"</th>
+                    <th scope="col">"Exported"</th>
                     {can_manage
                         .then(|| {
                             view! {
@@ -246,6 +263,12 @@ fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -
                                 </td>
                                 <td data-label="Updated" class="text-xs">
                                     {when(&c.updated_at, &c.updated_by)}
+                                </td>
+                                <td data-label="Exported" class="text-xs">
+                                    {match &c.last_exported_at {
+                                        Some(at) => when(at, &c.last_exported_by).into_any(),
+                                        None => "never".into_any(),
+                                    }}
                                 </td>
                                 {can_manage
                                     .then(|| {
@@ -303,6 +326,17 @@ fn ConfirmDelete(
                 {format!("Delete the credentials for {}?", c.server)}
             </h2>
             <p class="text-sm">"Pulls from this registry will fail until you add new ones."</p>
+            {recently_exported(&c)
+                .map(|(ago, by)| {
+                    view! {
+                        <p class="mt-2 text-sm font-medium text-amber-800 dark:text-amber-300">
+                            {format!(
+                                "These credentials went out in a pull secret {ago}{}. Clusters and pipelines holding that secret keep the password: deleting them here does not revoke it. Change the password at the registry as well.",
+                                by.map(|b| format!(" (by {b})")).unwrap_or_default(),
+                            )}
+                        </p>
+                    }
+                })}
             <div class="mt-3 flex gap-2">
                 <ActionForm action=actions.delete>
                     <input type="hidden" name="owner" value=owner />
@@ -318,6 +352,16 @@ fn ConfirmDelete(
             </div>
         </div>
     }
+}
+
+/// When `c` went out in a pull secret within the last 30 days: how long ago, and by whom.
+fn recently_exported(c: &CredentialView) -> Option<(String, Option<String>)> {
+    let at = c.last_exported_at.as_deref()?;
+    let when =
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok()?;
+    let now = time::OffsetDateTime::now_utc();
+    ((now - when).whole_seconds() < RECENT_EXPORT_SECS)
+        .then(|| (ago(at, now), c.last_exported_by.clone()))
 }
 
 #[component]

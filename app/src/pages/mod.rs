@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod account_tokens;
+pub mod activate;
 pub mod audit;
 pub mod credentials;
 pub mod home;
@@ -19,6 +20,7 @@ pub mod project_new;
 pub mod project_settings;
 pub mod project_tokens;
 pub mod projects;
+pub mod pull_secret;
 pub mod push_paths;
 pub mod regions;
 pub mod repositories;

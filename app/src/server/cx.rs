@@ -87,6 +87,16 @@ impl Caller {
     pub fn grants(&self, scope: Scope) -> bool {
         self.token().is_none_or(|t| t.grants(scope))
     }
+
+    /// How lists name this caller: "ann", "ann (token ci)" or "project token deploy".
+    pub fn label(&self) -> String {
+        match (self.user(), self.token()) {
+            (Some(user), None) => user.username.clone(),
+            (Some(user), Some(token)) => format!("{} (token {})", user.username, token.name),
+            (None, Some(token)) => format!("project token {}", token.name),
+            (None, None) => "nobody".into(),
+        }
+    }
 }
 
 impl std::fmt::Display for Caller {
@@ -103,6 +113,18 @@ impl std::fmt::Display for Caller {
 /// The role a project token acts with in its project, whatever its scopes: it may read and
 /// change what a developer may, and never manage members, settings or the project itself.
 pub const PROJECT_TOKEN_ROLE: ProjectRole = ProjectRole::Developer;
+
+/// What a project token may do beyond [`PROJECT_TOKEN_ROLE`]: export pull secrets, which its
+/// scope (`pull-secrets:export`, never implied but by `all`) gates on its own. A deploy
+/// pipeline needs the secret; it never needs an admin's other powers.
+fn token_may(action: ProjectAction) -> bool {
+    action == ProjectAction::ExportPullSecrets
+}
+
+/// Whether `caller`, holding `role` in a project, may do `action` there (scopes aside).
+fn allows(caller: &Caller, role: ProjectRole, action: ProjectAction) -> bool {
+    role.allows(action) || (caller.user().is_none() && token_may(action))
+}
 
 /// The 403 for a token without `scope`.
 pub fn missing_scope(scope: Scope) -> AppError {
@@ -222,7 +244,7 @@ impl Cx {
             Some((project, Some(role))) => (project, role),
             _ => return Err(not_found()),
         };
-        if !role.allows(action) {
+        if !allows(&self.caller, role, action) {
             return Err(match self.caller.user() {
                 Some(_) => AppError::Forbidden(action.forbidden_message()),
                 None => AppError::Forbidden(
@@ -322,7 +344,7 @@ impl Deref for ProjectCx {
 impl ProjectCx {
     /// Whether this caller may also do `action` here (role and token scope).
     pub fn may(&self, action: ProjectAction) -> bool {
-        self.role.allows(action) && self.caller.grants(Scope::for_project(action))
+        allows(&self.caller, self.role, action) && self.caller.grants(Scope::for_project(action))
     }
 
     /// Whether this caller may delete the organization's shared KCR images (`ORG/IMAGE`):

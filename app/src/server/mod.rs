@@ -13,6 +13,7 @@ pub mod form_input;
 pub mod host_check;
 pub mod kcr;
 pub mod middleware;
+pub mod pull_secret_download;
 pub mod rotation;
 pub mod rules;
 pub mod secrets;

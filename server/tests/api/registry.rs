@@ -3,14 +3,18 @@
 //! registry: a push that works, works.
 
 use app::api::{
+    credentials::AddCredential,
     images::{DeleteImage, ListRepositories},
     project_members::RemoveProjectMember,
     tokens::{ListPersonalTokens, RevokePersonalToken},
 };
 
+use app::domain::secret::PasswordInput;
+
+use crate::client::Cli;
 use crate::helpers::{
     Backend, PASSWORD,
-    registry::{Registry, free_port, image, inspect, push},
+    registry::{Registry, free_port, image, inspect, push, skopeo},
 };
 use crate::kcr_tokens::{acme, app_with_kcr};
 use crate::on_both;
@@ -220,7 +224,150 @@ async fn the_repositories_page_follows_pushes_pulls_and_deletes(backend: Backend
     drop(registry);
 }
 
+/// End to end: the CLI exports a pull secret, skopeo pulls the pushed image from KCR with
+/// it, and the external credential inside is exactly the stored password. Then docker's way:
+/// `configure` and the credential helper, with no secret in any file skopeo reads.
+async fn a_pull_secret_and_the_credential_helper_pull_from_kcr(backend: Backend) {
+    let host = format!("127.0.0.1:{}", free_port());
+    let (app, _config) = app_with_kcr(backend, &host).await;
+    let registry = Registry::start(&app, &host).await;
+    let [ann, bob, ..] = acme(&app).await;
+    let push_t = ann.personal_token("push", &["registry:push"], "").await;
+    let (_img, layout, digest) = image("1", b"pull secret test\n");
+    let pushed = push(&layout, "1", &host, "acme/shop/cart", ("ann", &push_t)).await;
+    assert!(pushed.ok, "{pushed:?}");
+    ann.run(AddCredential {
+        owner: "acme".into(),
+        name: "shop".into(),
+        registry: "other".into(),
+        server: "registry.example.com".into(),
+        username: "ci".into(),
+        email: String::new(),
+        password: PasswordInput::from("p@ss: wörd".to_owned()),
+    })
+    .await;
+
+    let cli = Cli::new(&app);
+    cli.login(
+        &ann.personal_token("cli", &["pull-secrets:export", "projects:read"], "")
+            .await,
+    )
+    .await;
+    let file = cli.home.path().join("auth.json");
+    let out = cli
+        .run(
+            &[
+                "pull-secret",
+                "-p",
+                "acme/shop",
+                "--kcr-ttl",
+                "10m",
+                "-f",
+                file.to_str().unwrap(),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.is_empty(), "the file, not stdout: {out:?}");
+    let dest = cli.home.path().join("pulled");
+    let pulled = skopeo(&[
+        "copy",
+        "--authfile",
+        file.to_str().unwrap(),
+        "--src-tls-verify=false",
+        &format!("docker://{host}/acme/shop/cart:1"),
+        &format!("oci:{}:1", dest.display()),
+    ])
+    .await;
+    assert!(pulled.ok, "{pulled:?}\n{}", registry.log());
+    let index = std::fs::read_to_string(dest.join("index.json")).unwrap();
+    assert!(index.contains(&digest), "{index}");
+    let auth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(
+        auth["auths"]["registry.example.com"]["password"],
+        "p@ss: wörd"
+    );
+    // The KCR login pulls and nothing else.
+    let kcr = auth["auths"][host.as_str()]["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let no = push(&layout, "2", &host, "acme/shop/cart", ("x", &kcr)).await;
+    assert!(!no.ok && denied(&no.stderr), "{no:?}");
+    let audited = app::on_db!(&app.state.db, pool => sqlx::query_scalar::<_, String>(
+        "select details from audit_event where action = 'pull_secret.exported'"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap();
+    assert_eq!(audited.len(), 1);
+
+    // A token without the scope gets the 403's message and exit code 4.
+    let other = Cli::new(&app);
+    other
+        .login(&ann.personal_token("read", &["projects:read"], "").await)
+        .await;
+    let out = other.run(&["pull-secret", "-p", "acme/shop"], None).await;
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(out.stderr.contains("pull-secrets:export"), "{out:?}");
+
+    // The credential helper: bob (a viewer) configures docker and skopeo pulls with no creds given.
+    let helper = Cli::new(&app);
+    helper
+        .login(
+            &bob.personal_token("cli", &["projects:read", "registry:pull"], "")
+                .await,
+        )
+        .await;
+    let out = helper
+        .run(&["auth", "container-registry", "configure"], None)
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let bin = helper.home.path().join("bin");
+    let out = helper
+        .run(
+            &[
+                "auth",
+                "container-registry",
+                "install-helper",
+                "--dir",
+                bin.to_str().unwrap(),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let runtime = helper.home.path().join("run");
+    std::fs::create_dir_all(&runtime).unwrap();
+    let seen = helper
+        .command(std::path::Path::new("skopeo"))
+        .args([
+            "--insecure-policy",
+            "inspect",
+            "--tls-verify=false",
+            &format!("docker://{host}/acme/shop/cart:1"),
+        ])
+        .env("PATH", path)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&seen.stderr);
+    assert!(seen.status.success(), "{stderr}\n{}", registry.log());
+    let seen: serde_json::Value = serde_json::from_slice(&seen.stdout).unwrap();
+    assert_eq!(seen["Digest"], digest.as_str());
+    drop(registry);
+}
+
 on_both!(
     pushes_and_pulls_follow_roles_scopes_and_token_state,
     the_repositories_page_follows_pushes_pulls_and_deletes,
+    a_pull_secret_and_the_credential_helper_pull_from_kcr,
 );

@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod bearer;
 pub mod device;
+pub mod device_login;
 pub mod password;
 pub mod session_store;
 pub mod throttle;

@@ -177,6 +177,18 @@ impl Attempt {
     }
 }
 
+/// Counts one use of `key` (a fixed window of `window_secs`); 429 with the seconds left once
+/// the window holds more than `limit`. For work that is not a sign-in but must not run
+/// unbounded: pull-secret exports, device-login requests and user-code guesses.
+pub async fn count(db: &Db, key: &str, limit: i64, window_secs: i64) -> Result<(), AppError> {
+    let now = now();
+    let (attempts, start) = throttle::hit(db, key, now, window_secs).await?;
+    if attempts > limit {
+        return Err(too_many(start + window_secs, now));
+    }
+    Ok(())
+}
+
 /// Counts a sign-up attempt from `address`; 429 when the address is over its limit.
 pub async fn begin_signup(db: &Db, limits: SignupLimits, address: IpAddr) -> Result<(), AppError> {
     let now = now();

@@ -51,8 +51,11 @@ pub struct NewToken<'a> {
     /// Scope names, space-separated.
     pub scopes: &'a str,
     pub created_at: i64,
-    pub created_by: Uuid,
+    /// Who made it (`None` when a project token made a pull secret's token).
+    pub created_by: Option<Uuid>,
     pub expires_at: Option<i64>,
+    /// A pull secret's KCR token (revoked once expired, at the project's next export).
+    pub pull_secret: bool,
 }
 
 /// A live token's name is taken by another live token of the same owner.
@@ -67,8 +70,8 @@ pub async fn insert(tx: &mut Tx, new: &NewToken<'_>) -> Result<(), sqlx::Error> 
     on_tx!(tx, conn => sqlx::query(
         "insert into access_token
             (id, kind, user_id, project_id, owner_key, name, token_hash, scopes, created_at,
-             created_by, expires_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+             created_by, expires_at, pull_secret)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     )
     .bind(new.id)
     .bind(new.owner.kind())
@@ -81,6 +84,7 @@ pub async fn insert(tx: &mut Tx, new: &NewToken<'_>) -> Result<(), sqlx::Error> 
     .bind(new.created_at)
     .bind(new.created_by)
     .bind(new.expires_at)
+    .bind(new.pull_secret)
     .execute(&mut *conn)
     .await
     .map(drop))
@@ -96,6 +100,18 @@ pub async fn count_live(tx: &mut Tx, owner: Owner) -> Result<i64, sqlx::Error> {
     .await)
 }
 
+/// Whether `owner` holds a live token named `name`.
+pub async fn name_live(tx: &mut Tx, owner: Owner, name: &str) -> Result<bool, sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(
+        "select count(*) from access_token where owner_key = $1 and name = $2 and revoked_at is null"
+    )
+    .bind(owner.key())
+    .bind(name)
+    .fetch_one(&mut *conn)
+    .await
+    .map(|n| n > 0))
+}
+
 /// A token as its list shows it.
 #[derive(Clone, Debug, FromRow)]
 pub struct TokenRow {
@@ -108,13 +124,15 @@ pub struct TokenRow {
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
     pub last_used_addr: Option<String>,
+    /// Made for a pull secret.
+    pub pull_secret: bool,
 }
 
 /// `owner`'s live tokens, newest first.
 pub async fn list(db: &Db, owner: Owner) -> Result<Vec<TokenRow>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as::<_, TokenRow>(
         "select t.id, t.name, t.scopes, t.created_at, u.username as created_by, t.expires_at,
-                t.last_used_at, t.last_used_addr
+                t.last_used_at, t.last_used_addr, t.pull_secret
          from access_token t left join app_user u on u.id = t.created_by
          where t.owner_key = $1 and t.revoked_at is null
          order by t.id desc"
@@ -128,7 +146,7 @@ pub async fn list(db: &Db, owner: Owner) -> Result<Vec<TokenRow>, sqlx::Error> {
 pub async fn find(db: &Db, owner: Owner, id: Uuid) -> Result<Option<TokenRow>, sqlx::Error> {
     on_db!(db, pool => sqlx::query_as::<_, TokenRow>(
         "select t.id, t.name, t.scopes, t.created_at, u.username as created_by, t.expires_at,
-                t.last_used_at, t.last_used_addr
+                t.last_used_at, t.last_used_addr, t.pull_secret
          from access_token t left join app_user u on u.id = t.created_by
          where t.owner_key = $1 and t.id = $2 and t.revoked_at is null"
     )
@@ -136,6 +154,23 @@ pub async fn find(db: &Db, owner: Owner, id: Uuid) -> Result<Option<TokenRow>, s
     .bind(id)
     .fetch_optional(pool)
     .await)
+}
+
+/// Revokes the project's pull-secret tokens that expired by `now`; how many.
+pub async fn revoke_expired_pull_secrets(
+    tx: &mut Tx,
+    project: Uuid,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query(
+        "update access_token set revoked_at = $2
+         where project_id = $1 and pull_secret and revoked_at is null and expires_at <= $2"
+    )
+    .bind(project)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))
 }
 
 /// Revokes `owner`'s live token `id`; its name when there was one to revoke.

@@ -30,10 +30,15 @@ pub struct Credential {
     pub updated_at: OffsetDateTime,
     /// Who last changed it.
     pub updated_by_name: Option<String>,
+    /// When it last went out in a pull secret (Unix seconds).
+    pub last_exported_at: Option<i64>,
+    /// Who exported it, as the audit log names them.
+    pub last_exported_by: Option<String>,
 }
 
 const COLUMNS: &str = "c.id, c.project_id, c.server, c.registry_host, c.username, c.email,
-    c.created_at, cu.username as created_by_name, c.updated_at, uu.username as updated_by_name";
+    c.created_at, cu.username as created_by_name, c.updated_at, uu.username as updated_by_name,
+    c.last_exported_at, c.last_exported_by";
 const FROM: &str = "registry_credential c
     left join app_user cu on cu.id = c.created_by
     left join app_user uu on uu.id = c.updated_by";
@@ -139,6 +144,61 @@ pub async fn page(
 /// Every credential of the project (for resolving an image; no passwords).
 pub async fn all(db: &Db, project: Uuid) -> Result<Vec<Credential>, sqlx::Error> {
     page(db, project, None, i64::MAX).await
+}
+
+/// Every credential of the project with its sealed password, by server: what a pull secret
+/// exports.
+pub async fn all_sealed(db: &Db, project: Uuid) -> Result<Vec<(Credential, Sealed)>, sqlx::Error> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        credential: Credential,
+        password_ciphertext: Vec<u8>,
+        password_nonce: Vec<u8>,
+        key_id: String,
+    }
+    let sql = format!(
+        "select {COLUMNS}, c.password_ciphertext, c.password_nonce, c.key_id
+         from {FROM} where c.project_id = $1 order by c.server, c.id"
+    );
+    let rows = on_db!(db, pool => sqlx::query_as::<_, Row>(&sql)
+        .bind(project)
+        .fetch_all(pool)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.credential,
+                Sealed {
+                    ciphertext: r.password_ciphertext,
+                    nonce: r.password_nonce,
+                    key_id: r.key_id,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Records that credential `id` of `project` went out in a pull secret at `at`, by `by`.
+pub async fn mark_exported(
+    tx: &mut Tx,
+    project: Uuid,
+    id: Uuid,
+    at: i64,
+    by: &str,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query(
+        "update registry_credential set last_exported_at = $3, last_exported_by = $4
+         where project_id = $1 and id = $2"
+    )
+    .bind(project)
+    .bind(id)
+    .bind(at)
+    .bind(by)
+    .execute(&mut *conn)
+    .await
+    .map(drop))
 }
 
 /// One credential of the project.

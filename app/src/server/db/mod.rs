@@ -5,6 +5,7 @@
 pub mod access_tokens;
 pub mod audit_events;
 pub mod credentials;
+pub mod device_grants;
 pub mod invitations;
 pub mod kcr_images;
 pub mod org_members;

@@ -50,6 +50,7 @@ pub async fn list(cx: &ProjectCx, after: Option<&str>) -> Result<CredentialPage,
         items: rows.into_iter().map(view).collect(),
         next: next.flatten(),
         can_manage: cx.may(ProjectAction::ManageCredentials),
+        can_export: cx.may(ProjectAction::ExportPullSecrets),
         project: cx.header(),
     })
 }
@@ -66,6 +67,8 @@ fn view(c: Credential) -> CredentialView {
         added_at: c.created_at.format(&format).unwrap_or_default(),
         updated_by: c.updated_by_name,
         updated_at: c.updated_at.format(&format).unwrap_or_default(),
+        last_exported_at: c.last_exported_at.map(crate::domain::when::rfc3339_secs),
+        last_exported_by: c.last_exported_by,
     }
 }
 

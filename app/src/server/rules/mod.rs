@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod credentials;
+pub mod device_logins;
 pub mod invitations;
 pub mod kcr;
 pub mod kcr_images;
@@ -13,4 +14,5 @@ pub mod kcr_tokens;
 pub mod members;
 pub mod orgs;
 pub mod projects;
+pub mod pull_secrets;
 pub mod tokens;

@@ -80,54 +80,28 @@ async fn create(
     new: NewToken,
 ) -> Result<CreatedToken, AppError> {
     let me = cx.me()?;
-    let id = Uuid::now_v7();
-    let text = token::encode(kind, &random_part()).ok_or(AppError::Internal)?;
     let now = now();
     let expires_at = new
         .expires_in_days
         .map(|days| now + i64::from(days) * 86_400);
-    let scopes = token::scopes_to_text(&new.scopes);
-    let taken = || {
-        AppError::conflict(
-            field::NAME,
-            format!(
-                "There is already a token named \"{}\"; choose another name or revoke that one.",
-                new.name
-            ),
-        )
-    };
     let mut tx = cx.state.db.begin().await?;
-    if access_tokens::count_live(&mut tx, owner).await? >= MAX_LIVE_TOKENS {
-        return Err(AppError::conflict(
-            field::NAME,
-            format!("There are already {MAX_LIVE_TOKENS} live tokens here; revoke one first."),
-        ));
-    }
-    access_tokens::insert(
+    let made = insert(
         &mut tx,
-        &access_tokens::NewToken {
-            id,
+        &Issue {
             owner,
+            kind,
             name: &new.name,
-            hash: &bearer::hash(&text),
-            scopes: &scopes,
-            created_at: now,
-            created_by: me.id,
+            scopes: &new.scopes,
+            created_by: Some(me.id),
             expires_at,
+            pull_secret: false,
         },
     )
-    .await
-    .map_err(|e| db::conflict(e, vec![(access_tokens::NAME_TAKEN, taken())]))?;
-    let details = serde_json::json!({
-        "after": {
-            "name": new.name,
-            "scopes": scopes,
-            "expires_at": expires_at.map(when::rfc3339_secs),
-        }
-    });
+    .await?;
+    let details = made.audit_details();
     match project {
         Some(p) => {
-            p.audit(&mut tx, "token.created", &id.to_string(), details)
+            p.audit(&mut tx, "token.created", &made.id.to_string(), details)
                 .await?
         }
         None => {
@@ -135,20 +109,100 @@ async fn create(
                 &mut tx,
                 (None, None),
                 "token.created",
-                &id.to_string(),
+                &made.id.to_string(),
                 details,
             )
             .await?
         }
     }
     tx.commit().await?;
-    tracing::info!(token.id = %id, "access token created");
-    set_reveal_cookie(cx, owner, id, me.id, &text);
+    tracing::info!(token.id = %made.id, "access token created");
+    set_reveal_cookie(cx, owner, made.id, me.id, &made.text);
     Ok(CreatedToken {
-        id: id.to_string(),
+        id: made.id.to_string(),
         name: new.name,
-        token: text,
+        token: made.text,
         expires_at: expires_at.map(when::rfc3339_secs),
+    })
+}
+
+/// What [`insert`] makes: a token for `owner`.
+pub struct Issue<'a> {
+    pub owner: Owner,
+    pub kind: TokenKind,
+    pub name: &'a str,
+    pub scopes: &'a [Scope],
+    /// The person making it (`None`: a project token making a pull secret).
+    pub created_by: Option<Uuid>,
+    pub expires_at: Option<i64>,
+    pub pull_secret: bool,
+}
+
+/// A token just stored: its ID and its text (given out once, never stored).
+pub struct Made {
+    pub id: Uuid,
+    pub text: String,
+    name: String,
+    scopes: String,
+    expires_at: Option<i64>,
+}
+
+impl Made {
+    /// The `token.created` audit details (never the text).
+    pub fn audit_details(&self) -> serde_json::Value {
+        serde_json::json!({
+            "after": {
+                "name": self.name,
+                "scopes": self.scopes,
+                "expires_at": self.expires_at.map(when::rfc3339_secs),
+            }
+        })
+    }
+}
+
+/// Stores a new token in `tx` (the caller audits and commits): at most
+/// [`MAX_LIVE_TOKENS`] live per owner, names unique among them (409 on the name field).
+pub async fn insert(tx: &mut db::Tx, issue: &Issue<'_>) -> Result<Made, AppError> {
+    let id = Uuid::now_v7();
+    let text = token::encode(issue.kind, &random_part()).ok_or(AppError::Internal)?;
+    let scopes = token::scopes_to_text(issue.scopes);
+    let taken = || {
+        AppError::conflict(
+            field::NAME,
+            format!(
+                "There is already a token named \"{}\"; choose another name or revoke that one.",
+                issue.name
+            ),
+        )
+    };
+    if access_tokens::count_live(tx, issue.owner).await? >= MAX_LIVE_TOKENS {
+        return Err(AppError::conflict(
+            field::NAME,
+            format!("There are already {MAX_LIVE_TOKENS} live tokens here; revoke one first."),
+        ));
+    }
+    access_tokens::insert(
+        tx,
+        &access_tokens::NewToken {
+            id,
+            owner: issue.owner,
+            name: issue.name,
+            hash: &bearer::hash(&text),
+            scopes: &scopes,
+            created_at: now(),
+            created_by: issue.created_by,
+            expires_at: issue.expires_at,
+            pull_secret: issue.pull_secret,
+        },
+    )
+    .await
+    .map_err(|e| db::conflict(e, vec![(access_tokens::NAME_TAKEN, taken())]))?;
+    Ok(Made {
+        id,
+        text,
+        name: issue.name.to_owned(),
+        scopes,
+        expires_at: issue.expires_at,
     })
 }
 
@@ -194,6 +248,7 @@ fn view(row: TokenRow, now: i64) -> TokenView {
         expires_at: row.expires_at.map(when::rfc3339_secs),
         last_used_at: row.last_used_at.map(when::rfc3339_secs),
         last_used_addr: row.last_used_addr,
+        pull_secret: row.pull_secret,
     }
 }
 
@@ -219,6 +274,41 @@ pub async fn revoke_personal(cx: &Cx, id: &str) -> Result<(), AppError> {
         (None, None),
         "token.revoked",
         &id.to_string(),
+        details,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Revokes the token the caller is using (a session gets 400: it has none).
+#[tracing::instrument(skip_all, fields(caller = %cx.caller), err)]
+pub async fn revoke_own(cx: &Cx) -> Result<(), AppError> {
+    let Some(token) = cx.caller.token() else {
+        return Err(AppError::BadRequest(
+            "This revokes the access token it is called with; the request has none.".into(),
+        ));
+    };
+    let (owner, project) = match &token.holder {
+        Holder::Person(user) => (Owner::User(user.id), None),
+        Holder::Project(id) => (Owner::Project(*id), Some(*id)),
+    };
+    let org = match project {
+        Some(id) => projects::by_id(&cx.state.db, id)
+            .await?
+            .and_then(|p| p.org_id),
+        None => None,
+    };
+    let mut tx = cx.state.db.begin().await?;
+    let name = access_tokens::revoke(&mut tx, owner, token.id, now())
+        .await?
+        .ok_or_else(not_found)?;
+    let details = serde_json::json!({ "before": { "name": name }, "via": "logout" });
+    cx.audit(
+        &mut tx,
+        (org, project),
+        "token.revoked",
+        &token.id.to_string(),
         details,
     )
     .await?;

@@ -1,0 +1,214 @@
+//! Pull secrets: the one way a stored registry password leaves Berth. An export opens every
+//! credential of the project, adds a pull-only KCR entry that expires (a project token with
+//! only `registry:pull`, marked as a pull secret's), and writes a `.dockerconfigjson` or a
+//! Kubernetes `Secret`. Who may: the project's admins, and project tokens holding
+//! `pull-secrets:export` (`Cx::in_project` with `ProjectAction::ExportPullSecrets`). Each
+//! export is audited with the credential IDs that went out, stamps them "last exported", and
+//! counts against a per-project hourly limit.
+
+use base64::{Engine, engine::general_purpose::STANDARD as B64};
+use secrecy::ExposeSecret;
+use time::OffsetDateTime;
+
+use crate::domain::{
+    pull_secret::{ExportPreview, ExportRequest, Format, PullSecret, default_secret_name},
+    registry::DOCKER_HUB_HOST,
+    token::{Scope, TokenKind},
+    when,
+};
+use crate::error::AppError;
+use crate::server::{
+    auth::throttle,
+    cx::ProjectCx,
+    db::{access_tokens::Owner, credentials},
+    rules::tokens::{self, Issue},
+    secrets,
+};
+
+/// Exports per project per hour.
+pub const EXPORTS_PER_HOUR: i64 = 60;
+
+/// The username of the KCR entry (a project token takes any).
+pub const KCR_USERNAME: &str = "berth-pull-secret";
+
+/// The auth-file key of a registry host: Docker Hub's is the legacy URL docker and Kubernetes
+/// look up (podman and skopeo read it too); any other is the bare host.
+fn auth_key(host: &str) -> String {
+    if host == DOCKER_HUB_HOST {
+        "https://index.docker.io/v1/".into()
+    } else {
+        host.to_owned()
+    }
+}
+
+fn entry(username: &str, password: &str, email: &str) -> serde_json::Value {
+    let mut value = serde_json::json!({
+        "username": username,
+        "password": password,
+        "auth": B64.encode(format!("{username}:{password}")),
+    });
+    if !email.is_empty() {
+        value["email"] = serde_json::Value::String(email.to_owned());
+    }
+    value
+}
+
+/// What an export of the project would hold (no password is opened).
+pub async fn preview(cx: &ProjectCx) -> Result<ExportPreview, AppError> {
+    let credentials = credentials::all(&cx.state.db, cx.project.id)
+        .await?
+        .into_iter()
+        .map(|c| (c.server, c.username))
+        .collect();
+    Ok(ExportPreview {
+        project: cx.header(),
+        credentials,
+        kcr_host: kcr_host(cx),
+        default_secret_name: default_secret_name(&cx.project.owner_name, &cx.project.name),
+    })
+}
+
+fn kcr_host(cx: &ProjectCx) -> Option<String> {
+    cx.state
+        .settings
+        .regions
+        .iter()
+        .find(|r| r.name == cx.project.region)
+        .map(|r| r.kcr_host.clone())
+}
+
+/// Builds, records and returns the project's pull secret.
+#[tracing::instrument(skip_all, fields(project.id = %cx.project.id, caller = %cx.caller), err)]
+pub async fn export(cx: &ProjectCx, request: ExportRequest) -> Result<PullSecret, AppError> {
+    throttle::count(
+        &cx.state.db,
+        &format!("pull-secret:{}", cx.project.id),
+        EXPORTS_PER_HOUR,
+        3_600,
+    )
+    .await?;
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let kcr_host = kcr_host(cx);
+
+    // Opened before the transaction: a row sealed under a key this server lacks stops the
+    // export before anything is written.
+    let mut auths = serde_json::Map::new();
+    let mut ids = Vec::new();
+    for (credential, sealed) in credentials::all_sealed(&cx.state.db, cx.project.id).await? {
+        let password = secrets::open(&[&cx.state.key], &sealed, credential.id, cx.project.id)
+            .map_err(|err| {
+                tracing::error!(credential.id = %credential.id, error = ?err, "cannot open a credential for a pull secret");
+                AppError::Internal
+            })?;
+        auths.insert(
+            auth_key(&credential.registry_host),
+            entry(
+                &credential.username,
+                password.expose_secret(),
+                &credential.email,
+            ),
+        );
+        ids.push(credential.id);
+    }
+
+    let expires_at = now + request.kcr_ttl_secs;
+    let by = cx.caller.label();
+    let project = format!("{}/{}", cx.project.owner_name, cx.project.name);
+    let mut tx = cx.state.db.begin().await?;
+    crate::server::db::access_tokens::revoke_expired_pull_secrets(&mut tx, cx.project.id, now)
+        .await?;
+    let kcr = match &kcr_host {
+        Some(host) => {
+            let name = format!(
+                "pull secret {} {}",
+                when::rfc3339_secs(now),
+                &uuid::Uuid::now_v7().simple().to_string()[24..]
+            );
+            let made = tokens::insert(
+                &mut tx,
+                &Issue {
+                    owner: Owner::Project(cx.project.id),
+                    kind: TokenKind::Project,
+                    name: &name,
+                    scopes: &[Scope::RegistryPull],
+                    created_by: cx.caller.user().map(|u| u.id),
+                    expires_at: Some(expires_at),
+                    pull_secret: true,
+                },
+            )
+            .await?;
+            // A KCR entry never replaces an external credential for the same host.
+            auths
+                .entry(host.clone())
+                .or_insert_with(|| entry(KCR_USERNAME, &made.text, ""));
+            Some((host.clone(), made.id, name))
+        }
+        None => None,
+    };
+    for id in &ids {
+        credentials::mark_exported(&mut tx, cx.project.id, *id, now, &by).await?;
+    }
+    cx.audit(
+        &mut tx,
+        "pull_secret.exported",
+        &project,
+        serde_json::json!({
+            "credential_ids": ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "format": request.format.as_str(),
+            "kcr": kcr.as_ref().map(|(host, id, name)| serde_json::json!({
+                "host": host,
+                "token_id": id.to_string(),
+                "token_name": name,
+                "expires_at": when::rfc3339_secs(expires_at),
+            })),
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(
+        credentials = ids.len(),
+        format = request.format.as_str(),
+        "pull secret exported"
+    );
+
+    let config = serde_json::json!({ "auths": auths });
+    let config = serde_json::to_string_pretty(&config).map_err(|_| AppError::Internal)?;
+    let name = request
+        .secret_name
+        .unwrap_or_else(|| default_secret_name(&cx.project.owner_name, &cx.project.name));
+    let (content, file_name, content_type) = match request.format {
+        Format::Dockerconfigjson => (config + "\n", format!("{name}.json"), "application/json"),
+        Format::K8s => (
+            k8s_secret(&name, &project, &config, expires_at),
+            format!("{name}.yaml"),
+            "application/yaml",
+        ),
+    };
+    Ok(PullSecret {
+        file_name,
+        content_type: content_type.into(),
+        content,
+        credential_ids: ids.iter().map(ToString::to_string).collect(),
+        kcr_host: kcr.map(|(host, _, _)| host),
+        kcr_expires_at: when::rfc3339_secs(expires_at),
+    })
+}
+
+/// A Kubernetes `Secret` manifest holding `config` (names and dates need no YAML quoting
+/// beyond the double quotes: they are validated names and RFC 3339 times).
+fn k8s_secret(name: &str, project: &str, config: &str, kcr_expires_at: i64) -> String {
+    format!(
+        "apiVersion: v1\n\
+         kind: Secret\n\
+         metadata:\n  \
+           name: {name}\n  \
+           annotations:\n    \
+             berth/project: \"{project}\"\n    \
+             berth/kcr-expires-at: \"{}\"\n\
+         type: kubernetes.io/dockerconfigjson\n\
+         data:\n  \
+           .dockerconfigjson: {}\n",
+        when::rfc3339_secs(kcr_expires_at),
+        B64.encode(config.as_bytes()),
+    )
+}

@@ -1,0 +1,179 @@
+//! `docker-credential-berth`: the docker credential-helper protocol, answered by the same
+//! binary when it is called by that name (`berth auth container-registry install-helper`
+//! links it). docker, podman and skopeo run it for the hosts `configure` put in `credHelpers`:
+//!
+//! - `get` (stdin: a server URL): for a KCR host, `{"ServerURL","Username","Secret"}` with the
+//!   CLI's token (the username is the token's owner; a project token takes any); any other
+//!   host: `credentials not found in native keychain` on stdout, exit 1;
+//! - `store` and `erase` (a `docker login` / `docker logout`): accepted for KCR hosts and
+//!   ignored (said on stderr: the token comes from `berth login`), refused for others;
+//! - `list`: `{"HOST": "USERNAME"}` for every KCR host.
+
+use std::io::Read;
+
+use app::domain::token::Identity;
+
+use super::{api::Api, config::ClientConfig, env_token};
+
+/// The helper's name (docker runs `docker-credential-` + the `credHelpers` value).
+pub const NAME: &str = "docker-credential-berth";
+
+/// docker's words for a host the helper knows nothing about.
+const NOT_FOUND: &str = "credentials not found in native keychain";
+
+/// The host of a server URL as docker passes it (`https://HOST/v1/`, `HOST`, `HOST:PORT`).
+pub fn host_of(server_url: &str) -> String {
+    let text = server_url.trim();
+    let text = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .unwrap_or(text);
+    text.split('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+/// Runs the helper with its arguments (without argv[0]); the process exit code.
+pub async fn main(args: &[String]) -> u8 {
+    let action = args.first().map(String::as_str).unwrap_or_default();
+    let mut input = String::new();
+    if matches!(action, "get" | "store" | "erase")
+        && std::io::stdin().read_to_string(&mut input).is_err()
+    {
+        println!("cannot read stdin");
+        return 1;
+    }
+    let config = match ClientConfig::load() {
+        Ok(c) => c,
+        Err(err) => {
+            println!("{err:#}");
+            return 1;
+        }
+    };
+    let is_kcr = |host: &str| {
+        config
+            .kcr_hosts
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(host))
+    };
+    match action {
+        "get" => {
+            let host = host_of(&input);
+            if !is_kcr(&host) {
+                println!("{NOT_FOUND}");
+                return 1;
+            }
+            let Some(token) = env_token().or_else(|| config.token.clone()) else {
+                println!("not logged in to Berth: run `berth login`");
+                return 1;
+            };
+            let Some(username) = username_for(&config, &token).await else {
+                println!("cannot tell whose token this is: run `berth login` again");
+                return 1;
+            };
+            // In the protocol's order (docker's own helpers write these fields so).
+            #[derive(serde::Serialize)]
+            #[serde(rename_all = "PascalCase")]
+            struct Credentials<'a> {
+                #[serde(rename = "ServerURL")]
+                server_url: &'a str,
+                username: &'a str,
+                secret: &'a str,
+            }
+            let answer = Credentials {
+                server_url: input.trim(),
+                username: &username,
+                secret: &token,
+            };
+            println!("{}", serde_json::to_string(&answer).unwrap_or_default());
+            0
+        }
+        "store" => {
+            let server = serde_json::from_str::<serde_json::Value>(&input)
+                .ok()
+                .and_then(|v| {
+                    v.get("ServerURL")
+                        .and_then(|s| s.as_str())
+                        .map(str::to_owned)
+                })
+                .unwrap_or_default();
+            let host = host_of(&server);
+            if is_kcr(&host) {
+                eprintln!(
+                    "berth: {host} is KCR: its login is your berth token (`berth login`); nothing stored"
+                );
+                0
+            } else {
+                println!("berth stores no credentials for {host}: it answers for KCR hosts only");
+                1
+            }
+        }
+        "erase" => {
+            let host = host_of(&input);
+            if is_kcr(&host) {
+                eprintln!(
+                    "berth: {host} is KCR: nothing stored to erase (`berth logout` revokes the token)"
+                );
+                0
+            } else {
+                println!("{NOT_FOUND}");
+                1
+            }
+        }
+        "list" => {
+            let username = config.username.clone().unwrap_or_else(|| "berth".into());
+            let map: serde_json::Map<String, serde_json::Value> = config
+                .kcr_hosts
+                .iter()
+                .map(|h| (h.clone(), serde_json::Value::String(username.clone())))
+                .collect();
+            println!("{}", serde_json::Value::Object(map));
+            0
+        }
+        "version" => {
+            println!("{NAME} (berth {})", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        _ => {
+            eprintln!(
+                "Usage: {NAME} <get|store|erase|list|version>\nThe docker credential helper of Berth's KCR; run `berth auth container-registry configure` to use it."
+            );
+            2
+        }
+    }
+}
+
+/// The username to send with `token`: the saved one for the saved token, any for a project
+/// token, else the owner `whoami` names.
+async fn username_for(config: &ClientConfig, token: &str) -> Option<String> {
+    if config.token.as_deref() == Some(token)
+        && let Some(name) = &config.username
+    {
+        return Some(name.clone());
+    }
+    if token.starts_with("berth_prj_") {
+        return Some("berth".into());
+    }
+    let url = std::env::var("BERTH_URL")
+        .ok()
+        .or_else(|| config.url.clone())?;
+    let me: Identity = Api::new(&url, Some(token.to_owned()))
+        .ok()?
+        .get("whoami", &[])
+        .await
+        .ok()?;
+    me.username
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_read_from_every_form_docker_passes() {
+        assert_eq!(host_of("localhost:5000"), "localhost:5000");
+        assert_eq!(host_of("https://KCR.example.com/v1/\n"), "kcr.example.com");
+        assert_eq!(host_of("http://127.0.0.1:5000"), "127.0.0.1:5000");
+    }
+}

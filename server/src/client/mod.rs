@@ -1,0 +1,220 @@
+//! The client commands of `berth`: log in to a Berth server, manage a project's registry
+//! credentials, configure docker, podman and skopeo for KCR, and export pull secrets. The
+//! same binary is the docker credential helper when called as `docker-credential-berth`
+//! (`helper`). Data goes to stdout, progress and messages to stderr; exit codes are in
+//! `failure::exit`.
+
+pub mod api;
+pub mod config;
+pub mod credentials;
+pub mod failure;
+pub mod helper;
+pub mod registry;
+pub mod session;
+pub mod table;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use self::{
+    api::Api,
+    config::ClientConfig,
+    failure::{Failure, exit},
+};
+
+/// Where to reach Berth (every client command).
+#[derive(Debug, Clone, Args)]
+pub struct Target {
+    /// The Berth server (default: the one `berth login` used).
+    #[arg(long, env = "BERTH_URL", global = true)]
+    pub url: Option<String>,
+}
+
+/// `-o table|json`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    #[default]
+    Table,
+    Json,
+}
+
+/// `berth projects ...`.
+#[derive(Debug, Subcommand)]
+pub enum ProjectsCommand {
+    /// List the projects you can see (the current one marked with *).
+    List {
+        #[arg(short, long, value_enum, default_value_t)]
+        output: Output,
+    },
+}
+
+/// `berth config ...`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Set a setting: `project OWNER/PROJECT` (the project commands act on) or `url URL`.
+    Set {
+        /// `project` or `url`.
+        key: String,
+        value: String,
+    },
+    /// Print the settings (never the token) and where they are kept.
+    Show,
+}
+
+/// `berth docker ...`: a project's registry credentials (Kalix's `docker` commands).
+#[derive(Debug, Subcommand)]
+pub enum DockerCommand {
+    /// Add credentials for a registry (one per registry host).
+    AddCredentials(credentials::AddArgs),
+    /// Change the username, email or password of credentials.
+    UpdateCredentials(credentials::UpdateArgs),
+    /// List the project's credentials: ID, SERVER, USERNAME, EMAIL (never a password).
+    ListCredentials(credentials::ListArgs),
+    /// Delete credentials (asks first unless --yes).
+    DeleteCredentials(credentials::DeleteArgs),
+}
+
+/// `berth auth ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// KCR, the built-in registry: docker, podman and skopeo log in through `berth`.
+    #[command(subcommand)]
+    ContainerRegistry(registry::ContainerRegistryCommand),
+}
+
+/// Runs a client command; the error's [`Failure`] says the exit code.
+pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
+    match command {
+        ClientCommand::Login(args) => session::login(args).await,
+        ClientCommand::Logout(target) => session::logout(&target).await,
+        ClientCommand::Whoami(target) => session::whoami(&target).await,
+        ClientCommand::Projects { target, command } => session::projects(&target, command).await,
+        ClientCommand::Config { target, command } => session::config(&target, command).await,
+        ClientCommand::Docker { target, command } => credentials::run(&target, command).await,
+        ClientCommand::Auth {
+            target,
+            command: AuthCommand::ContainerRegistry(command),
+        } => registry::run(&target, command).await,
+        ClientCommand::PullSecret(args) => registry::pull_secret(args).await,
+    }
+}
+
+/// The client commands, as `berth` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Log in to a Berth server: approve this device in the browser, or --with-token.
+    Login(session::LoginArgs),
+    /// Revoke the token `berth login` received and forget it.
+    Logout(Target),
+    /// Who the token acts as, and with which scopes.
+    Whoami(Target),
+    /// Projects you can see.
+    Projects {
+        #[command(flatten)]
+        target: Target,
+        #[command(subcommand)]
+        command: ProjectsCommand,
+    },
+    /// The CLI's settings (~/.config/berth/config.toml).
+    Config {
+        #[command(flatten)]
+        target: Target,
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// A project's registry credentials.
+    Docker {
+        #[command(flatten)]
+        target: Target,
+        #[command(subcommand)]
+        command: DockerCommand,
+    },
+    /// Registry logins.
+    Auth {
+        #[command(flatten)]
+        target: Target,
+        #[command(subcommand)]
+        command: AuthCommand,
+    },
+    /// Export a project's pull secret: its registry credentials (passwords included) and a
+    /// pull-only KCR login, as a .dockerconfigjson or a Kubernetes Secret.
+    PullSecret(registry::PullSecretArgs),
+}
+
+/// The saved config with the environment's overrides, and a client for its server.
+pub struct Session {
+    pub config: ClientConfig,
+    pub api: Api,
+}
+
+impl Session {
+    /// A client for `target` with the saved token (or `BERTH_TOKEN`); not logged in is a
+    /// failure that says how to log in.
+    pub fn open(target: &Target) -> anyhow::Result<Self> {
+        let config = ClientConfig::load()?;
+        let url = target
+            .url
+            .clone()
+            .or_else(|| config.url.clone())
+            .ok_or_else(|| {
+                Failure::new(
+                    exit::UNAUTHENTICATED,
+                    "not logged in: run `berth login --url https://YOUR-BERTH` (or set BERTH_URL and BERTH_TOKEN)",
+                )
+            })?;
+        let token = env_token()
+            .or_else(|| config.token.clone())
+            .ok_or_else(|| {
+                Failure::new(
+                    exit::UNAUTHENTICATED,
+                    format!("not logged in to {url}: run `berth login` (or set BERTH_TOKEN)"),
+                )
+            })?;
+        let api = Api::new(&url, Some(token))?;
+        Ok(Self { config, api })
+    }
+
+    /// The project to act on: `--project`, else `BERTH_PROJECT`, else the config's, else a
+    /// project token's own.
+    pub async fn project(&self, flag: Option<&str>) -> anyhow::Result<(String, String)> {
+        let chosen = flag
+            .map(str::to_owned)
+            .or_else(|| {
+                std::env::var("BERTH_PROJECT")
+                    .ok()
+                    .filter(|p| !p.is_empty())
+            })
+            .or_else(|| self.config.project.clone());
+        let chosen = match chosen {
+            Some(p) => p,
+            None => {
+                let me: app::domain::token::Identity = self.api.get("whoami", &[]).await?;
+                me.project.ok_or_else(|| {
+                    Failure::usage(
+                        "no project chosen: give --project OWNER/PROJECT or run `berth config set project OWNER/PROJECT`",
+                    )
+                })?
+            }
+        };
+        split_project(&chosen).map_err(Into::into)
+    }
+}
+
+/// `OWNER/PROJECT` in two.
+pub fn split_project(text: &str) -> Result<(String, String), Failure> {
+    match text.trim().split_once('/') {
+        Some((owner, name)) if !owner.is_empty() && !name.is_empty() && !name.contains('/') => {
+            Ok((owner.to_owned(), name.to_owned()))
+        }
+        _ => Err(Failure::usage(format!(
+            "\"{text}\" is not a project: write it as OWNER/PROJECT"
+        ))),
+    }
+}
+
+/// `BERTH_TOKEN`, when set.
+pub fn env_token() -> Option<String> {
+    std::env::var("BERTH_TOKEN")
+        .ok()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
