@@ -25,6 +25,7 @@ use app::api::{
         CreateProject, DeleteProject, GetProject, ListProjects, ProjectOwners, SetCurrentProject,
         UpdateProject,
     },
+    pull_secrets::{ExportPullSecret, PullSecretPreview},
     tokens::{
         CreatePersonalToken, CreateProjectToken, ListPersonalTokens, ListProjectTokens,
         RevokePersonalToken, RevokeProjectToken, Whoami,
@@ -88,7 +89,8 @@ impl Caller {
 }
 
 /// Functions whose callers are not organization or project roles (accounts and sessions);
-/// `accounts.rs`, `sessions.rs` and `security.rs` test them.
+/// `accounts.rs`, `sessions.rs` and `security.rs` test them, and `client.rs` the device login
+/// (a code the device holds) and `revoke_this_token` (the calling token itself).
 const OWN_TESTS: &[&str] = &[
     "current_user",
     "signup_status",
@@ -96,6 +98,10 @@ const OWN_TESTS: &[&str] = &[
     "sign_in",
     "sign_out",
     "change_password",
+    "device_request",
+    "approve_device",
+    "deny_device",
+    "revoke_this_token",
 ];
 
 /// One row: the status each caller gets, whether a success changes something (and so writes
@@ -715,6 +721,35 @@ const IMAGE_ROWS: &[Row] = &[
     },
 ];
 
+// Appended rows: pull secrets (issue 15). Each export writes its audit event.
+const PULL_SECRET_ROWS: &[Row] = &[
+    Row {
+        expect: project_admins,
+        changes: true,
+        setup: Setup::Credentials,
+        call: |_, _| {
+            Encoded::of(ExportPullSecret {
+                owner: "acme".into(),
+                name: "web".into(),
+                format: "k8s".into(),
+                kcr_ttl: "1h".into(),
+                secret_name: String::new(),
+            })
+        },
+    },
+    Row {
+        expect: project_admins,
+        changes: false,
+        setup: Setup::Credentials,
+        call: |_, _| {
+            Encoded::of(PullSecretPreview {
+                owner: "acme".into(),
+                name: "web".into(),
+            })
+        },
+    },
+];
+
 fn rows() -> impl Iterator<Item = &'static Row> {
     ROWS.iter()
         .chain(KCR_ROWS)
@@ -722,6 +757,7 @@ fn rows() -> impl Iterator<Item = &'static Row> {
         .chain(INVITATION_ROWS)
         .chain(TOKEN_ROWS)
         .chain(IMAGE_ROWS)
+        .chain(PULL_SECRET_ROWS)
 }
 
 /// What a token needs to call a function.
@@ -765,6 +801,7 @@ fn need(name: &str) -> Need {
         "list_credentials" | "resolve_image" => Access(Scope::CredentialsRead),
         "list_repositories" => Access(Scope::RegistryPull),
         "delete_image" => Access(Scope::RegistryDelete),
+        "export_pull_secret" | "pull_secret_preview" => Access(Scope::PullSecretsExport),
         "add_credential" | "update_credential" | "delete_credential" => {
             Access(Scope::CredentialsWrite)
         }
@@ -789,6 +826,8 @@ fn project_token(name: &str) -> u16 {
     match name {
         "whoami" | "get_project" | "push_target" | "list_credentials" | "resolve_image"
         | "add_credential" | "update_credential" | "delete_credential" | "list_repositories" => 200,
+        // The one thing a project token may do beyond a developer: its scope gates it.
+        "export_pull_secret" | "pull_secret_preview" => 200,
         // `doomed0` is another project.
         "delete_project" => 404,
         _ => 403,

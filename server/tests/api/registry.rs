@@ -276,6 +276,7 @@ async fn a_pull_secret_and_the_credential_helper_pull_from_kcr(backend: Backend)
         "--authfile",
         file.to_str().unwrap(),
         "--src-tls-verify=false",
+        "--preserve-digests",
         &format!("docker://{host}/acme/shop/cart:1"),
         &format!("oci:{}:1", dest.display()),
     ])

@@ -60,6 +60,17 @@ const COLUMNS: &[(&str, Case)] = &[
     ),
     ("audit_event.details", Case::Shown),
     ("kcr_tag.pushed_by", Case::Shown),
+    ("registry_credential.last_exported_by", Case::Shown),
+    ("device_grant.client_name", Case::Shown),
+    (
+        "device_grant.user_code",
+        Case::Exempt("drawn by the server from a fixed alphabet"),
+    ),
+    ("device_grant.scopes", Case::Exempt(ENUM)),
+    (
+        "device_grant.requested_addr",
+        Case::Exempt("a parsed IP address"),
+    ),
     ("kcr_repository.name", Case::Exempt(GRAMMAR)),
     ("kcr_tag.tag", Case::Exempt(GRAMMAR)),
     ("kcr_tag.digest", Case::Exempt(GRAMMAR)),
@@ -395,6 +406,28 @@ async fn populate(app: &TestApp) -> (User<'_>, User<'_>, String, String) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    // A pull secret exported (the credentials' "last exported by") and a device login waiting.
+    let res = app
+        .send(
+            app::api::pull_secrets::ExportPullSecret {
+                owner: "acme".into(),
+                name: "web".into(),
+                format: String::new(),
+                kcr_ttl: String::new(),
+                secret_name: String::new(),
+            },
+            Some(&ann.cookie),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .http
+        .post(format!("{}/device/code", app.base))
+        .form(&[("client_name", "berth CLI"), ("scope", "projects:read")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
     (ann, bob, id, invitation)
 }
 
@@ -466,12 +499,32 @@ async fn store(app: &TestApp, payload: &str) {
         &p("kcr_tag.pushed_by"),
     )
     .await;
+    set(
+        app,
+        "update registry_credential set last_exported_by = $1 where last_exported_by is not null",
+        &p("registry_credential.last_exported_by"),
+    )
+    .await;
+    set(
+        app,
+        "update device_grant set client_name = $1",
+        &p("device_grant.client_name"),
+    )
+    .await;
 }
 
 async fn stored_markup_comes_out_of_every_page_as_text(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (ann, bob, cred, invitation) = populate(&app).await;
+    let code: String = app::on_db!(&app.state.db, pool => sqlx::query_scalar(
+        "select user_code from device_grant"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
     let pages = [
+        (&ann, "/projects/acme/web/pull-secret".to_owned()),
+        (&ann, format!("/activate?code={code}")),
         (&ann, "/".to_owned()),
         (&ann, "/account".to_owned()),
         (&ann, "/projects".to_owned()),
@@ -552,6 +605,9 @@ async fn markup_in_url_parameters_comes_out_of_every_page_as_text(backend: Backe
             format!("/projects/{p}/web/settings"),
             format!("/projects/acme/web/push-paths?image={p}&tag={p}"),
             format!("/projects/acme/web/credentials?image={p}"),
+            format!("/projects/acme/web/pull-secret?error={p}"),
+            format!("/activate?code={p}"),
+            format!("/activate?done={p}"),
             format!("/projects/acme/web/credentials?edit={p}"),
             format!("/projects/acme/web/audit?action={p}&before={p}"),
             format!("/projects/acme/web/repositories?repository={p}"),
