@@ -178,7 +178,9 @@ impl Scope {
             Self::RegistryPull => "Pull images from KCR.",
             Self::RegistryPush => "Push images to KCR (and pull).",
             Self::RegistryDelete => "Delete images from KCR.",
-            Self::PullSecretsExport => "Export registry credentials as pull secrets.",
+            Self::PullSecretsExport => {
+                "Export registry credentials, passwords included, as pull secrets (people also need the admin role)."
+            }
             Self::All => "Everything the role allows, now and as Berth grows.",
         }
     }

@@ -119,9 +119,9 @@ pub async fn export(cx: &ProjectCx, request: ExportRequest) -> Result<PullSecret
         .await?;
     let kcr = match &kcr_host {
         Some(host) => {
+            // Unique among the project's live tokens; the list shows when and by whom.
             let name = format!(
-                "pull secret {} {}",
-                when::rfc3339_secs(now),
+                "pull secret {}",
                 &uuid::Uuid::now_v7().simple().to_string()[24..]
             );
             let made = tokens::insert(
