@@ -91,6 +91,29 @@ impl Cli {
         assert_eq!(out.code, 0, "{out:?}");
     }
 
+    /// `berth auth container-registry install-helper` into `HOME/bin`; the folder.
+    pub async fn install_helper(&self) -> std::path::PathBuf {
+        let bin = self.home.path().join("bin");
+        let dir = bin.to_str().unwrap();
+        let out = self
+            .run(
+                &["auth", "container-registry", "install-helper", "--dir", dir],
+                None,
+            )
+            .await;
+        assert_eq!(out.code, 0, "{out:?}");
+        bin
+    }
+
+    /// `berth docker delete-credentials -p acme/shop ID [--yes]`.
+    async fn delete(&self, id: &str, yes: bool) -> Out {
+        let mut args = vec!["docker", "delete-credentials", "-p", "acme/shop", id];
+        if yes {
+            args.push("--yes");
+        }
+        self.run(&args, None).await
+    }
+
     pub fn config_path(&self) -> std::path::PathBuf {
         self.home.path().join(".config/berth/config.toml")
     }
@@ -226,46 +249,17 @@ async fn credentials_are_managed_with_the_kalix_commands(backend: Backend) {
     );
 
     // Delete asks; without a terminal and without --yes it refuses and deletes nothing.
-    let no = cli
-        .run(
-            &["docker", "delete-credentials", "-p", "acme/shop", &ghcr_id],
-            None,
-        )
-        .await;
+    let no = cli.delete(&ghcr_id, false).await;
     assert_eq!(no.code, 2, "{no:?}");
     assert!(no.stderr.contains("pass --yes"), "{no:?}");
-    let yes = cli
-        .run(
-            &[
-                "docker",
-                "delete-credentials",
-                "-p",
-                "acme/shop",
-                &ghcr_id,
-                "--yes",
-            ],
-            None,
-        )
-        .await;
+    let yes = cli.delete(&ghcr_id, true).await;
     assert_eq!(yes.code, 0, "{yes:?}");
     let list = cli
         .run(&["docker", "list-credentials", "-p", "acme/shop"], None)
         .await;
     assert!(!list.stdout.contains(&ghcr_id), "{list:?}");
     assert!(list.stdout.contains(&other_id), "{list:?}");
-    let gone = cli
-        .run(
-            &[
-                "docker",
-                "delete-credentials",
-                "-p",
-                "acme/shop",
-                &ghcr_id,
-                "--yes",
-            ],
-            None,
-        )
-        .await;
+    let gone = cli.delete(&ghcr_id, true).await;
     assert_eq!(gone.code, 5, "{gone:?}");
 }
 
@@ -653,21 +647,7 @@ async fn configure_merges_into_the_docker_config_and_the_helper_answers_for_kcr(
     );
 
     // The helper: a link to the same binary, dispatched on its name.
-    let bin = cli.home.path().join("bin");
-    let out = cli
-        .run(
-            &[
-                "auth",
-                "container-registry",
-                "install-helper",
-                "--dir",
-                bin.to_str().unwrap(),
-            ],
-            None,
-        )
-        .await;
-    assert_eq!(out.code, 0, "{out:?}");
-    let helper = bin.join("docker-credential-berth");
+    let helper = cli.install_helper().await.join("docker-credential-berth");
     let get = cli
         .run_program(&helper, &["get"], Some(&format!("{KCR}\n")))
         .await;

@@ -326,20 +326,7 @@ async fn a_pull_secret_and_the_credential_helper_pull_from_kcr(backend: Backend)
         .run(&["auth", "container-registry", "configure"], None)
         .await;
     assert_eq!(out.code, 0, "{out:?}");
-    let bin = helper.home.path().join("bin");
-    let out = helper
-        .run(
-            &[
-                "auth",
-                "container-registry",
-                "install-helper",
-                "--dir",
-                bin.to_str().unwrap(),
-            ],
-            None,
-        )
-        .await;
-    assert_eq!(out.code, 0, "{out:?}");
+    let bin = helper.install_helper().await;
     let path = format!(
         "{}:{}",
         bin.display(),

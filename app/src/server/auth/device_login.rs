@@ -62,6 +62,15 @@ fn oauth_error(status: StatusCode, code: &str, description: &str) -> Response {
         .into_response()
 }
 
+/// A 200 with `value` as JSON.
+fn json_ok(value: &impl serde::Serialize) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        json!(value).to_string(),
+    )
+        .into_response()
+}
+
 fn app_error(err: &AppError) -> Response {
     let (status, code) = match err {
         AppError::Invalid(_) | AppError::BadRequest(_) => {
@@ -98,11 +107,7 @@ async fn code(
     )
     .await
     {
-        Ok(authorization) => (
-            [(header::CONTENT_TYPE, "application/json")],
-            json!(authorization).to_string(),
-        )
-            .into_response(),
+        Ok(authorization) => json_ok(&authorization),
         Err(AppError::Invalid(fields)) => {
             let scope = fields.get("scope").is_some();
             let message = fields.values().next().cloned().unwrap_or_default();
@@ -136,11 +141,7 @@ async fn token(
     }
     let address = ctx::address_of(&state.settings, &headers, Some(peer));
     match device_logins::exchange(&state, address, one(&form, "device_code")).await {
-        Ok(Ok(exchanged)) => (
-            [(header::CONTENT_TYPE, "application/json")],
-            json!(exchanged).to_string(),
-        )
-            .into_response(),
+        Ok(Ok(exchanged)) => json_ok(&exchanged),
         Ok(Err(pending)) => oauth_error(
             StatusCode::BAD_REQUEST,
             pending.code(),
