@@ -62,7 +62,7 @@ for (const mode of MODES) {
     await page.getByLabel('Code').fill(login.code.toLowerCase());
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByText(/^berth CLI on /).first().waitFor();
-    await page.getByText('pull-secrets:export').waitFor();
+    await page.getByText('registry:push').waitFor();
     if (mode.js) await page.waitForSelector('body[data-hydrated="true"]');
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.getByRole('status').filter({ hasText: 'Device approved' }).waitFor();

@@ -8,6 +8,8 @@ alter table registry_credential add column last_exported_by text null;
 -- The short-lived, pull-only project token a pull secret carries for KCR. Expired ones are
 -- revoked at the project's next export, so they do not use up its live tokens.
 alter table access_token add column pull_secret boolean not null default false;
+-- The token a pull secret's token was made with, if any: revoking that token revokes this one.
+alter table access_token add column made_by_token uuid null;
 
 -- A device login (RFC 8628): the CLI holds the device code (only its SHA-256 is stored), the
 -- person types the user code at /activate. Approved, it is exchanged once for a personal

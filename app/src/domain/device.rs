@@ -54,8 +54,10 @@ pub fn parse_client_name(input: &str) -> Result<String, String> {
             "client_name is at most {MAX_CLIENT_NAME_CHARS} characters."
         ));
     }
-    if name.chars().any(char::is_control) {
-        return Err("client_name cannot hold control characters.".into());
+    // Printable ASCII only: a device names itself, and the approval page shows that name;
+    // no direction marks, invisible or look-alike characters to dress it up.
+    if !name.chars().all(|c| c == ' ' || c.is_ascii_graphic()) {
+        return Err("client_name is printable ASCII only.".into());
     }
     Ok(name.to_owned())
 }
@@ -70,7 +72,10 @@ pub fn parse_scopes(input: &str) -> Result<Vec<Scope>, String> {
         return Err("A device login asks for at least one scope.".into());
     }
     if scopes.contains(&Scope::All) {
-        return Ok(vec![Scope::All]);
+        return Err(
+            "A device login names the scopes it needs; `all` is for tokens made in the console."
+                .into(),
+        );
     }
     scopes.sort();
     scopes.dedup();
@@ -88,6 +93,8 @@ pub struct DeviceRequestView {
     pub scopes: Vec<Scope>,
     /// The address the request came from.
     pub requested_addr: String,
+    /// The address of the person looking (the page warns when the two differ).
+    pub your_addr: String,
     /// When, RFC 3339.
     pub requested_at: String,
     /// When the request lapses, RFC 3339.
@@ -119,12 +126,18 @@ mod tests {
         );
         assert!(parse_client_name("").is_err());
         assert!(parse_client_name("a\nb").is_err());
+        assert!(parse_client_name("berth CLI on \u{202e}evil").is_err());
+        assert!(parse_client_name("berth\u{200b}CLI").is_err());
         assert!(parse_client_name(&"x".repeat(81)).is_err());
         assert_eq!(
             parse_scopes("registry:pull projects:read registry:pull"),
             Ok(vec![Scope::ProjectsRead, Scope::RegistryPull])
         );
-        assert_eq!(parse_scopes("all projects:read"), Ok(vec![Scope::All]));
+        assert!(
+            parse_scopes("all projects:read")
+                .unwrap_err()
+                .contains("`all`")
+        );
         assert!(parse_scopes("").is_err());
         assert!(parse_scopes("root").unwrap_err().contains("not a scope"));
     }

@@ -118,6 +118,42 @@ pub fn default_secret_name(owner: &str, project: &str) -> String {
         .to_owned()
 }
 
+/// Why the console's download was refused, as the code its redirect carries back to the
+/// confirm page (`?error=CODE`): a code, not the message, so a link cannot put words of its
+/// own on that page.
+pub fn download_error_code(err: &crate::error::AppError) -> &'static str {
+    use crate::error::AppError;
+    match err {
+        AppError::Invalid(fields) if fields.get(field::FORMAT).is_some() => "format",
+        AppError::Invalid(fields) if fields.get(field::KCR_TTL).is_some() => "kcr_ttl",
+        AppError::Invalid(fields) if fields.get(field::SECRET_NAME).is_some() => "secret_name",
+        AppError::Forbidden(_) | AppError::NotFound(_) => "forbidden",
+        AppError::TooManyRequests { .. } => "throttled",
+        AppError::Conflict { .. } => "sealed",
+        _ => "failed",
+    }
+}
+
+/// The message the confirm page shows for a [`download_error_code`] (any other text: a
+/// generic one).
+pub fn download_error_message(code: &str) -> &'static str {
+    match code {
+        "format" => "Choose a format: a Kubernetes Secret or an auth file.",
+        "kcr_ttl" => "The KCR login lives between 5 minutes and 30 days.",
+        "secret_name" => {
+            "A Kubernetes name is lowercase letters, digits, '-' and '.', starting and ending with a letter or digit."
+        }
+        "forbidden" => "Only the project's admins may download its pull secret.",
+        "throttled" => {
+            "This project has exported too many pull secrets in the last hour; try again later."
+        }
+        "sealed" => {
+            "A stored password is sealed under a key this server does not hold (a key rotation is under way?); nothing was exported."
+        }
+        _ => "The download failed; nothing was exported.",
+    }
+}
+
 /// An export request, read from the form or the CLI's arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportRequest {

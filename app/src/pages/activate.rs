@@ -18,6 +18,7 @@ use crate::components::{
 };
 use crate::domain::{
     device::{DeviceRequestView, TOKEN_DAYS, field},
+    token::Scope,
     when::short_utc,
 };
 use crate::error::AppError;
@@ -148,6 +149,8 @@ fn Confirm(
     deny: ServerAction<DenyDevice>,
 ) -> impl IntoView {
     let (approve_code, deny_code) = (device.user_code.clone(), device.user_code.clone());
+    let elsewhere = device.requested_addr != device.your_addr;
+    let exports = device.scopes.contains(&Scope::PullSecretsExport);
     view! {
         <p class="mt-2 max-w-prose">
             "A device asks to act as you with a new personal access token. Approve only if you started "
@@ -157,9 +160,28 @@ fn Confirm(
             <dt class="font-medium">"Code"</dt>
             <dd class="font-mono tracking-widest">{device.user_code.clone()}</dd>
             <dt class="font-medium">"Device"</dt>
-            <dd class="break-all">{device.client_name.clone()}</dd>
+            <dd class="break-all">
+                {device.client_name.clone()}
+                <span class="text-slate-500 dark:text-slate-400">
+                    " (the name the device gives itself)"
+                </span>
+            </dd>
             <dt class="font-medium">"From"</dt>
-            <dd class="font-mono">{device.requested_addr.clone()}</dd>
+            <dd>
+                <span class="font-mono">{device.requested_addr.clone()}</span>
+                {if elsewhere {
+                    view! {
+                        <span class="block font-medium text-amber-800 dark:text-amber-300">
+                            "Not the address you are at ("
+                            <span class="font-mono">{device.your_addr.clone()}</span>
+                            "). If you did not start this login on that machine, deny it: someone may have sent you this link."
+                        </span>
+                    }
+                        .into_any()
+                } else {
+                    view! { <span>" (the address you are at)"</span> }.into_any()
+                }}
+            </dd>
             <dt class="font-medium">"Asked"</dt>
             <dd>{short_utc(&device.requested_at)}</dd>
             <dt class="font-medium">"Scopes"</dt>
@@ -180,6 +202,15 @@ fn Confirm(
                         .collect_view()}
                 </ul>
             </dd>
+            {exports
+                .then(|| {
+                    view! {
+                        <dt class="sr-only">"Note"</dt>
+                        <dd class="col-start-2 font-medium text-amber-800 dark:text-amber-300">
+                            "pull-secrets:export lets the device read every registry password of the projects you administer."
+                        </dd>
+                    }
+                })}
             <dt class="font-medium">"Token"</dt>
             <dd>
                 "Named \"" {device.client_name.clone()} "\", expires in " {TOKEN_DAYS}

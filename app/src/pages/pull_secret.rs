@@ -2,7 +2,7 @@
 //! (project admins). It says what goes out (every registry credential of the project, with
 //! its password, and a pull-only KCR login that expires), lets the admin choose the format and
 //! the KCR login's life, and posts to `server::pull_secret_download`, which answers the file.
-//! A refused download comes back here with the message in `?error=`.
+//! A refused download comes back here with a code in `?error=`, shown as its message.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -13,7 +13,7 @@ use crate::components::{
     error_notice::ErrorNotice,
     fields::{Field, SelectField},
 };
-use crate::domain::pull_secret::{ExportPreview, field};
+use crate::domain::pull_secret::{ExportPreview, download_error_message, field};
 use crate::state::params::use_project_params;
 
 /// The download page.
@@ -41,7 +41,7 @@ pub fn PullSecretPage() -> impl IntoView {
 #[component]
 fn Confirm(preview: ExportPreview) -> impl IntoView {
     let query = use_query_map();
-    let error = query.with_untracked(|q| q.get("error"));
+    let error = query.with_untracked(|q| q.get("error").map(|c| download_error_message(&c)));
     let full = format!("{}/{}", preview.project.owner, preview.project.name);
     let action = format!("/projects/{full}/pull-secret/download");
     let count = preview.credentials.len();

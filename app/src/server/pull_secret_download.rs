@@ -4,7 +4,7 @@
 //! back to the page they came from), so this route runs the same check and rule as
 //! `api::pull_secrets::export_pull_secret`. It sits behind the same layers as the server
 //! functions: session, cross-site refusal, bearer tokens, no-store. A refusal goes back to the
-//! confirm page with the message in `error`.
+//! confirm page with a code in `error` (`domain::pull_secret::download_error_code`).
 
 use std::net::SocketAddr;
 
@@ -15,7 +15,10 @@ use axum::{
 };
 use serde::Deserialize;
 
-use crate::domain::{pull_secret::ExportRequest, role::ProjectAction};
+use crate::domain::{
+    pull_secret::{ExportRequest, download_error_code},
+    role::ProjectAction,
+};
 use crate::error::AppError;
 use crate::server::{
     auth::{backend::AuthSession, bearer::TokenCaller},
@@ -91,7 +94,7 @@ pub async fn download(
                 "/projects/{}/{}/pull-secret?error={}",
                 encode(&owner),
                 encode(&name),
-                encode(&err.to_string())
+                download_error_code(&err)
             );
             let mut res = Redirect::to(&back).into_response();
             if let AppError::TooManyRequests { retry_after_secs } = err

@@ -16,15 +16,30 @@ pub struct Api {
     http: reqwest::Client,
 }
 
-/// Reads a server URL: `http://` or `https://`, no trailing slash.
+/// Reads a server URL: `https://`, or `http://` to this machine only (a token must not cross
+/// a network in the clear); no trailing slash.
 pub fn parse_url(url: &str) -> Result<String, Failure> {
     let url = url.trim().trim_end_matches('/');
-    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
-        return Err(Failure::usage(format!(
-            "\"{url}\" is not a Berth URL: give it as https://HOST or http://HOST:PORT"
-        )));
+    let not_url = || {
+        Failure::usage(format!(
+            "\"{url}\" is not a Berth URL: give it as https://HOST (or http://127.0.0.1:PORT)"
+        ))
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|_| not_url())?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" if parsed.host().is_some() => Ok(url.to_owned()),
+        "http" if loopback => Ok(url.to_owned()),
+        "http" if parsed.host().is_some() => Err(Failure::usage(format!(
+            "{url} is plain http to another machine: the token would cross the network in the clear; use https"
+        ))),
+        _ => Err(not_url()),
     }
-    Ok(url.to_owned())
 }
 
 impl Api {
@@ -170,5 +185,32 @@ impl Api {
         let bytes = res.bytes().await.map_err(|e| self.unreachable(&e))?;
         let json = serde_json::from_slice(&bytes).map_err(|_| self.unexpected(status))?;
         Ok((status, json))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_go_over_https_or_to_this_machine_only() {
+        for ok in [
+            "https://berth.example.com",
+            "https://berth.example.com:8443/",
+            "http://127.0.0.1:3000",
+            "http://localhost:3000",
+            "http://[::1]:3000",
+        ] {
+            assert!(parse_url(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            parse_url("https://b.example.com/").unwrap(),
+            "https://b.example.com"
+        );
+        let err = parse_url("http://berth.example.com").unwrap_err();
+        assert!(err.message.contains("in the clear"), "{err}");
+        for bad in ["berth.example.com", "ftp://x", "", "http://"] {
+            assert!(parse_url(bad).is_err(), "{bad}");
+        }
     }
 }

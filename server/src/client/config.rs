@@ -27,6 +27,10 @@ pub struct ClientConfig {
     /// The KCR hosts `berth auth container-registry configure` registered the helper for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kcr_hosts: Vec<String>,
+    /// The server those hosts belong to: the helper gives out the token only for its own
+    /// server's hosts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kcr_url: Option<String>,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -37,6 +41,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("username", &self.username)
             .field("project", &self.project)
             .field("kcr_hosts", &self.kcr_hosts)
+            .field("kcr_url", &self.kcr_url)
             .finish()
     }
 }

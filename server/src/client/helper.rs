@@ -13,7 +13,11 @@ use std::io::Read;
 
 use app::domain::token::Identity;
 
-use super::{api::Api, config::ClientConfig, env_token};
+use super::{
+    api::{Api, parse_url},
+    config::ClientConfig,
+    env_token,
+};
 
 /// The helper's name (docker runs `docker-credential-` + the `credHelpers` value).
 pub const NAME: &str = "docker-credential-berth";
@@ -51,12 +55,17 @@ pub async fn main(args: &[String]) -> u8 {
             return 1;
         }
     };
-    let is_kcr = |host: &str| {
-        config
-            .kcr_hosts
-            .iter()
-            .any(|h| h.eq_ignore_ascii_case(host))
-    };
+    // The hosts `configure` saved belong to one server; they are answered only while that is
+    // the server in use (BERTH_URL, else the saved one), so no token reaches another's registry.
+    let server = std::env::var("BERTH_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .or_else(|| config.url.clone());
+    let normalized = |u: &Option<String>| u.as_deref().and_then(|u| parse_url(u).ok());
+    let bound =
+        normalized(&config.kcr_url).is_some() && normalized(&config.kcr_url) == normalized(&server);
+    let hosts: &[String] = if bound { &config.kcr_hosts } else { &[] };
+    let is_kcr = |host: &str| hosts.iter().any(|h| h.eq_ignore_ascii_case(host));
     match action {
         "get" => {
             let host = host_of(&input);
@@ -64,7 +73,11 @@ pub async fn main(args: &[String]) -> u8 {
                 println!("{NOT_FOUND}");
                 return 1;
             }
-            let Some(token) = env_token().or_else(|| config.token.clone()) else {
+            let saved = config
+                .token
+                .clone()
+                .filter(|_| normalized(&config.url) == normalized(&config.kcr_url));
+            let Some(token) = env_token().or(saved) else {
                 println!("not logged in to Berth: run `berth login`");
                 return 1;
             };
@@ -123,8 +136,7 @@ pub async fn main(args: &[String]) -> u8 {
         }
         "list" => {
             let username = config.username.clone().unwrap_or_else(|| "berth".into());
-            let map: serde_json::Map<String, serde_json::Value> = config
-                .kcr_hosts
+            let map: serde_json::Map<String, serde_json::Value> = hosts
                 .iter()
                 .map(|h| (h.clone(), serde_json::Value::String(username.clone())))
                 .collect();

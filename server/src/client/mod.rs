@@ -161,14 +161,21 @@ impl Session {
                     "not logged in: run `berth login --url https://YOUR-BERTH` (or set BERTH_URL and BERTH_TOKEN)",
                 )
             })?;
-        let token = env_token()
-            .or_else(|| config.token.clone())
-            .ok_or_else(|| {
-                Failure::new(
-                    exit::UNAUTHENTICATED,
-                    format!("not logged in to {url}: run `berth login` (or set BERTH_TOKEN)"),
-                )
-            })?;
+        let url = api::parse_url(&url)?;
+        // The saved token is for the saved server only: it never goes to another one.
+        let same_server = config
+            .url
+            .as_deref()
+            .is_some_and(|saved| api::parse_url(saved).ok() == api::parse_url(&url).ok());
+        let saved_token = config.token.clone().filter(|_| same_server);
+        let token = env_token().or(saved_token).ok_or_else(|| {
+            Failure::new(
+                exit::UNAUTHENTICATED,
+                format!(
+                    "not logged in to {url}: run `berth login --url {url}` (or set BERTH_TOKEN)"
+                ),
+            )
+        })?;
         let api = Api::new(&url, Some(token))?;
         Ok(Self { config, api })
     }

@@ -198,6 +198,7 @@ async fn configure(target: &Target) -> anyhow::Result<()> {
     write_atomically(&path, merged.as_bytes(), mode)?;
     let mut saved = session.config.clone();
     saved.kcr_hosts = hosts.clone();
+    saved.kcr_url = Some(session.api.base.clone());
     saved.save()?;
     eprintln!(
         "The docker configuration file {} was updated: {} log in through docker-credential-berth.",

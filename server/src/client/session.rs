@@ -15,9 +15,9 @@ use super::{
     split_project, table,
 };
 
-/// The scopes `berth login` asks for: what the CLI's commands use.
-pub const DEFAULT_SCOPES: &str =
-    "projects:read credentials:write registry:push pull-secrets:export";
+/// The scopes `berth login` asks for: what the CLI's commands use, but exporting pull
+/// secrets (which reads passwords: ask for it with `--scopes` when a machine needs it).
+pub const DEFAULT_SCOPES: &str = "projects:read credentials:write registry:push";
 
 /// `berth login`.
 #[derive(Debug, Args)]
@@ -90,6 +90,7 @@ pub async fn login(args: LoginArgs) -> anyhow::Result<()> {
     };
     if saved.url.as_deref() != Some(url.as_str()) {
         saved.kcr_hosts.clear();
+        saved.kcr_url = None;
         saved.project = None;
     }
     saved.url = Some(url.clone());
@@ -296,12 +297,17 @@ pub async fn config(target: &Target, command: ConfigCommand) -> anyhow::Result<(
             );
             println!("project   {}", saved.project.as_deref().unwrap_or("-"));
             println!(
-                "kcr hosts {}",
+                "kcr hosts {}{}",
                 if saved.kcr_hosts.is_empty() {
                     "-".into()
                 } else {
                     saved.kcr_hosts.join(" ")
-                }
+                },
+                saved
+                    .kcr_url
+                    .as_deref()
+                    .map(|u| format!(" (of {u})"))
+                    .unwrap_or_default()
             );
             Ok(())
         }

@@ -323,15 +323,15 @@ async fn refusals_have_their_own_exit_codes_and_messages(backend: Backend) {
 
     // A server that is not there.
     let port = crate::helpers::registry::free_port();
-    let out = cli
+    let out = Cli::new(&app)
         .run(
             &[
-                "docker",
-                "list-credentials",
+                "login",
                 "--url",
                 &format!("http://127.0.0.1:{port}"),
+                "--with-token",
             ],
-            None,
+            Some("berth_pat_x"),
         )
         .await;
     assert_eq!(out.code, 7, "{out:?}");
@@ -461,7 +461,8 @@ async fn a_device_login_is_approved_or_denied_by_a_signed_in_person(backend: Bac
             .map(|s| s.as_str())
             .collect::<Vec<_>>()
             .join(" "),
-        "projects:read credentials:write registry:push pull-secrets:export"
+        "projects:read credentials:write registry:push",
+        "exporting passwords is asked for by name, never by default"
     );
     let me = cli.run(&["whoami"], None).await;
     assert_eq!(me.stdout, "ann\n", "{me:?}");
@@ -516,6 +517,31 @@ async fn the_device_endpoints_speak_rfc_8628(backend: Backend) {
     let (status, body) = post(
         "/device/code",
         vec![("client_name", "tests".into()), ("scope", "all".into())],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_scope"))
+    );
+    let (status, body) = post(
+        "/device/code",
+        vec![
+            ("client_name", "berth CLI on \u{202e}txt.exe".into()),
+            ("scope", "projects:read".into()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "no direction marks in a name a person is shown"
+    );
+    let (status, body) = post(
+        "/device/code",
+        vec![
+            ("client_name", "tests".into()),
+            ("scope", "projects:read".into()),
+        ],
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -688,6 +714,27 @@ async fn configure_merges_into_the_docker_config_and_the_helper_answers_for_kcr(
     assert_eq!(erase.code, 0, "{erase:?}");
     let list = cli.run_program(&helper, &["list"], None).await;
     assert_eq!(list.stdout, format!("{{\"{KCR}\":\"ann\"}}\n"));
+
+    // The token goes to no other server: not by --url, not to KCR hosts of another server.
+    let elsewhere = "http://127.0.0.1:9";
+    let out = cli.run(&["whoami", "--url", elsewhere], None).await;
+    assert_eq!(
+        out.code, 3,
+        "the saved token stays with its server: {out:?}"
+    );
+    let out = cli.run(&["config", "set", "url", elsewhere], None).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let get = cli.run_program(&helper, &["get"], Some(KCR)).await;
+    assert_eq!(
+        (get.code, get.stdout.as_str()),
+        (1, "credentials not found in native keychain\n"),
+        "the hosts belong to the server they were configured from"
+    );
+    let out = cli
+        .run(&["whoami", "--url", "http://berth.example.com"], None)
+        .await;
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("in the clear"), "{out:?}");
 }
 
 on_both!(

@@ -159,7 +159,7 @@ async fn an_admin_exports_every_credential_and_a_pull_only_kcr_login(backend: Ba
     assert_eq!(secret.file_name, "web-pull.yaml");
     let yaml = &secret.content;
     assert!(yaml.contains("kind: Secret\n"), "{yaml}");
-    assert!(yaml.contains("  name: web-pull\n"), "{yaml}");
+    assert!(yaml.contains("  name: \"web-pull\"\n"), "{yaml}");
     assert!(
         yaml.contains("type: kubernetes.io/dockerconfigjson\n"),
         "{yaml}"
@@ -241,6 +241,12 @@ async fn only_admins_and_scoped_tokens_export_and_refusals_change_nothing(backen
         bearer(ci, export("", "")).await.status(),
         StatusCode::FORBIDDEN
     );
+    let all = ann.project_token(("acme", "shop"), "old", &["all"]).await;
+    assert_eq!(
+        bearer(all, export("", "")).await.status(),
+        StatusCode::FORBIDDEN,
+        "a project token's `all` never included reading passwords"
+    );
     let deploy = ann
         .project_token(("acme", "shop"), "deploy", &["pull-secrets:export"])
         .await;
@@ -255,6 +261,36 @@ async fn only_admins_and_scoped_tokens_export_and_refusals_change_nothing(backen
     .await)
     .unwrap();
     assert_eq!(by, "project token deploy");
+
+    // The KCR token a token's export made dies with that token.
+    let live_kcr = || async {
+        app::on_db!(&app.state.db, pool => sqlx::query_scalar::<_, i64>(
+            "select count(*) from access_token t join access_token p on p.id = t.made_by_token
+             where t.revoked_at is null and p.name = 'deploy' and p.kind = 'project'"
+        )
+        .fetch_one(pool)
+        .await)
+        .unwrap()
+    };
+    assert_eq!(live_kcr().await, 1);
+    let id = ann
+        .fetch(ListProjectTokens {
+            owner: "acme".into(),
+            name: "shop".into(),
+        })
+        .await
+        .tokens
+        .into_iter()
+        .find(|t| t.name == "deploy")
+        .unwrap()
+        .id;
+    ann.run(app::api::tokens::RevokeProjectToken {
+        owner: "acme".into(),
+        name: "shop".into(),
+        id,
+    })
+    .await;
+    assert_eq!(live_kcr().await, 0);
 
     // Bad input: a clear error per field, and nothing written.
     let tokens_before = app.count("access_token").await;
@@ -343,7 +379,16 @@ async fn the_console_downloads_a_pull_secret_after_a_confirm_step(backend: Backe
     let res = download(&ann.cookie, &[("kcr_ttl", "1y")]).await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let back = ann.page(res.headers()["location"].to_str().unwrap()).await;
-    assert!(back.contains("not a duration"), "{back}");
+    assert!(
+        back.contains("The KCR login lives between 5 minutes and 30 days."),
+        "{back}"
+    );
+    // The page shows its own words for a code, never text from the link.
+    let forged = ann
+        .page("/projects/acme/shop/pull-secret?error=Call+0800+now")
+        .await;
+    assert!(!forged.contains("0800"), "{forged}");
+    assert!(forged.contains("The download failed"), "{forged}");
     // A cross-site form post is refused before anything happens.
     let res = app
         .http

@@ -56,6 +56,9 @@ pub struct NewToken<'a> {
     pub expires_at: Option<i64>,
     /// A pull secret's KCR token (revoked once expired, at the project's next export).
     pub pull_secret: bool,
+    /// The token this one was made with (a pull secret exported by a token): revoking that
+    /// one revokes this one.
+    pub made_by_token: Option<Uuid>,
 }
 
 /// A live token's name is taken by another live token of the same owner.
@@ -70,8 +73,8 @@ pub async fn insert(tx: &mut Tx, new: &NewToken<'_>) -> Result<(), sqlx::Error> 
     on_tx!(tx, conn => sqlx::query(
         "insert into access_token
             (id, kind, user_id, project_id, owner_key, name, token_hash, scopes, created_at,
-             created_by, expires_at, pull_secret)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+             created_by, expires_at, pull_secret, made_by_token)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     )
     .bind(new.id)
     .bind(new.owner.kind())
@@ -85,15 +88,18 @@ pub async fn insert(tx: &mut Tx, new: &NewToken<'_>) -> Result<(), sqlx::Error> 
     .bind(new.created_by)
     .bind(new.expires_at)
     .bind(new.pull_secret)
+    .bind(new.made_by_token)
     .execute(&mut *conn)
     .await
     .map(drop))
 }
 
-/// How many live tokens `owner` holds.
+/// How many live tokens `owner` holds (pull secrets' tokens aside: they expire on their own,
+/// and exports have their own limit).
 pub async fn count_live(tx: &mut Tx, owner: Owner) -> Result<i64, sqlx::Error> {
     on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(
-        "select count(*) from access_token where owner_key = $1 and revoked_at is null"
+        "select count(*) from access_token
+         where owner_key = $1 and revoked_at is null and not pull_secret"
     )
     .bind(owner.key())
     .fetch_one(&mut *conn)
@@ -173,14 +179,15 @@ pub async fn revoke_expired_pull_secrets(
     .map(|r| r.rows_affected()))
 }
 
-/// Revokes `owner`'s live token `id`; its name when there was one to revoke.
+/// Revokes `owner`'s live token `id`, and the pull secrets' tokens made with it; its name
+/// when there was one to revoke.
 pub async fn revoke(
     tx: &mut Tx,
     owner: Owner,
     id: Uuid,
     now: i64,
 ) -> Result<Option<String>, sqlx::Error> {
-    on_tx!(tx, conn => sqlx::query_scalar::<_, String>(
+    let name = on_tx!(tx, conn => sqlx::query_scalar::<_, String>(
         "update access_token set revoked_at = $3
          where owner_key = $1 and id = $2 and revoked_at is null
          returning name"
@@ -189,7 +196,18 @@ pub async fn revoke(
     .bind(id)
     .bind(now)
     .fetch_optional(&mut *conn)
-    .await)
+    .await)?;
+    if name.is_some() {
+        on_tx!(tx, conn => sqlx::query(
+            "update access_token set revoked_at = $2 where made_by_token = $1 and revoked_at is null"
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map(drop))?;
+    }
+    Ok(name)
 }
 
 /// A presented token's row, with the account of a personal token.

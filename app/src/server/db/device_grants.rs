@@ -74,38 +74,34 @@ pub async fn by_user_code(db: &Db, code: &str, now: i64) -> Result<Option<Grant>
         .await)
 }
 
-/// The grant a device code names (expired or not), and its last poll recorded as `now` (the
-/// returned row holds the previous one, for the interval check).
-pub async fn poll(
-    tx: &mut Tx,
-    device_code_hash: &[u8],
-    now: i64,
-) -> Result<Option<Grant>, sqlx::Error> {
-    let read = format!("select {COLUMNS} from device_grant where device_code_hash = $1");
-    let grant = on_tx!(tx, conn => sqlx::query_as::<_, Grant>(&read)
+/// The grant a device code names, expired or not (a plain read: polls take no write lock).
+pub async fn by_hash(db: &Db, device_code_hash: &[u8]) -> Result<Option<Grant>, sqlx::Error> {
+    let sql = format!("select {COLUMNS} from device_grant where device_code_hash = $1");
+    on_db!(db, pool => sqlx::query_as::<_, Grant>(&sql)
         .bind(device_code_hash)
-        .fetch_optional(&mut *conn)
-        .await)?;
-    if grant.is_some() {
-        on_tx!(tx, conn => sqlx::query("update device_grant set polled_at = $2 where device_code_hash = $1")
-            .bind(device_code_hash)
-            .bind(now)
-            .execute(&mut *conn)
-            .await
-            .map(drop))?;
-    }
-    Ok(grant)
+        .fetch_optional(pool)
+        .await)
+}
+
+/// Records a poll of grant `id` at `now`.
+pub async fn polled(db: &Db, id: Uuid, now: i64) -> Result<(), sqlx::Error> {
+    on_db!(db, pool => sqlx::query("update device_grant set polled_at = $2 where id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(drop))
 }
 
 /// Approves (by `user`) or denies a pending grant; whether there was one to decide.
 pub async fn decide(
-    db: &Db,
+    tx: &mut Tx,
     id: Uuid,
     user: Uuid,
     approve: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    on_db!(db, pool => sqlx::query(
+    on_tx!(tx, conn => sqlx::query(
         "update device_grant set approved_by = $2, denied = $3
          where id = $1 and approved_by is null and not denied and expires_at > $4"
     )
@@ -113,9 +109,18 @@ pub async fn decide(
     .bind(user)
     .bind(!approve)
     .bind(now)
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .map(|r| r.rows_affected() == 1))
+}
+
+/// Deletes grant `id` outside a transaction (denied and told, or expired).
+pub async fn delete_now(db: &Db, id: Uuid) -> Result<(), sqlx::Error> {
+    on_db!(db, pool => sqlx::query("delete from device_grant where id = $1")
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(drop))
 }
 
 /// Deletes a grant (exchanged, denied and told, or expired); whether this call deleted it

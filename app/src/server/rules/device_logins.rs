@@ -63,8 +63,8 @@ fn random_from(alphabet: &[u8], len: usize) -> String {
     out
 }
 
-/// What the device is told when it asks.
-#[derive(Debug, serde::Serialize)]
+/// What the device is told when it asks (no `Debug`: it holds the device code).
+#[derive(serde::Serialize)]
 pub struct Authorization {
     pub device_code: String,
     pub user_code: String,
@@ -174,6 +174,7 @@ pub async fn lookup(cx: &Cx, code: &str) -> Result<DeviceRequestView, AppError> 
         client_name: grant.client_name,
         scopes: token_domain::scopes_from_text(&grant.scopes),
         requested_addr: grant.requested_addr,
+        your_addr: cx.address.to_string(),
         requested_at: when::rfc3339_secs(grant.created_at),
         expires_at: when::rfc3339_secs(grant.expires_at),
     })
@@ -184,10 +185,11 @@ pub async fn lookup(cx: &Cx, code: &str) -> Result<DeviceRequestView, AppError> 
 pub async fn decide(cx: &Cx, code: &str, approve: bool) -> Result<(), AppError> {
     let me = cx.me()?;
     let grant = find(cx, code).await?;
-    if !device_grants::decide(&cx.state.db, grant.id, me.id, approve, now()).await? {
+    // The decision and its audit entry commit together.
+    let mut tx = cx.state.db.begin().await?;
+    if !device_grants::decide(&mut tx, grant.id, me.id, approve, now()).await? {
         return Err(no_such_code());
     }
-    let mut tx = cx.state.db.begin().await?;
     cx.audit(
         &mut tx,
         (None, None),
@@ -245,8 +247,8 @@ impl Pending {
     }
 }
 
-/// A device's new token.
-#[derive(Debug, serde::Serialize)]
+/// A device's new token (no `Debug`: it holds the token).
+#[derive(serde::Serialize)]
 pub struct Exchanged {
     pub access_token: String,
     pub token_type: &'static str,
@@ -258,7 +260,13 @@ pub struct Exchanged {
     pub token_name: String,
 }
 
-/// One poll of the device holding `device_code`.
+/// Wrong device codes per client address per 15 minutes (a device that lost its code polls
+/// with it for ten minutes at most: a handful).
+pub const WRONG_DEVICE_CODES_PER_ADDRESS: i64 = 60;
+
+/// One poll of the device holding `device_code`. Only an approved grant opens a write
+/// transaction; anything else is a read and at most one small write, so polls (or a flood of
+/// made-up codes, which are throttled per address) never hold the database's write lock.
 #[tracing::instrument(skip_all, fields(%address), err(level = "debug"))]
 pub async fn exchange(
     state: &AppState,
@@ -266,37 +274,44 @@ pub async fn exchange(
     device_code: &str,
 ) -> Result<Result<Exchanged, Pending>, AppError> {
     let now = now();
-    let mut tx = state.db.begin().await?;
-    let Some(grant) = device_grants::poll(&mut tx, &hash(device_code.trim()), now).await? else {
+    let hash = hash(device_code.trim());
+    let Some(grant) = device_grants::by_hash(&state.db, &hash).await? else {
+        throttle::count(
+            &state.db,
+            &format!("device-poll:{}", throttle::address_key(address)),
+            WRONG_DEVICE_CODES_PER_ADDRESS,
+            WINDOW_SECS,
+        )
+        .await?;
         return Ok(Err(Pending::InvalidGrant));
     };
     if grant.expires_at <= now {
-        device_grants::delete(&mut tx, grant.id).await?;
-        tx.commit().await?;
+        device_grants::delete_now(&state.db, grant.id).await?;
         return Ok(Err(Pending::ExpiredToken));
     }
     if grant.denied {
-        device_grants::delete(&mut tx, grant.id).await?;
-        tx.commit().await?;
+        device_grants::delete_now(&state.db, grant.id).await?;
         return Ok(Err(Pending::AccessDenied));
     }
     let Some(approver) = grant.approved_by else {
-        let too_soon = grant
+        if grant
             .polled_at
-            .is_some_and(|last| now - last < device::POLL_INTERVAL_SECS);
-        tx.commit().await?;
-        return Ok(Err(if too_soon {
-            Pending::SlowDown
-        } else {
-            Pending::AuthorizationPending
-        }));
+            .is_some_and(|last| now - last < device::POLL_INTERVAL_SECS)
+        {
+            return Ok(Err(Pending::SlowDown));
+        }
+        device_grants::polled(&state.db, grant.id, now).await?;
+        return Ok(Err(Pending::AuthorizationPending));
     };
+    let Some(user) = users::find(&state.db, approver).await? else {
+        device_grants::delete_now(&state.db, grant.id).await?;
+        return Ok(Err(Pending::AccessDenied));
+    };
+    let mut tx = state.db.begin().await?;
+    // Of two polls at once, the one that deletes the grant makes the token.
     if !device_grants::delete(&mut tx, grant.id).await? {
         return Ok(Err(Pending::InvalidGrant));
     }
-    let Some(user) = users::find(&state.db, approver).await? else {
-        return Ok(Err(Pending::AccessDenied));
-    };
     let scopes = token_domain::scopes_from_text(&grant.scopes);
     let expires_at = now + device::TOKEN_DAYS * 86_400;
     let mut made = None;
@@ -314,6 +329,7 @@ pub async fn exchange(
             created_by: Some(user.id),
             expires_at: Some(expires_at),
             pull_secret: false,
+            made_by_token: None,
         };
         if crate::server::db::access_tokens::name_live(&mut tx, Owner::User(user.id), &name).await?
         {

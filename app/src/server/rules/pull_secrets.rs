@@ -98,7 +98,14 @@ pub async fn export(cx: &ProjectCx, request: ExportRequest) -> Result<PullSecret
         let password = secrets::open(&[&cx.state.key], &sealed, credential.id, cx.project.id)
             .map_err(|err| {
                 tracing::error!(credential.id = %credential.id, error = ?err, "cannot open a credential for a pull secret");
-                AppError::Internal
+                // During a key rotation a replica may hold only the other key.
+                AppError::conflict(
+                    "credential",
+                    format!(
+                        "The password of credentials {} is sealed under a key this server does not hold (a key rotation is under way?). Finish it with `berth secrets rotate-key`, then export again; nothing was exported.",
+                        credential.id
+                    ),
+                )
             })?;
         auths.insert(
             auth_key(&credential.registry_host),
@@ -117,7 +124,11 @@ pub async fn export(cx: &ProjectCx, request: ExportRequest) -> Result<PullSecret
     let mut tx = cx.state.db.begin().await?;
     crate::server::db::access_tokens::revoke_expired_pull_secrets(&mut tx, cx.project.id, now)
         .await?;
-    let kcr = match &kcr_host {
+    // A KCR entry never replaces an external credential for the same host.
+    let kcr = match kcr_host
+        .as_ref()
+        .filter(|h| !auths.contains_key(h.as_str()))
+    {
         Some(host) => {
             // Unique among the project's live tokens; the list shows when and by whom.
             let name = format!(
@@ -134,13 +145,12 @@ pub async fn export(cx: &ProjectCx, request: ExportRequest) -> Result<PullSecret
                     created_by: cx.caller.user().map(|u| u.id),
                     expires_at: Some(expires_at),
                     pull_secret: true,
+                    // Revoking the token that exported revokes this one too.
+                    made_by_token: cx.caller.token().map(|t| t.id),
                 },
             )
             .await?;
-            // A KCR entry never replaces an external credential for the same host.
-            auths
-                .entry(host.clone())
-                .or_insert_with(|| entry(KCR_USERNAME, &made.text, ""));
+            auths.insert(host.clone(), entry(KCR_USERNAME, &made.text, ""));
             Some((host.clone(), made.id, name))
         }
         None => None,
@@ -201,7 +211,7 @@ fn k8s_secret(name: &str, project: &str, config: &str, kcr_expires_at: i64) -> S
         "apiVersion: v1\n\
          kind: Secret\n\
          metadata:\n  \
-           name: {name}\n  \
+           name: \"{name}\"\n  \
            annotations:\n    \
              berth/project: \"{project}\"\n    \
              berth/kcr-expires-at: \"{}\"\n\

@@ -95,6 +95,7 @@ async fn create(
             created_by: Some(me.id),
             expires_at,
             pull_secret: false,
+            made_by_token: None,
         },
     )
     .await?;
@@ -136,6 +137,8 @@ pub struct Issue<'a> {
     pub created_by: Option<Uuid>,
     pub expires_at: Option<i64>,
     pub pull_secret: bool,
+    /// The token making it (a pull secret exported with a token).
+    pub made_by_token: Option<Uuid>,
 }
 
 /// A token just stored: its ID and its text (given out once, never stored).
@@ -175,7 +178,7 @@ pub async fn insert(tx: &mut db::Tx, issue: &Issue<'_>) -> Result<Made, AppError
             ),
         )
     };
-    if access_tokens::count_live(tx, issue.owner).await? >= MAX_LIVE_TOKENS {
+    if !issue.pull_secret && access_tokens::count_live(tx, issue.owner).await? >= MAX_LIVE_TOKENS {
         return Err(AppError::conflict(
             field::NAME,
             format!("There are already {MAX_LIVE_TOKENS} live tokens here; revoke one first."),
@@ -193,6 +196,7 @@ pub async fn insert(tx: &mut db::Tx, issue: &Issue<'_>) -> Result<Made, AppError
             created_by: issue.created_by,
             expires_at: issue.expires_at,
             pull_secret: issue.pull_secret,
+            made_by_token: issue.made_by_token,
         },
     )
     .await
