@@ -160,7 +160,7 @@ fn Confirm(
             <dt class="font-medium">"Code"</dt>
             <dd class="font-mono tracking-widest">{device.user_code.clone()}</dd>
             <dt class="font-medium">"Device"</dt>
-            <dd class="break-all">
+            <dd class="break-words">
                 {device.client_name.clone()}
                 <span class="text-slate-500 dark:text-slate-400">
                     " (the name the device gives itself)"
