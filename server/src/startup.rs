@@ -15,6 +15,7 @@ use app::server::{
     db::{Db, device_grants, invitations, kcr_images, throttle},
     host_check::AllowedHosts,
     kcr::signing::{KeyFiles, Signer},
+    outbound,
     state::{AppState, Settings},
 };
 use axum::serve::ListenerExt;
@@ -60,7 +61,12 @@ impl Application {
         let public_url = config.public_url(local_addr);
 
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let outbound = Arc::new(outbound::Policy {
+            allow_private: config.registry_allow_private,
+            allow: file.registry_allow(),
+        });
         let state = AppState {
+            outbound: outbound::client(outbound.clone(), Duration::from_secs(5)),
             db,
             key: Arc::new(key),
             bearer_blocks: Default::default(),
@@ -83,6 +89,8 @@ impl Application {
                 public_url: public_url.clone(),
                 regions: file.regions(),
                 registry_urls: file.registry_urls(),
+                outbound,
+                credential_check_hours: config.credential_check_hours,
             }),
         };
         let router = routes::router(

@@ -34,12 +34,13 @@ pub async fn add_credential(
     #[server(default)] username: String,
     #[server(default)] email: String,
     password: PasswordInput,
+    #[server(default)] expires_on: String,
 ) -> Result<String, AppError> {
     use crate::domain::{credential::NewCredential, role::ProjectAction};
     use crate::server::{ctx, cx::Cx, rules::credentials};
 
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
-    let new = NewCredential::parse(&registry, &server, &username, &email, password)?;
+    let new = NewCredential::parse(&registry, &server, &username, &email, password, &expires_on)?;
     let id = credentials::add(&cx, new).await?;
     ctx::redirect(&format!("{}/credentials", cx.path()));
     Ok(id.to_string())
@@ -54,6 +55,7 @@ pub async fn update_credential(
     #[server(default)] username: String,
     #[server(default)] email: String,
     #[server(default)] password: PasswordInput,
+    #[server(default)] expires_on: String,
 ) -> Result<(), AppError> {
     use crate::domain::{credential::CredentialChange, role::ProjectAction};
     use crate::server::{ctx, cx::Cx, rules::credentials};
@@ -61,7 +63,7 @@ pub async fn update_credential(
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let id = credentials::parse_id(&id)?;
     let host = credentials::find(&cx, id).await?.registry_host;
-    let change = CredentialChange::parse(&host, &username, &email, password)?;
+    let change = CredentialChange::parse(&host, &username, &email, password, &expires_on)?;
     credentials::update(&cx, id, change).await?;
     ctx::redirect(&format!("{}/credentials", cx.path()));
     Ok(())
@@ -110,6 +112,7 @@ mod tests {
             username: String::new(),
             email: String::new(),
             password: PasswordInput::default(),
+            expires_on: String::new(),
         })
         .unwrap();
         let update = serde_json::to_value(UpdateCredential {
@@ -119,6 +122,7 @@ mod tests {
             username: String::new(),
             email: String::new(),
             password: PasswordInput::default(),
+            expires_on: String::new(),
         })
         .unwrap();
         for key in [
@@ -127,13 +131,20 @@ mod tests {
             field::USERNAME,
             field::EMAIL,
             field::PASSWORD,
+            field::EXPIRES_ON,
         ] {
             assert!(
                 add.get(key).is_some(),
                 "add_credential has no argument {key}"
             );
         }
-        for key in [field::ID, field::USERNAME, field::EMAIL, field::PASSWORD] {
+        for key in [
+            field::ID,
+            field::USERNAME,
+            field::EMAIL,
+            field::PASSWORD,
+            field::EXPIRES_ON,
+        ] {
             assert!(
                 update.get(key).is_some(),
                 "update_credential has no argument {key}"

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod credential_checks;
 pub mod credentials;
 pub mod device;
 pub mod images;

@@ -2,6 +2,7 @@
 
 pub mod area;
 pub mod breadcrumbs;
+pub mod check_report;
 pub mod copy;
 pub mod enhance;
 pub mod error_notice;

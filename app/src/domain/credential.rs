@@ -6,6 +6,8 @@ use uuid::Uuid;
 
 use crate::domain::{
     account::Email,
+    credential_check::CheckStatus,
+    expiry::{Expiry, parse_expires_on},
     kcr::{ImageName, Tag},
     project::ProjectHeader,
     registry::{
@@ -75,6 +77,8 @@ pub mod field {
     pub const PASSWORD: &str = "password";
     /// The credential's ID.
     pub const ID: &str = "id";
+    /// When the password stops working (`YYYY-MM-DD`, optional).
+    pub const EXPIRES_ON: &str = crate::domain::expiry::FIELD;
 }
 
 /// A credential to add, read from the add form and checked.
@@ -90,6 +94,8 @@ pub struct NewCredential {
     pub email: String,
     /// The password or token.
     pub password: PasswordInput,
+    /// When the password stops working, if known.
+    pub expires_on: Option<time::Date>,
 }
 
 impl NewCredential {
@@ -101,8 +107,10 @@ impl NewCredential {
         username: &str,
         email: &str,
         password: PasswordInput,
+        expires_on: &str,
     ) -> Result<Self, FieldErrors> {
         let mut errs = FieldErrors::new();
+        let expires_on = errs.check(field::EXPIRES_ON, parse_expires_on(expires_on));
         let preset = errs.check(field::REGISTRY, Preset::parse(registry));
         let server = preset.and_then(|p| errs.check(field::SERVER, p.server(server)));
         let host = server
@@ -124,14 +132,17 @@ impl NewCredential {
             errs.check(field::PASSWORD, check_google_key(password.expose()));
         }
         errs.finish()?;
-        match (server, host, username, email) {
-            (Some(server), Some(registry_host), Some(username), Some(email)) => Ok(Self {
-                server,
-                registry_host,
-                username,
-                email,
-                password,
-            }),
+        match (server, host, username, email, expires_on) {
+            (Some(server), Some(registry_host), Some(username), Some(email), Some(expires_on)) => {
+                Ok(Self {
+                    server,
+                    registry_host,
+                    username,
+                    email,
+                    password,
+                    expires_on,
+                })
+            }
             _ => Err(FieldErrors::one(field::REGISTRY, "The form is incomplete.")),
         }
     }
@@ -147,6 +158,8 @@ pub struct CredentialChange {
     pub email: String,
     /// A new password, or empty to keep the stored one.
     pub password: PasswordInput,
+    /// When the password stops working, if known.
+    pub expires_on: Option<time::Date>,
 }
 
 impl CredentialChange {
@@ -157,9 +170,11 @@ impl CredentialChange {
         username: &str,
         email: &str,
         password: PasswordInput,
+        expires_on: &str,
     ) -> Result<Self, FieldErrors> {
         let google = is_google_host(registry_host);
         let mut errs = FieldErrors::new();
+        let expires_on = errs.check(field::EXPIRES_ON, parse_expires_on(expires_on));
         let username = errs.check(field::USERNAME, check_username(username));
         let email = errs.check(field::EMAIL, check_email(email));
         let password_ok = errs
@@ -172,8 +187,8 @@ impl CredentialChange {
             errs.check(field::PASSWORD, check_google_key(password.expose()));
         }
         errs.finish()?;
-        match (username, email) {
-            (Some(username), Some(email)) => Ok(Self {
+        match (username, email, expires_on) {
+            (Some(username), Some(email), Some(expires_on)) => Ok(Self {
                 username: if google {
                     GOOGLE_USERNAME.into()
                 } else {
@@ -181,6 +196,7 @@ impl CredentialChange {
                 },
                 email,
                 password,
+                expires_on,
             }),
             _ => Err(FieldErrors::one(field::USERNAME, "The form is incomplete.")),
         }
@@ -260,6 +276,14 @@ pub struct CredentialView {
     /// By whom ("ann", "ann (token ci)", "project token deploy").
     #[serde(default)]
     pub last_exported_by: Option<String>,
+    /// What its last check found.
+    pub status: CheckStatus,
+    /// The image its checks try, if one was given.
+    pub check_image: Option<String>,
+    /// When the password stops working (`YYYY-MM-DD`), if known.
+    pub expires_on: Option<String>,
+    /// How far that is from today (UTC) when the list was read.
+    pub expiry: Option<Expiry>,
 }
 
 /// A page of the credential list, sorted by server.

@@ -3,7 +3,9 @@
 pub mod account;
 pub mod audit;
 pub mod credential;
+pub mod credential_check;
 pub mod device;
+pub mod expiry;
 pub mod images;
 pub mod invitation;
 pub mod kcr;

@@ -9,41 +9,29 @@ use leptos_router::hooks::use_query_map;
 
 use crate::state::params::use_project_params;
 
-use crate::api::credentials::{
-    AddCredential, DeleteCredential, UpdateCredential, list_credentials, resolve_image,
-};
+use crate::api::credentials::{list_credentials, resolve_image};
 use crate::components::{
     area::{ProjectArea, ProjectSection},
+    check_report::{CheckSteps, kept_check},
     copy::CopyShort,
     error_notice::ErrorNotice,
-    fields::Field,
-    fields::SelectField,
-    form::{FormError, SubmitButton, field_error, form_error, kept},
+    form::{FormError, form_error},
 };
 use crate::domain::{
     credential::{CredentialPage, CredentialView, DOCKER_HUB_LIMIT, Resolution, field},
+    credential_check::CheckStatus,
+    expiry::Expiry,
     pull_secret::RECENT_EXPORT_SECS,
-    registry::Preset,
     when::{ago, short_utc},
 };
-
-#[derive(Clone, Copy)]
-struct Actions {
-    add: ServerAction<AddCredential>,
-    update: ServerAction<UpdateCredential>,
-    delete: ServerAction<DeleteCredential>,
-}
+use crate::pages::credential_forms::{Actions, AddForm, EditForm};
 
 /// The credentials page.
 #[component]
 pub fn CredentialsPage() -> impl IntoView {
     let project = use_project_params();
     let query = use_query_map();
-    let actions = Actions {
-        add: ServerAction::new(),
-        update: ServerAction::new(),
-        delete: ServerAction::new(),
-    };
+    let actions = Actions::new();
     let page = Resource::new(
         move || {
             (
@@ -51,7 +39,8 @@ pub fn CredentialsPage() -> impl IntoView {
                 query.with(|q| q.get("after")),
                 actions.add.version().get()
                     + actions.update.version().get()
-                    + actions.delete.version().get(),
+                    + actions.delete.version().get()
+                    + actions.check.version().get(),
             )
         },
         |((owner, name), after, _)| list_credentials(owner, name, after),
@@ -115,7 +104,9 @@ fn Credentials(
                         </p>
                     }
                 })}
+            <ExpiryWarnings items=page.items.clone() />
             <ResolveForm owner=owner.clone() name=name.clone() base=base.clone() />
+            <RowCheck items=page.items.clone() />
             {
                 let (owner, name, base, picked) = (
                     owner.clone(),
@@ -140,6 +131,7 @@ fn Credentials(
                 }
             }
             <FormError error=form_error(actions.delete) />
+            <FormError error=form_error(actions.check) />
             {if empty {
                 view! {
                     <p class="mt-6 text-sm">
@@ -153,6 +145,9 @@ fn Credentials(
                         items=page.items.clone()
                         base=base.clone()
                         can_manage=page.can_manage
+                        owner=owner.clone()
+                        name=name.clone()
+                        actions
                     />
                 }
                     .into_any()
@@ -191,7 +186,14 @@ fn Credentials(
 /// phone width each row becomes a card (`.stack-table` in `style/main.css`). Cell styles are
 /// the table's classes, not utility lists repeated on every cell.
 #[component]
-fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -> impl IntoView {
+fn CredentialTable(
+    items: Vec<CredentialView>,
+    base: String,
+    can_manage: bool,
+    owner: String,
+    name: String,
+    actions: Actions,
+) -> impl IntoView {
     let now = time::OffsetDateTime::now_utc();
     let when = move |at: &str, by: &Option<String>| {
         let by = by.clone().unwrap_or_else(|| "(deleted account)".into());
@@ -210,6 +212,8 @@ fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -
                     <th scope="col">"Server"</th>
                     <th scope="col">"Username"</th>
                     <th scope="col">"Email"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Expires"</th>
                     <th scope="col">"Added"</th>
                     <th scope="col">"Updated"</th>
                     <th scope="col">"Exported"</th>
@@ -227,6 +231,7 @@ fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -
                 {items
                     .into_iter()
                     .map(|c| {
+                        let (owner, name) = (owner.clone(), name.clone());
                         let id = c.id.clone();
                         let short = match (id.get(..8), id.get(id.len().saturating_sub(4)..)) {
                             (Some(head), Some(tail)) => format!("{head}…{tail}"),
@@ -258,6 +263,12 @@ fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -
                                 <td data-label="Email" class="break-all">
                                     {c.email.clone()}
                                 </td>
+                                <td data-label="Status" class="text-xs">
+                                    {status(&c.status, now)}
+                                </td>
+                                <td data-label="Expires" class="text-xs">
+                                    {expires(&c)}
+                                </td>
                                 <td data-label="Added" class="text-xs">
                                     {when(&c.added_at, &c.added_by)}
                                 </td>
@@ -272,8 +283,22 @@ fn CredentialTable(items: Vec<CredentialView>, base: String, can_manage: bool) -
                                 </td>
                                 {can_manage
                                     .then(|| {
+                                        let check_id = id.clone();
+                                        let described = format!("server-{id}");
                                         view! {
                                             <td class="actions">
+                                                <ActionForm action=actions.check>
+                                                    <input type="hidden" name="owner" value=owner />
+                                                    <input type="hidden" name="name" value=name />
+                                                    <input type="hidden" name=field::ID value=check_id />
+                                                    <button
+                                                        type="submit"
+                                                        class="btn"
+                                                        aria-describedby=described
+                                                    >
+                                                        "Check"
+                                                    </button>
+                                                </ActionForm>
                                                 // GET forms: they work without JavaScript and
                                                 // read as buttons.
                                                 <form method="get" action=base.clone()>
@@ -354,6 +379,105 @@ fn ConfirmDelete(
     }
 }
 
+/// A credential's status cell: OK, failing (why) or untested, and when it was checked.
+fn status(status: &CheckStatus, now: time::OffsetDateTime) -> impl IntoView + use<> {
+    let checked = |at: &str| {
+        view! {
+            <time datetime=at.to_owned() title=short_utc(at) class="by">
+                {format!("checked {}", ago(at, now))}
+            </time>
+        }
+    };
+    match status {
+        CheckStatus::Untested => view! {
+            <span class="status" data-status="untested">
+                "untested"
+            </span>
+        }
+        .into_any(),
+        CheckStatus::Ok { at } => view! {
+            <span class="status" data-status="ok">
+                "OK"
+            </span>
+            {checked(at)}
+        }
+        .into_any(),
+        CheckStatus::Failing { reason, at } => view! {
+            <span class="status" data-status="failing">
+                "failing"
+            </span>
+            <span class="reason">{reason.clone()}</span>
+            {checked(at)}
+        }
+        .into_any(),
+    }
+}
+
+/// A credential's expiry cell: the date and the days left, flagged from 14 days ahead.
+fn expires(c: &CredentialView) -> impl IntoView + use<> {
+    match (&c.expires_on, c.expiry) {
+        (Some(date), Some(expiry)) => {
+            let level = match expiry {
+                Expiry::Later { .. } => "later",
+                Expiry::Soon { .. } => "soon",
+                Expiry::Expired { .. } => "expired",
+            };
+            view! {
+                <span class="expiry" data-expiry=level>
+                    {date.clone()}
+                </span>
+                <span class="by">{expiry.text()}</span>
+            }
+            .into_any()
+        }
+        _ => view! { <span class="by">"not set"</span> }.into_any(),
+    }
+}
+
+/// The warning over the list when credentials expire within 14 days or have expired.
+#[component]
+fn ExpiryWarnings(items: Vec<CredentialView>) -> impl IntoView {
+    let warnings: Vec<String> = items
+        .iter()
+        .filter_map(|c| {
+            let expiry = c.expiry.filter(|e| e.warns())?;
+            Some(format!(
+                "The credentials for {} {} ({}).",
+                c.server,
+                expiry.text(),
+                c.expires_on.clone().unwrap_or_default()
+            ))
+        })
+        .collect();
+    (!warnings.is_empty()).then(|| {
+        view! {
+            <div role="alert" class="notice-warn mt-4" id="expiry-warnings">
+                <p class="font-medium">"Credentials expire soon"</p>
+                <ul class="mt-1 list-disc pl-5">
+                    {warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                </ul>
+                <p class="mt-1">
+                    "Renew the token at the registry, then update the password and date here."
+                </p>
+            </div>
+        }
+    })
+}
+
+/// The report of a row's "Check", when the page was sent back from one without JavaScript.
+#[component]
+fn RowCheck(items: Vec<CredentialView>) -> impl IntoView {
+    let kept = kept_check()?;
+    let id = kept.of.strip_prefix("row:")?;
+    let server = items.iter().find(|c| c.id == id)?.server.clone();
+    Some(view! {
+        <section id="check-result" class="mt-4" aria-label="Connection check">
+            <h3 class="font-medium">{format!("Connection check of {server}")}</h3>
+            <CheckSteps report=kept.report />
+        </section>
+    })
+}
+
 /// When `c` went out in a pull secret within the last 30 days: how long ago, and by whom.
 fn recently_exported(c: &CredentialView) -> Option<(String, Option<String>)> {
     let at = c.last_exported_at.as_deref()?;
@@ -362,110 +486,6 @@ fn recently_exported(c: &CredentialView) -> Option<(String, Option<String>)> {
     let now = time::OffsetDateTime::now_utc();
     ((now - when).whole_seconds() < RECENT_EXPORT_SECS)
         .then(|| (ago(at, now), c.last_exported_by.clone()))
-}
-
-#[component]
-fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
-    let options = Preset::ALL
-        .iter()
-        .map(|p| (p.as_str().to_owned(), p.label().to_owned()))
-        .collect();
-    view! {
-        <ActionForm action=actions.add attr:class="mt-8 max-w-md space-y-3" attr:novalidate=true>
-            <h2 class="text-lg font-semibold">"Add credentials"</h2>
-            <FormError error=form_error(actions.add) />
-            <input type="hidden" name="owner" value=owner />
-            <input type="hidden" name="name" value=name />
-            <SelectField
-                label="Registry"
-                name=field::REGISTRY
-                options
-                selected=kept(actions.add, field::REGISTRY).unwrap_or_else(|| "docker_hub".into())
-                error=field_error(actions.add, field::REGISTRY)
-            />
-            <Field
-                label="Server"
-                name=field::SERVER
-                value=kept(actions.add, field::SERVER).unwrap_or_default()
-                hint="Not needed for Docker Hub, GitHub, GitLab or Quay. Google: gcr.io or REGION-docker.pkg.dev. Azure: the registry name. Other: [https://]host[:port]."
-                error=field_error(actions.add, field::SERVER)
-            />
-            <Field
-                label="Username"
-                name=field::USERNAME
-                value=kept(actions.add, field::USERNAME).unwrap_or_default()
-                autocomplete="off"
-                hint="Google: set to _json_key for you. Azure: the service principal's app ID."
-                error=field_error(actions.add, field::USERNAME)
-            />
-            <Field
-                label="Email"
-                name=field::EMAIL
-                kind="email"
-                value=kept(actions.add, field::EMAIL).unwrap_or_default()
-                error=field_error(actions.add, field::EMAIL)
-            />
-            <Field
-                label="Password"
-                name=field::PASSWORD
-                kind="password"
-                autocomplete="new-password"
-                hint="Google: paste the service account's JSON key."
-                error=field_error(actions.add, field::PASSWORD)
-            />
-            <SubmitButton
-                label="Add credentials"
-                busy_label="Adding credentials…"
-                pending=actions.add.pending()
-            />
-        </ActionForm>
-    }
-}
-
-#[component]
-fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions) -> impl IntoView {
-    view! {
-        <ActionForm
-            action=actions.update
-            attr:id="edit"
-            attr:class="mt-8 max-w-md space-y-3"
-            attr:novalidate=true
-        >
-            <h2 class="text-lg font-semibold">{format!("Edit credentials for {}", c.server)}</h2>
-            <FormError error=form_error(actions.update) />
-            <input type="hidden" name="owner" value=owner />
-            <input type="hidden" name="name" value=name />
-            <input type="hidden" name=field::ID value=c.id.clone() />
-            <Field
-                label="Username"
-                name=field::USERNAME
-                value=kept(actions.update, field::USERNAME).unwrap_or_else(|| c.username.clone())
-                optional=true
-                id_suffix="edit"
-                error=field_error(actions.update, field::USERNAME)
-            />
-            <Field
-                label="Email"
-                name=field::EMAIL
-                kind="email"
-                value=kept(actions.update, field::EMAIL).unwrap_or_else(|| c.email.clone())
-                optional=true
-                id_suffix="edit"
-                error=field_error(actions.update, field::EMAIL)
-            />
-            <Field
-                label="Password"
-                name=field::PASSWORD
-                kind="password"
-                id_suffix="edit"
-                optional=true
-                autocomplete="new-password"
-                hint="A password is set. Leave this blank to keep it."
-                error=field_error(actions.update, field::PASSWORD)
-            />
-            <SubmitButton label="Save" busy_label="Saving…" pending=actions.update.pending() />
-        </ActionForm>
-    }
 }
 
 /// "Which credential will a pull use?": a GET form, answered by the server.

@@ -4,6 +4,7 @@ pub mod account;
 pub mod account_tokens;
 pub mod activate;
 pub mod audit;
+pub mod credential_forms;
 pub mod credentials;
 pub mod home;
 pub mod invitation;

@@ -238,6 +238,16 @@ pub struct ServeConfig {
     #[arg(long, env = "BERTH_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_forwarded_for: bool,
 
+    /// Let credential checks call loopback, private (RFC 1918), shared and unique-local
+    /// addresses (a registry on this host or network). Link-local addresses, cloud metadata
+    /// among them, need a range in the config file's `registry_allow`.
+    #[arg(long, env = "BERTH_REGISTRY_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub registry_allow_private: bool,
+
+    /// Hours between background re-checks of each stored credential (0: none).
+    #[arg(long, env = "BERTH_CREDENTIAL_CHECK_HOURS", default_value_t = 12)]
+    pub credential_check_hours: u32,
+
     /// Folder with the built site (`pkg/` with the wasm bundle and CSS, and public files).
     #[arg(long, env = "BERTH_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
@@ -266,6 +276,10 @@ pub struct FileConfig {
     /// Regions offered to projects.
     #[serde(default)]
     pub regions: Vec<RegionConfig>,
+    /// Address ranges (CIDR) credential checks may call although they are not public, e.g.
+    /// `["10.20.0.0/16"]` for a registry inside the network.
+    #[serde(default)]
+    pub registry_allow: Vec<String>,
 }
 
 impl FileConfig {
@@ -324,7 +338,24 @@ impl FileConfig {
             .collect()
     }
 
+    /// The `registry_allow` ranges (checked at load).
+    pub fn registry_allow(&self) -> Vec<ipnet::IpNet> {
+        self.registry_allow
+            .iter()
+            .filter_map(|r| r.trim().parse().ok())
+            .collect()
+    }
+
     fn check(&self) -> Result<(), String> {
+        if let Some(bad) = self
+            .registry_allow
+            .iter()
+            .find(|r| r.trim().parse::<ipnet::IpNet>().is_err())
+        {
+            return Err(format!(
+                "registry_allow entry {bad:?} is not an address range like \"10.20.0.0/16\""
+            ));
+        }
         let mut seen = std::collections::BTreeSet::new();
         let mut hosts = std::collections::BTreeSet::new();
         for region in &self.regions {
@@ -491,6 +522,19 @@ mod tests {
         assert_eq!(urls["eu"], "https://kcr.example");
         assert_eq!(urls["lo"], "http://localhost:5000");
         assert_eq!(urls["in"], "http://10.0.0.5:5000");
+    }
+
+    #[test]
+    fn registry_allow_takes_address_ranges_only() {
+        let file: FileConfig =
+            toml::from_str("registry_allow = ['10.20.0.0/16', 'fd00::/8']").unwrap();
+        file.check().unwrap();
+        assert_eq!(file.registry_allow().len(), 2);
+        let file: FileConfig = toml::from_str("registry_allow = ['10.20.0.0']").unwrap();
+        assert_eq!(
+            file.check().unwrap_err(),
+            "registry_allow entry \"10.20.0.0\" is not an address range like \"10.20.0.0/16\""
+        );
     }
 
     #[test]

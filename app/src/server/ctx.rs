@@ -86,6 +86,17 @@ pub fn request_headers() -> Option<axum::http::HeaderMap> {
     use_context::<axum::http::request::Parts>().map(|p| p.headers)
 }
 
+/// Whether the request is a page's plain form post (its answer is a redirect to a page), not
+/// a call from a client that reads the result (the hydrated app, the CLI).
+pub fn is_page_post() -> bool {
+    use_context::<axum::http::request::Parts>().is_some_and(|p| {
+        p.headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
 /// Adds a `Set-Cookie` to the response (`None`, nothing).
 pub fn set_cookie(value: Option<axum::http::HeaderValue>) {
     if let (Some(value), Some(response)) = (value, use_context::<leptos_axum::ResponseOptions>()) {

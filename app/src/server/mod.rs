@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod check_result;
 pub mod config;
 pub mod crypto;
 pub mod ctx;
@@ -13,7 +14,9 @@ pub mod form_input;
 pub mod host_check;
 pub mod kcr;
 pub mod middleware;
+pub mod outbound;
 pub mod pull_secret_download;
+pub mod registry_check;
 pub mod rotation;
 pub mod rules;
 pub mod secrets;

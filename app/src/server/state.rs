@@ -31,6 +31,10 @@ pub struct Settings {
     pub regions: Vec<Region>,
     /// Where Berth reaches each region's registry, by region name.
     pub registry_urls: std::collections::BTreeMap<String, String>,
+    /// Which addresses credential checks may call.
+    pub outbound: Arc<crate::server::outbound::Policy>,
+    /// Hours between background re-checks of a credential (0: none).
+    pub credential_check_hours: u32,
 }
 
 impl Settings {
@@ -55,4 +59,6 @@ pub struct AppState {
     pub bearer_blocks: Arc<Blocks>,
     /// The key KCR tokens are signed with.
     pub kcr: Arc<Signer>,
+    /// The client of calls to hosts people name (`outbound`: under `settings.outbound`).
+    pub outbound: reqwest::Client,
 }

@@ -224,6 +224,7 @@ async fn passwords_never_reach_the_log_and_sigterm_stops_cleanly() {
                 username: String::new(),
                 email: String::new(),
                 password: password.as_str().into(),
+                expires_on: String::new(),
             },
         )
         .await;

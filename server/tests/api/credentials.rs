@@ -49,6 +49,7 @@ fn add(registry: &str, password: &str) -> AddCredential {
         username: String::new(),
         email: String::new(),
         password: password.into(),
+        expires_on: String::new(),
     }
 }
 
@@ -61,6 +62,7 @@ fn update(id: &str, username: &str, password: &str) -> UpdateCredential {
         username: username.into(),
         email: String::new(),
         password: password.into(),
+        expires_on: String::new(),
     }
 }
 

@@ -519,6 +519,7 @@ const CREDENTIAL_ROWS: &[Row] = &[
                 username: "ci".into(),
                 email: String::new(),
                 password: "pw".into(),
+                expires_on: String::new(),
             })
         },
     },
@@ -534,6 +535,7 @@ const CREDENTIAL_ROWS: &[Row] = &[
                 username: "changed".into(),
                 email: String::new(),
                 password: "new password".into(),
+                expires_on: String::new(),
             })
         },
     },
@@ -978,6 +980,7 @@ impl Fixture {
                         username: String::new(),
                         email: String::new(),
                         password: "pw".into(),
+                        expires_on: String::new(),
                     })
                     .await;
             }

@@ -35,6 +35,7 @@ async fn add(ann: &User<'_>, server: &str, username: &str, password: &str) -> St
         username: username.into(),
         email: "ops@example.com".into(),
         password: PasswordInput::from(password.to_owned()),
+        expires_on: String::new(),
     })
     .await
 }

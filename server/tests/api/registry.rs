@@ -244,6 +244,7 @@ async fn a_pull_secret_and_the_credential_helper_pull_from_kcr(backend: Backend)
         username: "ci".into(),
         email: String::new(),
         password: PasswordInput::from("p@ss: wörd".to_owned()),
+        expires_on: String::new(),
     })
     .await;
 

@@ -81,6 +81,7 @@ fn hub(username: &str, password: &str) -> NewCredential {
         username,
         "",
         PasswordInput::from(password),
+        "",
     )
     .unwrap()
 }
@@ -131,6 +132,7 @@ async fn a_second_credential_for_one_host_conflicts_and_stores_nothing(backend: 
         "ann",
         "",
         "two".into(),
+        "",
     )
     .unwrap();
 
@@ -149,7 +151,8 @@ async fn a_blank_password_keeps_the_stored_one_and_delete_audits(backend: Backen
     let pcx = in_project(&app, &ann, ("ann", "web"), ProjectAction::ManageCredentials).await;
     let id = credentials::add(&pcx, hub("ann", "keep-me")).await.unwrap();
 
-    let change = CredentialChange::parse("docker.io", "bob", "bob@example.com", "".into()).unwrap();
+    let change =
+        CredentialChange::parse("docker.io", "bob", "bob@example.com", "".into(), "").unwrap();
     credentials::update(&pcx, id, change).await.unwrap();
 
     let (project, sealed) = app::server::db::credentials::sealed(&app.state.db, id)

@@ -37,6 +37,7 @@ fn add_cred(owner: &str, server: &str) -> AddCredential {
         username: "ci".into(),
         email: String::new(),
         password: "pw".into(),
+        expires_on: String::new(),
     }
 }
 

@@ -375,6 +375,7 @@ async fn populate(app: &TestApp) -> (User<'_>, User<'_>, String, String) {
         username: "ci".into(),
         email: "ci@example.com".into(),
         password: "pw".into(),
+        expires_on: String::new(),
     })
     .await;
     let list = ann
@@ -401,6 +402,7 @@ async fn populate(app: &TestApp) -> (User<'_>, User<'_>, String, String) {
                 username: String::new(),
                 email: String::new(),
                 password: "pw".into(),
+                expires_on: String::new(),
             },
             &token,
         )

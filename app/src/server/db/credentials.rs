@@ -34,11 +34,22 @@ pub struct Credential {
     pub last_exported_at: Option<i64>,
     /// Who exported it, as the audit log names them.
     pub last_exported_by: Option<String>,
+    /// `ok` or `failing` after a check; `None` when untested.
+    pub check_status: Option<String>,
+    /// Why the last check failed.
+    pub check_reason: Option<String>,
+    /// When it was last checked (Unix seconds).
+    pub checked_at: Option<i64>,
+    /// The image its checks try.
+    pub check_image: Option<String>,
+    /// When the password stops working (`YYYY-MM-DD`).
+    pub expires_on: Option<String>,
 }
 
 const COLUMNS: &str = "c.id, c.project_id, c.server, c.registry_host, c.username, c.email,
     c.created_at, cu.username as created_by_name, c.updated_at, uu.username as updated_by_name,
-    c.last_exported_at, c.last_exported_by";
+    c.last_exported_at, c.last_exported_by, c.check_status, c.check_reason, c.checked_at,
+    c.check_image, c.expires_on";
 const FROM: &str = "registry_credential c
     left join app_user cu on cu.id = c.created_by
     left join app_user uu on uu.id = c.updated_by";
@@ -56,9 +67,10 @@ pub struct NewCredential<'a> {
     pub email: &'a str,
     /// The sealed password.
     pub sealed: &'a Sealed,
-    /// Who adds it.
     /// Who added it (`None` for a project token).
     pub by: Option<Uuid>,
+    /// `YYYY-MM-DD`, if known.
+    pub expires_on: Option<&'a str>,
 }
 
 /// One credential per project and registry host.
@@ -87,8 +99,9 @@ pub async fn add(tx: &mut Tx, new: &NewCredential<'_>) -> Result<(), sqlx::Error
     let now = OffsetDateTime::now_utc();
     on_tx!(tx, conn => sqlx::query(
         "insert into registry_credential (id, project_id, server, registry_host, username, email,
-             password_ciphertext, password_nonce, key_id, created_at, created_by, updated_at, updated_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $11)"
+             password_ciphertext, password_nonce, key_id, created_at, created_by, updated_at, updated_by,
+             expires_on)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $11, $12)"
     )
     .bind(new.id)
     .bind(new.project_id)
@@ -101,6 +114,7 @@ pub async fn add(tx: &mut Tx, new: &NewCredential<'_>) -> Result<(), sqlx::Error
     .bind(&new.sealed.key_id)
     .bind(now)
     .bind(new.by)
+    .bind(new.expires_on)
     .execute(&mut *conn)
     .await
     .map(drop))
@@ -211,19 +225,34 @@ pub async fn find(tx: &mut Tx, project: Uuid, id: Uuid) -> Result<Option<Credent
         .await)
 }
 
-/// Updates username and email, and the password when `sealed` is given.
-pub async fn update(
-    tx: &mut Tx,
-    id: Uuid,
-    username: &str,
-    email: &str,
-    sealed: Option<&Sealed>,
-    by: Option<Uuid>,
-) -> Result<(), sqlx::Error> {
+/// What an update changes.
+pub struct Change<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    /// A new sealed password, if any.
+    pub sealed: Option<&'a Sealed>,
+    pub expires_on: Option<&'a str>,
+    /// Forget the last check (the username or password changed).
+    pub untested: bool,
+    pub by: Option<Uuid>,
+}
+
+/// Updates username, email and expiry, the password when a sealed one is given, and forgets
+/// the last check when told to.
+pub async fn update(tx: &mut Tx, id: Uuid, change: &Change<'_>) -> Result<(), sqlx::Error> {
     let now = OffsetDateTime::now_utc();
+    let Change {
+        username,
+        email,
+        sealed,
+        expires_on,
+        untested,
+        by,
+    } = *change;
     on_tx!(tx, conn => {
         sqlx::query(
-            "update registry_credential set username = $2, email = $3, updated_at = $4, updated_by = $5
+            "update registry_credential set username = $2, email = $3, updated_at = $4,
+                 updated_by = $5, expires_on = $6
              where id = $1",
         )
         .bind(id)
@@ -231,8 +260,19 @@ pub async fn update(
         .bind(email)
         .bind(now)
         .bind(by)
+        .bind(expires_on)
         .execute(&mut *conn)
         .await?;
+        if untested {
+            sqlx::query(
+                "update registry_credential set check_status = null, check_reason = null,
+                     checked_at = null
+                 where id = $1",
+            )
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        }
         if let Some(sealed) = sealed {
             sqlx::query(
                 "update registry_credential set password_ciphertext = $2, password_nonce = $3, key_id = $4
@@ -276,4 +316,81 @@ pub async fn sealed(db: &Db, id: Uuid) -> Result<Option<(Uuid, Sealed)>, sqlx::E
             },
         )
     }))
+}
+
+/// A check's result to store.
+pub struct CheckResult<'a> {
+    /// `ok` or `failing`.
+    pub status: &'a str,
+    pub reason: Option<&'a str>,
+    /// Unix seconds.
+    pub at: i64,
+    pub image: Option<&'a str>,
+}
+
+/// Stores a check of credential `id` made with `username` and the password sealed with
+/// `nonce` (every password write draws a new one); a credential whose username or password
+/// changed meanwhile keeps its (now untested) state. Answers whether it was stored.
+pub async fn record_check(
+    tx: &mut Tx,
+    id: Uuid,
+    (username, nonce): (&str, &[u8]),
+    result: &CheckResult<'_>,
+) -> Result<bool, sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query(
+        "update registry_credential set check_status = $4, check_reason = $5, checked_at = $6,
+             check_image = $7
+         where id = $1 and username = $2 and password_nonce = $3"
+    )
+    .bind(id)
+    .bind(username)
+    .bind(nonce)
+    .bind(result.status)
+    .bind(result.reason)
+    .bind(result.at)
+    .bind(result.image)
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected() == 1))
+}
+
+/// A credential due for a background check, with what the check and its audit entry need.
+#[derive(Debug, FromRow)]
+pub struct Due {
+    #[sqlx(flatten)]
+    pub credential: Credential,
+    /// Its project's organization.
+    pub org_id: Option<Uuid>,
+    pub password_ciphertext: Vec<u8>,
+    pub password_nonce: Vec<u8>,
+    pub key_id: String,
+}
+
+impl Due {
+    /// The sealed password.
+    pub fn sealed(&self) -> Sealed {
+        Sealed {
+            ciphertext: self.password_ciphertext.clone(),
+            nonce: self.password_nonce.clone(),
+            key_id: self.key_id.clone(),
+        }
+    }
+}
+
+/// Up to `limit` credentials never checked, or last checked before `before` (Unix seconds),
+/// the longest waiting first.
+pub async fn due(db: &Db, before: i64, limit: i64) -> Result<Vec<Due>, sqlx::Error> {
+    let sql = format!(
+        "select {COLUMNS}, o.id as org_id, c.password_ciphertext, c.password_nonce, c.key_id
+         from {FROM} join project p on p.id = c.project_id
+         left join organization o on o.name = p.owner_name
+         where c.checked_at is null or c.checked_at < $1
+         order by coalesce(c.checked_at, 0), c.id
+         limit $2"
+    );
+    on_db!(db, pool => sqlx::query_as::<_, Due>(&sql)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)
 }

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod device_grants;
 pub mod invitations;
 pub mod kcr_images;
+pub mod leases;
 pub mod org_members;
 pub mod orgs;
 pub mod projects;

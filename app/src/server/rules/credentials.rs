@@ -8,8 +8,11 @@ use crate::domain::credential::{
     CredentialChange, CredentialCursor, CredentialPage, CredentialView, NewCredential, PAGE_SIZE,
     Resolution, field, parse_image_ref,
 };
+use crate::domain::credential_check::CheckStatus;
+use crate::domain::expiry::{Expiry, format_date};
 use crate::domain::registry::{DOCKER_HUB_HOST, canonical_host};
 use crate::domain::role::ProjectAction;
+use crate::domain::when;
 use crate::error::AppError;
 use crate::server::{
     cx::ProjectCx,
@@ -47,7 +50,10 @@ pub async fn list(cx: &ProjectCx, after: Option<&str>) -> Result<CredentialPage,
         })
     });
     Ok(CredentialPage {
-        items: rows.into_iter().map(view).collect(),
+        items: {
+            let today = time::OffsetDateTime::now_utc().date();
+            rows.into_iter().map(|row| view(row, today)).collect()
+        },
         next: next.flatten(),
         can_manage: cx.may(ProjectAction::ManageCredentials),
         can_export: cx.may(ProjectAction::ExportPullSecrets),
@@ -55,9 +61,22 @@ pub async fn list(cx: &ProjectCx, after: Option<&str>) -> Result<CredentialPage,
     })
 }
 
-fn view(c: Credential) -> CredentialView {
+fn view(c: Credential, today: time::Date) -> CredentialView {
     let format = time::format_description::well_known::Rfc3339;
+    let at = || c.checked_at.map(when::rfc3339_secs).unwrap_or_default();
+    let status = match c.check_status.as_deref() {
+        Some("ok") => CheckStatus::Ok { at: at() },
+        Some(_) => CheckStatus::Failing {
+            reason: c.check_reason.clone().unwrap_or_default(),
+            at: at(),
+        },
+        None => CheckStatus::Untested,
+    };
     CredentialView {
+        status,
+        expiry: Expiry::on(c.expires_on.as_deref(), today),
+        expires_on: c.expires_on,
+        check_image: c.check_image,
         id: c.id.to_string(),
         server: c.server,
         registry_host: c.registry_host,
@@ -67,7 +86,7 @@ fn view(c: Credential) -> CredentialView {
         added_at: c.created_at.format(&format).unwrap_or_default(),
         updated_by: c.updated_by_name,
         updated_at: c.updated_at.format(&format).unwrap_or_default(),
-        last_exported_at: c.last_exported_at.map(crate::domain::when::rfc3339_secs),
+        last_exported_at: c.last_exported_at.map(when::rfc3339_secs),
         last_exported_by: c.last_exported_by,
     }
 }
@@ -77,6 +96,7 @@ fn view(c: Credential) -> CredentialView {
 pub async fn add(cx: &ProjectCx, new: NewCredential) -> Result<Uuid, AppError> {
     let id = Uuid::now_v7();
     let sealed = secrets::seal(&cx.state.key, new.password.expose(), id, cx.project.id);
+    let expires_on = new.expires_on.map(format_date);
     let taken = |existing: Option<Uuid>| {
         let which = existing.map(|id| format!(" (ID {id})")).unwrap_or_default();
         AppError::conflict(
@@ -105,6 +125,7 @@ pub async fn add(cx: &ProjectCx, new: NewCredential) -> Result<Uuid, AppError> {
             email: &new.email,
             sealed: &sealed,
             by: cx.caller.user().map(|u| u.id),
+            expires_on: expires_on.as_deref(),
         },
     )
     .await
@@ -119,6 +140,7 @@ pub async fn add(cx: &ProjectCx, new: NewCredential) -> Result<Uuid, AppError> {
                 "registry_host": new.registry_host,
                 "username": new.username,
                 "email": new.email,
+                "expires_on": expires_on,
             }
         }),
     )
@@ -146,13 +168,19 @@ pub async fn update(cx: &ProjectCx, id: Uuid, change: CredentialChange) -> Resul
     let before = credentials::find(&mut tx, cx.project.id, id)
         .await?
         .ok_or_else(not_found)?;
+    let expires_on = change.expires_on.map(format_date);
     credentials::update(
         &mut tx,
         id,
-        &change.username,
-        &change.email,
-        sealed.as_ref(),
-        cx.caller.user().map(|u| u.id),
+        &credentials::Change {
+            username: &change.username,
+            email: &change.email,
+            sealed: sealed.as_ref(),
+            expires_on: expires_on.as_deref(),
+            // A check of other credentials says nothing about these.
+            untested: sealed.is_some() || before.username != change.username,
+            by: cx.caller.user().map(|u| u.id),
+        },
     )
     .await?;
     let mut changed = Vec::new();
@@ -165,6 +193,9 @@ pub async fn update(cx: &ProjectCx, id: Uuid, change: CredentialChange) -> Resul
     if sealed.is_some() {
         changed.push("password");
     }
+    if before.expires_on != expires_on {
+        changed.push("expires_on");
+    }
     cx.audit(
         &mut tx,
         "credential.updated",
@@ -172,8 +203,8 @@ pub async fn update(cx: &ProjectCx, id: Uuid, change: CredentialChange) -> Resul
         serde_json::json!({
             "server": before.server,
             "changed": changed,
-            "before": { "username": before.username, "email": before.email },
-            "after": { "username": change.username, "email": change.email },
+            "before": { "username": before.username, "email": before.email, "expires_on": before.expires_on },
+            "after": { "username": change.username, "email": change.email, "expires_on": expires_on },
         }),
     )
     .await?;
@@ -244,6 +275,7 @@ pub fn parse_id(value: &str) -> Result<Uuid, AppError> {
     }
 }
 
-fn not_found() -> AppError {
+/// The 404 of a credential this project does not have.
+pub fn not_found() -> AppError {
     AppError::NotFound("This project has no credential with that ID.".into())
 }

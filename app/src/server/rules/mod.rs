@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod credential_checks;
 pub mod credentials;
 pub mod device_logins;
 pub mod invitations;

@@ -1,0 +1,106 @@
+//! Trying credentials against their registries: a stored credential (its status is kept), or
+//! what the add or edit form holds before it is saved (nothing is kept). Developers and
+//! admins. The rules are in `server::rules::credential_checks`.
+
+use leptos::prelude::*;
+
+use crate::domain::credential_check::CheckReport;
+use crate::domain::secret::PasswordInput;
+use crate::error::AppError;
+
+/// Checks stored credential `id` and records its status. `image` (`REPOSITORY[:TAG]`) is tried
+/// for a pull; blank tries the image of its last check, if any.
+#[server(endpoint = "check_credential")]
+pub async fn check_credential(
+    owner: String,
+    name: String,
+    id: String,
+    #[server(default)] image: String,
+) -> Result<CheckReport, AppError> {
+    use crate::domain::role::ProjectAction;
+    use crate::server::{
+        check_result, ctx,
+        cx::Cx,
+        rules::{credential_checks, credentials},
+    };
+
+    let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
+    let id = credentials::parse_id(&id)?;
+    let report = credential_checks::check_stored(&cx, id, &image).await?;
+    if ctx::is_page_post() {
+        let https = cx.state.settings.public_url.starts_with("https://");
+        check_result::keep(&format!("row:{id}"), &report, &[("image", &image)], https);
+        ctx::redirect(&format!("{}/credentials?checked=1#check-result", cx.path()));
+    }
+    Ok(report)
+}
+
+/// Tries what the add form (no `id`) or the edit form of credential `id` holds, without storing
+/// anything. On the edit form a blank password tries the stored one.
+#[server(endpoint = "check_typed_credential")]
+#[allow(clippy::too_many_arguments)]
+pub async fn check_typed_credential(
+    owner: String,
+    name: String,
+    #[server(default)] id: String,
+    #[server(default)] registry: String,
+    #[server(default)] server: String,
+    #[server(default)] username: String,
+    #[server(default)] email: String,
+    #[server(default)] password: PasswordInput,
+    #[server(default)] expires_on: String,
+    #[server(default)] image: String,
+) -> Result<CheckReport, AppError> {
+    use crate::domain::{
+        credential::{CredentialChange, NewCredential},
+        role::ProjectAction,
+    };
+    use crate::server::{
+        check_result, ctx,
+        cx::Cx,
+        rules::{
+            credential_checks::{self, Typed},
+            credentials,
+        },
+    };
+
+    let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
+    let (of, typed) = if id.trim().is_empty() {
+        let new =
+            NewCredential::parse(&registry, &server, &username, &email, password, &expires_on)?;
+        ("add".to_owned(), Typed::New(new))
+    } else {
+        let id = credentials::parse_id(&id)?;
+        let host = credentials::find(&cx, id).await?.registry_host;
+        let change = CredentialChange::parse(&host, &username, &email, password, &expires_on)?;
+        let typed = Typed::Edit {
+            id,
+            username: change.username,
+            password: change.password,
+        };
+        (format!("edit:{id}"), typed)
+    };
+    let report = credential_checks::check_typed(&cx, typed, &image).await?;
+    if !ctx::is_page_post() {
+        return Ok(report);
+    }
+    let https = cx.state.settings.public_url.starts_with("https://");
+    let fields = [
+        ("registry", registry.as_str()),
+        ("server", &server),
+        ("username", &username),
+        ("email", &email),
+        ("expires_on", &expires_on),
+        ("image", &image),
+    ];
+    check_result::keep(&of, &report, &fields, https);
+    let back = match of.strip_prefix("edit:") {
+        Some(id) => format!(
+            "{}/credentials?edit={id}&checked=1#check-result-edit",
+            cx.path()
+        ),
+        None => format!("{}/credentials?checked=1#check-result-add", cx.path()),
+    };
+    ctx::redirect(&back);
+    Ok(report)
+}

@@ -1,0 +1,259 @@
+//! The add and edit forms of the credentials page, each with an optional "Expires on" date,
+//! an image to try, and "Test connection" (`components::check_report`): the form is tried
+//! against its registry before anything is saved.
+
+use std::collections::BTreeMap;
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use crate::api::credential_checks::{CheckCredential, CheckTypedCredential};
+use crate::api::credentials::{AddCredential, DeleteCredential, UpdateCredential};
+use crate::components::{
+    check_report::{TestConnection, kept_check},
+    fields::{Field, SelectField},
+    form::{FormError, SubmitButton, field_error, form_error, kept},
+};
+use crate::domain::{
+    credential::{CredentialView, field},
+    credential_check::{KeptCheck, field as check_field},
+    registry::Preset,
+};
+
+/// The page's server actions (their results carry the errors of failed plain posts).
+#[derive(Clone, Copy)]
+pub struct Actions {
+    pub add: ServerAction<AddCredential>,
+    pub update: ServerAction<UpdateCredential>,
+    pub delete: ServerAction<DeleteCredential>,
+    pub check: ServerAction<CheckCredential>,
+    pub check_typed: ServerAction<CheckTypedCredential>,
+}
+
+impl Actions {
+    pub fn new() -> Self {
+        Self {
+            add: ServerAction::new(),
+            update: ServerAction::new(),
+            delete: ServerAction::new(),
+            check: ServerAction::new(),
+            check_typed: ServerAction::new(),
+        }
+    }
+}
+
+/// The error of field `name` from a failed save or a failed test of the same form.
+fn error_of<S>(
+    action: ServerAction<S>,
+    checks: ServerAction<CheckTypedCredential>,
+    name: &'static str,
+) -> Signal<Option<String>>
+where
+    S: server_fn::ServerFn<Error = crate::error::AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let saved = field_error(action, name);
+    let tested = field_error(checks, name);
+    Signal::derive(move || saved.get().or_else(|| tested.get()))
+}
+
+/// What the form showed when it was saved or tested without JavaScript and sent back.
+struct Refill {
+    values: BTreeMap<&'static str, String>,
+    tested: Option<KeptCheck>,
+}
+
+impl Refill {
+    fn get(&self, name: &'static str) -> Option<String> {
+        self.values.get(name).cloned()
+    }
+}
+
+/// The fields a form gets back (never the password).
+const REFILLED: [&str; 6] = [
+    field::REGISTRY,
+    field::SERVER,
+    field::USERNAME,
+    field::EMAIL,
+    field::EXPIRES_ON,
+    check_field::IMAGE,
+];
+
+/// The form's fields after a failed save, a failed test or a test (`of`: `add` or `edit:ID`).
+fn refill<S>(action: ServerAction<S>, actions: Actions, of: &str) -> Refill
+where
+    S: server_fn::ServerFn<Error = crate::error::AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let tested = kept_check().filter(|k| k.of == of);
+    let values = REFILLED
+        .into_iter()
+        .filter_map(|name| {
+            kept(action, name)
+                .or_else(|| kept(actions.check_typed, name))
+                .or_else(|| tested.as_ref().and_then(|k| k.fields.get(name).cloned()))
+                .map(|value| (name, value))
+        })
+        .collect();
+    Refill { values, tested }
+}
+
+#[component]
+pub fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
+    let options = Preset::ALL
+        .iter()
+        .map(|p| (p.as_str().to_owned(), p.label().to_owned()))
+        .collect();
+    let refill = refill(actions.add, actions, "add");
+    let err = move |name| error_of(actions.add, actions.check_typed, name);
+    let tested = refill.tested.as_ref().map(|k| k.report.clone());
+    view! {
+        <ActionForm action=actions.add attr:class="mt-8 max-w-md space-y-3" attr:novalidate=true>
+            <h2 class="text-lg font-semibold">"Add credentials"</h2>
+            <FormError error=form_error(actions.add) />
+            <FormError error=form_error(actions.check_typed) />
+            <input type="hidden" name="owner" value=owner.clone() />
+            <input type="hidden" name="name" value=name.clone() />
+            <SelectField
+                label="Registry"
+                name=field::REGISTRY
+                options
+                selected=refill.get(field::REGISTRY).unwrap_or_else(|| "docker_hub".into())
+                error=err(field::REGISTRY)
+            />
+            <Field
+                label="Server"
+                name=field::SERVER
+                value=refill.get(field::SERVER).unwrap_or_default()
+                hint="Not needed for Docker Hub, GitHub, GitLab or Quay. Google: gcr.io or REGION-docker.pkg.dev. Azure: the registry name. Other: [https://]host[:port]."
+                error=err(field::SERVER)
+            />
+            <Field
+                label="Username"
+                name=field::USERNAME
+                value=refill.get(field::USERNAME).unwrap_or_default()
+                autocomplete="off"
+                hint="Google: set to _json_key for you. Azure: the service principal's app ID."
+                error=err(field::USERNAME)
+            />
+            <Field
+                label="Email"
+                name=field::EMAIL
+                kind="email"
+                value=refill.get(field::EMAIL).unwrap_or_default()
+                error=err(field::EMAIL)
+            />
+            <Field
+                label="Password"
+                name=field::PASSWORD
+                kind="password"
+                autocomplete="new-password"
+                hint=if tested.is_some() {
+                    "Type the password again: Berth never sends it back to the browser."
+                } else {
+                    "Google: paste the service account's JSON key."
+                }
+                error=err(field::PASSWORD)
+            />
+            <Field
+                label="Expires on"
+                name=field::EXPIRES_ON
+                kind="date"
+                optional=true
+                value=refill.get(field::EXPIRES_ON).unwrap_or_default()
+                hint="When the token stops working (GitHub, GitLab and Docker Hub tokens expire). Berth warns 14 days ahead."
+                error=err(field::EXPIRES_ON)
+            />
+            <Field
+                label="Image to try"
+                name=check_field::IMAGE
+                optional=true
+                value=refill.get(check_field::IMAGE).unwrap_or_default()
+                hint="For Test connection: an image these credentials should pull, e.g. acme/app:1.0."
+                error=err(check_field::IMAGE)
+            />
+            <div class="flex flex-wrap items-start gap-2">
+                <SubmitButton
+                    label="Add credentials"
+                    busy_label="Adding credentials…"
+                    pending=actions.add.pending()
+                />
+            </div>
+            <TestConnection owner name id=String::new() initial=tested />
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions) -> impl IntoView {
+    let refill = refill(actions.update, actions, &format!("edit:{}", c.id));
+    let err = move |name| error_of(actions.update, actions.check_typed, name);
+    let tested = refill.tested.as_ref().map(|k| k.report.clone());
+    view! {
+        <ActionForm
+            action=actions.update
+            attr:id="edit"
+            attr:class="mt-8 max-w-md space-y-3"
+            attr:novalidate=true
+        >
+            <h2 class="text-lg font-semibold">{format!("Edit credentials for {}", c.server)}</h2>
+            <FormError error=form_error(actions.update) />
+            <FormError error=form_error(actions.check_typed) />
+            <input type="hidden" name="owner" value=owner.clone() />
+            <input type="hidden" name="name" value=name.clone() />
+            <input type="hidden" name=field::ID value=c.id.clone() />
+            <Field
+                label="Username"
+                name=field::USERNAME
+                value=refill.get(field::USERNAME).unwrap_or_else(|| c.username.clone())
+                optional=true
+                id_suffix="edit"
+                error=err(field::USERNAME)
+            />
+            <Field
+                label="Email"
+                name=field::EMAIL
+                kind="email"
+                value=refill.get(field::EMAIL).unwrap_or_else(|| c.email.clone())
+                optional=true
+                id_suffix="edit"
+                error=err(field::EMAIL)
+            />
+            <Field
+                label="Password"
+                name=field::PASSWORD
+                kind="password"
+                id_suffix="edit"
+                optional=true
+                autocomplete="new-password"
+                hint="A password is set. Leave this blank to keep it (Test connection then tries the stored one)."
+                error=err(field::PASSWORD)
+            />
+            <Field
+                label="Expires on"
+                name=field::EXPIRES_ON
+                kind="date"
+                optional=true
+                id_suffix="edit"
+                value=refill
+                    .get(field::EXPIRES_ON)
+                    .or_else(|| c.expires_on.clone())
+                    .unwrap_or_default()
+                error=err(field::EXPIRES_ON)
+            />
+            <Field
+                label="Image to try"
+                name=check_field::IMAGE
+                optional=true
+                id_suffix="edit"
+                value=refill
+                    .get(check_field::IMAGE)
+                    .or_else(|| c.check_image.clone())
+                    .unwrap_or_default()
+                error=err(check_field::IMAGE)
+            />
+            <SubmitButton label="Save" busy_label="Saving…" pending=actions.update.pending() />
+            <TestConnection owner name id=c.id.clone() initial=tested />
+        </ActionForm>
+    }
+}
