@@ -16,6 +16,7 @@ use app::server::{
     host_check::AllowedHosts,
     kcr::signing::{KeyFiles, Signer},
     outbound,
+    rules::credential_checks,
     state::{AppState, Settings},
 };
 use axum::serve::ListenerExt;
@@ -143,6 +144,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let housekeeping = tokio::spawn(housekeeping(self.state.db.clone(), self.session_lifetime));
+        let rechecks = tokio::spawn(credential_rechecks(self.state.clone()));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -160,6 +162,7 @@ impl Application {
             .await
             .context("server failed")?;
         housekeeping.abort();
+        rechecks.abort();
         self.state.db.close().await;
         tracing::info!("berth stopped");
         Ok(())
@@ -189,6 +192,27 @@ async fn housekeeping(db: Db, session_lifetime: time::Duration) {
         // The registry stops retrying a notification long before a week is over.
         if let Err(err) = kcr_images::purge_events_before(&db, day_ago - 6 * 86_400).await {
             tracing::warn!(error = %err, "purging applied KCR notification IDs failed");
+        }
+    }
+}
+
+/// Re-checks stored credentials in the background (`rules::credential_checks::recheck_due`):
+/// a round every five minutes checks those not checked for `--credential-check-hours`, on
+/// whichever replica holds the lease. Off with 0 hours.
+async fn credential_rechecks(state: AppState) {
+    if state.settings.credential_check_hours == 0 {
+        return;
+    }
+    let holder = uuid::Uuid::now_v7().to_string();
+    // The first round a minute after start: a restart loop does not become a check storm.
+    let start = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut tick = tokio::time::interval_at(start, Duration::from_secs(300));
+    loop {
+        tick.tick().await;
+        match credential_checks::recheck_due(&state, &holder).await {
+            Ok(0) => {}
+            Ok(checked) => tracing::info!(checked, "re-checked stored credentials"),
+            Err(err) => tracing::warn!(error = %err, "the credential re-check failed"),
         }
     }
 }

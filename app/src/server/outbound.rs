@@ -167,17 +167,21 @@ impl Resolve for Resolver {
         let policy = self.policy.clone();
         Box::pin(async move {
             let host = name.as_str().to_owned();
+            // Boxed as themselves (not a box in a box), so `CallError::of` finds them.
+            type Boxed = Box<dyn std::error::Error + Send + Sync>;
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await
-                .map_err(|e| Box::new(NoAddress(host.clone(), e.to_string())))?
+                .map_err(|e| Box::new(NoAddress(host.clone(), e.to_string())) as Boxed)?
                 .collect();
             if addrs.is_empty() {
-                return Err(Box::new(NoAddress(host, "no addresses".into())) as _);
+                return Err(Box::new(NoAddress(host, "no addresses".into())) as Boxed);
             }
             // One refused address refuses the name: a name that mixes public and internal
             // addresses is a rebinding trick or a mistake either way.
             for addr in &addrs {
-                policy.check(&host, addr.ip()).map_err(Box::new)?;
+                policy
+                    .check(&host, addr.ip())
+                    .map_err(|r| Box::new(r) as Boxed)?;
             }
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })

@@ -19,6 +19,15 @@ const SERVICE: &str = "127.0.0.1:5999";
 
 /// Berth with one region, `local`, whose KCR host is [`SERVICE`].
 pub async fn app_with_kcr(backend: Backend, host: &str) -> (TestApp, tempfile::TempDir) {
+    app_with_kcr_and(backend, host, &[]).await
+}
+
+/// [`app_with_kcr`] with more `berth serve` flags.
+pub async fn app_with_kcr_and(
+    backend: Backend,
+    host: &str,
+    flags: &[&str],
+) -> (TestApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("berth.toml");
     std::fs::write(
@@ -26,7 +35,9 @@ pub async fn app_with_kcr(backend: Backend, host: &str) -> (TestApp, tempfile::T
         format!("[[regions]]\nname = 'local'\ndisplay_name = 'Local'\nkcr_host = '{host}'\n"),
     )
     .unwrap();
-    let app = TestApp::spawn_with(backend, &["--config", path.to_str().unwrap()]).await;
+    let mut args = vec!["--config", path.to_str().unwrap()];
+    args.extend_from_slice(flags);
+    let app = TestApp::spawn_with(backend, &args).await;
     (app, dir)
 }
 

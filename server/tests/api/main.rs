@@ -13,6 +13,7 @@ mod accounts;
 mod assets;
 mod cli;
 mod client;
+mod credential_checks;
 mod credentials;
 mod form_input;
 mod invitations;

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use app::api::{
     audit::{OrgAuditLog, ProjectAuditLog},
+    credential_checks::{CheckCredential, CheckTypedCredential},
     credentials::{
         AddCredential, DeleteCredential, ListCredentials, ResolveImage, UpdateCredential,
     },
@@ -752,6 +753,53 @@ const PULL_SECRET_ROWS: &[Row] = &[
     },
 ];
 
+/// Developers and up pass the access check and reach the input's own rule (a 422).
+fn developers_reach_input(c: Caller) -> u16 {
+    match developers(c) {
+        200 => 422,
+        refused => refused,
+    }
+}
+
+// Appended rows: credential checks (issue 16). A stored credential is checked with an image
+// that does not parse (a 422 once access is granted: no outbound call to `reg*.example.com`);
+// a typed one at a loopback address, which Berth refuses to call without the allowance (a
+// 200 report, and nothing stored).
+const CHECK_ROWS: &[Row] = &[
+    Row {
+        expect: developers_reach_input,
+        changes: false,
+        setup: Setup::Credentials,
+        call: |_, own| {
+            Encoded::of(CheckCredential {
+                owner: "acme".into(),
+                name: "web".into(),
+                id: own.into(),
+                image: "Not An Image!".into(),
+            })
+        },
+    },
+    Row {
+        expect: developers,
+        changes: false,
+        setup: Setup::None,
+        call: |_, _| {
+            Encoded::of(CheckTypedCredential {
+                owner: "acme".into(),
+                name: "web".into(),
+                id: String::new(),
+                registry: "other".into(),
+                server: "http://127.0.0.1:1".into(),
+                username: "ci".into(),
+                email: String::new(),
+                password: "pw".into(),
+                expires_on: String::new(),
+                image: String::new(),
+            })
+        },
+    },
+];
+
 fn rows() -> impl Iterator<Item = &'static Row> {
     ROWS.iter()
         .chain(KCR_ROWS)
@@ -760,6 +808,7 @@ fn rows() -> impl Iterator<Item = &'static Row> {
         .chain(TOKEN_ROWS)
         .chain(IMAGE_ROWS)
         .chain(PULL_SECRET_ROWS)
+        .chain(CHECK_ROWS)
 }
 
 /// What a token needs to call a function.
@@ -804,9 +853,11 @@ fn need(name: &str) -> Need {
         "list_repositories" => Access(Scope::RegistryPull),
         "delete_image" => Access(Scope::RegistryDelete),
         "export_pull_secret" | "pull_secret_preview" => Access(Scope::PullSecretsExport),
-        "add_credential" | "update_credential" | "delete_credential" => {
-            Access(Scope::CredentialsWrite)
-        }
+        "add_credential"
+        | "update_credential"
+        | "delete_credential"
+        | "check_credential"
+        | "check_typed_credential" => Access(Scope::CredentialsWrite),
         "invite_org_member"
         | "change_org_member_role"
         | "set_org_regions"
@@ -826,8 +877,17 @@ fn need(name: &str) -> Need {
 /// [`Anonymous`] (a caller that never calls with a token, so those arguments are free).
 fn project_token(name: &str) -> u16 {
     match name {
-        "whoami" | "get_project" | "push_target" | "list_credentials" | "resolve_image"
-        | "add_credential" | "update_credential" | "delete_credential" | "list_repositories" => 200,
+        "whoami"
+        | "get_project"
+        | "push_target"
+        | "list_credentials"
+        | "resolve_image"
+        | "add_credential"
+        | "update_credential"
+        | "delete_credential"
+        | "list_repositories"
+        | "check_typed_credential" => 200,
+        "check_credential" => 422,
         // The one thing a project token may do beyond a developer: its scope gates it.
         "export_pull_secret" | "pull_secret_preview" => 200,
         // `doomed0` is another project.

@@ -86,16 +86,51 @@ impl Registry {
         registry
     }
 
+    /// Starts a registry of its own (not KCR) on a free loopback port that takes `user` with
+    /// `password` by Basic auth (htpasswd, bcrypt), as many self-hosted registries do.
+    pub async fn start_basic(user: &str, password: &str) -> Self {
+        let host = format!("127.0.0.1:{}", free_port());
+        let dir = tempfile::tempdir().unwrap();
+        let htpasswd = dir.path().join("htpasswd");
+        let hash = bcrypt::hash(password, 4).unwrap();
+        std::fs::write(&htpasswd, format!("{user}:{hash}\n")).unwrap();
+        let config = format!(
+            "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\n\
+             http:\n  addr: {host}\nauth:\n  htpasswd:\n    realm: basic-realm\n    path: {}\n",
+            dir.path().join("storage").display(),
+            htpasswd.display()
+        );
+        let path = dir.path().join("config.yml");
+        std::fs::write(&path, config).unwrap();
+        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
+        let child = tokio::process::Command::new("docker-registry")
+            .arg("serve")
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("docker-registry is installed (scripts/setup --test installs it)");
+        let registry = Self { host, child, dir };
+        registry.wait_until_up_with("Basic").await;
+        registry
+    }
+
     async fn wait_until_up(&self) {
+        self.wait_until_up_with("/kcr/token").await;
+    }
+
+    /// Waits for the registry's 401 on `/v2/`, whose challenge must contain `challenge`.
+    async fn wait_until_up_with(&self, challenge_part: &str) {
         let http = reqwest::Client::new();
         for _ in 0..100 {
             if let Ok(res) = http.get(format!("http://{}/v2/", self.host)).send().await {
-                assert_eq!(res.status(), 401, "the registry asks for a token");
+                assert_eq!(res.status(), 401, "the registry asks for credentials");
                 let challenge = res.headers()["www-authenticate"]
                     .to_str()
                     .unwrap()
                     .to_owned();
-                assert!(challenge.contains("/kcr/token"), "{challenge}");
+                assert!(challenge.contains(challenge_part), "{challenge}");
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -1,0 +1,476 @@
+//! Credential checks against real registries: Debian's `docker-registry` with htpasswd (Basic)
+//! and KCR behind Berth's own token service (Bearer). What each failure reads like, the
+//! outbound refusals (loopback without the allowance, a name that resolves to 127.0.0.1, a
+//! redirect and a token realm at the metadata address), the status a stored credential keeps
+//! and its audit trail, and the background re-check across two replicas.
+
+use app::api::{
+    credential_checks::{CheckCredential, CheckTypedCredential},
+    credentials::{AddCredential, ListCredentials, UpdateCredential},
+};
+use app::domain::{
+    credential_check::{CheckReport, CheckStatus, Failure, StepKind, StepState},
+    secret::PasswordInput,
+};
+use app::server::rules::credential_checks::recheck_due;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::{
+    Backend, TestApp, User,
+    registry::{Registry, free_port, image, push},
+};
+use crate::kcr_tokens::{acme, app_with_kcr_and};
+use crate::on_both;
+
+const USER: &str = "puller";
+const PASS: &str = "s3cret-pull-pass";
+const ALLOW: &[&str] = &["--registry-allow-private"];
+
+async fn add(user: &User<'_>, (owner, name): (&str, &str), server: &str, password: &str) -> String {
+    user.fetch(AddCredential {
+        owner: owner.into(),
+        name: name.into(),
+        registry: "other".into(),
+        server: server.into(),
+        username: USER.into(),
+        email: String::new(),
+        password: PasswordInput::from(password.to_owned()),
+        expires_on: String::new(),
+    })
+    .await
+}
+
+async fn check(user: &User<'_>, (owner, name): (&str, &str), id: &str, image: &str) -> CheckReport {
+    user.fetch(CheckCredential {
+        owner: owner.into(),
+        name: name.into(),
+        id: id.into(),
+        image: image.into(),
+    })
+    .await
+}
+
+/// Tries what the add form would hold for `server`, `username` and `password`.
+async fn try_form(
+    user: &User<'_>,
+    (owner, name): (&str, &str),
+    server: &str,
+    (username, password): (&str, &str),
+    image: &str,
+) -> CheckReport {
+    user.fetch(CheckTypedCredential {
+        owner: owner.into(),
+        name: name.into(),
+        id: String::new(),
+        registry: "other".into(),
+        server: server.into(),
+        username: username.into(),
+        email: String::new(),
+        password: PasswordInput::from(password.to_owned()),
+        expires_on: String::new(),
+        image: image.into(),
+    })
+    .await
+}
+
+fn states(report: &CheckReport) -> Vec<(StepKind, StepState)> {
+    report.steps.iter().map(|s| (s.kind, s.state)).collect()
+}
+
+fn detail(report: &CheckReport, kind: StepKind) -> &str {
+    &report
+        .steps
+        .iter()
+        .find(|s| s.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind:?} step in {report:#?}"))
+        .detail
+}
+
+async fn status(user: &User<'_>, (owner, name): (&str, &str)) -> Vec<CheckStatus> {
+    user.fetch(ListCredentials {
+        owner: owner.into(),
+        name: name.into(),
+        after: None,
+    })
+    .await
+    .items
+    .into_iter()
+    .map(|c| c.status)
+    .collect()
+}
+
+/// The `credential.status_changed` entries: (actor set, details).
+async fn status_changes(app: &TestApp) -> Vec<(bool, serde_json::Value)> {
+    let rows: Vec<(Option<uuid::Uuid>, String)> = app::on_db!(&app.state.db, pool => sqlx::query_as(
+        "select actor_id, details from audit_event where action = 'credential.status_changed' order by id"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap();
+    rows.into_iter()
+        .map(|(actor, details)| (actor.is_some(), serde_json::from_str(&details).unwrap()))
+        .collect()
+}
+
+use StepKind::{Auth, Pull, Reach, Tls};
+use StepState::{Failed, Passed, Skipped};
+
+async fn a_basic_auth_registry_is_checked_step_by_step(backend: Backend) {
+    let registry = Registry::start_basic(USER, PASS).await;
+    let (_img, layout, digest) = image("1", b"checked\n");
+    let pushed = push(&layout, "1", &registry.host, "team/app", (USER, PASS)).await;
+    assert!(pushed.ok, "{pushed:?}\n{}", registry.log());
+
+    let app = TestApp::spawn_with(backend, ALLOW).await;
+    let ann = app.sign_up("ann").await;
+    ann.create_project("ann", "shop").await;
+    let project = ("ann", "shop");
+    let server = format!("http://{}", registry.host);
+    let id = add(&ann, project, &server, PASS).await;
+    assert_eq!(status(&ann, project).await, [CheckStatus::Untested]);
+
+    // The right password and an image that is there: every step passes.
+    let ok = check(&ann, project, &id, "team/app:1").await;
+    assert!(ok.ok(), "{ok:#?}");
+    assert_eq!(
+        states(&ok),
+        [
+            (Reach, Passed),
+            (Tls, Skipped),
+            (Auth, Passed),
+            (Pull, Passed)
+        ]
+    );
+    assert_eq!(detail(&ok, Auth), "accepted (Basic)");
+    assert_eq!(
+        detail(&ok, Pull),
+        format!("allowed to pull team/app:1 (manifest {digest})")
+    );
+    assert!(
+        ok.steps
+            .iter()
+            .all(|s| s.state != Passed || s.kind == Tls || s.millis.is_some())
+    );
+    assert_eq!(ok.target, format!("{server}/v2/"));
+    let listed = status(&ann, project).await;
+    assert!(
+        matches!(&listed[..], [CheckStatus::Ok { at }] if !at.is_empty()),
+        "{listed:?}"
+    );
+
+    // Checked again without an image: the last check's image is tried; no status change.
+    let again = check(&ann, project, &id, "").await;
+    assert_eq!(again.image.as_deref(), Some("team/app:1"));
+    assert!(again.ok());
+    assert_eq!(status_changes(&app).await.len(), 1);
+
+    // An image that is not there.
+    let missing = check(&ann, project, &id, "team/nope:1").await;
+    assert_eq!(missing.failure, Some(Failure::NotFound), "{missing:#?}");
+    assert_eq!(states(&missing)[3], (Pull, Failed));
+    assert!(
+        detail(&missing, Pull).contains("NAME_UNKNOWN"),
+        "the registry's own words: {missing:#?}"
+    );
+
+    // A changed password makes the credential untested; a wrong one is refused.
+    ann.run(UpdateCredential {
+        owner: "ann".into(),
+        name: "shop".into(),
+        id: id.clone(),
+        username: USER.into(),
+        email: String::new(),
+        password: PasswordInput::from("wrong-password".to_owned()),
+        expires_on: String::new(),
+    })
+    .await;
+    assert_eq!(status(&ann, project).await, [CheckStatus::Untested]);
+    let refused = check(&ann, project, &id, "").await;
+    assert_eq!(refused.failure, Some(Failure::AuthRefused), "{refused:#?}");
+    assert_eq!(
+        states(&refused),
+        [(Reach, Passed), (Tls, Skipped), (Auth, Failed)]
+    );
+    assert!(
+        detail(&refused, Auth).contains("UNAUTHORIZED"),
+        "{refused:#?}"
+    );
+    let listed = status(&ann, project).await;
+    let [CheckStatus::Failing { reason, .. }] = &listed[..] else {
+        panic!("{listed:?}")
+    };
+    assert!(
+        reason.starts_with("auth refused: the registry refused the username and password"),
+        "{reason}"
+    );
+    // untested → ok, ok → failing (not found), failing → failing after the change (untested),
+    // each by a person.
+    let changes = status_changes(&app).await;
+    let moves: Vec<(&str, &str)> = changes
+        .iter()
+        .map(|(_, d)| (d["before"].as_str().unwrap(), d["after"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            ("untested", "ok"),
+            ("ok", "failing"),
+            ("untested", "failing")
+        ]
+    );
+    assert!(changes.iter().all(|(person, _)| *person));
+    assert!(
+        !serde_json::to_string(&changes.iter().map(|c| &c.1).collect::<Vec<_>>())
+            .unwrap()
+            .contains("wrong-password")
+    );
+
+    // TLS to the plain-HTTP port is explained; a closed port cannot be reached. Trying a form
+    // stores nothing.
+    let rows = app.count("registry_credential").await;
+    let tls = try_form(
+        &ann,
+        project,
+        &format!("https://{}", registry.host),
+        (USER, PASS),
+        "",
+    )
+    .await;
+    assert_eq!(tls.failure, Some(Failure::Tls), "{tls:#?}");
+    assert_eq!(states(&tls), [(Reach, Passed), (Tls, Failed)]);
+    assert_eq!(
+        detail(&tls, Tls),
+        format!(
+            "{0} answered plain HTTP, not TLS. If this registry really has no TLS, give its server as http://{0}.",
+            registry.host
+        )
+    );
+    let closed = format!("127.0.0.1:{}", free_port());
+    let unreachable = try_form(&ann, project, &format!("http://{closed}"), (USER, PASS), "").await;
+    assert_eq!(
+        unreachable.failure,
+        Some(Failure::CouldNotConnect),
+        "{unreachable:#?}"
+    );
+    assert_eq!(states(&unreachable), [(Reach, Failed)]);
+    assert!(detail(&unreachable, Reach).starts_with(&format!("could not connect to {closed}: ")));
+    let typed_ok = try_form(&ann, project, &server, (USER, PASS), "team/app").await;
+    assert!(typed_ok.ok(), "{typed_ok:#?}");
+    assert_eq!(
+        detail(&typed_ok, Pull),
+        "allowed to list the tags of team/app"
+    );
+    assert_eq!(app.count("registry_credential").await, rows);
+    assert_eq!(status_changes(&app).await.len(), 3);
+}
+
+async fn kcr_is_checked_through_its_token_service(backend: Backend) {
+    let host = format!("127.0.0.1:{}", free_port());
+    let (app, _config) = app_with_kcr_and(backend, &host, ALLOW).await;
+    let registry = Registry::start(&app, &host).await;
+    let [ann, _bob, dave, _olga, _carl] = acme(&app).await;
+    let token = dave.personal_token("pull", &["registry:push"], "").await;
+    let (_img, layout, _digest) = image("1", b"kcr\n");
+    let pushed = push(&layout, "1", &host, "acme/shop/cart", ("dave", &token)).await;
+    assert!(pushed.ok, "{pushed:?}\n{}", registry.log());
+    let project = ("acme", "shop");
+    let server = format!("http://{host}");
+    let realm = app.base.trim_start_matches("http://").to_owned();
+
+    let ok = try_form(&ann, project, &server, ("dave", &token), "acme/shop/cart:1").await;
+    assert!(ok.ok(), "{ok:#?}");
+    assert_eq!(
+        detail(&ok, Auth),
+        format!("accepted: a token from {realm} (Bearer)")
+    );
+    assert!(detail(&ok, Pull).starts_with("allowed to pull acme/shop/cart:1 (manifest sha256:"));
+
+    // Berth grants no pull outside dave's projects: the registry says no.
+    let denied = try_form(
+        &ann,
+        project,
+        &server,
+        ("dave", &token),
+        "other/place/app:1",
+    )
+    .await;
+    assert_eq!(denied.failure, Some(Failure::Denied), "{denied:#?}");
+    assert!(
+        detail(&denied, Pull).contains("UNAUTHORIZED"),
+        "{denied:#?}"
+    );
+    // Inside them, a repository that is not there.
+    let missing = try_form(&ann, project, &server, ("dave", &token), "acme/shop/nope").await;
+    assert_eq!(missing.failure, Some(Failure::NotFound), "{missing:#?}");
+    // A token Berth does not know: its token service refuses it, in its own words.
+    let fake = format!("berth_pat_{}", "a".repeat(36));
+    let refused = try_form(&ann, project, &server, ("dave", &fake), "").await;
+    assert_eq!(refused.failure, Some(Failure::AuthRefused), "{refused:#?}");
+    assert!(
+        detail(&refused, Auth).starts_with(&format!(
+            "the token service {realm} refused the username and password"
+        )),
+        "{refused:#?}"
+    );
+}
+
+/// A one-line HTTP server on loopback answering every request with `response`; counts them.
+async fn answering(
+    response: &'static str,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket.write_all(response.as_bytes()).await;
+        }
+    });
+    (addr.to_string(), seen)
+}
+
+async fn internal_addresses_are_refused_unless_allowed(backend: Backend) {
+    let registry = Registry::start_basic(USER, PASS).await;
+    let app = TestApp::spawn(backend).await;
+    let ann = app.sign_up("ann").await;
+    ann.create_project("ann", "shop").await;
+    let project = ("ann", "shop");
+
+    let literal = try_form(
+        &ann,
+        project,
+        &format!("http://{}", registry.host),
+        (USER, PASS),
+        "",
+    )
+    .await;
+    assert_eq!(
+        literal.failure,
+        Some(Failure::RefusedAddress),
+        "{literal:#?}"
+    );
+    assert_eq!(states(&literal), [(Reach, Failed)]);
+    assert_eq!(
+        detail(&literal, Reach),
+        "127.0.0.1 is a loopback address; Berth calls no address inside its own network unless the operator allows it (--registry-allow-private, or registry_allow in the config file)."
+    );
+    let port = registry.host.rsplit_once(':').unwrap().1;
+    let named = try_form(
+        &ann,
+        project,
+        &format!("http://localhost:{port}"),
+        (USER, PASS),
+        "",
+    )
+    .await;
+    assert_eq!(named.failure, Some(Failure::RefusedAddress), "{named:#?}");
+    assert!(
+        detail(&named, Reach).starts_with("localhost resolves to ")
+            && detail(&named, Reach).contains("a loopback address"),
+        "{named:#?}"
+    );
+
+    // Allowed to call loopback, Berth still follows no redirect to the metadata address, nor
+    // fetches a token there.
+    let allowed = TestApp::spawn_with(backend, ALLOW).await;
+    let ann = allowed.sign_up("ann").await;
+    ann.create_project("ann", "shop").await;
+    let (redirecting, seen) = answering(
+        "HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/latest/meta-data/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let redirected = try_form(
+        &ann,
+        project,
+        &format!("http://{redirecting}"),
+        (USER, PASS),
+        "",
+    )
+    .await;
+    assert_eq!(
+        redirected.failure,
+        Some(Failure::RefusedAddress),
+        "{redirected:#?}"
+    );
+    assert!(detail(&redirected, Reach).starts_with("169.254.169.254 is a link-local address"));
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let (realm_there, _) = answering(
+        "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://169.254.169.254/token\",service=\"x\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let realm = try_form(
+        &ann,
+        project,
+        &format!("http://{realm_there}"),
+        (USER, PASS),
+        "",
+    )
+    .await;
+    assert_eq!(realm.failure, Some(Failure::RefusedAddress), "{realm:#?}");
+    assert_eq!(
+        states(&realm),
+        [(Reach, Passed), (Tls, Skipped), (Auth, Failed)]
+    );
+    // And the loopback registry itself now answers.
+    let fine = try_form(
+        &ann,
+        project,
+        &format!("http://{}", registry.host),
+        (USER, PASS),
+        "",
+    )
+    .await;
+    assert!(fine.ok(), "{fine:#?}");
+}
+
+async fn the_background_recheck_runs_once_across_two_replicas(backend: Backend) {
+    let registry = Registry::start_basic(USER, PASS).await;
+    let flags = ["--registry-allow-private", "--credential-check-hours", "1"];
+    let first = TestApp::spawn_with(backend, &flags).await;
+    let second = TestApp::spawn_on(&first.db_url, &flags).await;
+    let ann = first.sign_up("ann").await;
+    let server = format!("http://{}", registry.host);
+    for (name, password) in [("one", PASS), ("two", PASS), ("three", "wrong")] {
+        ann.create_project("ann", name).await;
+        add(&ann, ("ann", name), &server, password).await;
+    }
+
+    let (a, b) = tokio::join!(
+        recheck_due(&first.state, "first"),
+        recheck_due(&second.state, "second")
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a + b, 3, "each credential checked once: {a} + {b}");
+    assert!(a == 0 || b == 0, "one replica did the round: {a} + {b}");
+    let changes = status_changes(&first).await;
+    assert_eq!(changes.len(), 3);
+    assert!(
+        changes
+            .iter()
+            .all(|(person, d)| !person && d["by"] == "background re-check")
+    );
+    let mut after: Vec<&str> = changes
+        .iter()
+        .map(|(_, d)| d["after"].as_str().unwrap())
+        .collect();
+    after.sort_unstable();
+    assert_eq!(after, ["failing", "ok", "ok"]);
+    // Nothing is due again for an hour.
+    assert_eq!(recheck_due(&second.state, "second").await.unwrap(), 0);
+    assert_eq!(recheck_due(&first.state, "first").await.unwrap(), 0);
+    assert!(matches!(
+        &status(&ann, ("ann", "three")).await[..],
+        [CheckStatus::Failing { reason, .. }] if reason.starts_with("auth refused")
+    ));
+}
+
+on_both!(
+    a_basic_auth_registry_is_checked_step_by_step,
+    kcr_is_checked_through_its_token_service,
+    internal_addresses_are_refused_unless_allowed,
+    the_background_recheck_runs_once_across_two_replicas,
+);
