@@ -1,8 +1,10 @@
 // Browser-test harness: starts a real `berth serve` on a fresh SQLite file and drives Debian's
 // Chromium through playwright-core. Every spec runs in two modes: JavaScript off (the
 // server-rendered forms must work alone) and hydrated (no console error allowed).
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -136,4 +138,65 @@ export function sectionLink(page, menu, name) {
 /** Creates project `owner/name` in region `local` with the server function. */
 export async function createProject(context, baseURL, owner, name) {
   await call(context, baseURL, 'create_project', { owner, name, description: '', region: 'local' });
+}
+
+/** A free loopback port. */
+export async function freePort() {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/**
+ * Berth with one region, `local`, whose KCR is Debian's docker-registry on a free loopback port,
+ * configured by `berth kcr registry-config`. Resolves with Berth, the registry's host, a work
+ * folder, and `stop()` for both.
+ */
+export async function startBerthWithKcr(extraArgs = []) {
+  const run = promisify(execFile);
+  const work = mkdtempSync(join(tmpdir(), 'berth-e2e-kcr-'));
+  const host = `127.0.0.1:${await freePort()}`;
+  const config = join(work, 'berth.toml');
+  writeFileSync(config, `[[regions]]\nname = "local"\ndisplay_name = "Local"\nkcr_host = "${host}"\n`);
+  const berth = await startBerth(['--config', config, ...extraArgs]);
+  const bin = process.env.BERTH_BIN ?? 'target/debug/berth';
+  const registryConfig = join(work, 'registry.yml');
+  await run(bin, [
+    'kcr', 'registry-config', '--region', 'local', '--config', config,
+    '--public-url', berth.url, '--database-url', `sqlite://${berth.dir}/berth.db`,
+    '--listen', host, '--storage', join(work, 'storage'), '--output', registryConfig,
+  ]);
+  const registry = spawn('docker-registry', ['serve', registryConfig], { stdio: 'ignore' });
+  for (let i = 0; ; i++) {
+    try {
+      await fetch(`http://${host}/v2/`);
+      break;
+    } catch (err) {
+      if (i > 100) throw new Error(`the registry did not come up: ${err}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    berth,
+    host,
+    work,
+    async stop() {
+      registry.kill('SIGTERM');
+      await berth.stop();
+    },
+  };
+}
+
+/** Makes a personal token with `scopes` in the session of `context`; resolves with its text. */
+export async function personalToken(context, baseURL, label, scopes) {
+  const made = await context.request.post(`${baseURL}/api/create_personal_token`, {
+    form: { label, 'scopes[]': scopes, expires_in_days: '7' },
+    headers: { accept: 'application/json', origin: baseURL },
+  });
+  if (made.status() !== 200) throw new Error(`create_personal_token answered ${made.status()}`);
+  return (await made.json()).token;
 }

@@ -5,34 +5,22 @@
 // removes the image from the page and from the registry. Run with JavaScript off and hydrated.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { MODES, startBerth, launchBrowser, openPage, visit, signUp, createProject } from './harness.mjs';
+import {
+  MODES, startBerthWithKcr, launchBrowser, openPage, visit, signUp, createProject, personalToken,
+} from './harness.mjs';
 
 const run = promisify(execFile);
 
+let kcr;
 let berth;
 let browser;
-let registry;
 let host;
 let work;
-
-/** A free loopback port. */
-async function freePort() {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** A one-file tar archive (ustar), as an image layer holds. */
 function tar(name, content) {
@@ -90,35 +78,14 @@ function skopeo(args) {
 }
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'berth-e2e-kcr-'));
-  host = `127.0.0.1:${await freePort()}`;
-  const config = join(work, 'berth.toml');
-  writeFileSync(config, `[[regions]]\nname = "local"\ndisplay_name = "Local"\nkcr_host = "${host}"\n`);
-  berth = await startBerth(['--config', config]);
-  const bin = process.env.BERTH_BIN ?? 'target/debug/berth';
-  const registryConfig = join(work, 'registry.yml');
-  await run(bin, [
-    'kcr', 'registry-config', '--region', 'local', '--config', config,
-    '--public-url', berth.url, '--database-url', `sqlite://${berth.dir}/berth.db`,
-    '--listen', host, '--storage', join(work, 'storage'), '--output', registryConfig,
-  ]);
-  registry = spawn('docker-registry', ['serve', registryConfig], { stdio: 'ignore' });
-  for (let i = 0; ; i++) {
-    try {
-      await fetch(`http://${host}/v2/`);
-      break;
-    } catch (err) {
-      if (i > 100) throw new Error(`the registry did not come up: ${err}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  kcr = await startBerthWithKcr();
+  ({ berth, host, work } = kcr);
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  registry?.kill('SIGTERM');
-  await berth?.stop();
+  await kcr?.stop();
 });
 
 for (const mode of MODES) {
@@ -137,12 +104,7 @@ for (const mode of MODES) {
     await page.getByText('Nothing pushed yet').waitFor();
 
     // A token made in Berth pushes a real image with skopeo.
-    const made = await context.request.post(`${berth.url}/api/create_personal_token`, {
-      form: { label: 'push', 'scopes[]': 'registry:push', expires_in_days: '7' },
-      headers: { accept: 'application/json', origin: berth.url },
-    });
-    assert.equal(made.status(), 200);
-    const { token } = await made.json();
+    const token = await personalToken(context, berth.url, 'push', 'registry:push');
     const layout = join(work, `layout-${user}`);
     const { digest, size } = ociImage(layout);
     await skopeo([

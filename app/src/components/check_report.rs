@@ -25,7 +25,8 @@ pub fn CheckSteps(report: CheckReport) -> impl IntoView {
     let headline = if ok {
         format!("Connection OK ({} ms)", report.millis)
     } else {
-        format!("Connection failed: {}", report.summary)
+        let label = report.failure.map(|f| f.label()).unwrap_or_default();
+        format!("Connection failed: {label}")
     };
     let tried = match &report.image {
         Some(image) => format!("{} with image {image}", report.target),

@@ -140,7 +140,13 @@ impl CheckReport {
             .find(|s| s.state == StepState::Failed)
             .map(|s| s.detail.as_str())
             .unwrap_or_default();
-        Some(clip(&format!("{}: {detail}", failure.label()), TEXT_MAX))
+        // "could not connect to …" needs no "could not connect: " before it.
+        let text = if detail.starts_with(failure.label()) {
+            detail.to_owned()
+        } else {
+            format!("{}: {detail}", failure.label())
+        };
+        Some(clip(&text, TEXT_MAX))
     }
 }
 

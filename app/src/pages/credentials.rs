@@ -211,7 +211,6 @@ fn CredentialTable(
                     <th scope="col">"ID"</th>
                     <th scope="col">"Server"</th>
                     <th scope="col">"Username"</th>
-                    <th scope="col">"Email"</th>
                     <th scope="col">"Status"</th>
                     <th scope="col">"Expires"</th>
                     <th scope="col">"Added"</th>
@@ -253,21 +252,28 @@ fn CredentialTable(
                                 <td
                                     data-label="Server"
                                     id=format!("server-{id}")
-                                    class="font-mono break-all"
+                                    class="min-w-36 font-mono break-all"
                                 >
                                     {c.server.clone()}
                                 </td>
                                 <td data-label="Username" class="break-all">
-                                    {c.username.clone()}
-                                </td>
-                                <td data-label="Email" class="break-all">
-                                    {c.email.clone()}
+                                    <div>
+                                        {c.username.clone()}
+                                        {(!c.email.is_empty())
+                                            .then(|| {
+                                                view! {
+                                                    <span class="block text-xs text-slate-500 dark:text-slate-400">
+                                                        {c.email.clone()}
+                                                    </span>
+                                                }
+                                            })}
+                                    </div>
                                 </td>
                                 <td data-label="Status" class="text-xs">
-                                    {status(&c.status, now)}
+                                    <div>{status(&c.status, now)}</div>
                                 </td>
                                 <td data-label="Expires" class="text-xs">
-                                    {expires(&c)}
+                                    <div>{expires(&c)}</div>
                                 </td>
                                 <td data-label="Added" class="text-xs">
                                     {when(&c.added_at, &c.added_by)}
@@ -442,7 +448,7 @@ fn ExpiryWarnings(items: Vec<CredentialView>) -> impl IntoView {
         .filter_map(|c| {
             let expiry = c.expiry.filter(|e| e.warns())?;
             Some(format!(
-                "The credentials for {} {} ({}).",
+                "Credentials for {}: {} ({}).",
                 c.server,
                 expiry.text(),
                 c.expires_on.clone().unwrap_or_default()
