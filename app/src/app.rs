@@ -14,6 +14,7 @@ use crate::pages::{
     account_tokens::AccountTokensPage,
     activate::ActivatePage,
     audit::{OrgAuditPage, ProjectAuditPage},
+    credential_import::CredentialImportPage,
     credentials::CredentialsPage,
     home::HomePage,
     invitation::InvitationPage,
@@ -114,6 +115,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/projects/:owner/:project/credentials")
                         view=CredentialsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/projects/:owner/:project/credentials/import")
+                        view=CredentialImportPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -18,3 +18,18 @@ create table worker_lease (
     holder text not null,
     expires_at bigint not null
 );
+
+-- An import from a docker config.json waiting to be confirmed: its entries sealed under the
+-- master key (bound to the draft and its project), usable only by who previewed it (a user ID
+-- or a token ID), for fifteen minutes. Confirming deletes it; housekeeping drops old ones.
+create table credential_import (
+    id uuid primary key not null,
+    project_id uuid not null,
+    made_by text not null,
+    sealed bytea not null,
+    nonce bytea not null,
+    key_id text not null,
+    expires_at bigint not null,
+    constraint credential_import_project_fkey foreign key (project_id) references project (id) on delete cascade
+);
+create index credential_import_expires_idx on credential_import (expires_at);

@@ -155,8 +155,9 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
         .layer(from_fn(move |req, next| {
             security_headers::dynamic_responses(https, req, next)
         }))
-        .layer(from_fn(|req, next| {
-            middleware::limit_body(middleware::MAX_REQUEST_BODY, req, next)
+        .layer(from_fn(|req: axum::extract::Request, next| {
+            let limit = middleware::body_limit(req.uri().path());
+            middleware::limit_body(limit, req, next)
         }))
         // Pages and JSON are compressed as they are made; static files come precompressed.
         .layer(CompressionLayer::new());

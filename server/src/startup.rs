@@ -12,7 +12,7 @@ use app::server::{
     },
     config::{FileConfig, ServeConfig},
     crypto::MasterKey,
-    db::{Db, device_grants, invitations, kcr_images, throttle},
+    db::{Db, credential_imports, device_grants, invitations, kcr_images, throttle},
     host_check::AllowedHosts,
     kcr::signing::{KeyFiles, Signer},
     outbound,
@@ -185,6 +185,9 @@ async fn housekeeping(db: Db, session_lifetime: time::Duration) {
         }
         if let Err(err) = invitations::purge_expired(&db).await {
             tracing::warn!(error = %err, "purging expired invitations failed");
+        }
+        if let Err(err) = credential_imports::purge_expired(&db, day_ago + 86_400).await {
+            tracing::warn!(error = %err, "purging expired credential imports failed");
         }
         if let Err(err) = device_grants::purge_expired(&db, day_ago + 86_400).await {
             tracing::warn!(error = %err, "purging expired device logins failed");

@@ -38,7 +38,6 @@ pub async fn check_credential(
 /// Tries what the add form (no `id`) or the edit form of credential `id` holds, without storing
 /// anything. On the edit form a blank password tries the stored one.
 #[server(endpoint = "check_typed_credential")]
-#[allow(clippy::too_many_arguments)]
 pub async fn check_typed_credential(
     owner: String,
     name: String,

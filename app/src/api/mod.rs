@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod credential_checks;
+pub mod credential_imports;
 pub mod credentials;
 pub mod device;
 pub mod images;

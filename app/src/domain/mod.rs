@@ -4,6 +4,7 @@ pub mod account;
 pub mod audit;
 pub mod credential;
 pub mod credential_check;
+pub mod credential_import;
 pub mod device;
 pub mod expiry;
 pub mod images;

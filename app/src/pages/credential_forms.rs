@@ -30,8 +30,8 @@ pub struct Actions {
     pub check_typed: ServerAction<CheckTypedCredential>,
 }
 
-impl Actions {
-    pub fn new() -> Self {
+impl Default for Actions {
+    fn default() -> Self {
         Self {
             add: ServerAction::new(),
             update: ServerAction::new(),

@@ -31,7 +31,7 @@ use crate::pages::credential_forms::{Actions, AddForm, EditForm};
 pub fn CredentialsPage() -> impl IntoView {
     let project = use_project_params();
     let query = use_query_map();
-    let actions = Actions::new();
+    let actions = Actions::default();
     let page = Resource::new(
         move || {
             (
@@ -101,6 +101,22 @@ fn Credentials(
                                 "Download pull secret"
                             </a>
                             " (a Kubernetes or docker auth file with these credentials and a pull-only KCR login)"
+                        </p>
+                    }
+                })}
+            <Imported />
+            {page
+                .can_manage
+                .then(|| {
+                    view! {
+                        <p class="mt-2 text-sm">
+                            <a
+                                href=format!("/projects/{full}/credentials/import")
+                                class="text-sky-700 underline dark:text-sky-400"
+                            >
+                                "Import from docker config.json"
+                            </a>
+                            " (the logins of docker login, podman or skopeo)"
                         </p>
                     }
                 })}
@@ -438,6 +454,31 @@ fn expires(c: &CredentialView) -> impl IntoView + use<> {
         }
         _ => view! { <span class="by">"not set"</span> }.into_any(),
     }
+}
+
+/// "Imported N credentials", after an import (`?imported=N`).
+#[component]
+fn Imported() -> impl IntoView {
+    let query = use_query_map();
+    let count = query.with_untracked(|q| q.get("imported").and_then(|n| n.parse::<u32>().ok()))?;
+    Some(view! {
+        <p
+            role="status"
+            class="mt-4 rounded-md border border-emerald-300 bg-emerald-50 px-4 py-3 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
+        >
+            {match count {
+                1 => {
+                    "Imported 1 credential from the config.json; it is untested until checked."
+                        .to_owned()
+                }
+                n => {
+                    format!(
+                        "Imported {n} credentials from the config.json; they are untested until checked.",
+                    )
+                }
+            }}
+        </p>
+    })
 }
 
 /// The warning over the list when credentials expire within 14 days or have expired.

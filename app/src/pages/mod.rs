@@ -5,6 +5,7 @@ pub mod account_tokens;
 pub mod activate;
 pub mod audit;
 pub mod credential_forms;
+pub mod credential_import;
 pub mod credentials;
 pub mod home;
 pub mod invitation;

@@ -19,7 +19,7 @@ use axum::{
 use leptos::prelude::use_context;
 use server_fn::error::SERVER_FN_ERROR_HEADER;
 
-use crate::server::middleware::MAX_REQUEST_BODY;
+use crate::server::middleware::body_limit;
 
 /// The cookie's name.
 pub const COOKIE: &str = "berth_form";
@@ -37,7 +37,7 @@ pub async fn keep_failed_input(https: bool, req: Request, next: Next) -> Respons
     }
     let path = req.uri().path().to_owned();
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_REQUEST_BODY).await else {
+    let Ok(bytes) = to_bytes(body, body_limit(&path)).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
     };
     let mut res = next
@@ -71,9 +71,13 @@ fn is_plain_form_post(req: &Request) -> bool {
         && !header_has(header::ACCEPT, "application/json")
 }
 
-/// Whether a field's value must never be kept.
+/// Whether a field's value must never be kept: secrets by name, and a pasted docker
+/// config.json (`credential_import::field::CONFIG`), which is full of them.
 fn is_secret(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
+    if name == crate::domain::credential_import::field::CONFIG {
+        return true;
+    }
     ["password", "token", "secret"]
         .iter()
         .any(|word| name.contains(word))
@@ -130,9 +134,9 @@ mod tests {
     #[test]
     fn secrets_are_never_kept_and_the_rest_is_found_again() {
         let body = b"email=ann%40example.com&username=Bad+Name&password=hunter2hunter2\
-&current_password=x&token=t&new_secret=s&display_name=%3Cb%3E%3B%22";
+&current_password=x&token=t&new_secret=s&docker_config=%7B%22auths%22&display_name=%3Cb%3E%3B%22";
         let value = cookie_value("/api/sign_up", body).unwrap();
-        for leaked in ["hunter2", "current_password", "token", "secret"] {
+        for leaked in ["hunter2", "current_password", "token", "secret", "auths"] {
             assert!(!value.contains(leaked), "{leaked} in {value}");
         }
         assert!(

@@ -68,6 +68,19 @@ pub async fn refuse_cross_site(public_url: String, req: Request, next: Next) -> 
 /// below what would cost memory.
 pub const MAX_REQUEST_BODY: usize = 256 * 1024;
 
+/// Largest body of a docker config.json import: 1 MiB of JSON, form-encoded (which can
+/// triple it).
+pub const IMPORT_MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// The body limit of a request to `path`.
+pub fn body_limit(path: &str) -> usize {
+    if path == "/api/preview_credential_import" {
+        IMPORT_MAX_BODY
+    } else {
+        MAX_REQUEST_BODY
+    }
+}
+
 /// Answers 413, in the server-function error shape, to a request whose body is larger than
 /// `limit`: by its `Content-Length` before reading anything, or, without one, by reading at
 /// most `limit + 1` bytes.

@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod ctx;
 pub mod cx;
 pub mod db;
+pub mod docker_config;
 pub mod error;
 pub mod form_input;
 pub mod host_check;

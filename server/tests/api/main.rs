@@ -14,6 +14,7 @@ mod assets;
 mod cli;
 mod client;
 mod credential_checks;
+mod credential_imports;
 mod credentials;
 mod form_input;
 mod invitations;

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use app::api::{
     audit::{OrgAuditLog, ProjectAuditLog},
     credential_checks::{CheckCredential, CheckTypedCredential},
+    credential_imports::{ConfirmCredentialImport, CredentialImport, PreviewCredentialImport},
     credentials::{
         AddCredential, DeleteCredential, ListCredentials, ResolveImage, UpdateCredential,
     },
@@ -800,6 +801,49 @@ const CHECK_ROWS: &[Row] = &[
     },
 ];
 
+// Appended rows: docker config.json import (issue 16). Previews store a draft, not audited;
+// the confirmation with a choice that does not read is a 422 once access is granted.
+const IMPORT_ROWS: &[Row] = &[
+    Row {
+        expect: developers,
+        changes: false,
+        setup: Setup::None,
+        call: |_, _| {
+            Encoded::of(PreviewCredentialImport {
+                owner: "acme".into(),
+                name: "web".into(),
+                docker_config: r#"{"auths": {"ghcr.io": {"username": "u", "password": "p"}}}"#
+                    .into(),
+            })
+        },
+    },
+    Row {
+        expect: developers,
+        changes: false,
+        setup: Setup::None,
+        call: |_, _| {
+            Encoded::of(CredentialImport {
+                owner: "acme".into(),
+                name: "web".into(),
+                draft: None,
+            })
+        },
+    },
+    Row {
+        expect: developers_reach_input,
+        changes: false,
+        setup: Setup::None,
+        call: |_, _| {
+            Encoded::of(ConfirmCredentialImport {
+                owner: "acme".into(),
+                name: "web".into(),
+                draft: "01934f7e-0000-7000-8000-000000000000".into(),
+                existing: "overwrite".into(),
+            })
+        },
+    },
+];
+
 fn rows() -> impl Iterator<Item = &'static Row> {
     ROWS.iter()
         .chain(KCR_ROWS)
@@ -809,6 +853,7 @@ fn rows() -> impl Iterator<Item = &'static Row> {
         .chain(IMAGE_ROWS)
         .chain(PULL_SECRET_ROWS)
         .chain(CHECK_ROWS)
+        .chain(IMPORT_ROWS)
 }
 
 /// What a token needs to call a function.
@@ -857,7 +902,10 @@ fn need(name: &str) -> Need {
         | "update_credential"
         | "delete_credential"
         | "check_credential"
-        | "check_typed_credential" => Access(Scope::CredentialsWrite),
+        | "check_typed_credential"
+        | "preview_credential_import"
+        | "credential_import"
+        | "confirm_credential_import" => Access(Scope::CredentialsWrite),
         "invite_org_member"
         | "change_org_member_role"
         | "set_org_regions"
@@ -886,8 +934,10 @@ fn project_token(name: &str) -> u16 {
         | "update_credential"
         | "delete_credential"
         | "list_repositories"
-        | "check_typed_credential" => 200,
-        "check_credential" => 422,
+        | "check_typed_credential"
+        | "preview_credential_import"
+        | "credential_import" => 200,
+        "check_credential" | "confirm_credential_import" => 422,
         // The one thing a project token may do beyond a developer: its scope gates it.
         "export_pull_secret" | "pull_secret_preview" => 200,
         // `doomed0` is another project.

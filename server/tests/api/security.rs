@@ -223,8 +223,16 @@ async fn a_body_over_the_limit_is_refused_with_413(backend: Backend) {
 
     let declared = raw_post(&app, "/api/sign_up", Body::Declared(10 * 1024 * 1024)).await;
     let streamed = raw_post(&app, "/api/sign_up", Body::Chunked(300 * 1024)).await;
+    // A docker config.json import may send more (`credential_imports.rs` sends 1 MiB), but
+    // not without end.
+    let import = raw_post(
+        &app,
+        "/api/preview_credential_import",
+        Body::Declared(5 * 1024 * 1024),
+    )
+    .await;
 
-    for response in [declared, streamed] {
+    for response in [declared, streamed, import] {
         assert!(response.starts_with("HTTP/1.1 413"), "{response}");
         assert!(response.contains("\"kind\":\"too_large\""), "{response}");
     }

@@ -4,6 +4,7 @@
 
 pub mod access_tokens;
 pub mod audit_events;
+pub mod credential_imports;
 pub mod credentials;
 pub mod device_grants;
 pub mod invitations;

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod credential_checks;
+pub mod credential_imports;
 pub mod credentials;
 pub mod device_logins;
 pub mod invitations;
