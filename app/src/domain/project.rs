@@ -221,6 +221,19 @@ pub struct ProjectView {
     pub is_current: bool,
     /// Pending invitations (project admins only; empty for others).
     pub invitations: Vec<PendingInvitation>,
+    /// Credentials that need attention: expiring within 14 days or expired, or failing their
+    /// last check (for those who may see credentials).
+    #[serde(default)]
+    pub credential_alerts: Vec<CredentialAlert>,
+}
+
+/// A credential the project page warns about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialAlert {
+    /// Its server.
+    pub server: String,
+    /// What is wrong: "expires in 3 days (2026-12-03)", "failing: auth refused: …".
+    pub problem: String,
 }
 
 impl ProjectView {

@@ -57,6 +57,34 @@ fn Overview(p: ProjectView, current: ServerAction<SetCurrentProject>) -> impl In
     view! {
         <ProjectArea project=p.header() section=ProjectSection::Overview>
             <h2 class="sr-only">"Overview"</h2>
+            {(!p.credential_alerts.is_empty())
+                .then(|| {
+                    view! {
+                        <div role="alert" class="notice-warn mb-4" id="credential-alerts">
+                            <p class="font-medium">"Registry credentials need attention"</p>
+                            <ul class="mt-1 list-disc pl-5">
+                                {p
+                                    .credential_alerts
+                                    .iter()
+                                    .map(|a| {
+                                        view! {
+                                            <li>
+                                                <span class="font-mono break-all">{a.server.clone()}</span>
+                                                ": "
+                                                {a.problem.clone()}
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                            <p class="mt-1">
+                                <a href=format!("/projects/{full}/credentials") class="underline">
+                                    "Go to Credentials"
+                                </a>
+                            </p>
+                        </div>
+                    }
+                })}
             <div class="flex flex-wrap items-center justify-between gap-2">
                 <p class="text-slate-700 dark:text-slate-300">
                     {if p.description.is_empty() {

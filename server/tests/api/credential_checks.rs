@@ -10,6 +10,7 @@ use app::api::{
 };
 use app::domain::{
     credential_check::{CheckReport, CheckStatus, Failure, StepKind, StepState},
+    expiry::Expiry,
     secret::PasswordInput,
 };
 use app::server::rules::credential_checks::recheck_due;
@@ -468,7 +469,129 @@ async fn the_background_recheck_runs_once_across_two_replicas(backend: Backend) 
     ));
 }
 
+async fn expiry_dates_warn_from_fourteen_days_ahead(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ann = app.sign_up("ann").await;
+    ann.create_project("ann", "shop").await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let day = |n: i64| {
+        let d = today + time::Duration::days(n);
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    };
+    for (host, days) in [
+        ("in15.example", 15),
+        ("in14.example", 14),
+        ("today.example", 0),
+        ("ago1.example", -1),
+    ] {
+        ann.run(AddCredential {
+            owner: "ann".into(),
+            name: "shop".into(),
+            registry: "other".into(),
+            server: host.into(),
+            username: "u".into(),
+            email: String::new(),
+            password: PasswordInput::from("p".to_owned()),
+            expires_on: day(days),
+        })
+        .await;
+    }
+    let list = ann
+        .fetch(ListCredentials {
+            owner: "ann".into(),
+            name: "shop".into(),
+            after: None,
+        })
+        .await;
+    let seen: Vec<(String, Option<Expiry>)> = list
+        .items
+        .iter()
+        .map(|c| (c.server.clone(), c.expiry))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "ago1.example".to_owned(),
+                Some(Expiry::Expired { days_ago: 1 })
+            ),
+            (
+                "in14.example".to_owned(),
+                Some(Expiry::Soon { days_left: 14 })
+            ),
+            (
+                "in15.example".to_owned(),
+                Some(Expiry::Later { days_left: 15 })
+            ),
+            (
+                "today.example".to_owned(),
+                Some(Expiry::Soon { days_left: 0 })
+            ),
+        ]
+    );
+    assert_eq!(list.items[2].expires_on.as_deref(), Some(day(15).as_str()));
+
+    // Both pages warn about the three within fourteen days, not the fifteenth.
+    let warned = |html: &str, id: &str| -> Vec<String> {
+        let doc = scraper::Html::parse_document(html);
+        let items = scraper::Selector::parse(&format!("#{id} li")).unwrap();
+        doc.select(&items)
+            .map(|li| li.text().collect::<String>())
+            .collect()
+    };
+    let credentials = warned(
+        &ann.page("/projects/ann/shop/credentials").await,
+        "expiry-warnings",
+    );
+    assert_eq!(
+        credentials,
+        [
+            format!(
+                "Credentials for ago1.example: expired yesterday ({}).",
+                day(-1)
+            ),
+            format!(
+                "Credentials for in14.example: expires in 14 days ({}).",
+                day(14)
+            ),
+            format!("Credentials for today.example: expires today ({}).", day(0)),
+        ]
+    );
+    let overview = warned(&ann.page("/projects/ann/shop").await, "credential-alerts");
+    assert_eq!(
+        overview,
+        [
+            format!("ago1.example: expired yesterday ({})", day(-1)),
+            format!("in14.example: expires in 14 days ({})", day(14)),
+            format!("today.example: expires today ({})", day(0)),
+        ]
+    );
+
+    // A date that is not one is refused and stores nothing.
+    let res = ann
+        .send(AddCredential {
+            owner: "ann".into(),
+            name: "shop".into(),
+            registry: "other".into(),
+            server: "bad.example".into(),
+            username: "u".into(),
+            email: String::new(),
+            password: PasswordInput::from("p".to_owned()),
+            expires_on: "2027-02-30".into(),
+        })
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("2027-02-30 is not a day of the calendar.")
+    );
+    assert_eq!(app.count("registry_credential").await, 4);
+}
+
 on_both!(
+    expiry_dates_warn_from_fourteen_days_ahead,
     a_basic_auth_registry_is_checked_step_by_step,
     kcr_is_checked_through_its_token_service,
     internal_addresses_are_refused_unless_allowed,

@@ -9,9 +9,11 @@
 use std::collections::BTreeSet;
 
 use app::api::{
+    credential_imports::PreviewCredentialImport,
     credentials::{AddCredential, ListCredentials},
     projects::CreateProject,
 };
+use app::domain::credential_import::ImportPreview;
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
 
@@ -61,6 +63,24 @@ const COLUMNS: &[(&str, Case)] = &[
     ("audit_event.details", Case::Shown),
     ("kcr_tag.pushed_by", Case::Shown),
     ("registry_credential.last_exported_by", Case::Shown),
+    // Registry error text from the last check, and the image it tried.
+    ("registry_credential.check_reason", Case::Shown),
+    ("registry_credential.check_image", Case::Shown),
+    (
+        "registry_credential.check_status",
+        Case::Exempt("one of two words the server writes (ok, failing)"),
+    ),
+    (
+        "registry_credential.expires_on",
+        Case::Exempt("a calendar date (YYYY-MM-DD) checked by its parser before it is stored"),
+    ),
+    ("worker_lease.name", Case::Exempt(KEY)),
+    ("worker_lease.holder", Case::Exempt(KEY)),
+    ("credential_import.made_by", Case::Exempt(KEY)),
+    (
+        "credential_import.key_id",
+        Case::Exempt("derived from the master key, never rendered"),
+    ),
     ("device_grant.client_name", Case::Shown),
     (
         "device_grant.user_code",
@@ -513,6 +533,44 @@ async fn store(app: &TestApp, payload: &str) {
         &p("device_grant.client_name"),
     )
     .await;
+    // A failing check: its reason carries the registry's own words.
+    set(
+        app,
+        "update registry_credential set check_status = 'failing', check_reason = $1",
+        &p("registry_credential.check_reason"),
+    )
+    .await;
+    set(
+        app,
+        "update registry_credential set check_image = $1",
+        &p("registry_credential.check_image"),
+    )
+    .await;
+}
+
+/// An import preview of a config.json whose entry, server and username carry `payload`; the
+/// path of its page.
+async fn import_preview(ann: &User<'_>, payload: &str) -> String {
+    let p = |part: &str| payload.replace("MARK", &format!("[import.{part}]"));
+    let config = serde_json::json!({
+        "auths": {
+            p("key"): {"username": "u", "password": "p"},
+            "ghcr.io": {"username": p("username"), "password": "p"},
+        },
+        "credHelpers": {p("helper"): p("helper-name")},
+    })
+    .to_string();
+    let preview: ImportPreview = ann
+        .fetch(PreviewCredentialImport {
+            owner: "acme".into(),
+            name: "web".into(),
+            docker_config: config,
+        })
+        .await;
+    format!(
+        "/projects/acme/web/credentials/import?draft={}",
+        preview.draft
+    )
 }
 
 async fn stored_markup_comes_out_of_every_page_as_text(backend: Backend) {
@@ -566,7 +624,8 @@ async fn stored_markup_comes_out_of_every_page_as_text(backend: Backend) {
     for payload in PAYLOADS {
         store(&app, payload).await;
         let mut shown = String::new();
-        for (user, path) in &pages {
+        let import = (&ann, import_preview(&ann, payload).await);
+        for (user, path) in pages.iter().chain([&import]) {
             let res = user.get(path).await;
             assert_eq!(res.status(), StatusCode::OK, "{path}");
             let nonce = nonce_of(&res);
@@ -575,6 +634,11 @@ async fn stored_markup_comes_out_of_every_page_as_text(backend: Backend) {
                 failures.push(format!("{path} with {payload:?}: {problem}"));
             }
             shown.push_str(&visible(&html));
+        }
+        for part in ["key", "username", "helper", "helper-name"] {
+            if !shown.contains(&format!("[import.{part}]")) {
+                failures.push(format!("the import preview does not show its {part}"));
+            }
         }
         for (column, case) in COLUMNS {
             if matches!(case, Case::Shown) && !shown.contains(&format!("[{column}]")) {

@@ -4,9 +4,10 @@
 use uuid::Uuid;
 
 use crate::domain::{
+    expiry::Expiry,
     project::{
-        NewProjectForm, OwnerChoice, OwnerChoices, ProjectMemberView, ProjectSettings,
-        ProjectSummary, ProjectView, field,
+        CredentialAlert, NewProjectForm, OwnerChoice, OwnerChoices, ProjectMemberView,
+        ProjectSettings, ProjectSummary, ProjectView, field,
     },
     role::{OrgAction, OrgRole, ProjectAction, ProjectRole},
 };
@@ -14,7 +15,7 @@ use crate::error::AppError;
 use crate::server::{
     cx::{self, Cx, OrgCx, ProjectCx},
     db::{
-        self, kcr_images, org_members, orgs,
+        self, credentials, kcr_images, org_members, orgs,
         projects::{self, NewProject, Project},
     },
     rules::invitations,
@@ -201,6 +202,32 @@ pub async fn create(owner: &Owner, form: NewProjectForm) -> Result<Project, AppE
     Ok(project)
 }
 
+/// The project's credentials that expire within 14 days, have expired, or failed their last
+/// check.
+async fn credential_alerts(cx: &ProjectCx) -> Result<Vec<CredentialAlert>, AppError> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut alerts = Vec::new();
+    for c in credentials::all(&cx.state.db, cx.project.id).await? {
+        if let Some(expiry) = Expiry::on(c.expires_on.as_deref(), today).filter(|e| e.warns()) {
+            alerts.push(CredentialAlert {
+                server: c.server.clone(),
+                problem: format!(
+                    "{} ({})",
+                    expiry.text(),
+                    c.expires_on.clone().unwrap_or_default()
+                ),
+            });
+        }
+        if c.check_status.as_deref() == Some("failing") {
+            alerts.push(CredentialAlert {
+                server: c.server,
+                problem: format!("failing: {}", c.check_reason.unwrap_or_default()),
+            });
+        }
+    }
+    Ok(alerts)
+}
+
 /// The project with its members, and its pending invitations for those who manage members.
 #[tracing::instrument(level = "debug", skip_all, fields(project.id = %cx.project.id), err)]
 pub async fn view(cx: &ProjectCx) -> Result<ProjectView, AppError> {
@@ -222,6 +249,11 @@ pub async fn view(cx: &ProjectCx) -> Result<ProjectView, AppError> {
             .is_some_and(|(o, n)| o == p.owner_name && n == p.name),
         None => false,
     };
+    let credential_alerts = if cx.may(ProjectAction::ViewCredentials) {
+        credential_alerts(cx).await?
+    } else {
+        Vec::new()
+    };
     let invitations = if cx.may(ProjectAction::ManageMembers) {
         invitations::pending(cx, invitations::Target::Project(p.id), true).await?
     } else {
@@ -238,6 +270,7 @@ pub async fn view(cx: &ProjectCx) -> Result<ProjectView, AppError> {
         my_role: cx.role,
         members,
         is_current,
+        credential_alerts,
         invitations,
     })
 }
