@@ -35,7 +35,7 @@ pub enum Command {
 }
 
 /// The exit codes of the client commands, for `--help`.
-pub const EXIT_CODES: &str = "Exit codes of the client commands: 0 done; 1 other failure; 2 wrong use (missing argument, no project chosen, no terminal to confirm on); 3 not logged in or token not valid; 4 role or scope does not allow it; 5 no such project or credential; 6 input refused (the message says why); 7 server unreachable, failing or asking to wait.";
+pub const EXIT_CODES: &str = "Exit codes of the client commands: 0 done; 1 other failure; 2 wrong use (missing argument, no project chosen, no terminal to confirm on); 3 not logged in or token not valid; 4 role or scope does not allow it; 5 no such project or credential; 6 input refused (the message says why); 7 server unreachable, failing or asking to wait; 8 check-credentials found the credentials not working.";
 
 /// `berth kcr ...`.
 #[derive(Debug, Subcommand)]

@@ -46,7 +46,9 @@ pub async fn add_credential(
     Ok(id.to_string())
 }
 
-/// Updates username, email and (when not blank) the password of a credential.
+/// Updates username, email, expiry date (`YYYY-MM-DD`; blank for none) and, when not blank,
+/// the password of a credential. Like the username and email, the date is replaced by what is
+/// sent: a client that means to keep it sends it back.
 #[server(endpoint = "update_credential")]
 pub async fn update_credential(
     owner: String,

@@ -7,7 +7,7 @@ use app::domain::credential::{CredentialPage, CredentialView};
 use clap::Args;
 
 use super::{
-    DockerCommand, Output, Session, Target,
+    DockerCommand, Output, Session, Target, credential_health,
     failure::{Failure, exit},
     table,
 };
@@ -34,6 +34,9 @@ pub struct AddArgs {
     /// The email (optional).
     #[arg(long, default_value = "")]
     pub docker_email: String,
+    /// When the password (a token) stops working, `YYYY-MM-DD`: Berth warns 14 days ahead.
+    #[arg(long, default_value = "")]
+    pub expires_on: String,
     #[command(flatten)]
     pub password: PasswordArgs,
 }
@@ -78,6 +81,9 @@ pub struct UpdateArgs {
     /// New email (default: unchanged; "" clears it).
     #[arg(long)]
     pub docker_email: Option<String>,
+    /// New expiry date, `YYYY-MM-DD` (default: unchanged; "" clears it).
+    #[arg(long)]
+    pub expires_on: Option<String>,
     #[command(flatten)]
     pub password: PasswordArgs,
 }
@@ -118,6 +124,7 @@ fn flag_names(err: anyhow::Error) -> anyhow::Error {
                 ("email: ", "--docker-email: "),
                 ("password: ", "--docker-password: "),
                 ("registry: ", "--docker-server: "),
+                ("expires_on: ", "--expires-on: "),
             ] {
                 if let Some(rest) = line.strip_prefix(field) {
                     return format!("{flag}{rest}");
@@ -137,6 +144,8 @@ pub async fn run(target: &Target, command: DockerCommand) -> anyhow::Result<()> 
         DockerCommand::UpdateCredentials(args) => update(&session, args).await,
         DockerCommand::ListCredentials(args) => list(&session, args).await,
         DockerCommand::DeleteCredentials(args) => delete(&session, args).await,
+        DockerCommand::CheckCredentials(args) => credential_health::check(&session, args).await,
+        DockerCommand::ImportCredentials(args) => credential_health::import(&session, args).await,
     };
     result.map_err(flag_names)
 }
@@ -190,6 +199,7 @@ async fn add(session: &Session, args: AddArgs) -> anyhow::Result<()> {
                 ("username", args.docker_username.as_str()),
                 ("email", args.docker_email.as_str()),
                 ("password", password.as_str()),
+                ("expires_on", args.expires_on.as_str()),
             ],
         )
         .await?;
@@ -212,14 +222,21 @@ async fn update(session: &Session, args: UpdateArgs) -> anyhow::Result<()> {
             )
         })?;
     let password = args.password.read()?.unwrap_or_default();
-    if args.docker_username.is_none() && args.docker_email.is_none() && password.is_empty() {
+    if args.docker_username.is_none()
+        && args.docker_email.is_none()
+        && args.expires_on.is_none()
+        && password.is_empty()
+    {
         return Err(Failure::usage(
-            "nothing to change: give --docker-username, --docker-email or a password",
+            "nothing to change: give --docker-username, --docker-email, --expires-on or a password",
         )
         .into());
     }
     let username = args.docker_username.unwrap_or(current.username);
     let email = args.docker_email.unwrap_or(current.email);
+    let expires_on = args
+        .expires_on
+        .unwrap_or_else(|| current.expires_on.unwrap_or_default());
     session
         .api
         .post_unit(
@@ -231,6 +248,7 @@ async fn update(session: &Session, args: UpdateArgs) -> anyhow::Result<()> {
                 ("username", username.as_str()),
                 ("email", email.as_str()),
                 ("password", password.as_str()),
+                ("expires_on", expires_on.as_str()),
             ],
         )
         .await?;
@@ -273,6 +291,10 @@ async fn list(session: &Session, args: ListArgs) -> anyhow::Result<()> {
                         "updated_at": c.updated_at,
                         "last_exported_at": c.last_exported_at,
                         "last_exported_by": c.last_exported_by,
+                        "expires_on": c.expires_on,
+                        "expiry": c.expiry,
+                        "status": c.status,
+                        "check_image": c.check_image,
                     })
                 })
                 .collect();

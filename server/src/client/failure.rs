@@ -17,6 +17,8 @@ pub mod exit {
     pub const INVALID: u8 = 6;
     /// The server cannot be reached, or failed (5xx), or asks to wait (429).
     pub const UNAVAILABLE: u8 = 7;
+    /// `check-credentials`: the credentials did not work (the message says at which step).
+    pub const CHECK_FAILED: u8 = 8;
 }
 
 /// A failure with its exit code and a message for a person.

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod config;
+pub mod credential_health;
 pub mod credentials;
 pub mod failure;
 pub mod helper;
@@ -71,6 +72,12 @@ pub enum DockerCommand {
     ListCredentials(credentials::ListArgs),
     /// Delete credentials (asks first unless --yes).
     DeleteCredentials(credentials::DeleteArgs),
+    /// Try credentials against their registry (reach, TLS, sign in, pull an image); exit 8
+    /// when they do not work.
+    CheckCredentials(credential_health::CheckArgs),
+    /// Import the logins of a docker config.json (shows what it would do, asks first unless
+    /// --yes).
+    ImportCredentials(credential_health::ImportArgs),
 }
 
 /// `berth auth ...`.

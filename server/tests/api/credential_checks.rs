@@ -14,8 +14,10 @@ use app::domain::{
     secret::PasswordInput,
 };
 use app::server::rules::credential_checks::recheck_due;
+use base64::Engine;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::client::Cli;
 use crate::helpers::{
     Backend, TestApp, User,
     registry::{Registry, free_port, image, push},
@@ -567,6 +569,30 @@ async fn expiry_dates_warn_from_fourteen_days_ahead(backend: Backend) {
         ]
     );
 
+    // An update sends the date back to keep it; blank, it goes.
+    let id = list.items[2].id.clone();
+    let update = |expires_on: String| UpdateCredential {
+        owner: "ann".into(),
+        name: "shop".into(),
+        id: id.clone(),
+        username: "u2".into(),
+        email: String::new(),
+        password: PasswordInput::default(),
+        expires_on,
+    };
+    let date_of = |items: Vec<app::domain::credential::CredentialView>| {
+        items.into_iter().find(|c| c.id == id).unwrap().expires_on
+    };
+    let list_call = || ListCredentials {
+        owner: "ann".into(),
+        name: "shop".into(),
+        after: None,
+    };
+    ann.run(update(day(15))).await;
+    assert_eq!(date_of(ann.fetch(list_call()).await.items), Some(day(15)));
+    ann.run(update(String::new())).await;
+    assert_eq!(date_of(ann.fetch(list_call()).await.items), None);
+
     // A date that is not one is refused and stores nothing.
     let res = ann
         .send(AddCredential {
@@ -590,7 +616,139 @@ async fn expiry_dates_warn_from_fourteen_days_ahead(backend: Backend) {
     assert_eq!(app.count("registry_credential").await, 4);
 }
 
+async fn the_cli_checks_and_imports_credentials(backend: Backend) {
+    let registry = Registry::start_basic(USER, PASS).await;
+    let (_img, layout, _digest) = image("1", b"cli\n");
+    assert!(
+        push(&layout, "1", &registry.host, "team/app", (USER, PASS))
+            .await
+            .ok
+    );
+    let app = TestApp::spawn_with(backend, ALLOW).await;
+    let ann = app.sign_up("ann").await;
+    ann.create_project("ann", "shop").await;
+    let cli = Cli::new(&app);
+    cli.login(
+        &ann.personal_token("cli", &["credentials:write", "projects:read"], "")
+            .await,
+    )
+    .await;
+    let p = ["--project", "ann/shop"];
+    let server = format!("http://{}", registry.host);
+
+    // Imported from a config.json: the preview's table, then the import.
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASS}"));
+    let config = serde_json::json!({
+        "auths": {
+            &server: {"auth": auth},
+            "quay.io": {"identitytoken": "t"},
+        }
+    })
+    .to_string();
+    let file = cli.home.path().join("config.json");
+    std::fs::write(&file, &config).unwrap();
+    let file = file.to_str().unwrap();
+    let mut args = vec!["docker", "import-credentials", "--file", file];
+    args.extend(p);
+    let refused = cli.run(&args, None).await;
+    assert_eq!(refused.code, 2, "no terminal, no --yes: {refused:?}");
+    assert_eq!(app.count("registry_credential").await, 0);
+    args.push("--yes");
+    let imported = cli.run(&args, None).await;
+    assert_eq!(imported.code, 0, "{imported:?}");
+    let width = format!("auths[\"{server}\"]").len().max("ENTRY".len());
+    let server_width = server.len();
+    assert_eq!(
+        imported.stdout,
+        format!(
+            "{:<width$}   {:<server_width$}   USERNAME   ACTION\n\
+             {:<width$}   {server}   {USER}     add\n\
+             {:<width$}   {:<server_width$}   {:<8}   not importable: signed in with an identity token (OAuth), which is not a password a pull can use; add a token by hand\n",
+            "ENTRY",
+            "SERVER",
+            format!("auths[\"{server}\"]"),
+            "auths[\"quay.io\"]",
+            "quay.io",
+            "",
+        )
+    );
+    assert!(
+        imported
+            .stderr
+            .contains("Imported into ann/shop: 1 added, 0 updated, 0 skipped.")
+    );
+
+    // Listed as JSON with its status; checked step by step.
+    let mut args = vec!["docker", "list-credentials", "-o", "json"];
+    args.extend(p);
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli.run(&args, None).await.stdout).unwrap();
+    assert_eq!(listed[0]["status"]["state"], "untested");
+    assert_eq!(listed[0]["expires_on"], serde_json::Value::Null);
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    let mut args = vec!["docker", "check-credentials", &id, "--image", "team/app:1"];
+    args.extend(p);
+    let checked = cli.run(&args, None).await;
+    assert_eq!(checked.code, 0, "{checked:?}");
+    let lines: Vec<String> = checked
+        .stdout
+        .lines()
+        .map(|l| l.split(" (").next().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            format!("ok   Reach the registry: HTTP 401 from {}", registry.host),
+            "skip TLS: plain HTTP: the server is given as http://, so nothing is encrypted"
+                .to_owned(),
+            "ok   Sign in: accepted".to_owned(),
+            "ok   Pull the image: allowed to pull team/app:1".to_owned(),
+        ]
+    );
+    let mut args = vec!["docker", "check-credentials", &id, "--image", "team/none:1"];
+    args.extend(p);
+    let failing = cli.run(&args, None).await;
+    assert_eq!(failing.code, 8, "{failing:?}");
+    assert!(
+        failing
+            .stderr
+            .contains("not found: team/none:1 is not there"),
+        "{failing:?}"
+    );
+
+    // An expiry date from the command line, in the JSON list.
+    let mut args = vec![
+        "docker",
+        "update-credentials",
+        &id,
+        "--expires-on",
+        "2031-01-31",
+    ];
+    args.extend(p);
+    let updated = cli.run(&args, None).await;
+    assert_eq!(updated.code, 0, "{updated:?}");
+    let mut args = vec!["docker", "list-credentials", "-o", "json"];
+    args.extend(p);
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli.run(&args, None).await.stdout).unwrap();
+    assert_eq!(listed[0]["expires_on"], "2031-01-31");
+    assert_eq!(listed[0]["expiry"]["state"], "later");
+    assert_eq!(listed[0]["username"], USER, "the rest kept");
+    let mut args = vec![
+        "docker",
+        "update-credentials",
+        &id,
+        "--expires-on",
+        "31.01.2031",
+    ];
+    args.extend(p);
+    let bad = cli.run(&args, None).await;
+    assert_eq!(bad.code, 6, "{bad:?}");
+    assert!(bad.stderr.contains("--expires-on: "), "{bad:?}");
+}
+
 on_both!(
+    the_cli_checks_and_imports_credentials,
     expiry_dates_warn_from_fourteen_days_ahead,
     a_basic_auth_registry_is_checked_step_by_step,
     kcr_is_checked_through_its_token_service,
