@@ -10,6 +10,9 @@ use crate::components::raw_text::rcdata_text;
 /// The classes of a form control.
 pub const CONTROL: &str = "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500 aria-[invalid=true]:border-red-500 dark:border-slate-700 dark:bg-slate-900";
 
+/// [`CONTROL`] in a monospaced face, for code and JSON.
+pub const MONO_CONTROL: &str = "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-xs shadow-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-500 aria-[invalid=true]:border-red-500 dark:border-slate-700 dark:bg-slate-900";
+
 /// The ids of one field: the control's, its hint's and its error's.
 #[derive(Clone, Debug)]
 pub struct FieldIds {
@@ -213,24 +216,34 @@ pub fn TextAreaField(
     value: String,
     /// Most characters the browser lets through (the server checks again).
     maxlength: u32,
+    /// Visible lines (default 3).
+    #[prop(optional)]
+    rows: Option<u32>,
+    /// A short hint under the field.
+    #[prop(optional)]
+    hint: Option<&'static str>,
+    /// Monospaced text (code, JSON).
+    #[prop(optional)]
+    mono: bool,
     /// The field's error message, if any.
     #[prop(into)]
     error: Signal<Option<String>>,
 ) -> impl IntoView {
     let ids = FieldIds::new(name, None);
-    let described_by = ids.described_by(false, error);
+    let described_by = ids.described_by(hint.is_some(), error);
     // Escaped in the server's HTML; in the browser a text node (and the property) holds it.
     let text = rcdata_text(&value);
     view! {
-        <FieldFrame label ids=ids.clone() error>
+        <FieldFrame label ids=ids.clone() hint error>
             <textarea
                 id=ids.id.clone()
                 name=name
-                rows="3"
+                rows=rows.unwrap_or(3)
                 maxlength=maxlength
+                spellcheck=mono.then_some("false")
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by
-                class=CONTROL
+                class=if mono { MONO_CONTROL } else { CONTROL }
                 prop:value=value.clone()
             >
                 {text}

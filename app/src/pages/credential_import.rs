@@ -13,6 +13,7 @@ use crate::api::credential_imports::{
 use crate::components::{
     area::{ProjectArea, ProjectSection},
     error_notice::ErrorNotice,
+    fields::TextAreaField,
     form::{FormError, field_error, form_error},
 };
 use crate::domain::credential_import::{
@@ -72,41 +73,15 @@ fn Paste(owner: String, name: String, back: String) -> impl IntoView {
             <FormError error=form_error(preview) />
             <input type="hidden" name="owner" value=owner />
             <input type="hidden" name="name" value=name />
-            <div class="space-y-1">
-                <label for="docker-config" class="block text-sm font-medium">
-                    "config.json"
-                </label>
-                <textarea
-                    id="docker-config"
-                    name=field::CONFIG
-                    rows="12"
-                    spellcheck="false"
-                    autocomplete="off"
-                    aria-describedby="docker-config-hint docker-config-error"
-                    class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-xs dark:border-slate-700 dark:bg-slate-900"
-                ></textarea>
-                <p id="docker-config-hint" class="text-xs text-slate-500 dark:text-slate-400">
-                    {format!(
-                        "At most {} KiB. Logins kept by a credential helper or store are listed, not imported.",
-                        MAX_CONFIG_BYTES / 1024,
-                    )}
-                </p>
-                {move || {
-                    field_error(preview, field::CONFIG)
-                        .get()
-                        .map(|e| {
-                            view! {
-                                <p
-                                    id="docker-config-error"
-                                    role="alert"
-                                    class="text-sm text-red-700 dark:text-red-400"
-                                >
-                                    {e}
-                                </p>
-                            }
-                        })
-                }}
-            </div>
+            <TextAreaField
+                label="config.json"
+                name=field::CONFIG
+                rows=12
+                mono=true
+                maxlength=MAX_CONFIG_BYTES as u32
+                hint="At most 1024 KiB. Logins kept by a credential helper or store are listed, not imported."
+                error=field_error(preview, field::CONFIG)
+            />
             <ConfigFile />
             <div class="flex flex-wrap gap-2">
                 <button type="submit" class="btn-primary">
@@ -166,6 +141,9 @@ mod browser {
 
     use crate::domain::credential_import::MAX_CONFIG_BYTES;
 
+    /// The text area's id (`fields::FieldIds` of `field::CONFIG`).
+    const CONFIG_ID: &str = "field-docker_config";
+
     /// Puts the chosen file's text into the text area.
     pub fn read(event: leptos::ev::Event, message: RwSignal<Option<String>>) {
         let Some(file) = event
@@ -188,7 +166,7 @@ mod browser {
             let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
             let area = web_sys::window()
                 .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id("docker-config"))
+                .and_then(|d| d.get_element_by_id(CONFIG_ID))
                 .and_then(|e| e.dyn_into::<HtmlTextAreaElement>().ok());
             match (text.ok().and_then(|t| t.as_string()), area) {
                 (Some(text), Some(area)) => {
