@@ -67,7 +67,8 @@ impl Application {
             allow: file.registry_allow(),
         });
         let state = AppState {
-            outbound: outbound::client(outbound.clone(), Duration::from_secs(5)),
+            outbound: outbound::Outbound::new(outbound.clone(), Duration::from_secs(5))
+                .map_err(anyhow::Error::msg)?,
             db,
             key: Arc::new(key),
             bearer_blocks: Default::default(),

@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 
 use crate::domain::credential_check::CheckReport;
+#[cfg(feature = "ssr")]
+use crate::domain::credential_check::kept_key;
 use crate::domain::secret::PasswordInput;
 use crate::error::AppError;
 
@@ -29,7 +31,8 @@ pub async fn check_credential(
     let report = credential_checks::check_stored(&cx, id, &image).await?;
     if ctx::is_page_post() {
         let https = cx.state.settings.public_url.starts_with("https://");
-        check_result::keep(&format!("row:{id}"), &report, &[("image", &image)], https);
+        let of = kept_key(&owner, &name, &format!("row:{id}"));
+        check_result::keep(&of, &report, &[("image", &image)], https);
         ctx::redirect(&format!("{}/credentials?checked=1#check-result", cx.path()));
     }
     Ok(report)
@@ -92,7 +95,7 @@ pub async fn check_typed_credential(
         ("expires_on", &expires_on),
         ("image", &image),
     ];
-    check_result::keep(&of, &report, &fields, https);
+    check_result::keep(&kept_key(&owner, &name, &of), &report, &fields, https);
     let back = match of.strip_prefix("edit:") {
         Some(id) => format!(
             "{}/credentials?edit={id}&checked=1#check-result-edit",

@@ -34,6 +34,25 @@ pub enum StepKind {
 }
 
 impl StepKind {
+    /// Every kind, in the order of a check.
+    pub const ALL: [Self; 4] = [Self::Reach, Self::Tls, Self::Auth, Self::Pull];
+
+    /// The kind of its JSON name (`reach`, `tls`, `auth`, `pull`), for code that reads a
+    /// report without serde (the browser's "Test connection").
+    pub fn from_wire(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.wire() == name)
+    }
+
+    /// Its JSON name.
+    pub fn wire(self) -> &'static str {
+        match self {
+            Self::Reach => "reach",
+            Self::Tls => "tls",
+            Self::Auth => "auth",
+            Self::Pull => "pull",
+        }
+    }
+
     /// The step's label.
     pub fn label(self) -> &'static str {
         match self {
@@ -93,6 +112,39 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// Every failure.
+    pub const ALL: [Self; 9] = [
+        Self::RefusedAddress,
+        Self::UnknownHost,
+        Self::CouldNotConnect,
+        Self::Tls,
+        Self::AuthRefused,
+        Self::NotFound,
+        Self::Denied,
+        Self::TimedOut,
+        Self::Unexpected,
+    ];
+
+    /// The failure of its JSON name (see [`StepKind::from_wire`]).
+    pub fn from_wire(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.wire() == name)
+    }
+
+    /// Its JSON name.
+    pub fn wire(self) -> &'static str {
+        match self {
+            Self::RefusedAddress => "refused_address",
+            Self::UnknownHost => "unknown_host",
+            Self::CouldNotConnect => "could_not_connect",
+            Self::Tls => "tls",
+            Self::AuthRefused => "auth_refused",
+            Self::NotFound => "not_found",
+            Self::Denied => "denied",
+            Self::TimedOut => "timed_out",
+            Self::Unexpected => "unexpected",
+        }
+    }
+
     /// The words the status shows.
     pub fn label(self) -> &'static str {
         match self {
@@ -154,11 +206,17 @@ impl CheckReport {
 /// (`server::check_result`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeptCheck {
-    /// Which form or row it belongs to: `add`, `edit:ID` or `row:ID`.
+    /// Which project's form or row it belongs to ([`kept_key`]).
     pub of: String,
     pub report: CheckReport,
     /// The form's non-secret fields.
     pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// What a kept check belongs to: `what` (`add`, `edit:ID`, `row:ID`) of project `owner/name`
+/// (a check kept on one project's page is never shown on another's).
+pub fn kept_key(owner: &str, name: &str, what: &str) -> String {
+    format!("{owner}/{name}:{what}")
 }
 
 /// The status a stored credential keeps from its last check.
@@ -279,7 +337,8 @@ fn auth_params(mut s: &str) -> (Vec<(String, String)>, &str) {
 }
 
 /// The registry's own words from an error body: distribution's `{"errors": [{code, message}]}`,
-/// a token service's `{"details"|"error"|"message": …}`, or the first line of plain text.
+/// or a token service's `{"details"|"error"|"message": …}`. Nothing else: a check may reach a
+/// host that is no registry, and its pages are not for the report to show.
 pub fn registry_error_text(body: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     if let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) {
@@ -314,14 +373,8 @@ pub fn registry_error_text(body: &[u8]) -> Option<String> {
                 return Some(clip(s, TEXT_MAX));
             }
         }
-        return None;
     }
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
-    // HTML error pages say nothing useful in their first line.
-    if line.starts_with('<') {
-        return None;
-    }
-    Some(clip(line, TEXT_MAX))
+    None
 }
 
 /// The image a check tries on `registry_host`: blank for none; `REPOSITORY[:TAG|@DIGEST]` on
@@ -467,9 +520,10 @@ mod tests {
             registry_error_text(br#"{"details":"incorrect username or password"}"#).as_deref(),
             Some("incorrect username or password")
         );
+        assert_eq!(registry_error_text(b"\n  internal page text\nmore"), None);
         assert_eq!(
-            registry_error_text(b"\n  no such host\x1b[0m\nmore").as_deref(),
-            Some("no such host [0m")
+            registry_error_text(br#"{"message": "bad\u001b[0m"}"#).as_deref(),
+            Some("bad [0m")
         );
         assert_eq!(registry_error_text(b"<html><body>502</body></html>"), None);
         assert_eq!(registry_error_text(b"{}"), None);
@@ -477,6 +531,19 @@ mod tests {
         let text = registry_error_text(long.as_bytes()).unwrap();
         assert_eq!(text.chars().count(), TEXT_MAX);
         assert!(text.ends_with('…'));
+    }
+
+    #[test]
+    fn the_wire_names_are_serdes() {
+        for kind in StepKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.wire());
+            assert_eq!(StepKind::from_wire(kind.wire()), Some(kind));
+        }
+        for failure in Failure::ALL {
+            assert_eq!(serde_json::to_value(failure).unwrap(), failure.wire());
+            assert_eq!(Failure::from_wire(failure.wire()), Some(failure));
+        }
+        assert_eq!(StepKind::from_wire("nope"), None);
     }
 
     #[test]

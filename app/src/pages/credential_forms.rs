@@ -10,13 +10,13 @@ use leptos::prelude::*;
 use crate::api::credential_checks::{CheckCredential, CheckTypedCredential};
 use crate::api::credentials::{AddCredential, DeleteCredential, UpdateCredential};
 use crate::components::{
-    check_report::{TestConnection, kept_check},
+    check_report::{CheckSteps, TestConnection, kept_check},
     fields::{Field, SelectField},
     form::{FormError, SubmitButton, field_error, form_error, kept},
 };
 use crate::domain::{
     credential::{CredentialView, field},
-    credential_check::{KeptCheck, field as check_field},
+    credential_check::{KeptCheck, field as check_field, kept_key},
     registry::Preset,
 };
 
@@ -104,7 +104,7 @@ pub fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
         .iter()
         .map(|p| (p.as_str().to_owned(), p.label().to_owned()))
         .collect();
-    let refill = refill(actions.add, actions, "add");
+    let refill = refill(actions.add, actions, &kept_key(&owner, &name, "add"));
     let err = move |name| error_of(actions.add, actions.check_typed, name);
     let tested = refill.tested.as_ref().map(|k| k.report.clone());
     view! {
@@ -112,8 +112,8 @@ pub fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
             <h2 class="text-lg font-semibold">"Add credentials"</h2>
             <FormError error=form_error(actions.add) />
             <FormError error=form_error(actions.check_typed) />
-            <input type="hidden" name="owner" value=owner.clone() />
-            <input type="hidden" name="name" value=name.clone() />
+            <input type="hidden" name="owner" value=owner />
+            <input type="hidden" name="name" value=name />
             <SelectField
                 label="Registry"
                 name=field::REGISTRY
@@ -179,14 +179,20 @@ pub fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
                     pending=actions.add.pending()
                 />
             </div>
-            <TestConnection owner name id=String::new() initial=tested />
+            <TestConnection edit=false>
+                {tested.clone().map(|report| view! { <CheckSteps report /> })}
+            </TestConnection>
         </ActionForm>
     }
 }
 
 #[component]
 pub fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions) -> impl IntoView {
-    let refill = refill(actions.update, actions, &format!("edit:{}", c.id));
+    let refill = refill(
+        actions.update,
+        actions,
+        &kept_key(&owner, &name, &format!("edit:{}", c.id)),
+    );
     let err = move |name| error_of(actions.update, actions.check_typed, name);
     let tested = refill.tested.as_ref().map(|k| k.report.clone());
     view! {
@@ -199,8 +205,8 @@ pub fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions
             <h2 class="text-lg font-semibold">{format!("Edit credentials for {}", c.server)}</h2>
             <FormError error=form_error(actions.update) />
             <FormError error=form_error(actions.check_typed) />
-            <input type="hidden" name="owner" value=owner.clone() />
-            <input type="hidden" name="name" value=name.clone() />
+            <input type="hidden" name="owner" value=owner />
+            <input type="hidden" name="name" value=name />
             <input type="hidden" name=field::ID value=c.id.clone() />
             <Field
                 label="Username"
@@ -253,7 +259,9 @@ pub fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions
                 error=err(check_field::IMAGE)
             />
             <SubmitButton label="Save" busy_label="Saving…" pending=actions.update.pending() />
-            <TestConnection owner name id=c.id.clone() initial=tested />
+            <TestConnection edit=true>
+                {tested.clone().map(|report| view! { <CheckSteps report /> })}
+            </TestConnection>
         </ActionForm>
     }
 }

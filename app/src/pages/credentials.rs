@@ -19,7 +19,7 @@ use crate::components::{
 };
 use crate::domain::{
     credential::{CredentialPage, CredentialView, DOCKER_HUB_LIMIT, Resolution, field},
-    credential_check::CheckStatus,
+    credential_check::{CheckStatus, kept_key},
     expiry::Expiry,
     pull_secret::RECENT_EXPORT_SECS,
     when::{ago, short_utc},
@@ -122,7 +122,7 @@ fn Credentials(
                 })}
             <ExpiryWarnings items=page.items.clone() />
             <ResolveForm owner=owner.clone() name=name.clone() base=base.clone() />
-            <RowCheck items=page.items.clone() />
+            <RowCheck items=page.items.clone() owner=owner.clone() name=name.clone() />
             {
                 let (owner, name, base, picked) = (
                     owner.clone(),
@@ -513,9 +513,9 @@ fn ExpiryWarnings(items: Vec<CredentialView>) -> impl IntoView {
 
 /// The report of a row's "Check", when the page was sent back from one without JavaScript.
 #[component]
-fn RowCheck(items: Vec<CredentialView>) -> impl IntoView {
+fn RowCheck(items: Vec<CredentialView>, owner: String, name: String) -> impl IntoView {
     let kept = kept_check()?;
-    let id = kept.of.strip_prefix("row:")?;
+    let id = kept.of.strip_prefix(&kept_key(&owner, &name, "row:"))?;
     let server = items.iter().find(|c| c.id == id)?.server.clone();
     Some(view! {
         <section id="check-result" class="mt-4" aria-label="Connection check">

@@ -15,6 +15,9 @@ use crate::domain::{
     secret::PasswordInput,
 };
 
+/// Most entries (`auths` and `credHelpers`) read from one file.
+pub const MAX_ENTRIES: usize = 100;
+
 /// One entry of the file.
 #[derive(Debug)]
 pub struct Entry {
@@ -73,6 +76,12 @@ pub fn parse(text: &str, own: &Own<'_>) -> Result<Vec<Entry>, String> {
         .filter(|s| !s.is_empty());
     if auths.is_none() && helpers.is_none() && store.is_none() {
         return Err("This file has no \"auths\": there are no registry logins in it.".into());
+    }
+    let entries_in_file = auths.map_or(0, Map::len) + helpers.map_or(0, Map::len);
+    if entries_in_file > MAX_ENTRIES {
+        return Err(format!(
+            "The file has {entries_in_file} registry entries; Berth imports at most {MAX_ENTRIES} at a time."
+        ));
     }
     let mut entries = Vec::new();
     let mut seen: Vec<(String, String)> = Vec::new();
@@ -313,6 +322,14 @@ mod tests {
         assert_eq!(
             parse("[1]", &Own(&[])).unwrap_err(),
             "A config.json is a JSON object with \"auths\" in it."
+        );
+        let many: serde_json::Map<String, Value> = (0..=MAX_ENTRIES)
+            .map(|i| (format!("r{i}.example"), serde_json::json!({})))
+            .collect();
+        let many = serde_json::json!({ "auths": many }).to_string();
+        assert_eq!(
+            parse(&many, &Own(&[])).unwrap_err(),
+            "The file has 101 registry entries; Berth imports at most 100 at a time."
         );
         let big = format!(
             r#"{{"auths": {{}}, "x": "{}"}}"#,

@@ -215,8 +215,42 @@ impl std::error::Error for BadRedirect {}
 /// Most redirects followed.
 pub const MAX_REDIRECTS: usize = 5;
 
-/// A client for outbound calls under `policy`.
-pub fn client(policy: Arc<Policy>, connect_timeout: Duration) -> reqwest::Client {
+/// The clients of outbound calls: `open` under the operator's policy, for the registry a
+/// credential names (the host the operator may have allowed), and `strict` without the
+/// `--registry-allow-private` allowance (only `registry_allow` ranges), for every other host a
+/// registry's answer points at (a token realm). `open` follows no redirect to another host: a
+/// registry's answer cannot lead it anywhere the allowance was not meant for.
+#[derive(Clone, Debug)]
+pub struct Outbound {
+    pub open: reqwest::Client,
+    pub open_policy: Arc<Policy>,
+    pub strict: reqwest::Client,
+    pub strict_policy: Arc<Policy>,
+}
+
+impl Outbound {
+    /// Both clients for `policy`. Fails only when the TLS backend cannot start; never falls
+    /// back to a client without these checks.
+    pub fn new(policy: Arc<Policy>, connect_timeout: Duration) -> Result<Self, String> {
+        let strict_policy = Arc::new(Policy {
+            allow_private: false,
+            allow: policy.allow.clone(),
+        });
+        Ok(Self {
+            open: client(policy.clone(), connect_timeout, true)?,
+            open_policy: policy,
+            strict: client(strict_policy.clone(), connect_timeout, false)?,
+            strict_policy,
+        })
+    }
+}
+
+/// A client for outbound calls under `policy`; with `same_host`, redirects stay on the host.
+fn client(
+    policy: Arc<Policy>,
+    connect_timeout: Duration,
+    same_host: bool,
+) -> Result<reqwest::Client, String> {
     let redirects = policy.clone();
     let redirect = reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() >= MAX_REDIRECTS {
@@ -227,10 +261,29 @@ pub fn client(policy: Arc<Policy>, connect_timeout: Duration) -> reqwest::Client
             let text = format!("a redirect to a {} URL", attempt.url().scheme());
             return attempt.error(BadRedirect(text));
         }
-        match check_url(&redirects, attempt.url()) {
-            Ok(()) => attempt.follow(),
-            Err(refused) => attempt.error(refused),
+        // reqwest keeps `Authorization` on a redirect to the same host and port: never let
+        // that carry it from https to plain http.
+        let from_https = attempt.previous().iter().any(|u| u.scheme() == "https");
+        if from_https && attempt.url().scheme() == "http" {
+            let text = "a redirect from https to plain http".to_owned();
+            return attempt.error(BadRedirect(text));
         }
+        if let Err(refused) = check_url(&redirects, attempt.url()) {
+            return attempt.error(refused);
+        }
+        if same_host
+            && attempt
+                .previous()
+                .first()
+                .is_some_and(|first| first.host_str() != attempt.url().host_str())
+        {
+            let text = format!(
+                "a redirect to another host ({})",
+                attempt.url().host_str().unwrap_or_default()
+            );
+            return attempt.error(BadRedirect(text));
+        }
+        attempt.follow()
     });
     reqwest::Client::builder()
         .dns_resolver(Arc::new(Resolver { policy }))
@@ -239,7 +292,7 @@ pub fn client(policy: Arc<Policy>, connect_timeout: Duration) -> reqwest::Client
         .connect_timeout(connect_timeout)
         .user_agent(concat!("Berth/", env!("CARGO_PKG_VERSION")))
         .build()
-        .unwrap_or_default()
+        .map_err(|e| format!("cannot build the outbound HTTP client: {e}"))
 }
 
 /// Reads at most `max` bytes of `res`'s body (the rest is dropped with the connection).

@@ -19,7 +19,7 @@ use crate::domain::{
     },
     registry::DOCKER_HUB_HOST,
 };
-use crate::server::outbound::{CallError, Policy, check_url, read_capped};
+use crate::server::outbound::{CallError, Outbound, Policy, check_url, read_capped};
 
 /// Largest body read from a registry or token service.
 const BODY_MAX: usize = 64 * 1024;
@@ -53,15 +53,17 @@ pub fn api_base(server: &str, registry_host: &str) -> String {
 }
 
 /// Runs the check; never fails (a failure is in the report).
-pub async fn run(client: &reqwest::Client, policy: &Policy, target: &Target<'_>) -> CheckReport {
+pub async fn run(outbound: &Outbound, target: &Target<'_>) -> CheckReport {
     let started = Instant::now();
     let mut run = Run {
-        client,
-        policy,
+        client: &outbound.open,
+        policy: &outbound.open_policy,
+        outbound,
         target,
         deadline: tokio::time::Instant::now() + Duration::from_secs(CHECK_LIMIT_SECS),
         steps: Vec::new(),
         failure: None,
+        secrets: secrets_of(target),
     };
     run.all().await;
     let millis = millis_since(started);
@@ -77,6 +79,28 @@ pub async fn run(client: &reqwest::Client, policy: &Policy, target: &Target<'_>)
         .reason()
         .unwrap_or_else(|| format!("OK ({millis} ms)"));
     report
+}
+
+/// The texts a report must not repeat for `target`: its password and its Basic credentials,
+/// whole and base64-encoded.
+fn secrets_of(target: &Target<'_>) -> Vec<String> {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    let pair = format!("{}:{}", target.username, target.password);
+    [
+        target.password.to_owned(),
+        STANDARD.encode(&pair),
+        STANDARD.encode(target.password),
+    ]
+    .into_iter()
+    .filter(|s| s.len() >= 4)
+    .collect()
+}
+
+/// `text` with every secret replaced by `[redacted]`.
+fn redact(text: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(text.to_owned(), |text, secret| {
+        text.replace(secret.as_str(), "[redacted]")
+    })
 }
 
 fn millis_since(start: Instant) -> u32 {
@@ -98,16 +122,23 @@ enum NoAnswer {
 }
 
 struct Run<'a> {
+    /// The client and policy for the registry's own host.
     client: &'a reqwest::Client,
     policy: &'a Policy,
+    /// Both, for any other host (a token realm).
+    outbound: &'a Outbound,
     target: &'a Target<'a>,
     deadline: tokio::time::Instant,
     steps: Vec<CheckStep>,
     failure: Option<Failure>,
+    /// What no report may repeat: the password, the Basic header's value, a realm's token (a
+    /// registry or proxy that echoes the request would otherwise put them on a page).
+    secrets: Vec<String>,
 }
 
 impl Run<'_> {
     fn step(&mut self, kind: StepKind, state: StepState, detail: String, millis: Option<u32>) {
+        let detail = redact(&detail, &self.secrets);
         self.steps.push(CheckStep {
             kind,
             state,
@@ -125,7 +156,13 @@ impl Run<'_> {
         self.step(kind, StepState::Failed, detail, millis);
     }
 
-    /// Sends `req` to `url` within the deadline, after the policy's literal-address check.
+    /// Whether `url` is on the registry's own host (any port).
+    fn on_registry(&self, url: &reqwest::Url) -> bool {
+        reqwest::Url::parse(&self.target.base).is_ok_and(|base| base.host_str() == url.host_str())
+    }
+
+    /// Sends `req` to `url` within the deadline, after the literal-address check of the policy
+    /// for that host.
     async fn send(
         &self,
         url: &str,
@@ -133,7 +170,12 @@ impl Run<'_> {
     ) -> Result<(reqwest::Response, u32), NoAnswer> {
         let parsed = reqwest::Url::parse(url)
             .map_err(|e| NoAnswer::Call(CallError::Other(format!("{url}: {e}"))))?;
-        check_url(self.policy, &parsed)
+        let policy = if self.on_registry(&parsed) {
+            self.policy
+        } else {
+            &self.outbound.strict_policy
+        };
+        check_url(policy, &parsed)
             .map_err(|r| NoAnswer::Call(CallError::Refused(r.to_string())))?;
         let start = Instant::now();
         match tokio::time::timeout_at(self.deadline, req.send()).await {
@@ -343,7 +385,20 @@ impl Run<'_> {
             }
         }
         let realm_host = host_of(url.as_str());
-        let req = self.with_auth(self.client.get(url.clone()), &Auth::Basic);
+        if v2.starts_with("https://") && url.scheme() == "http" {
+            let detail = format!(
+                "the registry names a token service over plain HTTP ({realm_host}); Berth does not send the password there unencrypted"
+            );
+            self.fail(StepKind::Auth, Failure::Unexpected, detail, None);
+            return None;
+        }
+        // Another host than the registry's is held to the strict policy.
+        let client = if self.on_registry(&url) {
+            self.client
+        } else {
+            &self.outbound.strict
+        };
+        let req = self.with_auth(client.get(url.clone()), &Auth::Basic);
         let (res, token_ms) = match self.send(url.as_str(), req).await {
             Ok(answer) => answer,
             Err(err) => {
@@ -383,6 +438,9 @@ impl Run<'_> {
             self.fail(StepKind::Auth, Failure::Unexpected, detail, Some(token_ms));
             return None;
         };
+        if token.len() >= 4 {
+            self.secrets.push(token.clone());
+        }
         let auth = Auth::Bearer(token);
         let req = self.with_auth(self.client.get(v2), &auth);
         let (res, ms) = match self.send(v2, req).await {
@@ -509,6 +567,23 @@ fn host_of(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reports_never_repeat_the_password_or_the_basic_header() {
+        let target = Target {
+            base: String::new(),
+            username: "ann",
+            password: "hunter2-secret",
+            image: None,
+        };
+        let secrets = secrets_of(&target);
+        let echoed =
+            "UNAUTHORIZED: Authorization: Basic YW5uOmh1bnRlcjItc2VjcmV0 for hunter2-secret";
+        assert_eq!(
+            redact(echoed, &secrets),
+            "UNAUTHORIZED: Authorization: Basic [redacted] for [redacted]"
+        );
+    }
 
     #[test]
     fn the_api_base_follows_the_server_and_docker_hub() {

@@ -76,6 +76,13 @@ pub async fn rotate(
         .map(|r| r.rows_affected()))?;
         resealed += done;
     }
+    // Import drafts live fifteen minutes: dropped, not re-sealed (their makers preview again),
+    // so none outlives the key being retired.
+    on_db!(db, pool => sqlx::query("delete from credential_import where key_id <> $1")
+        .bind(&new_id)
+        .execute(pool)
+        .await
+        .map(drop))?;
     let left = on_db!(db, pool => sqlx::query_scalar::<_, i64>(
         "select count(*) from registry_credential where key_id <> $1"
     )

@@ -59,6 +59,6 @@ pub struct AppState {
     pub bearer_blocks: Arc<Blocks>,
     /// The key KCR tokens are signed with.
     pub kcr: Arc<Signer>,
-    /// The client of calls to hosts people name (`outbound`: under `settings.outbound`).
-    pub outbound: reqwest::Client,
+    /// The clients of calls to hosts people name (`outbound`).
+    pub outbound: crate::server::outbound::Outbound,
 }

@@ -418,6 +418,55 @@ async fn internal_addresses_are_refused_unless_allowed(backend: Backend) {
         states(&realm),
         [(Reach, Passed), (Tls, Skipped), (Auth, Failed)]
     );
+    // The allowance is for the registry's own host: a token realm elsewhere inside the
+    // network (here a name for loopback) is held to the strict policy.
+    let realm_port = free_port();
+    let realm_header: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://localhost:{realm_port}/token\",service=\"x\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .into_boxed_str(),
+    );
+    let (realm_elsewhere, _) = answering(realm_header).await;
+    let inside = try_form(
+        &ann,
+        project,
+        &format!("http://{realm_elsewhere}"),
+        (USER, PASS),
+        "",
+    )
+    .await;
+    assert_eq!(inside.failure, Some(Failure::RefusedAddress), "{inside:#?}");
+    assert!(
+        detail(&inside, Auth).starts_with("localhost resolves to "),
+        "{inside:#?}"
+    );
+
+    // A registry that echoes the request back: the report never repeats the password.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let echo = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 8192];
+            let n = socket.read(&mut buf).await.unwrap_or(0);
+            let request = String::from_utf8_lossy(&buf[..n]).replace(['\r', '\n', '"'], " ");
+            let body = format!(
+                r#"{{"errors":[{{"code":"UNAUTHORIZED","message":"you sent {request}"}}]}}"#
+            );
+            let response = format!(
+                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(response.as_bytes()).await;
+        }
+    });
+    let echoed = try_form(&ann, project, &format!("http://{echo}"), (USER, PASS), "").await;
+    assert_eq!(echoed.failure, Some(Failure::AuthRefused), "{echoed:#?}");
+    let text = serde_json::to_string(&echoed).unwrap();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASS}"));
+    assert!(text.contains("Basic [redacted]"), "{text}");
+    assert!(!text.contains(PASS) && !text.contains(&basic), "{text}");
+
     // And the loopback registry itself now answers.
     let fine = try_form(
         &ann,

@@ -256,7 +256,39 @@ async fn bad_files_are_refused_with_the_reason_and_change_nothing(backend: Backe
     assert_eq!(app.count("credential_import").await, 1);
 }
 
+async fn an_import_stops_at_the_projects_limit(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ann = app.sign_up("ann").await;
+    ann.create_project("ann", "shop").await;
+    for i in 0..99 {
+        ann.run(AddCredential {
+            owner: "ann".into(),
+            name: "shop".into(),
+            registry: "other".into(),
+            server: format!("r{i}.example"),
+            username: "u".into(),
+            email: String::new(),
+            password: PasswordInput::from("p".to_owned()),
+            expires_on: String::new(),
+        })
+        .await;
+    }
+    let preview: ImportPreview = ann.fetch(preview_call(&config())).await;
+    let res = ann.send(confirm_call(&preview.draft, "skip")).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(
+        error_body(res)
+            .await
+            .to_string()
+            .contains("This project has 99 credentials; a project may have at most 100.")
+    );
+    assert_eq!(app.count("registry_credential").await, 99);
+    // The refused confirmation left the preview in place.
+    assert_eq!(app.count("credential_import").await, 1);
+}
+
 on_both!(
+    an_import_stops_at_the_projects_limit,
     a_previewed_import_is_confirmed_once_by_its_maker,
     bad_files_are_refused_with_the_reason_and_change_nothing,
 );

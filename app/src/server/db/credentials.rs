@@ -394,3 +394,13 @@ pub async fn due(db: &Db, before: i64, limit: i64) -> Result<Vec<Due>, sqlx::Err
         .fetch_all(pool)
         .await)
 }
+
+/// How many credentials project `project` has.
+pub async fn count(tx: &mut Tx, project: Uuid) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(
+        "select count(*) from registry_credential where project_id = $1"
+    )
+    .bind(project)
+    .fetch_one(&mut *conn)
+    .await)
+}

@@ -105,7 +105,7 @@ async fn run(
         password,
         image,
     };
-    registry_check::run(&state.outbound, &state.settings.outbound, &target).await
+    registry_check::run(&state.outbound, &target).await
 }
 
 fn image_for(input: &str, registry_host: &str) -> Result<Option<ImageRef>, AppError> {

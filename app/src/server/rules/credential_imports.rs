@@ -180,6 +180,16 @@ pub async fn confirm(
     if !credential_imports::take(&mut tx, id).await? {
         return Err(expired());
     }
+    let mut new = 0;
+    for e in draft.iter().filter(|e| e.reason.is_none()) {
+        if credentials::id_for_host(&mut tx, cx.project.id, &e.registry_host)
+            .await?
+            .is_none()
+        {
+            new += 1;
+        }
+    }
+    crate::server::rules::credentials::check_room(&mut tx, cx.project.id, new).await?;
     for e in draft.iter().filter(|e| e.reason.is_none()) {
         match credentials::id_for_host(&mut tx, cx.project.id, &e.registry_host).await? {
             None => {

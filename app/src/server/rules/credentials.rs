@@ -91,6 +91,24 @@ fn view(c: Credential, today: time::Date) -> CredentialView {
     }
 }
 
+/// Most credentials a project may have (one per registry host: far more than any project pulls
+/// from; it bounds what one project asks of the background re-check).
+pub const MAX_PER_PROJECT: i64 = 100;
+
+/// The 409 of a project at [`MAX_PER_PROJECT`] that would get `adding` more.
+pub async fn check_room(tx: &mut db::Tx, project: Uuid, adding: usize) -> Result<(), AppError> {
+    let have = credentials::count(tx, project).await?;
+    if have + adding as i64 > MAX_PER_PROJECT {
+        return Err(AppError::conflict(
+            field::SERVER,
+            format!(
+                "This project has {have} credentials; a project may have at most {MAX_PER_PROJECT}. Delete some first."
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Adds a credential; one per registry host (a second is a 409 naming the first).
 #[tracing::instrument(skip_all, fields(project.id = %cx.project.id, registry = %new.registry_host), err)]
 pub async fn add(cx: &ProjectCx, new: NewCredential) -> Result<Uuid, AppError> {
@@ -114,6 +132,7 @@ pub async fn add(cx: &ProjectCx, new: NewCredential) -> Result<Uuid, AppError> {
     {
         return Err(taken(Some(existing)));
     }
+    check_room(&mut tx, cx.project.id, 1).await?;
     credentials::add(
         &mut tx,
         &credentials::NewCredential {
