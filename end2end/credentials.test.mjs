@@ -78,10 +78,10 @@ for (const mode of MODES) {
     assert.ok(!html.includes('hub-token') && !html.includes('BEGIN PRIVATE KEY'));
 
     // Which credential will a pull use?
-    await page.getByLabel('Image').fill('gcr.io/proj/app:1.0');
+    await page.getByLabel('Image', { exact: true }).fill('gcr.io/proj/app:1.0');
     await page.getByRole('button', { name: 'Which credentials?' }).click();
     await page.getByRole('status').filter({ hasText: 'uses the credentials' }).filter({ hasText: '(gcr.io)' }).waitFor();
-    await page.getByLabel('Image').fill('nginx');
+    await page.getByLabel('Image', { exact: true }).fill('nginx');
     await page.getByRole('button', { name: 'Which credentials?' }).click();
     await page.getByText('uses the credentials').filter({ hasText: 'docker.io/library/nginx' }).waitFor();
 

@@ -232,7 +232,7 @@ pub fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions
                 id_suffix="edit"
                 optional=true
                 autocomplete="new-password"
-                hint="A password is set. Leave this blank to keep it (Test connection then tries the stored one)."
+                hint="A password is set. Leave this blank to keep it. Test connection then tries the stored one."
                 error=err(field::PASSWORD)
             />
             <Field

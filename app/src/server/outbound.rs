@@ -69,6 +69,10 @@ pub fn classify(ip: IpAddr) -> Option<&'static str> {
                 return classify_v4(v4);
             }
             let seg = v6.segments();
+            // NAT64's local-use prefix (64:ff9b:1::/48) leads into some network's own.
+            if seg[..3] == [0x64, 0xff9b, 1] {
+                return Some("NAT64 local-use");
+            }
             // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address inside.
             if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
                 return classify_v4(Ipv4Addr::from(
@@ -412,6 +416,7 @@ mod tests {
             ("64:ff9b::a9fe:a9fe", "link-local"),
             ("2002:7f00:1::", "loopback"),
             ("::127.0.0.1", "reserved"),
+            ("64:ff9b:1::a00:1", "NAT64 local-use"),
         ] {
             let refused = policy.check("h", ip(addr)).unwrap_err();
             assert_eq!(refused.kind, kind, "{addr}");

@@ -102,6 +102,19 @@ async fn status(user: &User<'_>, (owner, name): (&str, &str)) -> Vec<CheckStatus
     .collect()
 }
 
+/// The ID of the one credential of `project`.
+async fn add_id_of(user: &User<'_>, (owner, name): (&str, &str)) -> String {
+    user.fetch(ListCredentials {
+        owner: owner.into(),
+        name: name.into(),
+        after: None,
+    })
+    .await
+    .items[0]
+        .id
+        .clone()
+}
+
 /// The `credential.status_changed` entries: (actor set, details).
 async fn status_changes(app: &TestApp) -> Vec<(bool, serde_json::Value)> {
     let rows: Vec<(Option<uuid::Uuid>, String)> = app::on_db!(&app.state.db, pool => sqlx::query_as(
@@ -486,20 +499,33 @@ async fn the_background_recheck_runs_once_across_two_replicas(backend: Backend) 
     let second = TestApp::spawn_on(&first.db_url, &flags).await;
     let ann = first.sign_up("ann").await;
     let server = format!("http://{}", registry.host);
-    for (name, password) in [("one", PASS), ("two", PASS), ("three", "wrong")] {
+    for (name, password) in [
+        ("one", PASS),
+        ("two", PASS),
+        ("three", "wrong"),
+        ("four", PASS),
+    ] {
         ann.create_project("ann", name).await;
         add(&ann, ("ann", name), &server, password).await;
     }
+    // One sealed under a key this server does not hold (a rotation under way elsewhere).
+    let four: String = add_id_of(&ann, ("ann", "four")).await;
+    app::on_db!(&first.state.db, pool => sqlx::query("update registry_credential set key_id = 'retired' where id = $1")
+        .bind(uuid::Uuid::parse_str(&four).unwrap())
+        .execute(pool)
+        .await
+        .map(drop))
+    .unwrap();
 
     let (a, b) = tokio::join!(
         recheck_due(&first.state, "first"),
         recheck_due(&second.state, "second")
     );
     let (a, b) = (a.unwrap(), b.unwrap());
-    assert_eq!(a + b, 3, "each credential checked once: {a} + {b}");
+    assert_eq!(a + b, 4, "each credential checked once: {a} + {b}");
     assert!(a == 0 || b == 0, "one replica did the round: {a} + {b}");
     let changes = status_changes(&first).await;
-    assert_eq!(changes.len(), 3);
+    assert_eq!(changes.len(), 4);
     assert!(
         changes
             .iter()
@@ -510,13 +536,17 @@ async fn the_background_recheck_runs_once_across_two_replicas(backend: Backend) 
         .map(|(_, d)| d["after"].as_str().unwrap())
         .collect();
     after.sort_unstable();
-    assert_eq!(after, ["failing", "ok", "ok"]);
+    assert_eq!(after, ["failing", "failing", "ok", "ok"]);
     // Nothing is due again for an hour.
     assert_eq!(recheck_due(&second.state, "second").await.unwrap(), 0);
     assert_eq!(recheck_due(&first.state, "first").await.unwrap(), 0);
     assert!(matches!(
         &status(&ann, ("ann", "three")).await[..],
         [CheckStatus::Failing { reason, .. }] if reason.starts_with("auth refused")
+    ));
+    assert!(matches!(
+        &status(&ann, ("ann", "four")).await[..],
+        [CheckStatus::Failing { reason, .. }] if reason.contains("sealed under a key this server does not hold")
     ));
 }
 

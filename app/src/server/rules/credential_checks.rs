@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use crate::domain::{
     credential::{ImageRef, NewCredential},
-    credential_check::{CheckReport, field, image_label, parse_check_image},
+    credential_check::{
+        CheckReport, CheckStep, Failure, StepKind, StepState, field, image_label, parse_check_image,
+    },
     secret::PasswordInput,
 };
 use crate::error::AppError;
@@ -298,29 +300,49 @@ async fn recheck_round(state: &AppState, checked_before: i64) -> Result<usize, A
     Ok(checked)
 }
 
+/// The report of a credential whose password this server cannot open.
+fn unopenable() -> CheckReport {
+    let detail = "its password is sealed under a key this server does not hold (a key rotation is under way?)";
+    CheckReport {
+        target: String::new(),
+        image: None,
+        steps: vec![CheckStep {
+            kind: StepKind::Auth,
+            state: StepState::Failed,
+            detail: detail.into(),
+            millis: None,
+        }],
+        failure: Some(Failure::Unexpected),
+        summary: detail.into(),
+        millis: 0,
+    }
+}
+
 /// Checks one due credential; answers whether it was checked.
 async fn recheck_one(state: &AppState, row: credentials::Due) -> Result<bool, AppError> {
     let credential = &row.credential;
-    let password = match open(state, credential, &row.sealed()) {
-        Ok(password) => password,
-        // Logged by `open`; the next round (after the rotation) tries again.
-        Err(_) => return Ok(false),
-    };
     // A stored image that no longer reads (rules changed) is left out, not fatal.
     let image = credential.check_image.as_deref().and_then(|i| {
         parse_check_image(i, &credential.registry_host)
             .ok()
             .flatten()
     });
-    let report = run(
-        state,
-        &credential.server,
-        &credential.registry_host,
-        &credential.username,
-        password.expose_secret(),
-        image.as_ref(),
-    )
-    .await;
+    let report = match open(state, credential, &row.sealed()) {
+        Ok(password) => {
+            run(
+                state,
+                &credential.server,
+                &credential.registry_host,
+                &credential.username,
+                password.expose_secret(),
+                image.as_ref(),
+            )
+            .await
+        }
+        // Recorded as failing (so it waits its turn again rather than heading every round);
+        // logged by `open`.
+        Err(_) => unopenable(),
+    };
     let mut tx = state.db.begin().await?;
     let checked = Checked {
         credential,
