@@ -333,17 +333,21 @@ impl Run<'_> {
         }
     }
 
-    async fn basic(&mut self, v2: &str) -> Option<Auth> {
-        let req = self.with_auth(self.client.get(v2), &Auth::Basic);
-        let (res, ms) = match self.send(v2, req).await {
-            Ok(answer) => answer,
+    /// `GET /v2/` with `auth`: its status, body and time, or `None` after recording why it
+    /// got no answer.
+    async fn signed_in_v2(&mut self, v2: &str, auth: &Auth) -> Option<(StatusCode, Vec<u8>, u32)> {
+        let req = self.with_auth(self.client.get(v2), auth);
+        match self.send(v2, req).await {
+            Ok((res, ms)) => Some((res.status(), self.body(res).await, ms)),
             Err(err) => {
                 self.no_answer(StepKind::Auth, &host_of(v2), err);
-                return None;
+                None
             }
-        };
-        let status = res.status();
-        let body = self.body(res).await;
+        }
+    }
+
+    async fn basic(&mut self, v2: &str) -> Option<Auth> {
+        let (status, body, ms) = self.signed_in_v2(v2, &Auth::Basic).await?;
         match status {
             StatusCode::OK => {
                 self.pass(StepKind::Auth, "accepted (Basic)".into(), Some(ms));
@@ -442,16 +446,7 @@ impl Run<'_> {
             self.secrets.push(token.clone());
         }
         let auth = Auth::Bearer(token);
-        let req = self.with_auth(self.client.get(v2), &auth);
-        let (res, ms) = match self.send(v2, req).await {
-            Ok(answer) => answer,
-            Err(err) => {
-                self.no_answer(StepKind::Auth, &host_of(v2), err);
-                return None;
-            }
-        };
-        let status = res.status();
-        let body = self.body(res).await;
+        let (status, body, ms) = self.signed_in_v2(v2, &auth).await?;
         let total = Some(token_ms.saturating_add(ms));
         if status == StatusCode::OK {
             let detail = format!("accepted: a token from {realm_host} (Bearer)");
