@@ -349,6 +349,59 @@ async fn answering(
     (addr.to_string(), seen)
 }
 
+/// A check the add form asks for, as a raw answer (the limits answer 429, not a report).
+fn typed(owner: &str, name: &str) -> CheckTypedCredential {
+    CheckTypedCredential {
+        owner: owner.into(),
+        name: name.into(),
+        id: String::new(),
+        registry: "other".into(),
+        server: "http://127.0.0.1:9".into(),
+        username: USER.into(),
+        email: String::new(),
+        password: PasswordInput::from(PASS.to_owned()),
+        expires_on: String::new(),
+        image: String::new(),
+    }
+}
+
+/// Checks make outbound calls: 30 per project and 60 per person in ten minutes, whichever
+/// comes first; a limit reached by one person leaves another's checks alone.
+async fn checks_are_limited_per_project_and_per_person(backend: Backend) {
+    use app::server::rules::credential_checks::{CHECKS_PER_PERSON, CHECKS_PER_WINDOW};
+    let app = TestApp::spawn(backend).await;
+    let ann = app.sign_up("ann").await;
+    let bob = app.sign_up("bob").await;
+    for project in ["shop", "web", "api"] {
+        ann.create_project("ann", project).await;
+    }
+    bob.create_project("bob", "shop").await;
+    let refused = |res: reqwest::Response| async move {
+        assert_eq!(res.status(), reqwest::StatusCode::TOO_MANY_REQUESTS);
+        let wait: u64 = res.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=600).contains(&wait), "Retry-After {wait}");
+    };
+
+    for n in 0..CHECKS_PER_WINDOW {
+        let res = ann.send(typed("ann", "shop")).await;
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "check {n} of shop");
+    }
+    refused(ann.send(typed("ann", "shop")).await).await;
+    // The project's limit is the project's: ann's next project still checks, up to her own.
+    for n in CHECKS_PER_WINDOW..CHECKS_PER_PERSON {
+        let res = ann.send(typed("ann", "web")).await;
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "check {n}, in web");
+    }
+    refused(ann.send(typed("ann", "api")).await).await;
+    // Another person is not held by ann's count.
+    let report: CheckReport = bob.fetch(typed("bob", "shop")).await;
+    assert_eq!(report.failure, Some(Failure::RefusedAddress), "{report:#?}");
+}
+
 async fn internal_addresses_are_refused_unless_allowed(backend: Backend) {
     let registry = Registry::start_basic(USER, PASS).await;
     let app = TestApp::spawn(backend).await;
@@ -827,6 +880,7 @@ async fn the_cli_checks_and_imports_credentials(backend: Backend) {
 }
 
 on_both!(
+    checks_are_limited_per_project_and_per_person,
     the_cli_checks_and_imports_credentials,
     expiry_dates_warn_from_fourteen_days_ahead,
     a_basic_auth_registry_is_checked_step_by_step,

@@ -35,7 +35,10 @@ use crate::server::{
 
 /// Checks per project in [`CHECK_WINDOW_SECS`] (each makes up to five outbound requests).
 pub const CHECKS_PER_WINDOW: i64 = 30;
-/// The window of [`CHECKS_PER_WINDOW`].
+/// Checks per person in [`CHECK_WINDOW_SECS`], across all their projects (a person can make
+/// projects at will; project tokens are held by their project's limit).
+pub const CHECKS_PER_PERSON: i64 = 60;
+/// The window of [`CHECKS_PER_WINDOW`] and [`CHECKS_PER_PERSON`].
 pub const CHECK_WINDOW_SECS: i64 = 600;
 /// Background checks run at once.
 pub const RECHECK_CONCURRENCY: usize = 4;
@@ -65,7 +68,12 @@ fn now_secs() -> i64 {
 
 async fn count_check(cx: &ProjectCx) -> Result<(), AppError> {
     let key = format!("credential-check:{}", cx.project.id);
-    throttle::count(&cx.state.db, &key, CHECKS_PER_WINDOW, CHECK_WINDOW_SECS).await
+    throttle::count(&cx.state.db, &key, CHECKS_PER_WINDOW, CHECK_WINDOW_SECS).await?;
+    if let Some(user) = cx.caller.user() {
+        let key = format!("credential-check-by:{}", user.id);
+        throttle::count(&cx.state.db, &key, CHECKS_PER_PERSON, CHECK_WINDOW_SECS).await?;
+    }
+    Ok(())
 }
 
 fn open(
