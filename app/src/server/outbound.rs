@@ -44,10 +44,12 @@ pub struct Refused {
 
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A name's address stays in the server's log: the page would otherwise answer "what
+        // does this internal name resolve to" for anyone allowed to run a check.
         let names = if self.host == self.addr.to_string() {
             format!("{} is", self.host)
         } else {
-            format!("{} resolves to {}, which is", self.host, self.addr)
+            format!("{} resolves to", self.host)
         };
         write!(
             f,
@@ -183,9 +185,10 @@ impl Resolve for Resolver {
             // One refused address refuses the name: a name that mixes public and internal
             // addresses is a rebinding trick or a mistake either way.
             for addr in &addrs {
-                policy
-                    .check(&host, addr.ip())
-                    .map_err(|r| Box::new(r) as Boxed)?;
+                policy.check(&host, addr.ip()).map_err(|r| {
+                    tracing::warn!(host = %r.host, address = %r.addr, kind = r.kind, "outbound call refused");
+                    Box::new(r) as Boxed
+                })?;
             }
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })
@@ -478,6 +481,16 @@ mod tests {
             "169.254.169.254 is a link-local address; Berth calls no address inside its own network unless the operator allows it (--registry-allow-private, or registry_allow in the config file)."
         );
         assert!(check_url(&policy, &url("https://[::1]:5000/v2/")).is_err());
+        // A name is refused without saying what it resolves to.
+        let named = policy
+            .check("db.internal", ip("10.1.2.3"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            named.starts_with("db.internal resolves to a private address; ")
+                && !named.contains("10.1.2.3"),
+            "{named}"
+        );
         check_url(&policy, &url("https://registry.example/v2/")).unwrap();
         check_url(&policy, &url("https://8.8.8.8/v2/")).unwrap();
     }
