@@ -8,9 +8,12 @@ use std::{
 
 use app::api::{
     auth::{SignIn, SignUp},
+    credential_checks::CheckTypedCredential,
+    credential_imports::PreviewCredentialImport,
     credentials::AddCredential,
     projects::CreateProject,
 };
+use base64::Engine;
 use uuid::Uuid;
 
 use crate::helpers::{Call, Encoded};
@@ -179,7 +182,7 @@ async fn post<F: Call>(http: &reqwest::Client, url: &str, args: F) {
 #[tokio::test]
 async fn passwords_never_reach_the_log_and_sigterm_stops_cleanly() {
     let dir = temp_dir();
-    let (mut child, url, log) = start(&dir, &[]);
+    let (mut child, url, log) = start(&dir, &["--registry-allow-private"]);
     let marker = format!("marker-{}", Uuid::now_v7().simple());
     let http = reqwest::Client::builder()
         .cookie_store(true)
@@ -239,6 +242,66 @@ async fn passwords_never_reach_the_log_and_sigterm_stops_cleanly() {
         },
     )
     .await;
+    // A docker config.json pasted for import, whole and broken; and a password tried against
+    // a registry that asks for Basic auth and refuses it.
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("ann:{marker}-auth"));
+    for text in [
+        format!(
+            r#"{{"auths": {{"ghcr.io": {{"auth": "{auth}"}}, "quay.io": {{"username": "a", "password": "{marker}-plain"}}}}}}"#
+        ),
+        format!(r#"{{"auths": {{"ghcr.io": {{"password": "{marker}-broken"#),
+    ] {
+        post(
+            &http,
+            &url,
+            PreviewCredentialImport {
+                owner: "ann".into(),
+                name: "web".into(),
+                docker_config: text,
+            },
+        )
+        .await;
+    }
+    let registry = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let registry_host = registry.local_addr().unwrap().to_string();
+    let (requests, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in registry.incoming().take(2) {
+            let mut stream = stream.unwrap();
+            let mut request = [0u8; 4096];
+            let n = std::io::Read::read(&mut stream, &mut request).unwrap_or(0);
+            let _ = requests.send(String::from_utf8_lossy(&request[..n]).to_lowercase());
+            let _ = std::io::Write::write_all(
+                &mut stream,
+                b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
+        }
+    });
+    post(
+        &http,
+        &url,
+        CheckTypedCredential {
+            owner: "ann".into(),
+            name: "web".into(),
+            id: String::new(),
+            registry: "other".into(),
+            server: format!("http://{registry_host}"),
+            username: "ann".into(),
+            email: String::new(),
+            password: format!("{marker}-checked").as_str().into(),
+            expires_on: String::new(),
+            image: String::new(),
+        },
+    )
+    .await;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("ann:{marker}-checked"));
+    // The password did go out, to the registry and nowhere else.
+    let signed_in = (0..2).any(|_| {
+        received
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .is_ok_and(|r| r.contains(&format!("authorization: basic {}", basic.to_lowercase())))
+    });
+    assert!(signed_in, "the check sent no Basic credentials");
     post(
         &http,
         &url,
@@ -271,7 +334,12 @@ async fn passwords_never_reach_the_log_and_sigterm_stops_cleanly() {
         "debug log was captured:\n{stderr}"
     );
     assert!(
-        !stderr.contains(&marker),
+        stderr.contains("/api/preview_credential_import")
+            && stderr.contains("/api/check_typed_credential"),
+        "the import's previews and the check were logged:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains(&marker) && !stderr.contains(&auth) && !stderr.contains(&basic),
         "a password reached the log:\n{stderr}"
     );
     // The stored registry password moves to a new key.
