@@ -66,19 +66,6 @@ fn fates(preview: &ImportPreview) -> Vec<(String, &'static str)> {
         .collect()
 }
 
-async fn events(app: &TestApp, action: &str) -> Vec<serde_json::Value> {
-    let rows: Vec<String> = app::on_db!(&app.state.db, pool => sqlx::query_scalar(
-        "select details from audit_event where action = $1 order by id"
-    )
-    .bind(action)
-    .fetch_all(pool)
-    .await)
-    .unwrap();
-    rows.iter()
-        .map(|r| serde_json::from_str(r).unwrap())
-        .collect()
-}
-
 /// The stored password of the project's credential for `host`, opened.
 async fn password_of(app: &TestApp, user: &User<'_>, host: &str) -> String {
     let list = user
@@ -187,7 +174,7 @@ async fn a_previewed_import_is_confirmed_once_by_its_maker(backend: Backend) {
     assert_eq!(outcome.skipped, ["ghcr.io"]);
     assert!(outcome.updated.is_empty());
     assert_eq!(app.count("registry_credential").await, rows + 1);
-    let added = events(&app, "credential.added").await;
+    let added = app.audit_details("credential.added").await;
     assert_eq!(added.len(), 2, "the setup's and the import's");
     assert_eq!(added[1]["imported"], true);
     assert_eq!(added[1]["after"]["username"], "ann");
@@ -209,7 +196,7 @@ async fn a_previewed_import_is_confirmed_once_by_its_maker(backend: Backend) {
     let outcome: ImportOutcome = ann.fetch(confirm_call(&preview.draft, "update")).await;
     assert_eq!(outcome.updated, ["ghcr.io", "https://index.docker.io/v1/"]);
     assert_eq!(password_of(&app, &ann, "ghcr.io").await, "ghp_secret_2");
-    let updated = events(&app, "credential.updated").await;
+    let updated = app.audit_details("credential.updated").await;
     assert_eq!(updated.len(), 2);
     assert!(updated.iter().all(|e| e["imported"] == true));
     assert_eq!(updated[0]["before"]["username"], "old");

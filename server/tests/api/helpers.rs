@@ -265,6 +265,20 @@ impl TestApp {
         app::on_db!(&self.state.db, pool => sqlx::query_scalar::<_, i64>(&sql).fetch_one(pool).await)
             .unwrap()
     }
+
+    /// The details of every audit event named `action`, oldest first.
+    pub async fn audit_details(&self, action: &str) -> Vec<serde_json::Value> {
+        let rows: Vec<String> = app::on_db!(&self.state.db, pool => sqlx::query_scalar(
+            "select details from audit_event where action = $1 order by id"
+        )
+        .bind(action)
+        .fetch_all(pool)
+        .await)
+        .unwrap();
+        rows.iter()
+            .map(|r| serde_json::from_str(r).unwrap())
+            .collect()
+    }
 }
 
 impl Drop for TestApp {

@@ -40,18 +40,6 @@ async fn add(ann: &User<'_>, server: &str, username: &str, password: &str) -> St
     .await
 }
 
-async fn exports(app: &TestApp) -> Vec<serde_json::Value> {
-    let rows: Vec<String> = app::on_db!(&app.state.db, pool => sqlx::query_scalar(
-        "select details from audit_event where action = 'pull_secret.exported' order by id"
-    )
-    .fetch_all(pool)
-    .await)
-    .unwrap();
-    rows.iter()
-        .map(|r| serde_json::from_str(r).unwrap())
-        .collect()
-}
-
 async fn pull_tokens(app: &TestApp) -> i64 {
     app::on_db!(&app.state.db, pool => sqlx::query_scalar::<_, i64>(
         "select count(*) from access_token where pull_secret and revoked_at is null"
@@ -124,7 +112,7 @@ async fn an_admin_exports_every_credential_and_a_pull_only_kcr_login(backend: Ba
     assert_eq!(me["scopes"], serde_json::json!(["registry:pull"]));
 
     // Audited with what went out; each credential says when and by whom.
-    let audit = exports(&app).await;
+    let audit = app.audit_details("pull_secret.exported").await;
     assert_eq!(audit.len(), 1);
     let mut listed: Vec<String> = audit[0]["credential_ids"]
         .as_array()
@@ -253,7 +241,7 @@ async fn only_admins_and_scoped_tokens_export_and_refusals_change_nothing(backen
         .await;
     let res = bearer(deploy.clone(), export("", "")).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let audit = exports(&app).await;
+    let audit = app.audit_details("pull_secret.exported").await;
     assert_eq!(audit.len(), 2);
     let by: String = app::on_db!(&app.state.db, pool => sqlx::query_scalar(
         "select last_exported_by from registry_credential"
@@ -307,7 +295,7 @@ async fn only_admins_and_scoped_tokens_export_and_refusals_change_nothing(backen
         assert!(body.contains(field), "{field}: {body}");
     }
     assert_eq!(app.count("access_token").await, tokens_before);
-    assert_eq!(exports(&app).await.len(), 2);
+    assert_eq!(app.audit_details("pull_secret.exported").await.len(), 2);
 
     // Another organization's admin sees no such project.
     let eve = app.sign_up("eve").await;
@@ -367,7 +355,7 @@ async fn the_console_downloads_a_pull_secret_after_a_confirm_step(backend: Backe
     );
     assert_eq!(res.headers()["cache-control"], "no-store");
     assert!(res.text().await.unwrap().contains("kind: Secret"));
-    assert_eq!(exports(&app).await.len(), 1);
+    assert_eq!(app.audit_details("pull_secret.exported").await.len(), 1);
 
     // Refused: back to the confirm page with the reason; nothing exported.
     let res = download(&dave.cookie, &[("format", "k8s")]).await.unwrap();
@@ -404,7 +392,7 @@ async fn the_console_downloads_a_pull_secret_after_a_confirm_step(backend: Backe
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(exports(&app).await.len(), 1);
+    assert_eq!(app.audit_details("pull_secret.exported").await.len(), 1);
 
     // A credential exported lately gets a warning before it is deleted.
     let id = ann
