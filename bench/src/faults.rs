@@ -20,8 +20,8 @@ use anyhow::{Context, ensure};
 use app::{
     on_db,
     server::{
+        crypto::secrets::{self, Sealed},
         db::{Db, PoolSettings},
-        secrets::{self, Sealed},
     },
 };
 use secrecy::ExposeSecret;

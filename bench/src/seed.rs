@@ -17,8 +17,8 @@ use app::{
     server::{
         auth::password,
         crypto::MasterKey,
+        crypto::secrets,
         db::{Db, PoolSettings},
-        secrets,
     },
 };
 use secrecy::SecretString;

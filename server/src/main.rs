@@ -75,7 +75,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
 }
 
 async fn rotate_key(config: app::server::config::RotateKeyConfig) -> anyhow::Result<()> {
-    use app::server::{crypto::MasterKey, rotation};
+    use app::server::crypto::{MasterKey, rotation};
 
     let url = config.common.database_url.expose_secret();
     let db = Db::connect(url, config.common.pool_settings()).await?;

@@ -19,9 +19,12 @@ use app::{
             bearer, device_login,
             session_store::{DbStore, SlidingStore},
         },
-        form_input,
-        host_check::{self, AllowedHosts},
-        kcr, middleware, pull_secret_download, security_headers,
+        http::{
+            form_input, headers,
+            host_check::{self, AllowedHosts},
+            middleware, pull_secret_download,
+        },
+        kcr,
         state::AppState,
     },
 };
@@ -89,7 +92,7 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
         move || {
             provide_context(state.clone());
             provide_context(stylesheet.clone());
-            security_headers::set_page_policy();
+            headers::set_page_policy();
         }
     };
     let https = state.settings.public_url.starts_with("https://");
@@ -153,7 +156,7 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
             move |req, next| middleware::database_outage(db.clone(), req, next)
         }))
         .layer(from_fn(move |req, next| {
-            security_headers::dynamic_responses(https, req, next)
+            headers::dynamic_responses(https, req, next)
         }))
         .layer(from_fn(|req: axum::extract::Request, next| {
             let limit = middleware::body_limit(req.uri().path());
@@ -165,10 +168,10 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
     let allowed_hosts = Arc::new(config.allowed_hosts.clone());
     Ok(static_files::router(&config.site_root, &assets, dynamic)
         .layer(from_fn(move |req, next| {
-            security_headers::static_files(https, req, next)
+            headers::static_files(https, req, next)
         }))
         .route(
-            security_headers::REPORT_PATH,
+            headers::REPORT_PATH,
             post({
                 let budget = Arc::new(ReportBudget::default());
                 move |body: Bytes| csp_report(budget.clone(), body)
@@ -186,7 +189,7 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
                     move |req, next| middleware::database_outage(db.clone(), req, next)
                 }))
                 .layer(from_fn(move |req, next| {
-                    security_headers::dynamic_responses(https, req, next)
+                    headers::dynamic_responses(https, req, next)
                 })),
         )
         .layer(from_fn(move |req, next| {

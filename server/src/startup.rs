@@ -13,7 +13,7 @@ use app::server::{
     config::{FileConfig, ServeConfig},
     crypto::MasterKey,
     db::{Db, credential_imports, device_grants, invitations, kcr_images, throttle},
-    host_check::AllowedHosts,
+    http::host_check::AllowedHosts,
     kcr::signing::{KeyFiles, Signer},
     outbound,
     rules::credential_checks,

@@ -33,18 +33,18 @@ pub struct SignupInfo {
 /// The signed-in user, if any.
 #[server(endpoint = "current_user", input = server_fn::codec::GetUrl)]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
-    use crate::server::ctx;
+    use crate::server::http::request;
 
-    let session = ctx::auth_session().await?;
+    let session = request::auth_session().await?;
     Ok(session.user.map(SessionUser::from))
 }
 
 /// Whether /signup takes new accounts.
 #[server(endpoint = "signup_status", input = server_fn::codec::GetUrl)]
 pub async fn signup_status() -> Result<SignupInfo, AppError> {
-    use crate::server::{ctx, db::users};
+    use crate::server::{db::users, http::request};
 
-    let state = ctx::state()?;
+    let state = request::state()?;
     let open = state.settings.allow_signup || !users::any(&state.db).await?;
     Ok(SignupInfo { open })
 }
@@ -58,14 +58,14 @@ pub async fn sign_up(
     password: PasswordInput,
 ) -> Result<(), AppError> {
     use crate::domain::account::SignUpForm;
-    use crate::server::{ctx, rules::accounts};
+    use crate::server::{http::request, rules::accounts};
 
-    let state = ctx::state()?;
+    let state = request::state()?;
     accounts::ensure_signup_open(&state).await?;
     let form = SignUpForm::parse(&email, &username, &display_name, password)?;
-    let user = accounts::sign_up(&state, ctx::client_addr(&state).await, form).await?;
-    ctx::log_in(&state, &user).await?;
-    ctx::redirect("/?flash=welcome");
+    let user = accounts::sign_up(&state, request::client_addr(&state).await, form).await?;
+    request::log_in(&state, &user).await?;
+    request::redirect("/?flash=welcome");
     Ok(())
 }
 
@@ -78,29 +78,32 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use crate::domain::account::SignInForm;
-    use crate::server::{ctx, rules::accounts};
+    use crate::server::{http::request, rules::accounts};
 
-    let state = ctx::state()?;
+    let state = request::state()?;
     let form = SignInForm::parse(&login, password)?;
-    let (address, headers) = (ctx::client_addr(&state).await, ctx::request_headers());
+    let (address, headers) = (
+        request::client_addr(&state).await,
+        request::request_headers(),
+    );
     let user = accounts::check_sign_in(&state, address, headers.as_ref(), form).await?;
-    ctx::log_in(&state, &user).await?;
-    ctx::redirect(&safe_next(next.as_deref()));
+    request::log_in(&state, &user).await?;
+    request::redirect(&safe_next(next.as_deref()));
     Ok(())
 }
 
 /// Ends the current session (everywhere: it is deleted from the database).
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::server::{ctx, rules::tokens};
+    use crate::server::{http::request, rules::tokens};
 
-    let mut session = ctx::auth_session().await?;
+    let mut session = request::auth_session().await?;
     if let Some(user) = session.logout().await? {
         tracing::info!(user.id = %user.id, "signed out");
     }
     // A token made in this session and not yet shown goes with it.
-    tokens::clear_reveal_cookie(&ctx::state()?);
-    ctx::redirect("/login?flash=signed-out");
+    tokens::clear_reveal_cookie(&request::state()?);
+    request::redirect("/login?flash=signed-out");
     Ok(())
 }
 
@@ -110,13 +113,13 @@ pub async fn change_password(
     current_password: PasswordInput,
     new_password: PasswordInput,
 ) -> Result<(), AppError> {
-    use crate::server::{ctx, cx::Cx, rules::accounts};
+    use crate::server::{cx::Cx, http::request, rules::accounts};
 
     let cx = Cx::session().await?;
     let updated = accounts::change_password(&cx, current_password, new_password).await?;
     // This session stays signed in under the new session version; all others end.
-    ctx::log_in(&cx.state, &updated).await?;
-    ctx::redirect("/account?flash=password-changed");
+    request::log_in(&cx.state, &updated).await?;
+    request::redirect("/account?flash=password-changed");
     Ok(())
 }
 

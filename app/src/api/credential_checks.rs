@@ -21,19 +21,20 @@ pub async fn check_credential(
 ) -> Result<CheckReport, AppError> {
     use crate::domain::role::ProjectAction;
     use crate::server::{
-        check_result, ctx,
         cx::Cx,
+        http::check_result,
+        http::request,
         rules::{credential_checks, credentials},
     };
 
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let id = credentials::parse_id(&id)?;
     let report = credential_checks::check_stored(&cx, id, &image).await?;
-    if ctx::is_page_post() {
+    if request::is_page_post() {
         let https = cx.state.settings.public_url.starts_with("https://");
         let of = kept_key(&owner, &name, &format!("row:{id}"));
         check_result::keep(&of, &report, &[("image", &image)], https);
-        ctx::redirect(&format!("{}/credentials?checked=1#check-result", cx.path()));
+        request::redirect(&format!("{}/credentials?checked=1#check-result", cx.path()));
     }
     Ok(report)
 }
@@ -58,8 +59,9 @@ pub async fn check_typed_credential(
         role::ProjectAction,
     };
     use crate::server::{
-        check_result, ctx,
         cx::Cx,
+        http::check_result,
+        http::request,
         rules::{
             credential_checks::{self, Typed},
             credentials,
@@ -83,7 +85,7 @@ pub async fn check_typed_credential(
         (format!("edit:{id}"), typed)
     };
     let report = credential_checks::check_typed(&cx, typed, &image).await?;
-    if !ctx::is_page_post() {
+    if !request::is_page_post() {
         return Ok(report);
     }
     let https = cx.state.settings.public_url.starts_with("https://");
@@ -103,6 +105,6 @@ pub async fn check_typed_credential(
         ),
         None => format!("{}/credentials?checked=1#check-result-add", cx.path()),
     };
-    ctx::redirect(&back);
+    request::redirect(&back);
     Ok(report)
 }

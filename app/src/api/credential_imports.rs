@@ -16,11 +16,11 @@ pub async fn preview_credential_import(
     #[server(default)] docker_config: String,
 ) -> Result<ImportPreview, AppError> {
     use crate::domain::role::ProjectAction;
-    use crate::server::{ctx, cx::Cx, rules::credential_imports};
+    use crate::server::{cx::Cx, http::request, rules::credential_imports};
 
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let preview = credential_imports::preview(&cx, &docker_config).await?;
-    ctx::redirect(&format!(
+    request::redirect(&format!(
         "{}/credentials/import?draft={}",
         cx.path(),
         preview.draft
@@ -59,13 +59,13 @@ pub async fn confirm_credential_import(
     #[server(default)] existing: String,
 ) -> Result<ImportOutcome, AppError> {
     use crate::domain::{credential_import::Existing, role::ProjectAction};
-    use crate::server::{ctx, cx::Cx, rules::credential_imports};
+    use crate::server::{cx::Cx, http::request, rules::credential_imports};
 
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let existing = Existing::parse(&existing)
         .map_err(|e| AppError::invalid(crate::domain::credential_import::field::EXISTING, e))?;
     let outcome = credential_imports::confirm(&cx, draft_id(&draft)?, existing).await?;
-    ctx::redirect(&format!(
+    request::redirect(&format!(
         "{}/credentials?imported={}",
         cx.path(),
         outcome.added.len() + outcome.updated.len()

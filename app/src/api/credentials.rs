@@ -37,12 +37,12 @@ pub async fn add_credential(
     #[server(default)] expires_on: String,
 ) -> Result<String, AppError> {
     use crate::domain::{credential::NewCredential, role::ProjectAction};
-    use crate::server::{ctx, cx::Cx, rules::credentials};
+    use crate::server::{cx::Cx, http::request, rules::credentials};
 
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let new = NewCredential::parse(&registry, &server, &username, &email, password, &expires_on)?;
     let id = credentials::add(&cx, new).await?;
-    ctx::redirect(&format!("{}/credentials", cx.path()));
+    request::redirect(&format!("{}/credentials", cx.path()));
     Ok(id.to_string())
 }
 
@@ -60,14 +60,14 @@ pub async fn update_credential(
     #[server(default)] expires_on: String,
 ) -> Result<(), AppError> {
     use crate::domain::{credential::CredentialChange, role::ProjectAction};
-    use crate::server::{ctx, cx::Cx, rules::credentials};
+    use crate::server::{cx::Cx, http::request, rules::credentials};
 
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let id = credentials::parse_id(&id)?;
     let host = credentials::find(&cx, id).await?.registry_host;
     let change = CredentialChange::parse(&host, &username, &email, password, &expires_on)?;
     credentials::update(&cx, id, change).await?;
-    ctx::redirect(&format!("{}/credentials", cx.path()));
+    request::redirect(&format!("{}/credentials", cx.path()));
     Ok(())
 }
 
@@ -75,11 +75,11 @@ pub async fn update_credential(
 #[server(endpoint = "delete_credential")]
 pub async fn delete_credential(owner: String, name: String, id: String) -> Result<(), AppError> {
     use crate::domain::role::ProjectAction;
-    use crate::server::{ctx, cx::Cx, rules::credentials};
+    use crate::server::{cx::Cx, http::request, rules::credentials};
 
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     credentials::delete(&cx, credentials::parse_id(&id)?).await?;
-    ctx::redirect(&format!("{}/credentials", cx.path()));
+    request::redirect(&format!("{}/credentials", cx.path()));
     Ok(())
 }
 

@@ -18,19 +18,19 @@ pub async fn device_request(code: String) -> Result<DeviceRequestView, AppError>
 /// Approves the device login `code` names: the device's next poll gets a personal token.
 #[server(endpoint = "approve_device")]
 pub async fn approve_device(code: String) -> Result<(), AppError> {
-    use crate::server::{ctx, cx::Cx, rules::device_logins};
+    use crate::server::{cx::Cx, http::request, rules::device_logins};
 
     device_logins::decide(&Cx::session().await?, &code, true).await?;
-    ctx::redirect("/activate?done=approved");
+    request::redirect("/activate?done=approved");
     Ok(())
 }
 
 /// Denies it: the device is told so and gets nothing.
 #[server(endpoint = "deny_device")]
 pub async fn deny_device(code: String) -> Result<(), AppError> {
-    use crate::server::{ctx, cx::Cx, rules::device_logins};
+    use crate::server::{cx::Cx, http::request, rules::device_logins};
 
     device_logins::decide(&Cx::session().await?, &code, false).await?;
-    ctx::redirect("/activate?done=denied");
+    request::redirect("/activate?done=denied");
     Ok(())
 }

@@ -33,13 +33,13 @@ pub async fn delete_image(
     digest: String,
 ) -> Result<(), AppError> {
     use crate::domain::role::ProjectAction;
-    use crate::server::{ctx, cx::Cx, rules::kcr_images};
+    use crate::server::{cx::Cx, http::request, rules::kcr_images};
 
     // A project admin (organization owners and admins are); the shared images need more,
     // which the rule checks.
     let cx = Cx::project(&owner, &name, ProjectAction::DeleteImages).await?;
     kcr_images::delete_image(&cx, &repository, &digest).await?;
-    ctx::redirect(&format!(
+    request::redirect(&format!(
         "{}/repositories?repository={}",
         cx.path(),
         form_urlencoded::byte_serialize(repository.as_bytes()).collect::<String>()

@@ -14,12 +14,12 @@ pub async fn invite_org_member(org: String, login: String, role: String) -> Resu
         invitation::InviteForm,
         role::{OrgAction, OrgRole},
     };
-    use crate::server::{ctx, cx::Cx, rules::invitations};
+    use crate::server::{cx::Cx, http::request, rules::invitations};
 
     let cx = Cx::org(&org, OrgAction::ManageMembers).await?;
     let form = InviteForm::parse(&login, &role, OrgRole::parse)?;
     invitations::invite_to_org(&cx, form.invitee, form.role).await?;
-    ctx::redirect(&cx.members_path());
+    request::redirect(&cx.members_path());
     Ok(())
 }
 
@@ -35,12 +35,12 @@ pub async fn invite_project_member(
         invitation::InviteForm,
         role::{ProjectAction, ProjectRole},
     };
-    use crate::server::{ctx, cx::Cx, rules::invitations};
+    use crate::server::{cx::Cx, http::request, rules::invitations};
 
     let cx = Cx::project(&owner, &name, ProjectAction::ManageMembers).await?;
     let form = InviteForm::parse(&login, &role, ProjectRole::parse)?;
     invitations::invite_to_project(&cx, form.invitee, form.role).await?;
-    ctx::redirect(&cx.members_path());
+    request::redirect(&cx.members_path());
     Ok(())
 }
 
@@ -68,10 +68,10 @@ pub async fn accept_invitation(
     id: String,
     #[server(default)] token: String,
 ) -> Result<(), AppError> {
-    use crate::server::{ctx, cx::Cx, rules::invitations};
+    use crate::server::{cx::Cx, http::request, rules::invitations};
 
     let path = invitations::accept(&Cx::session().await?, &id, &token).await?;
-    ctx::redirect(&path);
+    request::redirect(&path);
     Ok(())
 }
 
@@ -81,10 +81,10 @@ pub async fn decline_invitation(
     id: String,
     #[server(default)] token: String,
 ) -> Result<(), AppError> {
-    use crate::server::{ctx, cx::Cx, rules::invitations};
+    use crate::server::{cx::Cx, http::request, rules::invitations};
 
     invitations::decline(&Cx::session().await?, &id, &token).await?;
-    ctx::redirect("/?flash=invitation-declined");
+    request::redirect("/?flash=invitation-declined");
     Ok(())
 }
 
@@ -92,9 +92,9 @@ pub async fn decline_invitation(
 #[server(endpoint = "revoke_invitation")]
 pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
     use crate::domain::token::Scope;
-    use crate::server::{ctx, cx::Cx, rules::invitations};
+    use crate::server::{cx::Cx, http::request, rules::invitations};
 
     let path = invitations::revoke(Cx::signed_in(Scope::All).await?, &id).await?;
-    ctx::redirect(&path);
+    request::redirect(&path);
     Ok(())
 }

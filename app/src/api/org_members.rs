@@ -20,12 +20,12 @@ pub async fn change_org_member_role(
         org::field,
         role::{OrgAction, OrgRole},
     };
-    use crate::server::{ctx, cx::Cx, rules::members};
+    use crate::server::{cx::Cx, http::request, rules::members};
 
     let cx = Cx::org(&org, OrgAction::ManageMembers).await?;
     let role = OrgRole::parse(&role).map_err(|e| AppError::invalid(field::ROLE, e))?;
     members::change_org_role(&cx, &username, role).await?;
-    ctx::redirect(&cx.members_path());
+    request::redirect(&cx.members_path());
     Ok(())
 }
 
@@ -34,9 +34,9 @@ pub async fn change_org_member_role(
 #[server(endpoint = "remove_org_member")]
 pub async fn remove_org_member(org: String, username: String) -> Result<(), AppError> {
     use crate::domain::token::Scope;
-    use crate::server::{ctx, cx::Cx, rules::members};
+    use crate::server::{cx::Cx, http::request, rules::members};
 
     let next = members::remove_from_org(Cx::signed_in(Scope::All).await?, &org, &username).await?;
-    ctx::redirect(&next);
+    request::redirect(&next);
     Ok(())
 }

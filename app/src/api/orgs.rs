@@ -31,11 +31,11 @@ pub async fn list_orgs() -> Result<Vec<OrgSummary>, AppError> {
 pub async fn create_org(name: String, display_name: String) -> Result<(), AppError> {
     use crate::domain::org::NewOrgForm;
     use crate::domain::token::Scope;
-    use crate::server::{ctx, cx::Cx, rules::orgs};
+    use crate::server::{cx::Cx, http::request, rules::orgs};
 
     let cx = Cx::signed_in(Scope::All).await?;
     let form = NewOrgForm::parse(&name, &display_name)?;
-    ctx::redirect(&orgs::create(&cx, form).await?);
+    request::redirect(&orgs::create(&cx, form).await?);
     Ok(())
 }
 
@@ -52,11 +52,11 @@ pub async fn get_org(name: String) -> Result<OrgView, AppError> {
 #[server(endpoint = "update_org")]
 pub async fn update_org(org: String, display_name: String) -> Result<(), AppError> {
     use crate::domain::role::OrgAction;
-    use crate::server::{ctx, cx::Cx, rules::orgs};
+    use crate::server::{cx::Cx, http::request, rules::orgs};
 
     let cx = Cx::org(&org, OrgAction::ManageProjects).await?;
     orgs::rename(&cx, &display_name).await?;
-    ctx::redirect(&format!("{}/settings", cx.path()));
+    request::redirect(&format!("{}/settings", cx.path()));
     Ok(())
 }
 
@@ -65,11 +65,11 @@ pub async fn update_org(org: String, display_name: String) -> Result<(), AppErro
 #[server(endpoint = "set_org_regions")]
 pub async fn set_org_regions(org: String, regions: Vec<String>) -> Result<(), AppError> {
     use crate::domain::role::OrgAction;
-    use crate::server::{ctx, cx::Cx, rules::orgs};
+    use crate::server::{cx::Cx, http::request, rules::orgs};
 
     let cx = Cx::org(&org, OrgAction::ManageProjects).await?;
     orgs::set_regions(&cx, &regions).await?;
-    ctx::redirect(&format!("{}/regions", cx.path()));
+    request::redirect(&format!("{}/regions", cx.path()));
     Ok(())
 }
 
@@ -78,10 +78,10 @@ pub async fn set_org_regions(org: String, regions: Vec<String>) -> Result<(), Ap
 #[server(endpoint = "delete_org")]
 pub async fn delete_org(org: String, confirm: String) -> Result<(), AppError> {
     use crate::domain::role::OrgAction;
-    use crate::server::{ctx, cx::Cx, rules::orgs};
+    use crate::server::{cx::Cx, http::request, rules::orgs};
 
     let cx = Cx::org(&org, OrgAction::ManageOwners).await?;
     orgs::delete(&cx, &confirm).await?;
-    ctx::redirect("/");
+    request::redirect("/");
     Ok(())
 }

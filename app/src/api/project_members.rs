@@ -17,12 +17,12 @@ pub async fn change_project_member_role(
     role: String,
 ) -> Result<(), AppError> {
     use crate::domain::role::{ProjectAction, ProjectRole};
-    use crate::server::{ctx, cx::Cx, rules::members};
+    use crate::server::{cx::Cx, http::request, rules::members};
 
     let cx = Cx::project(&owner, &name, ProjectAction::ManageMembers).await?;
     let role = ProjectRole::parse(&role).map_err(|e| AppError::invalid("role", e))?;
     members::change_project_role(&cx, &username, role).await?;
-    ctx::redirect(&cx.members_path());
+    request::redirect(&cx.members_path());
     Ok(())
 }
 
@@ -34,10 +34,10 @@ pub async fn remove_project_member(
     username: String,
 ) -> Result<(), AppError> {
     use crate::domain::token::Scope;
-    use crate::server::{ctx, cx::Cx, rules::members};
+    use crate::server::{cx::Cx, http::request, rules::members};
 
     let cx = Cx::signed_in(Scope::All).await?;
     let next = members::remove_from_project(cx, (&owner, &name), &username).await?;
-    ctx::redirect(&next);
+    request::redirect(&next);
     Ok(())
 }

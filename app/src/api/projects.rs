@@ -35,12 +35,12 @@ pub async fn create_project(
 ) -> Result<(), AppError> {
     use crate::domain::project::NewProjectForm;
     use crate::domain::token::Scope;
-    use crate::server::{ctx, cx::Cx, rules::projects};
+    use crate::server::{cx::Cx, http::request, rules::projects};
 
     let owner = projects::Owner::resolve(Cx::signed_in(Scope::All).await?, &owner).await?;
     let form = NewProjectForm::parse(&name, &description, &region)?;
     let project = projects::create(&owner, form).await?;
-    ctx::redirect(&format!(
+    request::redirect(&format!(
         "/projects/{}/{}",
         project.owner_name, project.name
     ));
@@ -65,11 +65,11 @@ pub async fn update_project(
     description: String,
 ) -> Result<(), AppError> {
     use crate::domain::{project::ProjectSettings, role::ProjectAction};
-    use crate::server::{ctx, cx::Cx, rules::projects};
+    use crate::server::{cx::Cx, http::request, rules::projects};
 
     let cx = Cx::project(&owner, &name, ProjectAction::Administer).await?;
     let settings = ProjectSettings::parse(&new_name, &description)?;
-    ctx::redirect(&projects::update(&cx, settings).await?);
+    request::redirect(&projects::update(&cx, settings).await?);
     Ok(())
 }
 
@@ -77,11 +77,11 @@ pub async fn update_project(
 #[server(endpoint = "delete_project")]
 pub async fn delete_project(owner: String, name: String, confirm: String) -> Result<(), AppError> {
     use crate::domain::role::ProjectAction;
-    use crate::server::{ctx, cx::Cx, rules::projects};
+    use crate::server::{cx::Cx, http::request, rules::projects};
 
     let cx = Cx::project(&owner, &name, ProjectAction::Administer).await?;
     projects::delete(&cx, &confirm).await?;
-    ctx::redirect("/projects");
+    request::redirect("/projects");
     Ok(())
 }
 
@@ -90,7 +90,7 @@ pub async fn delete_project(owner: String, name: String, confirm: String) -> Res
 #[server(endpoint = "set_current_project")]
 pub async fn set_current_project(project: String) -> Result<(), AppError> {
     use crate::domain::role::ProjectAction;
-    use crate::server::{ctx, cx::Cx, rules::projects};
+    use crate::server::{cx::Cx, http::request, rules::projects};
 
     let (owner, name) = projects::parse_path(&project)?;
     let cx = Cx::session()
@@ -98,6 +98,6 @@ pub async fn set_current_project(project: String) -> Result<(), AppError> {
         .in_project(owner, name, ProjectAction::View)
         .await?;
     projects::make_current(&cx).await?;
-    ctx::redirect(&cx.path());
+    request::redirect(&cx.path());
     Ok(())
 }

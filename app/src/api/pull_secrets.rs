@@ -1,7 +1,7 @@
 //! Pull secrets: a project's registry credentials, passwords included, with a pull-only KCR
 //! entry, as a `.dockerconfigjson` or a Kubernetes `Secret` (the rules are in
 //! `server::rules::pull_secrets`). The browser's download button posts to
-//! `server::pull_secret_download`, which runs the same rule.
+//! `server::http::pull_secret_download`, which runs the same rule.
 
 use leptos::prelude::*;
 

@@ -33,22 +33,22 @@ pub async fn create_personal_token(
     #[server(default)] expires_in_days: String,
 ) -> Result<CreatedToken, AppError> {
     use crate::domain::token::NewToken;
-    use crate::server::{ctx, cx::Cx, rules::tokens};
+    use crate::server::{cx::Cx, http::request, rules::tokens};
 
     let cx = Cx::session().await?;
     let new = NewToken::parse(&label, &scopes, &expires_in_days)?;
     let created = tokens::create_personal(&cx, new).await?;
-    ctx::redirect("/account/tokens");
+    request::redirect("/account/tokens");
     Ok(created)
 }
 
 /// Revokes one of the signed-in person's tokens.
 #[server(endpoint = "revoke_personal_token")]
 pub async fn revoke_personal_token(id: String) -> Result<(), AppError> {
-    use crate::server::{ctx, cx::Cx, rules::tokens};
+    use crate::server::{cx::Cx, http::request, rules::tokens};
 
     tokens::revoke_personal(&Cx::session().await?, &id).await?;
-    ctx::redirect("/account/tokens");
+    request::redirect("/account/tokens");
     Ok(())
 }
 
@@ -84,7 +84,7 @@ pub async fn create_project_token(
     #[server(default)] expires_in_days: String,
 ) -> Result<CreatedToken, AppError> {
     use crate::domain::{role::ProjectAction, token::NewToken};
-    use crate::server::{ctx, cx::Cx, rules::tokens};
+    use crate::server::{cx::Cx, http::request, rules::tokens};
 
     let cx = Cx::session()
         .await?
@@ -92,7 +92,7 @@ pub async fn create_project_token(
         .await?;
     let new = NewToken::parse(&label, &scopes, &expires_in_days)?;
     let created = tokens::create_for_project(&cx, new).await?;
-    ctx::redirect(&format!("{}/tokens", cx.path()));
+    request::redirect(&format!("{}/tokens", cx.path()));
     Ok(created)
 }
 
@@ -100,13 +100,13 @@ pub async fn create_project_token(
 #[server(endpoint = "revoke_project_token")]
 pub async fn revoke_project_token(owner: String, name: String, id: String) -> Result<(), AppError> {
     use crate::domain::role::ProjectAction;
-    use crate::server::{ctx, cx::Cx, rules::tokens};
+    use crate::server::{cx::Cx, http::request, rules::tokens};
 
     let cx = Cx::session()
         .await?
         .in_project(&owner, &name, ProjectAction::Administer)
         .await?;
     tokens::revoke_for_project(&cx, &id).await?;
-    ctx::redirect(&format!("{}/tokens", cx.path()));
+    request::redirect(&format!("{}/tokens", cx.path()));
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! A credential check on a page: the steps of its report ([`CheckSteps`]), and the "Test
 //! connection" button of the add and edit forms ([`TestConnection`]). Without JavaScript the
 //! button posts the form to `check_typed_credential` (its `formaction`) and the page it is sent
-//! back to shows the report (`server::check_result`), passed to the island as its children;
+//! back to shows the report (`server::http::check_result`), passed to the island as its children;
 //! hydrated, the island posts the same form with `fetch` and shows the report in place, with
 //! the password still typed in.
 //!
@@ -15,10 +15,10 @@ use server_fn::ServerFn;
 use crate::api::credential_checks::CheckTypedCredential;
 use crate::domain::credential_check::{CheckReport, Failure, KeptCheck, StepKind, StepState};
 
-/// The check a plain form post kept for this page (`server::check_result`), if any.
+/// The check a plain form post kept for this page (`server::http::check_result`), if any.
 pub fn kept_check() -> Option<KeptCheck> {
     #[cfg(feature = "ssr")]
-    return crate::server::check_result::kept();
+    return crate::server::http::check_result::kept();
     #[cfg(not(feature = "ssr"))]
     None
 }

@@ -203,7 +203,7 @@ impl CheckReport {
 }
 
 /// A check made by a plain form post, kept for the page it is sent back to
-/// (`server::check_result`).
+/// (`server::http::check_result`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeptCheck {
     /// Which project's form or row it belongs to ([`kept_key`]).

@@ -1,7 +1,7 @@
 //! `/projects/{owner}/{project}/pull-secret`: the confirm step of "Download pull secret"
 //! (project admins). It says what goes out (every registry credential of the project, with
 //! its password, and a pull-only KCR login that expires), lets the admin choose the format and
-//! the KCR login's life, and posts to `server::pull_secret_download`, which answers the file.
+//! the KCR login's life, and posts to `server::http::pull_secret_download`, which answers the file.
 //! A refused download comes back here with a code in `?error=`, shown as its message.
 
 use leptos::prelude::*;

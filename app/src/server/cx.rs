@@ -23,13 +23,13 @@ use crate::error::AppError;
 use crate::server::{
     audit,
     auth::bearer::{Holder, TokenCaller},
-    ctx,
     db::{
         Tx, org_members,
         orgs::{self, Org},
         projects::{self, Project},
         users::User,
     },
+    http::request,
     state::AppState,
 };
 
@@ -147,11 +147,11 @@ pub struct Cx {
 impl Cx {
     /// The caller of the server function being served, by session or token: 401 without one.
     pub async fn any() -> Result<Self, AppError> {
-        let state = ctx::state()?;
-        let address = ctx::client_addr(&state).await;
-        let caller = match ctx::bearer() {
+        let state = request::state()?;
+        let address = request::client_addr(&state).await;
+        let caller = match request::bearer() {
             Some(token) => Caller::Token(token),
-            None => Caller::Session(ctx::require_user().await?.1),
+            None => Caller::Session(request::require_user().await?.1),
         };
         Ok(Self {
             state,

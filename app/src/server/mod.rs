@@ -1,25 +1,23 @@
-//! Server-only code: configuration, storage, authentication, keys and HTTP plumbing.
-//! No Leptos view code lives here.
+//! Server-only code. No Leptos view code lives here.
+//!
+//! - `cx`: who is calling and what they may do; `rules/`: what Berth does, per area; `db/`: one
+//!   module per table, on both databases; `audit`: the audit log's writer.
+//! - `http/`: the request's plumbing (request accessors, middleware, headers, host check, kept
+//!   form input, downloads); `auth/`: sessions, throttles, password hashing, bearer tokens.
+//! - `outbound/`: calls to hosts people name (the guarded client, registry checks) and the
+//!   docker config files they paste; `kcr/`: the built-in registry's token service and calls.
+//! - `crypto/`: the master key, sealed secrets and key rotation; `config`: the configuration
+//!   file; `state`: what every request may use; `error`: server failures as `AppError`s.
 
 pub mod audit;
 pub mod auth;
-pub mod check_result;
 pub mod config;
 pub mod crypto;
-pub mod ctx;
 pub mod cx;
 pub mod db;
-pub mod docker_config;
 pub mod error;
-pub mod form_input;
-pub mod host_check;
+pub mod http;
 pub mod kcr;
-pub mod middleware;
 pub mod outbound;
-pub mod pull_secret_download;
-pub mod registry_check;
-pub mod rotation;
 pub mod rules;
-pub mod secrets;
-pub mod security_headers;
 pub mod state;

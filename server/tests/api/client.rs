@@ -180,7 +180,7 @@ async fn credentials_are_managed_with_the_kalix_commands(backend: Backend) {
     .await
     .unwrap()
     .unwrap();
-    let opened = app::server::secrets::open(
+    let opened = app::server::crypto::secrets::open(
         &[&app.state.key],
         &stored.1,
         uuid::Uuid::parse_str(&ghcr_id).unwrap(),

@@ -81,7 +81,7 @@ async fn password_of(app: &TestApp, user: &User<'_>, host: &str) -> String {
         .await
         .unwrap()
         .unwrap();
-    app::server::secrets::open(&[&app.state.key], &sealed, id, project)
+    app::server::crypto::secrets::open(&[&app.state.key], &sealed, id, project)
         .unwrap()
         .expose_secret()
         .to_owned()

@@ -8,8 +8,8 @@ use app::api::credentials::{
 };
 use app::domain::credential::{CredentialPage, Resolution};
 use app::server::{
+    crypto::secrets::{self, OpenError},
     db::credentials,
-    secrets::{self, OpenError},
 };
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;
@@ -366,7 +366,7 @@ async fn a_password_never_comes_back_out(backend: Backend) {
 }
 
 async fn rotating_the_key_reseals_every_password(backend: Backend) {
-    use app::server::{crypto::MasterKey, rotation};
+    use app::server::{crypto::MasterKey, crypto::rotation};
 
     let app = TestApp::spawn(backend).await;
     let ann = setup(&app).await;

@@ -8,13 +8,13 @@ use app::domain::{
 };
 use app::error::AppError;
 use app::server::{
+    crypto::secrets,
     cx::{Cx, ProjectCx},
     db::{
         projects::{self, NewProject},
         users::{self, NewUser, User},
     },
     rules::credentials,
-    secrets,
 };
 
 use crate::helpers::{Backend, TestApp, grant_project_role};

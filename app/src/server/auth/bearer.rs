@@ -38,8 +38,8 @@ use crate::domain::token::{self, Scope, TokenKind};
 use crate::error::AppError;
 use crate::server::{
     auth::throttle::address_key,
-    ctx,
     db::{access_tokens, throttle, users::User},
+    http::request,
     state::AppState,
 };
 
@@ -179,7 +179,7 @@ pub async fn authenticate(state: AppState, mut req: Request, next: Next) -> Resp
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
-    let address = ctx::address_of(&state.settings, req.headers(), peer);
+    let address = request::address_of(&state.settings, req.headers(), peer);
     match verify(&state, &presented, address).await {
         Ok(caller) => {
             req.extensions_mut().insert(caller);

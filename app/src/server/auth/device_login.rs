@@ -24,7 +24,7 @@ use axum::{
 use serde_json::json;
 
 use crate::error::AppError;
-use crate::server::{ctx, rules::device_logins, state::AppState};
+use crate::server::{http::request, rules::device_logins, state::AppState};
 
 /// Where a device asks for a code.
 pub const CODE_PATH: &str = "/device/code";
@@ -98,7 +98,7 @@ async fn code(
     body: Bytes,
 ) -> Response {
     let form = form(&body);
-    let address = ctx::address_of(&state.settings, &headers, Some(peer));
+    let address = request::address_of(&state.settings, &headers, Some(peer));
     match device_logins::request(
         &state,
         address,
@@ -139,7 +139,7 @@ async fn token(
             &format!("grant_type must be {GRANT_TYPE}."),
         );
     }
-    let address = ctx::address_of(&state.settings, &headers, Some(peer));
+    let address = request::address_of(&state.settings, &headers, Some(peer));
     match device_logins::exchange(&state, address, one(&form, "device_code")).await {
         Ok(Ok(exchanged)) => json_ok(&exchanged),
         Ok(Err(pending)) => oauth_error(

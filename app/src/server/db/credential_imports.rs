@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use crate::on_db;
 use crate::on_tx;
+use crate::server::crypto::secrets::Sealed;
 use crate::server::db::{Db, Tx};
-use crate::server::secrets::Sealed;
 
 /// Stores a draft of project `project` for `made_by` (a user or token ID) until `expires_at`.
 pub async fn insert(

@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::credential::CredentialCursor;
+use crate::server::crypto::secrets::Sealed;
 use crate::server::db::{Db, Tx, Unique};
-use crate::server::secrets::Sealed;
 use crate::{on_db, on_tx};
 
 /// A credential without its password.

@@ -29,7 +29,7 @@ use crate::domain::{kcr_access::RequestedScope, token};
 use crate::error::AppError;
 use crate::server::{
     auth::bearer::{self, Holder, TokenCaller},
-    ctx,
+    http::request,
     rules::kcr_tokens::{self, Issued, TokenRequest},
     state::AppState,
 };
@@ -190,7 +190,7 @@ async fn by_post(
 }
 
 fn address(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
-    ctx::address_of(&state.settings, headers, Some(peer))
+    request::address_of(&state.settings, headers, Some(peer))
 }
 
 async fn serve(

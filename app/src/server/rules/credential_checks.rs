@@ -21,15 +21,15 @@ use crate::error::AppError;
 use crate::server::{
     audit,
     auth::throttle,
+    crypto::secrets::{self, Sealed},
     cx::ProjectCx,
     db::{
         Tx,
         credentials::{self, CheckResult, Credential},
         leases,
     },
-    registry_check::{self, Target, api_base},
+    outbound::registry_check::{self, Target, api_base},
     rules::credentials::not_found,
-    secrets::{self, Sealed},
     state::AppState,
 };
 

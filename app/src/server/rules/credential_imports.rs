@@ -18,10 +18,10 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::server::{
     auth::throttle,
+    crypto::secrets,
     cx::ProjectCx,
     db::{credential_imports, credentials},
-    docker_config::{self, Kind, Own},
-    secrets,
+    outbound::docker_config::{self, Kind, Own},
 };
 
 /// Previews per project in ten minutes.

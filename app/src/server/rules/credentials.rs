@@ -15,12 +15,12 @@ use crate::domain::role::ProjectAction;
 use crate::domain::when;
 use crate::error::AppError;
 use crate::server::{
+    crypto::secrets,
     cx::ProjectCx,
     db::{
         self,
         credentials::{self, Credential},
     },
-    secrets,
 };
 
 /// One page of the project's credentials, sorted by server, after the cursor `after`.

@@ -19,10 +19,10 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::server::{
     auth::throttle,
+    crypto::secrets,
     cx::ProjectCx,
     db::{access_tokens::Owner, credentials},
     rules::tokens::{self, Issue},
-    secrets,
 };
 
 /// Exports per project per hour.

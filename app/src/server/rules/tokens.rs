@@ -18,14 +18,14 @@ use crate::domain::when;
 use crate::error::AppError;
 use crate::server::{
     auth::bearer::{self, Holder},
-    ctx,
+    crypto::secrets,
     cx::{Cx, ProjectCx},
     db::{
         self,
         access_tokens::{self, Owner, TokenRow},
         projects,
     },
-    secrets,
+    http::request,
 };
 
 /// The cookie that carries a new token to the page that shows it.
@@ -388,7 +388,7 @@ fn cookie(value: &str, max_age: u32, https: bool) -> Option<axum::http::HeaderVa
 /// Deletes the reveal cookie (once shown, and at sign-out).
 pub fn clear_reveal_cookie(state: &crate::server::state::AppState) {
     let https = state.settings.public_url.starts_with("https://");
-    ctx::set_cookie(cookie("", 0, https));
+    request::set_cookie(cookie("", 0, https));
 }
 
 fn set_reveal_cookie(cx: &Cx, owner: Owner, id: Uuid, maker: Uuid, text: &str) {
@@ -399,14 +399,14 @@ fn set_reveal_cookie(cx: &Cx, owner: Owner, id: Uuid, maker: Uuid, text: &str) {
     );
     let https = cx.state.settings.public_url.starts_with("https://");
     let value = format!("{id}.{}.{}", hex(&nonce), hex(&sealed));
-    ctx::set_cookie(cookie(&value, REVEAL_SECS, https));
+    request::set_cookie(cookie(&value, REVEAL_SECS, https));
 }
 
 /// The token the reveal cookie carries, when it is `owner`'s and was made by this person; the
 /// cookie is deleted once it has opened (another tokens page leaves it for its own).
 fn take_revealed(cx: &Cx, owner: Owner) -> Option<CreatedToken> {
     let maker = cx.caller.user()?.id;
-    let headers = ctx::request_headers()?;
+    let headers = request::request_headers()?;
     let value = headers
         .get_all(axum::http::header::COOKIE)
         .iter()

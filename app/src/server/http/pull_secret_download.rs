@@ -22,8 +22,8 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::server::{
     auth::{backend::AuthSession, bearer::TokenCaller},
-    ctx,
     cx::{Caller, Cx},
+    http::request,
     rules::pull_secrets,
     state::AppState,
 };
@@ -50,7 +50,7 @@ pub async fn download(
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
-    let address = ctx::address_of(&state.settings, &parts.headers, peer);
+    let address = request::address_of(&state.settings, &parts.headers, peer);
     let token = parts.extensions.get::<TokenCaller>().cloned();
     let session = <AuthSession as FromRequestParts<()>>::from_request_parts(&mut parts, &())
         .await

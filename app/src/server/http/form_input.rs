@@ -19,7 +19,7 @@ use axum::{
 use leptos::prelude::use_context;
 use server_fn::error::SERVER_FN_ERROR_HEADER;
 
-use crate::server::middleware::body_limit;
+use crate::server::http::middleware::body_limit;
 
 /// The cookie's name.
 pub const COOKIE: &str = "berth_form";

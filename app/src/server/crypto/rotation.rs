@@ -8,8 +8,8 @@ use uuid::Uuid;
 use crate::on_db;
 use crate::server::{
     crypto::MasterKey,
+    crypto::secrets::{self, Sealed},
     db::Db,
-    secrets::{self, Sealed},
 };
 
 /// What a rotation did.

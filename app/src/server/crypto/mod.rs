@@ -1,5 +1,11 @@
 //! The master key for secrets at rest: from `BERTH_SECRET_KEY`, or a key file created on first
 //! run with mode 0600. The key never leaves this process: not in logs, not in `Debug`.
+//!
+//! Beside the key: `secrets` (sealing registry passwords under it) and `rotation` (re-sealing
+//! them under a new one).
+
+pub mod rotation;
+pub mod secrets;
 
 use std::{fmt, io::Write, path::Path};
 

@@ -10,6 +10,12 @@
 //!   policy before each request;
 //! - at most five redirects, none to a refused literal address or another scheme; no proxy from
 //!   the environment; bodies read with a cap ([`read_capped`]).
+//!
+//! Beside the client: `registry_check` (a credential tried against its registry) and
+//! `docker_config` (reading a docker `config.json` people paste).
+
+pub mod docker_config;
+pub mod registry_check;
 
 use std::{
     net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},

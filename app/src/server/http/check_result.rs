@@ -7,7 +7,7 @@
 //! the page shows escaped; a forged one can only show its own maker something odd.
 
 use crate::domain::credential_check::{CheckReport, KeptCheck};
-use crate::server::ctx;
+use crate::server::http::request;
 use axum::http::{HeaderValue, header};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
 use leptos::prelude::use_context;
@@ -51,7 +51,7 @@ pub fn keep(of: &str, report: &CheckReport, fields: &[(&str, &str)], https: bool
         "{COOKIE}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax{}",
         if https { "; Secure" } else { "" }
     );
-    ctx::set_cookie(HeaderValue::from_str(&cookie).ok());
+    request::set_cookie(HeaderValue::from_str(&cookie).ok());
 }
 
 /// The check kept for the page being rendered, when it was sent back with `checked=1`.
