@@ -155,9 +155,7 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
             let db = state.db.clone();
             move |req, next| middleware::database_outage(db.clone(), req, next)
         }))
-        .layer(from_fn(move |req, next| {
-            headers::dynamic_responses(https, req, next)
-        }))
+        .layer(from_fn(headers::dynamic_responses))
         .layer(from_fn(|req: axum::extract::Request, next| {
             let limit = middleware::body_limit(req.uri().path());
             middleware::limit_body(limit, req, next)
@@ -167,9 +165,6 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
 
     let allowed_hosts = Arc::new(config.allowed_hosts.clone());
     Ok(static_files::router(&config.site_root, &assets, dynamic)
-        .layer(from_fn(move |req, next| {
-            headers::static_files(https, req, next)
-        }))
         .route(
             headers::REPORT_PATH,
             post({
@@ -188,9 +183,7 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
                     let db = state.db.clone();
                     move |req, next| middleware::database_outage(db.clone(), req, next)
                 }))
-                .layer(from_fn(move |req, next| {
-                    headers::dynamic_responses(https, req, next)
-                })),
+                .layer(from_fn(headers::dynamic_responses)),
         )
         .layer(from_fn(move |req, next| {
             host_check::refuse_unknown_host(allowed_hosts.clone(), req, next)
@@ -225,7 +218,8 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_FRAME_OPTIONS,
                     HeaderValue::from_static("DENY"),
-                )),
+                ))
+                .layer(from_fn(move |req, next| headers::hsts(https, req, next))),
         ))
 }
 

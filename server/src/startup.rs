@@ -16,7 +16,7 @@ use app::server::{
     http::host_check::AllowedHosts,
     kcr::signing::{KeyFiles, Signer},
     outbound,
-    rules::credential_checks,
+    rules::{credential_checks, kcr_tokens},
     state::{AppState, Settings},
 };
 use axum::serve::ListenerExt;
@@ -72,6 +72,7 @@ impl Application {
             db,
             key: Arc::new(key),
             bearer_blocks: Default::default(),
+            kcr_denials: Default::default(),
             kcr: Arc::new(signer),
             passwords: Passwords::new(config.hash_concurrency.map_or(cores, |n| n as usize)),
             settings: Arc::new(Settings {
@@ -146,6 +147,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let housekeeping = tokio::spawn(housekeeping(self.state.db.clone(), self.session_lifetime));
         let rechecks = tokio::spawn(credential_rechecks(self.state.clone()));
+        let denials = tokio::spawn(kcr_denial_summaries(self.state.clone()));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -164,6 +166,11 @@ impl Application {
             .context("server failed")?;
         housekeeping.abort();
         rechecks.abort();
+        denials.abort();
+        // What the open windows counted goes to the audit log before the pool closes.
+        if let Err(err) = kcr_tokens::close_denials(&self.state, true).await {
+            tracing::warn!(error = %err, "writing the last KCR denial summaries failed");
+        }
         self.state.db.close().await;
         tracing::info!("berth stopped");
         Ok(())
@@ -217,6 +224,17 @@ async fn credential_rechecks(state: AppState) {
             Ok(0) => {}
             Ok(checked) => tracing::info!(checked, "re-checked stored credentials"),
             Err(err) => tracing::warn!(error = %err, "the credential re-check failed"),
+        }
+    }
+}
+
+/// Writes the audit summaries of KCR denial windows as they close (`kcr::denials`).
+async fn kcr_denial_summaries(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        tick.tick().await;
+        if let Err(err) = kcr_tokens::close_denials(&state, false).await {
+            tracing::warn!(error = %err, "writing KCR denial summaries failed");
         }
     }
 }

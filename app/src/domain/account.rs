@@ -113,16 +113,20 @@ impl DisplayName {
 /// and marks, bidirectional embeddings, overrides and isolates, the word joiner family and
 /// the byte-order mark.
 pub fn is_invisible_or_bidi(c: char) -> bool {
+    is_bidi_control(c)
+        || matches!(
+            c,
+            '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
+        )
+}
+
+/// Characters that change the direction of the text around them: the Arabic letter mark, the
+/// left-to-right and right-to-left marks, embeddings, overrides and isolates. In free text
+/// (a description) they can make what follows read backwards ("Trojan Source").
+pub fn is_bidi_control(c: char) -> bool {
     matches!(
         c,
-        '\u{00AD}'
-            | '\u{061C}'
-            | '\u{180E}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{FEFF}'
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
     )
 }
 

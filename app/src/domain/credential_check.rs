@@ -411,10 +411,13 @@ pub fn image_label(image: &ImageRef) -> String {
     }
 }
 
-/// `text` with control characters replaced and at most `max` characters (an ellipsis marks a cut).
+/// `text` with control characters replaced, invisible and text-direction characters dropped
+/// (a registry's words must not reorder the page around them), and at most `max` characters
+/// (an ellipsis marks a cut).
 pub fn clip(text: &str, max: usize) -> String {
     let clean: String = text
         .chars()
+        .filter(|c| !crate::domain::account::is_invisible_or_bidi(*c))
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let clean = clean.trim();
@@ -429,6 +432,14 @@ pub fn clip(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clipped_registry_text_loses_direction_marks_and_invisible_characters() {
+        assert_eq!(
+            clip("denied \u{202E}gnp.exe\u{202C} for\u{200B} you\u{7}", 100),
+            "denied gnp.exe for you"
+        );
+    }
 
     fn bearer(realm: &str, service: Option<&str>) -> Option<Challenge> {
         Some(Challenge::Bearer {

@@ -144,7 +144,7 @@ impl ProjectSettings {
 }
 
 /// Checks a project description: at most 500 characters, no control characters but newlines
-/// and tabs. Returns it trimmed.
+/// and tabs, no text-direction marks. Returns it trimmed.
 pub fn parse_description(input: &str) -> Result<String, String> {
     let text = input.trim();
     if text.chars().count() > DESCRIPTION_MAX_CHARS {
@@ -155,6 +155,12 @@ pub fn parse_description(input: &str) -> Result<String, String> {
         .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
     {
         return Err("Control characters are not allowed.".into());
+    }
+    if text.chars().any(crate::domain::account::is_bidi_control) {
+        return Err(
+            "Text-direction marks (like U+202E) are not allowed: they can make the text after them read backwards."
+                .into(),
+        );
     }
     Ok(text.to_owned())
 }
@@ -309,5 +315,15 @@ mod tests {
         assert!(parse_description(&"x".repeat(500)).is_ok());
         assert!(parse_description(&"x".repeat(501)).is_err());
         assert!(parse_description("bell\u{7}").is_err());
+    }
+
+    #[test]
+    fn descriptions_refuse_text_direction_marks_but_keep_emoji_sequences() {
+        for mark in ['\u{202E}', '\u{2066}', '\u{200F}', '\u{061C}'] {
+            let err = parse_description(&format!("pays {mark}0001 EUR")).unwrap_err();
+            assert!(err.contains("direction"), "{mark:?}: {err}");
+        }
+        // A zero-width joiner is part of emoji like the technologist (U+1F9D1 U+200D U+1F4BB).
+        assert!(parse_description("built by \u{1F9D1}\u{200D}\u{1F4BB}").is_ok());
     }
 }

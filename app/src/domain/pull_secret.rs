@@ -187,6 +187,9 @@ pub struct ExportPreview {
     pub project: crate::domain::project::ProjectHeader,
     /// Server and username of every credential that goes out.
     pub credentials: Vec<(String, String)>,
+    /// Servers of stored credentials that stay out: Berth's own KCR hosts (stored before they
+    /// were refused), whose place the pull-only KCR login takes.
+    pub left_out: Vec<String>,
     /// The KCR host of the project's region.
     pub kcr_host: Option<String>,
     /// The Kubernetes name used when none is given.

@@ -103,6 +103,16 @@ fn Confirm(preview: ExportPreview) -> impl IntoView {
                         </ul>
                     }
                 })}
+            {(!preview.left_out.is_empty())
+                .then(|| {
+                    view! {
+                        <p class="mt-3 max-w-prose text-sm">
+                            "Not in the file: the stored credentials for "
+                            <span class="font-mono break-all">{preview.left_out.join(", ")}</span>
+                            ", Berth's own registry (KCR), which takes the pull-only KCR login instead. Delete them under Credentials."
+                        </p>
+                    }
+                })}
             <p class="mt-3 max-w-prose text-sm text-slate-600 dark:text-slate-400">
                 "The download is recorded in the audit log with the credentials it held, and each credential shows when it was last exported."
             </p>

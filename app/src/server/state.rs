@@ -42,6 +42,19 @@ impl Settings {
     pub fn region(&self, name: &str) -> Option<&Region> {
         self.regions.iter().find(|r| r.name == name)
     }
+
+    /// Whether `host` (a canonical registry host) is one of the regions' KCR hosts: Berth's
+    /// own registry, reached with access tokens, never with a stored credential.
+    pub fn is_kcr_host(&self, host: &str) -> bool {
+        self.kcr_hosts().any(|h| h == host)
+    }
+
+    /// Every region's KCR host, canonical (`domain::registry::canonical_host`).
+    pub fn kcr_hosts(&self) -> impl Iterator<Item = String> + '_ {
+        self.regions
+            .iter()
+            .filter_map(|r| crate::domain::registry::canonical_host(&r.kcr_host).ok())
+    }
 }
 
 /// Shared state of a running server.
@@ -61,4 +74,6 @@ pub struct AppState {
     pub kcr: Arc<Signer>,
     /// The clients of calls to hosts people name (`outbound`).
     pub outbound: crate::server::outbound::Outbound,
+    /// Repeated KCR denials counted until their window closes (`kcr::denials`).
+    pub kcr_denials: Arc<crate::server::kcr::denials::DenialLog>,
 }

@@ -7,7 +7,7 @@ use std::{path::Path, process::Stdio, time::Duration};
 
 use app::api::{
     credentials::ListCredentials,
-    device::{ApproveDevice, DenyDevice},
+    device::{ApproveDevice, DenyDevice, DeviceRequest},
     tokens::ListPersonalTokens,
 };
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -487,7 +487,7 @@ async fn a_device_login_is_approved_or_denied_by_a_signed_in_person(backend: Bac
 
 async fn the_device_endpoints_speak_rfc_8628(backend: Backend) {
     let (app, _dir) = app_with_kcr(backend, KCR).await;
-    let [ann, ..] = acme(&app).await;
+    let [ann, bob, _dave, _olga, carl] = acme(&app).await;
     let post = |path: &'static str, form: Vec<(&'static str, String)>| {
         let app = &app;
         async move {
@@ -545,6 +545,7 @@ async fn the_device_endpoints_speak_rfc_8628(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200, "{body}");
+    let body_code = body["user_code"].as_str().unwrap().to_owned();
     assert_eq!(body["interval"], 5);
     assert_eq!(body["expires_in"], 600);
     assert_eq!(
@@ -582,21 +583,47 @@ async fn the_device_endpoints_speak_rfc_8628(backend: Backend) {
     let (_, body) = poll("x".repeat(32)).await;
     assert_eq!(body["error"], "invalid_grant");
 
-    // Wrong codes typed by a person are throttled.
+    // Wrong codes typed by a person are limited; past the limit even the right code gets 429
+    // (a guesser learns nothing), and the refusals are not counted.
+    let user_code = body_code.clone();
+    let wrong = || ApproveDevice {
+        code: "BCDF-GHJK".into(),
+    };
     for _ in 0..10 {
-        let res = ann
-            .send(ApproveDevice {
-                code: "BCDF-GHJK".into(),
-            })
-            .await;
-        assert_eq!(res.status(), 422);
+        assert_eq!(ann.send(wrong()).await.status(), 422);
     }
+    assert_eq!(ann.send(wrong()).await.status(), 429);
     let res = ann
-        .send(ApproveDevice {
-            code: "BCDF-GHJK".into(),
+        .send(DeviceRequest {
+            code: user_code.clone(),
         })
         .await;
-    assert_eq!(res.status(), 429);
+    assert_eq!(res.status(), 429, "the right code is not looked up");
+    let res = ann
+        .send(ApproveDevice {
+            code: user_code.clone(),
+        })
+        .await;
+    assert_eq!(res.status(), 429, "nor approved");
+    let attempts: i64 = app::on_db!(&app.state.db, pool => sqlx::query_scalar(
+        "select attempts from login_throttle where key like 'device-code:%'"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(attempts, 10, "refused guesses are not counted");
+    // A second account from the same address gets the address's remaining ten, no more.
+    for _ in 0..10 {
+        assert_eq!(bob.send(wrong()).await.status(), 422);
+    }
+    assert_eq!(carl.send(wrong()).await.status(), 429, "per address too");
+    let pending: bool = app::on_db!(&app.state.db, pool => sqlx::query_scalar(
+        "select approved_by is null from device_grant"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert!(pending, "nothing was approved");
 
     // Expired: the device is told so, and the grant is gone.
     app::on_db!(&app.state.db, pool => sqlx::query("update device_grant set expires_at = 1")

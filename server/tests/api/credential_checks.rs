@@ -168,6 +168,23 @@ async fn a_basic_auth_registry_is_checked_step_by_step(backend: Backend) {
             .all(|s| s.state != Passed || s.kind == Tls || s.millis.is_some())
     );
     assert_eq!(ok.target, format!("{server}/v2/"));
+    assert_eq!(
+        detail(&ok, Reach),
+        format!("HTTP 401 from {}", registry.host),
+        "a literal address is named"
+    );
+    // What an internal name resolves to is not told, even where it may be called.
+    let port = registry.host.rsplit(':').next().unwrap();
+    let by_name = try_form(
+        &ann,
+        project,
+        &format!("http://localhost:{port}"),
+        (USER, PASS),
+        "",
+    )
+    .await;
+    assert_eq!(states(&by_name)[0], (Reach, Passed), "{by_name:#?}");
+    assert_eq!(detail(&by_name, Reach), "HTTP 401");
     let listed = status(&ann, project).await;
     assert!(
         matches!(&listed[..], [CheckStatus::Ok { at }] if !at.is_empty()),

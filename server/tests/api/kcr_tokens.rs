@@ -617,6 +617,54 @@ async fn denials_of_members_are_audited_and_strangers_leave_no_trace(backend: Ba
     assert_eq!(audit_rows().await.len(), 1, "a stranger writes nothing");
 }
 
+async fn a_flood_of_denials_is_counted_not_written_row_by_row(backend: Backend) {
+    let (app, _dir) = app_with_kcr(backend, SERVICE).await;
+    let [_ann, bob, ..] = acme(&app).await;
+    let bob_token = bob.personal_token("laptop", &["all"], "").await;
+    let rows = || app.audit_details("kcr.access_denied");
+
+    // The same denial 60 times: one entry now, one summary with the count when it closes.
+    for _ in 0..60 {
+        let res = get_token(
+            &app,
+            Some(("bob", &bob_token)),
+            &["repository:acme/shop/cart:push"],
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    assert_eq!(rows().await.len(), 1);
+    // Forty other repositories: the first nine more are written, the rest only counted.
+    for i in 0..40 {
+        let scope = format!("repository:acme/shop/img{i}:push");
+        get_token(&app, Some(("bob", &bob_token)), &[&scope]).await;
+    }
+    let per_caller = app::server::kcr::denials::ROWS_PER_CALLER;
+    assert_eq!(rows().await.len(), per_caller);
+
+    let written = app::server::rules::kcr_tokens::close_denials(&app.state, true)
+        .await
+        .unwrap();
+    assert_eq!(written, 1, "one summary for the one project");
+    let all = rows().await;
+    assert_eq!(all.len(), per_caller + 1);
+    let summary = all.last().unwrap();
+    assert_eq!(summary["repeated"][0]["repository"], "acme/shop/cart");
+    assert_eq!(summary["repeated"][0]["times"], 59, "{summary}");
+    assert_eq!(
+        summary["also_denied"]["times"],
+        40 - (per_caller as u64 - 1),
+        "{summary}"
+    );
+    assert_eq!(
+        app::server::rules::kcr_tokens::close_denials(&app.state, true)
+            .await
+            .unwrap(),
+        0,
+        "nothing is written twice"
+    );
+}
+
 on_both!(
     each_caller_gets_what_the_rule_table_says,
     no_project_name_reaches_the_shared_images_and_no_nested_name_is_shared,
@@ -626,4 +674,5 @@ on_both!(
     refusals_say_what_is_wrong_and_grant_nothing,
     the_oauth_form_works_and_its_refresh_token_dies_with_the_access_token,
     denials_of_members_are_audited_and_strangers_leave_no_trace,
+    a_flood_of_denials_is_counted_not_written_row_by_row,
 );

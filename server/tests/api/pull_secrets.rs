@@ -412,7 +412,74 @@ async fn the_console_downloads_a_pull_secret_after_a_confirm_step(backend: Backe
     assert!(confirm.contains("by ann"), "{confirm}");
 }
 
+async fn a_kcr_host_is_never_stored_and_never_exported_as_a_credential(backend: Backend) {
+    let (app, _dir) = app_with_kcr(backend, KCR).await;
+    let [ann, ..] = acme(&app).await;
+    let add_kcr = |server: &'static str| AddCredential {
+        owner: "acme".into(),
+        name: "shop".into(),
+        registry: "other".into(),
+        server: server.into(),
+        username: "ann".into(),
+        email: String::new(),
+        password: PasswordInput::from("berth_pat_x".to_owned()),
+        expires_on: String::new(),
+    };
+    for server in [KCR, "KCR.local.test:5000", "https://kcr.local.test:5000/"] {
+        let res = ann.send(add_kcr(server)).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{server}");
+        let body = error_body(res).await;
+        let message = body["detail"]["server"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("Berth's own registry") && message.contains("Access tokens"),
+            "{server}: {body}"
+        );
+    }
+    assert_eq!(app.count("registry_credential").await, 0);
+
+    // One stored before the refusal (made here by moving a credential onto the KCR host) can
+    // be neither updated nor exported; the pull-only KCR login takes its place.
+    let id = add(&ann, "ghcr.io", "octo", "old-kcr-password").await;
+    app::on_db!(&app.state.db, pool => sqlx::query(
+        "update registry_credential set server = $1, registry_host = $1"
+    )
+    .bind(KCR)
+    .execute(pool)
+    .await
+    .map(drop))
+    .unwrap();
+    let res = ann
+        .send(app::api::credentials::UpdateCredential {
+            owner: "acme".into(),
+            name: "shop".into(),
+            id: id.clone(),
+            username: "ann".into(),
+            email: String::new(),
+            password: PasswordInput::from("berth_pat_y".to_owned()),
+            expires_on: String::new(),
+        })
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let preview = ann
+        .fetch(app::api::pull_secrets::PullSecretPreview {
+            owner: "acme".into(),
+            name: "shop".into(),
+        })
+        .await;
+    assert!(preview.credentials.is_empty(), "{:?}", preview.credentials);
+    assert_eq!(preview.left_out, [KCR]);
+    let secret: PullSecret = ann.send(export("", "")).await.json().await.unwrap();
+    assert!(secret.credential_ids.is_empty());
+    assert!(!secret.content.contains("old-kcr-password"));
+    let config: serde_json::Value = serde_json::from_str(&secret.content).unwrap();
+    assert_eq!(
+        config["auths"][KCR]["username"], "berth-pull-secret",
+        "{config}"
+    );
+}
+
 on_both!(
+    a_kcr_host_is_never_stored_and_never_exported_as_a_credential,
     an_admin_exports_every_credential_and_a_pull_only_kcr_login,
     only_admins_and_scoped_tokens_export_and_refusals_change_nothing,
     exports_are_throttled_per_project,

@@ -192,10 +192,33 @@ async fn page_headers_have_hsts(app: &TestApp) -> bool {
         .contains_key("strict-transport-security")
 }
 
-async fn an_https_public_url_turns_on_hsts(backend: Backend) {
+async fn an_https_public_url_turns_on_hsts_on_every_response(backend: Backend) {
     let app = TestApp::spawn_with(backend, &["--public-url", "https://berth.example.com"]).await;
 
     assert!(page_headers_have_hsts(&app).await);
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/api/whoami",
+        "/kcr/token",
+        "/no-such-page",
+    ] {
+        let res = app.get(path, None).await;
+        assert!(
+            res.headers().contains_key("strict-transport-security"),
+            "{path} answered {} without HSTS",
+            res.status()
+        );
+    }
+    let refused = app
+        .http
+        .get(format!("{}/login", app.base))
+        .header("host", "elsewhere.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 421);
+    assert!(refused.headers().contains_key("strict-transport-security"));
 }
 
 async fn static_files_never_carry_a_session_cookie(backend: Backend) {
@@ -376,7 +399,7 @@ async fn an_overlong_password_is_refused_before_it_is_hashed(backend: Backend) {
 on_both!(
     sign_in_never_sends_the_browser_to_another_site,
     pages_allow_only_their_own_scripts_and_are_not_cached,
-    an_https_public_url_turns_on_hsts,
+    an_https_public_url_turns_on_hsts_on_every_response,
     static_files_never_carry_a_session_cookie,
     a_body_over_the_limit_is_refused_with_413,
     a_request_for_another_host_is_refused,

@@ -189,6 +189,58 @@ pub async fn count(db: &Db, key: &str, limit: i64, window_secs: i64) -> Result<(
     Ok(())
 }
 
+/// A limit on misses under one key: at most `limit` per fixed window of `window_secs`.
+#[derive(Clone, Debug)]
+pub struct Allowance {
+    /// The counter's key.
+    pub key: String,
+    /// Misses allowed per window.
+    pub limit: i64,
+    /// Window length in seconds.
+    pub window_secs: i64,
+}
+
+/// Misses taken in advance under several allowances (see [`reserve`]).
+#[must_use = "a reservation is a miss unless it is given back"]
+pub struct Reservation(Vec<String>);
+
+impl Reservation {
+    /// The attempt was no miss (a right code): its counts are taken back.
+    pub async fn give_back(self, db: &Db) -> Result<(), AppError> {
+        for key in &self.0 {
+            throttle::forgive_one(db, key).await?;
+        }
+        Ok(())
+    }
+}
+
+/// For guesses of a secret (a code typed by a person): refuses with 429 when any allowance is
+/// used up, *before* the guess is looked at, so a caller over a limit learns nothing, right
+/// guess or not. The check is read-only first (a flood of refused guesses writes nothing), then
+/// each count is taken atomically in advance (parallel guesses cannot all slip past the check);
+/// an attempt that finds a count over its limit gives back what it took. A right guess gives
+/// its counts back with [`Reservation::give_back`].
+pub async fn reserve(db: &Db, allowances: &[Allowance]) -> Result<Reservation, AppError> {
+    let now = now();
+    for a in allowances {
+        if let Some((attempts, start)) = throttle::peek(db, &a.key, now, a.window_secs).await?
+            && attempts >= a.limit
+        {
+            return Err(too_many(start + a.window_secs, now));
+        }
+    }
+    let mut taken = Vec::with_capacity(allowances.len());
+    for a in allowances {
+        let (attempts, start) = throttle::hit(db, &a.key, now, a.window_secs).await?;
+        taken.push(a.key.clone());
+        if attempts > a.limit {
+            Reservation(taken).give_back(db).await?;
+            return Err(too_many(start + a.window_secs, now));
+        }
+    }
+    Ok(Reservation(taken))
+}
+
 /// Counts a sign-up attempt from `address`; 429 when the address is over its limit.
 pub async fn begin_signup(db: &Db, limits: SignupLimits, address: IpAddr) -> Result<(), AppError> {
     let now = now();

@@ -28,6 +28,23 @@ pub async fn hit(
         .await)
 }
 
+/// The attempts under `key` in the current window and when it started, without counting one
+/// (`None`: no window is open).
+pub async fn peek(
+    db: &Db,
+    key: &str,
+    now: i64,
+    window_secs: i64,
+) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    on_db!(db, pool => sqlx::query_as::<_, (i64, i64)>(
+        "select attempts, window_start from login_throttle where key = $1 and window_start > $2"
+    )
+    .bind(key)
+    .bind(now - window_secs)
+    .fetch_optional(pool)
+    .await)
+}
+
 /// Takes one attempt back (a successful sign-in is not a failure).
 pub async fn forgive_one(db: &Db, key: &str) -> Result<(), sqlx::Error> {
     on_db!(db, pool => sqlx::query(

@@ -1,7 +1,8 @@
 //! Response headers that limit what a response can do in a browser: the Content-Security-Policy
 //! (pages get one with the per-response nonce Leptos puts on its own scripts, everything else
 //! a policy that allows nothing), `Cache-Control: no-store` on pages and server-function
-//! answers (they carry account data), and HSTS when Berth is served over https.
+//! answers (they carry account data), and HSTS on every response when Berth is served over
+//! https.
 //!
 //! The page policy allows scripts only from this origin or with this response's nonce, so markup
 //! that slipped into a page (an injected `<script>` or `onerror=`) does not run.
@@ -49,11 +50,11 @@ pub fn set_page_policy() {
 
 /// The HSTS value: a year, this host only (a console often shares a parent domain with hosts
 /// that are not https).
-const HSTS: HeaderValue = HeaderValue::from_static("max-age=31536000");
+pub const HSTS: HeaderValue = HeaderValue::from_static("max-age=31536000");
 
 /// Adds the headers every dynamic response needs unless the handler set its own: the
-/// non-page CSP, `no-store`, and HSTS when `https` is true.
-pub async fn dynamic_responses(https: bool, req: Request, next: Next) -> Response {
+/// non-page CSP and `no-store`.
+pub async fn dynamic_responses(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
     headers
@@ -62,14 +63,12 @@ pub async fn dynamic_responses(https: bool, req: Request, next: Next) -> Respons
     headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
-    if https {
-        headers.insert(header::STRICT_TRANSPORT_SECURITY, HSTS);
-    }
     res
 }
 
-/// Adds HSTS to static files when `https` is true (they get no CSP: they are not pages).
-pub async fn static_files(https: bool, req: Request, next: Next) -> Response {
+/// Adds HSTS to every response, whatever answered it (pages, files, health checks, refusals
+/// of the host check), when `https` is true.
+pub async fn hsts(https: bool, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     if https {
         res.headers_mut()

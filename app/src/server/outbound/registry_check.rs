@@ -272,8 +272,16 @@ impl Run<'_> {
             .get(header::WWW_AUTHENTICATE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        // The address a public name resolved to helps ("from 140.82.112.33:443"), as does a
+        // literal address (it repeats what was typed); what an internal name resolves to
+        // (allowed by `--registry-allow-private`) stays in Berth.
+        let literal = reqwest::Url::parse(v2)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_owned()))
+            .is_some_and(|h| h.parse::<std::net::IpAddr>().is_ok());
         let from = res
             .remote_addr()
+            .filter(|a| literal || crate::server::outbound::classify(a.ip()).is_none())
             .map(|a| format!(" from {a}"))
             .unwrap_or_default();
         let body = self.body(res).await;

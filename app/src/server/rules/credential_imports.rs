@@ -12,7 +12,6 @@ use crate::domain::{
     credential_import::{
         DRAFT_SECS, Existing, ImportAction, ImportOutcome, ImportPreview, ImportRow, field,
     },
-    registry::canonical_host,
     when,
 };
 use crate::error::AppError;
@@ -59,13 +58,7 @@ fn expired() -> AppError {
 /// Reads `text` (a docker config.json), stores it sealed as a draft and answers the preview.
 #[tracing::instrument(skip_all, fields(project.id = %cx.project.id), err)]
 pub async fn preview(cx: &ProjectCx, text: &str) -> Result<ImportPreview, AppError> {
-    let own: Vec<String> = cx
-        .state
-        .settings
-        .regions
-        .iter()
-        .filter_map(|r| canonical_host(&r.kcr_host).ok())
-        .collect();
+    let own: Vec<String> = cx.state.settings.kcr_hosts().collect();
     let entries =
         docker_config::parse(text, &Own(&own)).map_err(|e| AppError::invalid(field::CONFIG, e))?;
     let key = format!("credential-import:{}", cx.project.id);
@@ -182,6 +175,8 @@ pub async fn confirm(
     }
     let mut new = 0;
     for e in draft.iter().filter(|e| e.reason.is_none()) {
+        // The preview marked KCR hosts; this holds if the regions changed since.
+        crate::server::rules::credentials::refuse_kcr_host(cx, &e.registry_host)?;
         if credentials::id_for_host(&mut tx, cx.project.id, &e.registry_host)
             .await?
             .is_none()

@@ -10,7 +10,7 @@ use crate::domain::credential::{
 };
 use crate::domain::credential_check::CheckStatus;
 use crate::domain::expiry::{Expiry, format_date};
-use crate::domain::registry::{DOCKER_HUB_HOST, canonical_host};
+use crate::domain::registry::DOCKER_HUB_HOST;
 use crate::domain::role::ProjectAction;
 use crate::domain::when;
 use crate::error::AppError;
@@ -112,6 +112,7 @@ pub async fn check_room(tx: &mut db::Tx, project: Uuid, adding: usize) -> Result
 /// Adds a credential; one per registry host (a second is a 409 naming the first).
 #[tracing::instrument(skip_all, fields(project.id = %cx.project.id, registry = %new.registry_host), err)]
 pub async fn add(cx: &ProjectCx, new: NewCredential) -> Result<Uuid, AppError> {
+    refuse_kcr_host(cx, &new.registry_host)?;
     let id = Uuid::now_v7();
     let sealed = secrets::seal(&cx.state.key, new.password.expose(), id, cx.project.id);
     let expires_on = new.expires_on.map(format_date);
@@ -169,6 +170,22 @@ pub async fn add(cx: &ProjectCx, new: NewCredential) -> Result<Uuid, AppError> {
     Ok(id)
 }
 
+/// The 422 of a credential for one of Berth's own KCR hosts: KCR takes access tokens, and a
+/// stored password for it would go out in pull secrets in place of the pull-only KCR token.
+pub fn refuse_kcr_host(cx: &ProjectCx, registry_host: &str) -> Result<(), AppError> {
+    if cx.state.settings.is_kcr_host(registry_host) {
+        return Err(AppError::invalid(field::SERVER, kcr_refusal(registry_host)));
+    }
+    Ok(())
+}
+
+/// Why no credential is stored for KCR host `host`.
+pub fn kcr_refusal(host: &str) -> String {
+    format!(
+        "{host} is Berth's own registry (KCR): it takes an access token as the password, not a stored credential. Make one under Account → Access tokens (or the project's Tokens, for CI); pulls in this project need no credential for it."
+    )
+}
+
 /// The credential `id` of the project, or 404.
 #[tracing::instrument(level = "debug", skip_all, fields(project.id = %cx.project.id, credential.id = %id), err)]
 pub async fn find(cx: &ProjectCx, id: Uuid) -> Result<Credential, AppError> {
@@ -187,6 +204,8 @@ pub async fn update(cx: &ProjectCx, id: Uuid, change: CredentialChange) -> Resul
     let before = credentials::find(&mut tx, cx.project.id, id)
         .await?
         .ok_or_else(not_found)?;
+    // One stored before KCR hosts were refused can be deleted, not kept alive.
+    refuse_kcr_host(cx, &before.registry_host)?;
     let expires_on = change.expires_on.map(format_date);
     credentials::update(
         &mut tx,
@@ -257,14 +276,7 @@ pub async fn delete(cx: &ProjectCx, id: Uuid) -> Result<(), AppError> {
 #[tracing::instrument(level = "debug", skip_all, fields(project.id = %cx.project.id), err)]
 pub async fn resolve(cx: &ProjectCx, image: &str) -> Result<Resolution, AppError> {
     let image = parse_image_ref(image).map_err(|e| AppError::invalid("image", e))?;
-    let kcr = cx
-        .state
-        .settings
-        .regions
-        .iter()
-        .filter_map(|r| canonical_host(&r.kcr_host).ok())
-        .any(|h| h == image.host);
-    if kcr {
+    if cx.state.settings.is_kcr_host(&image.host) {
         return Ok(Resolution::Kcr { image });
     }
     let found = credentials::all(&cx.state.db, cx.project.id)

@@ -5,7 +5,8 @@
 //!    stored) and a short user code; requests are throttled per address;
 //! 2. the person, signed in in a browser, types the user code at `/activate`, sees which
 //!    device (its name, address and the scopes it asks for) and approves or denies
-//!    (`lookup`, `decide`, session only; wrong codes are throttled per person);
+//!    (`lookup`, `decide`, session only; wrong codes are limited per person and per address,
+//!    and past a limit no code is looked up);
 //! 3. the device polls (`exchange`); once approved, its next poll makes a personal token for
 //!    the approver, named after the device, and deletes the grant: the token exists only once
 //!    the device has it, and only one poll can take it.
@@ -38,6 +39,8 @@ use crate::server::{
 pub const REQUESTS_PER_ADDRESS: i64 = 30;
 /// Wrong user codes per person per 15 minutes.
 pub const WRONG_CODES_PER_PERSON: i64 = 10;
+/// Wrong user codes per client address per 15 minutes, whoever types them.
+pub const WRONG_CODES_PER_ADDRESS: i64 = 20;
 const WINDOW_SECS: i64 = 900;
 
 fn now() -> i64 {
@@ -144,25 +147,39 @@ fn no_such_code() -> AppError {
     )
 }
 
-/// The pending login a signed-in person's code names. Wrong codes count per person.
+/// The allowances of wrong user codes that `cx` draws on: the person's, and their client
+/// address's (a second account must not double the guesses).
+fn code_allowances(cx: &Cx, person: uuid::Uuid) -> [throttle::Allowance; 2] {
+    [
+        throttle::Allowance {
+            key: format!("device-code:{person}"),
+            limit: WRONG_CODES_PER_PERSON,
+            window_secs: WINDOW_SECS,
+        },
+        throttle::Allowance {
+            key: format!("device-code-address:{}", throttle::address_key(cx.address)),
+            limit: WRONG_CODES_PER_ADDRESS,
+            window_secs: WINDOW_SECS,
+        },
+    ]
+}
+
+/// The pending login a signed-in person's code names. Every look-up draws on the wrong-code
+/// allowances first (see `throttle::reserve`): once one is used up, the answer is 429 whether
+/// the code is right or not; a code that finds its login gives the draw back.
 async fn find(cx: &Cx, code: &str) -> Result<Grant, AppError> {
     let me = cx.me()?;
+    let draw = throttle::reserve(&cx.state.db, &code_allowances(cx, me.id)).await?;
     let found = match device::normalize_user_code(code) {
         Some(code) => device_grants::by_user_code(&cx.state.db, &code, now()).await?,
         None => None,
     };
     match found {
-        Some(grant) if grant.approved_by.is_none() && !grant.denied => Ok(grant),
-        _ => {
-            throttle::count(
-                &cx.state.db,
-                &format!("device-code:{}", me.id),
-                WRONG_CODES_PER_PERSON,
-                WINDOW_SECS,
-            )
-            .await?;
-            Err(no_such_code())
+        Some(grant) if grant.approved_by.is_none() && !grant.denied => {
+            draw.give_back(&cx.state.db).await?;
+            Ok(grant)
         }
+        _ => Err(no_such_code()),
     }
 }
 

@@ -18,7 +18,10 @@ use crate::server::{
     auth::bearer::{Holder, TokenCaller},
     cx::{Caller, Cx, PROJECT_TOKEN_ROLE},
     db::{orgs, projects},
-    kcr::signing::{Signer, TOKEN_SECS, now_secs},
+    kcr::{
+        denials::{Denial, Summary},
+        signing::{Signer, TOKEN_SECS, now_secs},
+    },
     state::AppState,
 };
 
@@ -206,7 +209,13 @@ pub async fn issue(
         }
     }
     if !denials.is_empty() {
-        record_denials(state, &caller, address, &denials).await?;
+        let (record, closed) = state
+            .kcr_denials
+            .note(&caller, address, now_secs(), denials);
+        if !record.is_empty() {
+            record_denials(state, &caller, address, &record).await?;
+        }
+        write_summaries(state, closed).await?;
     }
     let now = now_secs();
     let claims = json!({
@@ -231,16 +240,10 @@ pub async fn issue(
     })
 }
 
-/// What one request was denied in one project (or the organization's shared images).
-struct Denial {
-    place: (Option<Uuid>, Option<Uuid>),
-    /// Repository, and the actions denied there.
-    repositories: Vec<(String, Vec<&'static str>)>,
-}
-
 /// Records that a member asked for more than they may have: one audit entry per request and
 /// place, however many scopes it named (strangers are only logged: they must not be able to
-/// write into another organization's audit log).
+/// write into another organization's audit log). Only denials new in the caller's window come
+/// here; repeats are counted by `kcr::denials` and summarised by [`close_denials`].
 async fn record_denials(
     state: &AppState,
     caller: &TokenCaller,
@@ -276,4 +279,62 @@ async fn record_denials(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Writes the summaries of the denial windows that have closed by now (all of them with
+/// `everything`, at shutdown); returns how many entries it wrote.
+pub async fn close_denials(state: &AppState, everything: bool) -> Result<usize, AppError> {
+    let closed = state.kcr_denials.close_due(now_secs(), everything);
+    write_summaries(state, closed).await
+}
+
+/// One audit entry per summary: what came again in the window and how often, and what came
+/// past the per-window bound.
+async fn write_summaries(state: &AppState, summaries: Vec<Summary>) -> Result<usize, AppError> {
+    if summaries.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = state.db.begin().await?;
+    for s in &summaries {
+        let cx = Cx {
+            state: state.clone(),
+            caller: Caller::Token(s.caller.clone()),
+            address: s.address,
+        };
+        let names: std::collections::BTreeSet<&str> = s
+            .repeated
+            .keys()
+            .map(|(r, _)| r.as_str())
+            .chain(s.unrecorded_repositories.iter().map(String::as_str))
+            .collect();
+        let names: Vec<&str> = names.into_iter().collect();
+        let repeated: Vec<serde_json::Value> = s
+            .repeated
+            .iter()
+            .map(|((repository, actions), times)| {
+                json!({ "repository": repository, "actions": actions, "times": times })
+            })
+            .collect();
+        let mut details = json!({
+            "repeated": repeated,
+            "from": crate::domain::when::rfc3339_secs(s.from),
+            "to": crate::domain::when::rfc3339_secs(s.to),
+        });
+        if s.unrecorded > 0 {
+            details["also_denied"] = json!({
+                "times": s.unrecorded,
+                "repositories": s.unrecorded_repositories,
+            });
+        }
+        cx.audit(
+            &mut tx,
+            s.place,
+            "kcr.access_denied",
+            &names.join(" "),
+            details,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(summaries.len())
 }

@@ -55,14 +55,17 @@ fn entry(username: &str, password: &str, email: &str) -> serde_json::Value {
 
 /// What an export of the project would hold (no password is opened).
 pub async fn preview(cx: &ProjectCx) -> Result<ExportPreview, AppError> {
-    let credentials = credentials::all(&cx.state.db, cx.project.id)
+    let (kcr, credentials): (Vec<_>, Vec<_>) = credentials::all(&cx.state.db, cx.project.id)
         .await?
         .into_iter()
-        .map(|c| (c.server, c.username))
-        .collect();
+        .partition(|c| cx.state.settings.is_kcr_host(&c.registry_host));
     Ok(ExportPreview {
         project: cx.header(),
-        credentials,
+        credentials: credentials
+            .into_iter()
+            .map(|c| (c.server, c.username))
+            .collect(),
+        left_out: kcr.into_iter().map(|c| c.server).collect(),
         kcr_host: kcr_host(cx),
         default_secret_name: default_secret_name(&cx.project.owner_name, &cx.project.name),
     })
@@ -95,6 +98,10 @@ pub async fn export(cx: &ProjectCx, request: ExportRequest) -> Result<PullSecret
     let mut auths = serde_json::Map::new();
     let mut ids = Vec::new();
     for (credential, sealed) in credentials::all_sealed(&cx.state.db, cx.project.id).await? {
+        // KCR takes the pull-only token below, never a stored password (see `preview`).
+        if cx.state.settings.is_kcr_host(&credential.registry_host) {
+            continue;
+        }
         let password = secrets::open(&[&cx.state.key], &sealed, credential.id, cx.project.id)
             .map_err(|err| {
                 tracing::error!(credential.id = %credential.id, error = ?err, "cannot open a credential for a pull secret");
@@ -124,11 +131,7 @@ pub async fn export(cx: &ProjectCx, request: ExportRequest) -> Result<PullSecret
     let mut tx = cx.state.db.begin().await?;
     crate::server::db::access_tokens::revoke_expired_pull_secrets(&mut tx, cx.project.id, now)
         .await?;
-    // A KCR entry never replaces an external credential for the same host.
-    let kcr = match kcr_host
-        .as_ref()
-        .filter(|h| !auths.contains_key(h.as_str()))
-    {
+    let kcr = match kcr_host.as_ref() {
         Some(host) => {
             // Unique among the project's live tokens; the list shows when and by whom.
             let name = format!(
