@@ -29,6 +29,9 @@ pub struct Launch {
     pub db_max_connections: u32,
     /// More `berth serve` arguments.
     pub extra_args: Vec<String>,
+    /// Where the process's log (warnings and errors) goes, appended; a fault script provokes
+    /// many (a database that went away), which would bury the report.
+    pub log: PathBuf,
 }
 
 /// A running Berth process.
@@ -71,7 +74,13 @@ impl Launch {
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.log)
+                    .with_context(|| format!("opening {}", self.log.display()))?,
+            )
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("cannot start {}", self.bin.display()))?;
@@ -89,7 +98,13 @@ impl Launch {
                 return Ok(berth);
             }
             if let Some(status) = berth.child.try_wait()? {
-                bail!("berth exited during start-up: {status}");
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(20).collect();
+                bail!(
+                    "berth exited during start-up: {status}; the end of {}:\n{}",
+                    self.log.display(),
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                );
             }
             if started.elapsed() > Duration::from_secs(30) {
                 bail!("berth was not ready within 30 s");

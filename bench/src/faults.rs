@@ -1,8 +1,9 @@
 //! Fault scripts, bounded and on loopback:
 //! - `kill`: kill -9 during a burst of credential writes, restart; every write that got a
 //!   success is there and opens, no row lacks its audit event (no half-done transaction);
-//! - `pg-restart`: stop and start PostgreSQL under load; Berth answers 503 (never hangs, never
-//!   another 5xx), shows an error page, and recovers without a restart;
+//! - `pg-restart`: stop and start PostgreSQL under load (a throwaway cluster of the script's
+//!   own, `pg_cluster`, run last); Berth answers 503 (never hangs, never another 5xx), shows an
+//!   error page, and recovers without a restart;
 //! - `replicas`: two Berth processes on one PostgreSQL database; writes through both, none lost;
 //!   a session made on one is valid on the other, and signing out on one ends it on both;
 //! - `soak`: a fixed mixed read/write rate for a while; no 5xx, resident memory flat.
@@ -16,7 +17,6 @@ use std::{
     time::Duration,
 };
 
-use anyhow::{Context, ensure};
 use app::{
     on_db,
     server::{
@@ -25,7 +25,7 @@ use app::{
     },
 };
 use secrecy::ExposeSecret;
-use tokio::{process::Command, task::JoinSet, time::Instant};
+use tokio::{task::JoinSet, time::Instant};
 use uuid::Uuid;
 
 use crate::{
@@ -33,6 +33,7 @@ use crate::{
     client::Client,
     fixture::{self, Backend, Database, Env},
     load::{self, Plan, Target},
+    pg_cluster::Cluster,
     report::{Report, holds, mb},
     seed::Size,
 };
@@ -61,14 +62,15 @@ pub async fn run(settings: &Settings, report: &mut Report) -> anyhow::Result<()>
             kill_during_writes(settings, backend, report).await?;
         }
     }
-    if want("pg-restart") {
-        postgres_restart(settings, report).await?;
-    }
     if want("replicas") {
         replicas(settings, report).await?;
     }
     if want("soak") {
         soak(settings, report).await?;
+    }
+    // Last: it stops a PostgreSQL server (its own; see `pg_cluster`).
+    if want("pg-restart") {
+        postgres_restart(settings, report).await?;
     }
     Ok(())
 }
@@ -81,26 +83,40 @@ async fn seeded(settings: &Settings, backend: Backend) -> anyhow::Result<(Databa
 /// A credential write Berth answered 200 to: project name, registry host, password.
 type Acked = (String, String, String);
 
+/// Projects the writers spread over: `bench-org/svc-01` … `svc-19`, empty after seeding, so
+/// 1,900 writes fit under the product's 100 credentials per project.
+const WRITE_PROJECTS: usize = 19;
+
+/// What a set of writers saw.
+#[derive(Debug, Default)]
+struct Writes {
+    /// Writes answered 200.
+    acked: Vec<Acked>,
+    /// Writes refused or lost in flight (no answer, 5xx, anything unexpected).
+    failed: u64,
+    /// Writes refused by a product limit (409: the project is full): not a fault.
+    limited: u64,
+}
+
 /// Writers adding credentials to `bench-org/svc-NN` through `clients` (round robin) until
-/// `stop`; returns what was acknowledged and how many attempts failed.
+/// `stop`; each write goes to the next project, so writers spread over all of them.
 fn writers(
     clients: Vec<Client>,
     cookie: &str,
     count: usize,
-    tag: &'static str,
+    tag: &str,
     stop: Arc<AtomicBool>,
-) -> JoinSet<(Vec<Acked>, u64)> {
+) -> JoinSet<Writes> {
     let mut set = JoinSet::new();
     for w in 0..count {
         let client = clients[w % clients.len()].clone();
-        let cookie = cookie.to_owned();
+        let (cookie, tag) = (cookie.to_owned(), tag.to_owned());
         let stop = stop.clone();
         set.spawn(async move {
-            let project = format!("svc-{:02}", 1 + w % 19);
-            let mut acked = Vec::new();
-            let mut failed = 0;
+            let mut seen = Writes::default();
             let mut i = 0;
             while !stop.load(Ordering::Relaxed) {
+                let project = format!("svc-{:02}", 1 + (w + count * i) % WRITE_PROJECTS);
                 let host = format!("w{w}-{i}.{tag}.example");
                 let password = format!("pw-{}", Uuid::new_v4());
                 match client
@@ -108,31 +124,58 @@ fn writers(
                     .await
                 {
                     Ok(status) if status.is_success() => {
-                        acked.push((project.clone(), host, password));
+                        seen.acked.push((project.clone(), host, password));
                     }
+                    Ok(status) if status.as_u16() == 409 => seen.limited += 1,
                     _ => {
-                        failed += 1;
+                        seen.failed += 1;
                         tokio::time::sleep(Duration::from_millis(20)).await;
                     }
                 }
                 i += 1;
             }
-            (acked, failed)
+            seen
         });
     }
     set
 }
 
-async fn collect(mut set: JoinSet<(Vec<Acked>, u64)>) -> (Vec<Acked>, u64) {
-    let mut acked = Vec::new();
-    let mut failed = 0;
+async fn collect(mut set: JoinSet<Writes>) -> Writes {
+    let mut all = Writes::default();
     while let Some(joined) = set.join_next().await {
-        if let Ok((a, f)) = joined {
-            acked.extend(a);
-            failed += f;
+        if let Ok(w) = joined {
+            all.acked.extend(w.acked);
+            all.failed += w.failed;
+            all.limited += w.limited;
         }
     }
-    (acked, failed)
+    all
+}
+
+/// Opens `url` with a small pool of its own (Berth is not running, or is another process).
+async fn open(url: &str) -> anyhow::Result<Db> {
+    Ok(Db::connect(
+        url,
+        PoolSettings {
+            max_connections: 2,
+            min_connections: 0,
+            acquire_timeout: Duration::from_secs(10),
+        },
+    )
+    .await?)
+}
+
+/// Deletes the credentials written under `tag` (their audit events stay).
+async fn forget_credentials(url: &str, tag: &str) -> anyhow::Result<()> {
+    let db = open(url).await?;
+    let like = format!("%.{tag}.example");
+    on_db!(&db, pool => sqlx::query("delete from registry_credential where registry_host like $1")
+        .bind(&like)
+        .execute(pool)
+        .await
+        .map(drop))?;
+    db.close().await;
+    Ok(())
 }
 
 /// What the database holds for the credentials written under `tag`.
@@ -149,15 +192,7 @@ struct Audit {
 }
 
 async fn audit(url: &str, tag: &str, acked: &[Acked]) -> anyhow::Result<Audit> {
-    let db = Db::connect(
-        url,
-        PoolSettings {
-            max_connections: 2,
-            min_connections: 0,
-            acquire_timeout: Duration::from_secs(10),
-        },
-    )
-    .await?;
+    let db = open(url).await?;
     type Row = (Uuid, Uuid, String, String, Vec<u8>, Vec<u8>, String);
     let like = format!("%.{tag}.example");
     let rows: Vec<Row> = on_db!(&db, pool => sqlx::query_as(
@@ -218,33 +253,42 @@ async fn kill_during_writes(
     let name = backend.label();
     report.section(&format!("kill -9 during credential writes ({name})"));
     let (db, launch) = seeded(settings, backend).await?;
-    let mut total_acked = Vec::new();
-    let mut failed = 0;
-    // Three bursts, each ended by SIGKILL at a different moment.
+    let (mut acked, mut failed, mut limited) = (0, 0, 0);
+    let mut found = Audit::default();
+    // Three bursts, each ended by SIGKILL at a different moment. Each is audited while Berth
+    // is down, then its rows are removed: every burst writes into projects with room, so
+    // none ends in refusals at the product's limit.
     for round in 0..3u64 {
         let berth = launch.start_on(crate::berth::free_addr()?).await?;
         let client = Client::new(&berth.base())?;
         let cookie = client.sign_in("bench").await?;
         let stop = Arc::new(AtomicBool::new(false));
-        let set = writers(vec![client], &cookie, 8, "kill", stop.clone());
+        let tag = format!("kill{round}");
+        let set = writers(vec![client], &cookie, 8, &tag, stop.clone());
         tokio::time::sleep(Duration::from_millis(900 + 350 * round)).await;
         berth.kill9().await?;
         stop.store(true, Ordering::Relaxed);
-        let (acked, f) = collect(set).await;
-        total_acked.extend(acked);
-        failed += f;
+        let writes = collect(set).await;
+        let burst = audit(&db.url, &tag, &writes.acked).await?;
+        forget_credentials(&db.url, &tag).await?;
+        acked += writes.acked.len();
+        failed += writes.failed;
+        limited += writes.limited;
+        found.present += burst.present;
+        found.lost.extend(burst.lost);
+        found.broken.extend(burst.broken);
+        found.unacknowledged += burst.unacknowledged;
     }
     // The database opens again and Berth serves: the old session is still valid.
     let berth = launch.start().await?;
     let ready = berth.start_to_ready;
     berth.stop().await?;
-    let found = audit(&db.url, "kill", &total_acked).await?;
     report.add(
         &format!("{name}: acknowledged writes present and decrypting after 3× kill -9"),
-        format!("{} of {}", found.present, total_acked.len()),
-        format!("{failed} writes failed in flight"),
+        format!("{} of {acked}", found.present),
+        format!("{failed} writes failed in flight, {limited} refused at the project limit"),
         "all",
-        holds(found.lost.is_empty() && !total_acked.is_empty(), || {
+        holds(found.lost.is_empty() && acked > 0, || {
             format!(
                 "{} lost: {:?}",
                 found.lost.len(),
@@ -267,33 +311,24 @@ async fn kill_during_writes(
     Ok(())
 }
 
-/// Runs `pg_ctlcluster` on the machine's cluster serving `postgres_url`'s port.
-async fn pg_ctl(action: &str) -> anyhow::Result<()> {
-    let clusters = Command::new("pg_lsclusters")
-        .arg("--no-header")
-        .output()
-        .await?;
-    let text = String::from_utf8_lossy(&clusters.stdout);
-    let line = text
-        .lines()
-        .find(|l| l.split_whitespace().nth(2) == Some("5432"))
-        .context("no PostgreSQL cluster on port 5432 (pg_lsclusters)")?;
-    let mut parts = line.split_whitespace();
-    let (version, cluster) = (parts.next().unwrap_or("15"), parts.next().unwrap_or("main"));
-    let status = Command::new("pg_ctlcluster")
-        .args([version, cluster, action])
-        .status()
-        .await?;
-    ensure!(
-        status.success(),
-        "pg_ctlcluster {version} {cluster} {action}: {status}"
-    );
-    Ok(())
+async fn postgres_restart(settings: &Settings, report: &mut Report) -> anyhow::Result<()> {
+    report.section("PostgreSQL stopped and started under load (a cluster of the script's own)");
+    let cluster = Cluster::create(&settings.env.scratch).await?;
+    let result = restart_under_load(settings, &cluster, report).await;
+    cluster.remove().await?;
+    result
 }
 
-async fn postgres_restart(settings: &Settings, report: &mut Report) -> anyhow::Result<()> {
-    report.section("PostgreSQL stopped and started under load");
-    let (db, launch) = seeded(settings, Backend::Postgres).await?;
+async fn restart_under_load(
+    settings: &Settings,
+    cluster: &Cluster,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let env = Env {
+        postgres_url: cluster.url(),
+        ..settings.env.clone()
+    };
+    let (db, launch) = env.seeded(Backend::Postgres, SMALL, &env.site_root).await?;
     let berth = launch.start().await?;
     let client = Client::new(&berth.base())?;
     let cookie = client.sign_in("bench").await?;
@@ -311,7 +346,7 @@ async fn postgres_restart(settings: &Settings, report: &mut Report) -> anyhow::R
         }
     });
     tokio::time::sleep(Duration::from_secs(3)).await;
-    pg_ctl("stop").await?;
+    cluster.stop().await?;
     let stopped = Instant::now();
     // While it is down: /readyz says 503, and a page answers with an error, quickly.
     let outage = async {
@@ -328,7 +363,7 @@ async fn postgres_restart(settings: &Settings, report: &mut Report) -> anyhow::R
     }
     .await;
     tokio::time::sleep(Duration::from_secs(3).saturating_sub(stopped.elapsed())).await;
-    pg_ctl("start").await?;
+    cluster.start().await?;
     let (ready, page_status, page_took, page_text) = outage?;
     // Back without restarting Berth: how long until a list answers 200 again.
     let started = Instant::now();
@@ -447,16 +482,26 @@ async fn replicas(settings: &Settings, report: &mut Report) -> anyhow::Result<()
     };
     tokio::time::sleep(Duration::from_secs(9)).await;
     stop.store(true, Ordering::Relaxed);
-    let (acked, failed) = collect(set).await;
+    let Writes {
+        acked,
+        failed,
+        limited,
+    } = collect(set).await;
     let read_errors = reads.await?;
     let found = audit(&db.url, "replica", &acked).await?;
     report.add(
         "writes through both replicas (8 writers, 9 s) present and decrypting",
         format!("{} of {}", found.present, acked.len()),
-        format!("{failed} refused, {read_errors} read errors during"),
+        format!(
+            "{failed} failed, {limited} refused at the project limit, {read_errors} read errors during"
+        ),
         "all, no errors",
         holds(
-            found.lost.is_empty() && found.broken.is_empty() && failed == 0 && read_errors == 0,
+            !acked.is_empty()
+                && found.lost.is_empty()
+                && found.broken.is_empty()
+                && failed == 0
+                && read_errors == 0,
             || {
                 format!(
                     "lost {:?}, broken {:?}",
@@ -498,8 +543,13 @@ async fn soak(settings: &Settings, report: &mut Report) -> anyhow::Result<()> {
         .first()
         .copied()
         .unwrap_or(Backend::Sqlite);
-    let minutes = settings.soak.as_secs_f64() / 60.0;
-    report.section(&format!("Soak, {minutes:.0} min ({})", backend.label()));
+    let secs = settings.soak.as_secs();
+    let length = if secs < 120 {
+        format!("{secs} s")
+    } else {
+        format!("{} min", secs / 60)
+    };
+    report.section(&format!("Soak, {length} ({})", backend.label()));
     let (db, launch) = seeded(settings, backend).await?;
     let berth = launch.start().await?;
     let client = Client::new(&berth.base())?;
@@ -550,10 +600,12 @@ async fn soak(settings: &Settings, report: &mut Report) -> anyhow::Result<()> {
             }
         }
     });
+    // About 30 samples whatever the length (a short soak in CI, ten minutes by hand).
+    let every = (settings.soak / 30).clamp(Duration::from_secs(1), Duration::from_secs(10));
     let mut samples = Vec::new();
     let started = Instant::now();
     while started.elapsed() < settings.soak {
-        tokio::time::sleep(Duration::from_secs(10)).await;
+        tokio::time::sleep(every).await;
         samples.push((started.elapsed(), berth.memory()?.rss));
     }
     stop.store(true, Ordering::Relaxed);

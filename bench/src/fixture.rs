@@ -149,6 +149,7 @@ impl Env {
                 "--kcr-key-dir".into(),
                 db.dir.join("kcr-keys").display().to_string(),
             ],
+            log: self.scratch.join(format!("{}.log", db.name)),
         };
         Ok((db, launch))
     }

@@ -50,7 +50,7 @@ impl Report {
 
     /// The whole table.
     pub fn markdown(&self) -> String {
-        let mut out = String::from(HEADER);
+        let mut out = format!("{HEADER}\n");
         for figure in &self.figures {
             let _ = writeln!(out, "{}", row(figure));
         }
