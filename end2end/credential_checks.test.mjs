@@ -14,7 +14,7 @@ let kcr;
 let browser;
 
 before(async () => {
-  kcr = await startBerthWithKcr(['--registry-allow-private']);
+  kcr = await startBerthWithKcr(['--registry-allow-private'], { kcrName: 'localhost' });
   browser = await launchBrowser();
 });
 
@@ -52,6 +52,8 @@ for (const mode of MODES) {
     await signUp(page, mode, user);
     await createProject(context, berth.url, user, 'web');
     const token = await personalToken(context, berth.url, 'pull', 'registry:pull');
+    // KCR's registry by its address, which is not the region's KCR host (a credential for
+    // the KCR host itself is refused): a registry whose sign-in is a Bearer token service.
     const server = `http://${host}`;
     const realm = new URL(berth.url).host;
 

@@ -147,7 +147,8 @@ impl Application {
     ) -> anyhow::Result<()> {
         let housekeeping = tokio::spawn(housekeeping(self.state.db.clone(), self.session_lifetime));
         let rechecks = tokio::spawn(credential_rechecks(self.state.clone()));
-        let denials = tokio::spawn(kcr_denial_summaries(self.state.clone()));
+        let (stop_denials, stopping) = tokio::sync::watch::channel(false);
+        let denials = tokio::spawn(kcr_denial_summaries(self.state.clone(), stopping));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -166,10 +167,11 @@ impl Application {
             .context("server failed")?;
         housekeeping.abort();
         rechecks.abort();
-        denials.abort();
-        // What the open windows counted goes to the audit log before the pool closes.
-        if let Err(err) = kcr_tokens::close_denials(&self.state, true).await {
-            tracing::warn!(error = %err, "writing the last KCR denial summaries failed");
+        // What the open windows counted goes to the audit log before the pool closes (the
+        // task finishes a write under way, then writes the rest).
+        let _ = stop_denials.send(true);
+        if let Err(err) = denials.await {
+            tracing::warn!(error = %err, "the KCR denial writer ended badly");
         }
         self.state.db.close().await;
         tracing::info!("berth stopped");
@@ -228,13 +230,20 @@ async fn credential_rechecks(state: AppState) {
     }
 }
 
-/// Writes the audit summaries of KCR denial windows as they close (`kcr::denials`).
-async fn kcr_denial_summaries(state: AppState) {
+/// Writes the audit summaries of KCR denial windows as they close (`kcr::denials`), and all
+/// of them once `stopping` turns true.
+async fn kcr_denial_summaries(state: AppState, mut stopping: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(10));
     loop {
-        tick.tick().await;
-        if let Err(err) = kcr_tokens::close_denials(&state, false).await {
+        let last = tokio::select! {
+            _ = tick.tick() => false,
+            _ = stopping.changed() => true,
+        };
+        if let Err(err) = kcr_tokens::close_denials(&state, last).await {
             tracing::warn!(error = %err, "writing KCR denial summaries failed");
+        }
+        if last {
+            return;
         }
     }
 }

@@ -33,6 +33,12 @@ impl Email {
         if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err("An email address has no spaces.".into());
         }
+        if email.chars().any(is_invisible_or_bidi) {
+            return Err(
+                "An email address has no invisible or text-direction characters (like U+200B or U+202E)."
+                    .into(),
+            );
+        }
         let Some((local, domain)) = email.rsplit_once('@') else {
             return Err("An email address has an @, as in name@example.com.".into());
         };

@@ -215,6 +215,9 @@ pub fn check_username(input: &str) -> Result<String, String> {
     if name.chars().any(char::is_control) {
         return Err("Control characters are not allowed.".into());
     }
+    if name.chars().any(crate::domain::account::is_bidi_control) {
+        return Err("Text-direction marks (like U+202E) are not allowed.".into());
+    }
     Ok(name.to_owned())
 }
 

@@ -411,15 +411,20 @@ pub fn image_label(image: &ImageRef) -> String {
     }
 }
 
+/// `text` with control characters replaced by spaces and invisible and text-direction
+/// characters dropped: what [`clip`] shows of it (before trimming and cutting).
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .filter(|c| !crate::domain::account::is_invisible_or_bidi(*c))
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// `text` with control characters replaced, invisible and text-direction characters dropped
 /// (a registry's words must not reorder the page around them), and at most `max` characters
 /// (an ellipsis marks a cut).
 pub fn clip(text: &str, max: usize) -> String {
-    let clean: String = text
-        .chars()
-        .filter(|c| !crate::domain::account::is_invisible_or_bidi(*c))
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let clean = clean(text);
     let clean = clean.trim();
     if clean.chars().count() <= max {
         return clean.to_owned();

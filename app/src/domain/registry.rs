@@ -30,6 +30,15 @@ pub fn canonical_host(server: &str) -> Result<String, String> {
     if input.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err("The server cannot contain spaces or control characters.".into());
     }
+    if input
+        .chars()
+        .any(crate::domain::account::is_invisible_or_bidi)
+    {
+        return Err(
+            "The server cannot contain invisible or text-direction characters (like U+200B or U+202E)."
+                .into(),
+        );
+    }
     let lower = input.to_ascii_lowercase();
     let (rest, default_port) = if let Some(rest) = lower.strip_prefix("https://") {
         (rest, "443")
@@ -285,6 +294,13 @@ pub fn check_google_key(password: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_refuses_text_direction_and_invisible_characters() {
+        for server in ["registry.example.com/\u{202E}moc", "ghcr\u{200B}.io"] {
+            assert!(canonical_host(server).is_err(), "{server:?}");
+        }
+    }
 
     #[test]
     fn canonical_hosts() {

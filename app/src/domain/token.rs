@@ -315,6 +315,15 @@ fn parse_name(input: &str) -> Result<String, String> {
     if name.chars().any(char::is_control) {
         return Err("A token name cannot hold control characters or line breaks.".into());
     }
+    if name
+        .chars()
+        .any(crate::domain::account::is_invisible_or_bidi)
+    {
+        return Err(
+            "A token name cannot hold invisible or text-direction characters (like U+200B or U+202E)."
+                .into(),
+        );
+    }
     Ok(name.to_owned())
 }
 
@@ -448,6 +457,14 @@ pub struct Identity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_names_refuse_invisible_and_text_direction_characters() {
+        for name in ["ci\u{202E}yolped", "c\u{200B}i", "\u{2066}deploy"] {
+            assert!(parse_name(name).is_err(), "{name:?}");
+        }
+        assert_eq!(parse_name(" CI deploy ").unwrap(), "CI deploy");
+    }
 
     const RANDOM: &str = "abcdefghijABCDEFGHIJ0123456789";
 

@@ -97,9 +97,17 @@ fn secrets_of(target: &Target<'_>) -> Vec<String> {
 }
 
 /// `text` with every secret replaced by `[redacted]`.
+/// `text` with every secret replaced, as sent and as a registry's words reach the report
+/// (`clean`ed: a password with a line break or an invisible character in it is shown changed).
 fn redact(text: &str, secrets: &[String]) -> String {
     secrets.iter().fold(text.to_owned(), |text, secret| {
-        text.replace(secret.as_str(), "[redacted]")
+        let shown = crate::domain::credential_check::clean(secret);
+        let text = text.replace(secret.as_str(), "[redacted]");
+        if shown.trim().is_empty() || shown == *secret {
+            text
+        } else {
+            text.replace(shown.as_str(), "[redacted]")
+        }
     })
 }
 
@@ -281,7 +289,12 @@ impl Run<'_> {
             .is_some_and(|h| h.parse::<std::net::IpAddr>().is_ok());
         let from = res
             .remote_addr()
-            .filter(|a| literal || crate::server::outbound::classify(a.ip()).is_none())
+            .filter(|a| {
+                let ip = a.ip().to_canonical();
+                literal
+                    || (crate::server::outbound::classify(ip).is_none()
+                        && !self.policy.allow.iter().any(|net| net.contains(&ip)))
+            })
             .map(|a| format!(" from {a}"))
             .unwrap_or_default();
         let body = self.body(res).await;
@@ -570,6 +583,15 @@ fn host_of(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_is_redacted_as_the_report_shows_it_too() {
+        let secrets = vec!["pa\u{200B}ss\nword-1".to_owned()];
+        // What a registry echoed, after `registry_error_text` cleaned it.
+        let shown = crate::domain::credential_check::clip("denied: pa\u{200B}ss\nword-1", 200);
+        assert_eq!(shown, "denied: pass word-1");
+        assert_eq!(redact(&shown, &secrets), "denied: [redacted]");
+    }
 
     #[test]
     fn reports_never_repeat_the_password_or_the_basic_header() {

@@ -209,13 +209,15 @@ pub async fn issue(
         }
     }
     if !denials.is_empty() {
-        let (record, closed) = state
+        let record = state
             .kcr_denials
             .note(&caller, address, now_secs(), denials);
-        if !record.is_empty() {
-            record_denials(state, &caller, address, &record).await?;
+        if !record.is_empty()
+            && let Err(err) = record_denials(state, &caller, address, &record).await
+        {
+            state.kcr_denials.forget(&caller, &record);
+            return Err(err);
         }
-        write_summaries(state, closed).await?;
     }
     let now = now_secs();
     let claims = json!({
@@ -282,20 +284,27 @@ async fn record_denials(
 }
 
 /// Writes the summaries of the denial windows that have closed by now (all of them with
-/// `everything`, at shutdown); returns how many entries it wrote.
+/// `everything`, at shutdown); returns how many entries it wrote. What cannot be written is
+/// kept for the next round.
 pub async fn close_denials(state: &AppState, everything: bool) -> Result<usize, AppError> {
-    let closed = state.kcr_denials.close_due(now_secs(), everything);
-    write_summaries(state, closed).await
+    let closed = state.kcr_denials.take_closed(now_secs(), everything);
+    match write_summaries(state, &closed).await {
+        Ok(written) => Ok(written),
+        Err(err) => {
+            state.kcr_denials.put_back(closed);
+            Err(err)
+        }
+    }
 }
 
 /// One audit entry per summary: what came again in the window and how often, and what came
 /// past the per-window bound.
-async fn write_summaries(state: &AppState, summaries: Vec<Summary>) -> Result<usize, AppError> {
+async fn write_summaries(state: &AppState, summaries: &[Summary]) -> Result<usize, AppError> {
     if summaries.is_empty() {
         return Ok(0);
     }
     let mut tx = state.db.begin().await?;
-    for s in &summaries {
+    for s in summaries {
         let cx = Cx {
             state: state.clone(),
             caller: Caller::Token(s.caller.clone()),
@@ -325,6 +334,12 @@ async fn write_summaries(state: &AppState, summaries: Vec<Summary>) -> Result<us
                 "times": s.unrecorded,
                 "repositories": s.unrecorded_repositories,
             });
+        }
+        if s.elsewhere > 0 {
+            details["denied_elsewhere"] = json!(s.elsewhere);
+        }
+        if s.tokens.len() > 1 || !s.tokens.contains(&s.caller.name) {
+            details["tokens"] = json!(s.tokens);
         }
         cx.audit(
             &mut tx,
