@@ -2,7 +2,7 @@
 // password is refused, the new one works. Run with JavaScript off and hydrated.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { MODES, startBerth, launchBrowser, openPage, visit, seeMessage } from './harness.mjs';
+import { MODES, startBerth, launchBrowser, openPage, visit, seeMessage, seeProblem } from './harness.mjs';
 
 let berth;
 let browser;
@@ -38,7 +38,7 @@ for (const mode of MODES) {
     await page.getByLabel('Display name').fill(`Tester ${username}`);
     await page.getByLabel('Password', { exact: true }).fill(OLD);
     await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByText('Use lowercase letters only.').waitFor();
+    await seeProblem(page, 'Use lowercase letters only.');
     assert.equal(await page.getByLabel('Username').getAttribute('aria-invalid'), 'true');
 
     // Sign up.

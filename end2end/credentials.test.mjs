@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   MODES, startBerth, launchBrowser, openPage, visit, signUp, createProject, sectionLink,
+  seeProblem, focusedInView,
 } from './harness.mjs';
 
 let berth;
@@ -56,7 +57,7 @@ for (const mode of MODES) {
 
     // A malformed Google key: its error sits next to the Password field; nothing is stored.
     await addCredentials(page, { registry: 'google', server: 'gcr.io', password: '{not json' });
-    await page.getByText('it does not parse as JSON').waitFor();
+    await seeProblem(page, 'it does not parse as JSON');
     const passwordField = page.getByLabel('Password', { exact: true });
     assert.equal(await passwordField.getAttribute('aria-invalid'), 'true');
     assert.equal(await page.locator('tbody tr').count(), 1);
@@ -70,7 +71,7 @@ for (const mode of MODES) {
     await addCredentials(page, {
       registry: 'other', server: '123456789012.dkr.ecr.us-east-1.amazonaws.com', password: 'x',
     });
-    await page.getByText('expire within 12 hours').waitFor();
+    await seeProblem(page, 'expire within 12 hours');
     assert.equal(await page.locator('tbody tr').count(), 2);
 
     // The page never received a password.
@@ -102,11 +103,18 @@ for (const mode of MODES) {
     await page.setViewportSize({ width: 360, height: 800 });
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360);
     assert.equal(await page.locator('thead').evaluate((t) => getComputedStyle(t).position), 'absolute');
+    // On a phone, Edit opens its form far below the list: it takes focus, in view.
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.getByRole('row').filter({ hasText: 'index.docker.io' }).getByRole('button', { name: 'Edit' }).click();
+    const editHeading = page.getByRole('heading', { name: /^Edit credentials for/ });
+    await editHeading.waitFor();
+    assert.ok(await focusedInView(page, editHeading), 'the edit form is in view, focused');
     await page.setViewportSize({ width: 1280, height: 720 });
 
     // Delete, after a confirmation naming the server.
     await page.getByRole('row').filter({ hasText: '_json_key' }).getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('heading', { name: 'Delete the credentials for gcr.io?' }).waitFor();
+    assert.ok(await focusedInView(page, page.getByRole('alertdialog')), 'the confirmation has focus');
     await page.getByRole('button', { name: 'Delete credentials' }).click();
     await page.getByRole('row').filter({ hasText: '_json_key' }).waitFor({ state: 'detached' });
     await page.getByRole('row').filter({ hasText: 'cora-ci' }).waitFor();

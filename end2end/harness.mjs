@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const MODES = [
@@ -93,6 +94,25 @@ export async function seeMessage(page, role, text) {
   await page.getByRole(role).filter({ hasText: text }).first().waitFor({ timeout: 10_000 });
 }
 
+/** Whether `locator`'s element has focus and lies within the viewport (as a person sees it). */
+export async function focusedInView(page, locator) {
+  const focused = await locator.evaluate((el) => el === document.activeElement || el.contains(document.activeElement));
+  const box = await locator.boundingBox();
+  const { height } = page.viewportSize();
+  return focused && box !== null && box.y >= 0 && box.y < height;
+}
+
+/**
+ * A refused form: its summary at the top of the form holds `message`, is announced
+ * (role=alert) and has focus, in view; the field's own message says it too.
+ */
+export async function seeProblem(page, message) {
+  const summary = page.locator('.form-problem');
+  await summary.getByText(message).waitFor();
+  assert.equal(await summary.getAttribute('role'), 'alert');
+  assert.ok(await focusedInView(page, summary), 'focus is on the summary, in view');
+}
+
 /** The password of every account the specs sign up (accounts.test.mjs tests its own). */
 export const PASSWORD = 'a password that is long enough';
 
@@ -154,14 +174,18 @@ export async function freePort() {
 /**
  * Berth with one region, `local`, whose KCR is Debian's docker-registry on a free loopback port,
  * configured by `berth kcr registry-config`. Resolves with Berth, the registry's host, a work
- * folder, and `stop()` for both.
+ * folder, and `stop()` for both. With `kcrName`, the region calls its KCR `kcrName:PORT`
+ * (`localhost`), so a credential can name the same registry by its address.
  */
-export async function startBerthWithKcr(extraArgs = []) {
+export async function startBerthWithKcr(extraArgs = [], { kcrName } = {}) {
   const run = promisify(execFile);
   const work = mkdtempSync(join(tmpdir(), 'berth-e2e-kcr-'));
-  const host = `127.0.0.1:${await freePort()}`;
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  // The region's KCR host: the registry's address, or another name for it (`kcrName`).
+  const kcrHost = kcrName ? `${kcrName}:${port}` : host;
   const config = join(work, 'berth.toml');
-  writeFileSync(config, `[[regions]]\nname = "local"\ndisplay_name = "Local"\nkcr_host = "${host}"\n`);
+  writeFileSync(config, `[[regions]]\nname = "local"\ndisplay_name = "Local"\nkcr_host = "${kcrHost}"\n`);
   const berth = await startBerth(['--config', config, ...extraArgs]);
   const bin = process.env.BERTH_BIN ?? 'target/debug/berth';
   const registryConfig = join(work, 'registry.yml');

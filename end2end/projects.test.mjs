@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   MODES, startBerth, launchBrowser, openPage, visit, signUp, sectionLink,
+  seeProblem,
 } from './harness.mjs';
 
 let berth;
@@ -91,7 +92,7 @@ for (const mode of MODES) {
     assert.equal(await page.getByLabel('Owner').inputValue(), org);
     await page.getByLabel('Project name').fill('Web_Shop');
     await page.getByRole('button', { name: 'Create project' }).click();
-    await page.getByText('Use lowercase letters only.').waitFor();
+    await seeProblem(page, 'Use lowercase letters only.');
 
     // Create the project in a region.
     await page.getByLabel('Owner').selectOption(org);

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'playwright-core';
-import { MODES, startBerth, launchBrowser, openPage, visit, signUp } from './harness.mjs';
+import { MODES, startBerth, launchBrowser, openPage, visit, signUp, seeProblem, focusedInView } from './harness.mjs';
 
 let berth;
 let browser;
@@ -50,7 +50,7 @@ for (const mode of MODES) {
     // A refused form says why next to the field and makes nothing.
     await page.getByLabel('Token name').fill('laptop');
     await page.getByRole('button', { name: 'Create token' }).click();
-    await page.getByText('Choose at least one scope.').waitFor();
+    await seeProblem(page, 'Choose at least one scope.');
     await page.getByText('No tokens yet').waitFor();
 
     await page.getByLabel('Token name').fill('laptop');
@@ -86,7 +86,16 @@ for (const mode of MODES) {
     assert.ok(!(await page.content()).includes(token), 'the token is not on the page again');
     await row.getByText('from 127.0.0.1').waitFor();
 
+    // Revoking asks first: the confirmation opens focused, and Cancel keeps the token.
     await row.getByRole('button', { name: 'Revoke token laptop' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Revoke token laptop?' });
+    await confirm.waitFor();
+    assert.ok(await focusedInView(page, confirm), 'the confirmation has focus');
+    await confirm.getByRole('link', { name: 'Cancel' }).click();
+    await row.waitFor();
+    assert.equal((await whoami(token)).status, 200, 'Cancel revokes nothing');
+    await row.getByRole('button', { name: 'Revoke token laptop' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke token' }).click();
     await page.getByText('No tokens yet').waitFor();
     const after = await whoami(token);
     assert.equal(after.status, 401);

@@ -1,5 +1,5 @@
-//! Form plumbing: a field's error and the form's error from an action's last result, the
-//! form-level error box, the submit button. Labelled controls are in `fields`.
+//! Form plumbing: a field's error and the form's problem from an action's last result, the
+//! summary box at the top of a form, the submit button. Labelled controls are in `fields`.
 
 use leptos::prelude::*;
 use server_fn::ServerFn;
@@ -37,8 +37,36 @@ where
     }
 }
 
-/// The error of the last result of `action` that no field shows.
-pub fn form_error<S>(action: ServerAction<S>) -> Signal<Option<String>>
+/// What the last submit of a form got wrong, for the summary at the form's top.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The error's own words, or how many fields need attention.
+    pub message: String,
+    /// Each field with a problem: its name and message (also shown beside the field).
+    pub fields: Vec<(String, String)>,
+}
+
+impl Problem {
+    /// The summary of `error`.
+    pub fn of(error: &AppError) -> Self {
+        let fields: Vec<(String, String)> = match error {
+            AppError::Invalid(f) | AppError::Conflict { fields: f, .. } => f
+                .iter()
+                .map(|(name, message)| (name.clone(), message.clone()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let message = match fields.len() {
+            0 => error.to_string(),
+            1 => "1 field needs attention:".to_owned(),
+            n => format!("{n} fields need attention:"),
+        };
+        Self { message, fields }
+    }
+}
+
+/// What the last result of `action` got wrong, if it failed.
+pub fn form_error<S>(action: ServerAction<S>) -> Signal<Option<Problem>>
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
@@ -48,27 +76,44 @@ where
             .value()
             .get()
             .and_then(|r| r.err())
-            .filter(|e| !matches!(e, AppError::Invalid(f) | AppError::Conflict { fields: f, .. } if !f.is_empty()))
-            .map(|e| e.to_string())
+            .map(|e| Problem::of(&e))
     })
 }
 
-/// The error that belongs to the whole form (wrong password, too many attempts, ...).
+/// The summary of a failed submit, at the top of its form: announced (`role=alert`) and
+/// focused when the page loads (`autofocus`: a failed plain post comes back to a fresh page,
+/// with JavaScript or without), so the person sees at once that and where it failed. Each
+/// field's message links to the field. A page shows at most one (only one action failed).
 #[component]
-pub fn FormError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+pub fn FormError(
+    #[prop(into)] error: Signal<Option<Problem>>,
+    /// The id suffix of the form's fields (`FieldIds`), when it has one.
+    #[prop(optional)]
+    id_suffix: Option<&'static str>,
+) -> impl IntoView {
     move || {
-        error
-            .get()
-            .map(|message| {
-                view! {
-                    <div
-                        role="alert"
-                        class="rounded-md border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
-                    >
-                        {message}
-                    </div>
-                }
-            })
+        error.get().map(|problem| {
+            let links = problem
+                .fields
+                .into_iter()
+                .map(|(name, message)| {
+                    let id = crate::components::fields::FieldIds::new(&name, id_suffix).id;
+                    view! {
+                        <li>
+                            <a href=format!("#{id}") class="underline">
+                                {message}
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div role="alert" tabindex="-1" autofocus class="form-problem">
+                    <p>{problem.message}</p>
+                    <ul class="mt-1 list-disc pl-5">{links}</ul>
+                </div>
+            }
+        })
     }
 }
 

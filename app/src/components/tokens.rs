@@ -1,6 +1,7 @@
 //! The parts of both token pages (a person's and a project's): the fields of the form, the
-//! notice that shows a new token once, and the table of live tokens. Each page writes its own
-//! forms around them (their actions and hidden fields differ).
+//! notice that shows a new token once, the table of live tokens, and the confirmation a revoke
+//! asks first (`?revoke=ID`, like deleting a credential: one Enter never revokes). Each page
+//! writes its own forms around them (their actions and hidden fields differ).
 
 use leptos::prelude::*;
 
@@ -156,12 +157,51 @@ pub fn NewTokenNotice(created: Option<CreatedToken>) -> impl IntoView {
     })
 }
 
-/// The live tokens; `revoke` draws the revoke form of one `(id, name)`.
+/// The token `?revoke=ID` names among `tokens`: the one to confirm.
+pub fn picked_for_revoke(tokens: &[TokenView]) -> Option<TokenView> {
+    let id = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("revoke"))?;
+    tokens.iter().find(|t| t.id == id).cloned()
+}
+
+/// "Revoke token NAME?": what stops working, the form that revokes (`children`, the page's
+/// own action with a "Revoke token" button), and Cancel back to `cancel`. Focused when the
+/// page opens on it.
+#[component]
+pub fn ConfirmRevoke(token: TokenView, cancel: String, children: Children) -> impl IntoView {
+    view! {
+        <div
+            role="alertdialog"
+            aria-labelledby="confirm-revoke"
+            aria-describedby="confirm-revoke-what"
+            tabindex="-1"
+            autofocus
+            class="confirm mt-4"
+        >
+            <h3 id="confirm-revoke" class="font-medium break-all">
+                {format!("Revoke token {}?", token.name)}
+            </h3>
+            <p id="confirm-revoke-what" class="text-sm">
+                {if token.pull_secret {
+                    "Clusters and pipelines pulling with the pull secret it was made for stop pulling from KCR at once. This cannot be undone."
+                } else {
+                    "Whatever uses it (the berth CLI, a CI job, a script) is refused from its next request. This cannot be undone."
+                }}
+            </p>
+            <div class="mt-3 flex flex-wrap gap-2">
+                {children()} <a href=cancel class="btn">
+                    "Cancel"
+                </a>
+            </div>
+        </div>
+    }
+}
+
+/// The live tokens; each row's Revoke opens the confirmation (`?revoke=ID` on `base`).
 #[component]
 pub fn TokenTable(
     tokens: Vec<TokenView>,
-    /// The revoke form of a token.
-    revoke: Box<dyn Fn(String, String) -> AnyView + Send>,
+    /// The page's path (the revoke buttons' GET forms go there).
+    base: String,
 ) -> impl IntoView {
     let now = time::OffsetDateTime::now_utc();
     if tokens.is_empty() {
@@ -242,7 +282,18 @@ pub fn TokenTable(
                                     {expires}
                                 </td>
                                 <td data-label="Last used">{used}</td>
-                                <td class="actions">{revoke(t.id, t.name)}</td>
+                                <td class="actions">
+                                    <form method="get" action=base.clone()>
+                                        <input type="hidden" name="revoke" value=t.id.clone() />
+                                        <button
+                                            type="submit"
+                                            class="btn-danger"
+                                            aria-label=format!("Revoke token {}", t.name)
+                                        >
+                                            "Revoke"
+                                        </button>
+                                    </form>
+                                </td>
                             </tr>
                         }
                     })

@@ -10,7 +10,7 @@ use crate::components::{
     error_notice::ErrorNotice,
     form::{FormError, SubmitButton, field_error, form_error, kept},
     raw_text::PageTitle,
-    tokens::{NewTokenNotice, TokenFields, TokenTable},
+    tokens::{ConfirmRevoke, NewTokenNotice, TokenFields, TokenTable, picked_for_revoke},
 };
 use crate::domain::token::{Scope, TokenList, field};
 
@@ -52,16 +52,18 @@ fn Tokens(
     create: ServerAction<CreatePersonalToken>,
     revoke: ServerAction<RevokePersonalToken>,
 ) -> impl IntoView {
-    let revoke_form = Box::new(move |id: String, name: String| {
+    let base = "/account/tokens".to_owned();
+    let confirm = picked_for_revoke(&list.tokens).map(|token| {
         view! {
-            <ActionForm action=revoke>
-                <input type="hidden" name=field::ID value=id />
-                <button type="submit" class="btn-danger" aria-label=format!("Revoke token {name}")>
-                    "Revoke"
-                </button>
-            </ActionForm>
+            <ConfirmRevoke token=token.clone() cancel=base.clone()>
+                <ActionForm action=revoke>
+                    <input type="hidden" name=field::ID value=token.id.clone() />
+                    <button type="submit" class="btn-danger">
+                        "Revoke token"
+                    </button>
+                </ActionForm>
+            </ConfirmRevoke>
         }
-        .into_any()
     });
     view! {
         <NewTokenNotice created=list.created />
@@ -70,7 +72,8 @@ fn Tokens(
                 "Your tokens"
             </h2>
             <FormError error=form_error(revoke) />
-            <TokenTable tokens=list.tokens revoke=revoke_form />
+            {confirm}
+            <TokenTable tokens=list.tokens base />
         </section>
         <section aria-labelledby="new-token-heading" class="mt-10">
             <h2 id="new-token-heading" class="text-lg font-semibold">

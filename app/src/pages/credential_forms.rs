@@ -180,7 +180,7 @@ pub fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
                 />
             </div>
             <TestConnection edit=false>
-                {tested.clone().map(|report| view! { <CheckSteps report /> })}
+                {tested.clone().map(|report| view! { <KeptReport report /> })}
             </TestConnection>
         </ActionForm>
     }
@@ -195,6 +195,9 @@ pub fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions
     );
     let err = move |name| error_of(actions.update, actions.check_typed, name);
     let tested = refill.tested.as_ref().map(|k| k.report.clone());
+    let failed = form_error(actions.update).with_untracked(Option::is_some)
+        || form_error(actions.check_typed).with_untracked(Option::is_some)
+        || tested.is_some();
     view! {
         <ActionForm
             action=actions.update
@@ -202,9 +205,17 @@ pub fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions
             attr:class="mt-8 max-w-md space-y-3"
             attr:novalidate=true
         >
-            <h2 class="text-lg font-semibold">{format!("Edit credentials for {}", c.server)}</h2>
-            <FormError error=form_error(actions.update) />
-            <FormError error=form_error(actions.check_typed) />
+            // Opened from a row (`?edit=ID`), possibly far down the list: the heading takes
+            // focus, so the form is in view (a failed save focuses its summary instead).
+            <h2
+                class="scroll-mt-4 text-lg font-semibold focus:outline-none"
+                tabindex="-1"
+                autofocus=!failed
+            >
+                {format!("Edit credentials for {}", c.server)}
+            </h2>
+            <FormError error=form_error(actions.update) id_suffix="edit" />
+            <FormError error=form_error(actions.check_typed) id_suffix="edit" />
             <input type="hidden" name="owner" value=owner />
             <input type="hidden" name="name" value=name />
             <input type="hidden" name=field::ID value=c.id.clone() />
@@ -260,8 +271,19 @@ pub fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions
             />
             <SubmitButton label="Save" busy_label="Saving…" pending=actions.update.pending() />
             <TestConnection edit=true>
-                {tested.clone().map(|report| view! { <CheckSteps report /> })}
+                {tested.clone().map(|report| view! { <KeptReport report /> })}
             </TestConnection>
         </ActionForm>
+    }
+}
+
+/// A report a check without JavaScript came back with: focused, so it is in view where the
+/// person clicked Test connection.
+#[component]
+fn KeptReport(report: crate::domain::credential_check::CheckReport) -> impl IntoView {
+    view! {
+        <div tabindex="-1" autofocus class="scroll-mt-4 focus:outline-none">
+            <CheckSteps report />
+        </div>
     }
 }

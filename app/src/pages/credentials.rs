@@ -367,7 +367,9 @@ fn ConfirmDelete(
         <div
             role="alertdialog"
             aria-labelledby="confirm-delete"
-            class="mt-6 rounded-md border border-red-300 p-4 dark:border-red-800"
+            tabindex="-1"
+            autofocus
+            class="confirm mt-6"
         >
             <h2 id="confirm-delete" class="font-medium">
                 {format!("Delete the credentials for {}?", c.server)}
@@ -518,7 +520,13 @@ fn RowCheck(items: Vec<CredentialView>, owner: String, name: String) -> impl Int
     let id = kept.of.strip_prefix(&kept_key(&owner, &name, "row:"))?;
     let server = items.iter().find(|c| c.id == id)?.server.clone();
     Some(view! {
-        <section id="check-result" class="mt-4" aria-label="Connection check">
+        <section
+            id="check-result"
+            class="mt-4 scroll-mt-4 focus:outline-none"
+            aria-label="Connection check"
+            tabindex="-1"
+            autofocus
+        >
             <h3 class="font-medium">{format!("Connection check of {server}")}</h3>
             <CheckSteps report=kept.report />
         </section>

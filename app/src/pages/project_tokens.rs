@@ -10,7 +10,7 @@ use crate::components::{
     area::{ProjectArea, ProjectSection},
     error_notice::ErrorNotice,
     form::{FormError, SubmitButton, field_error, form_error, kept},
-    tokens::{NewTokenNotice, TokenFields, TokenTable},
+    tokens::{ConfirmRevoke, NewTokenNotice, TokenFields, TokenTable, picked_for_revoke},
 };
 use crate::domain::token::{Scope, TokenList, field};
 use crate::error::AppError;
@@ -50,20 +50,21 @@ fn Tokens(
         return view! { <ErrorNotice error=AppError::Internal /> }.into_any();
     };
     let (owner, name) = (header.owner.clone(), header.name.clone());
-    let (owner_r, name_r) = (owner.clone(), name.clone());
-    let revoke_form = Box::new(move |id: String, token: String| {
-        let (owner, name) = (owner_r.clone(), name_r.clone());
+    let base = format!("/projects/{owner}/{name}/tokens");
+    let confirm = picked_for_revoke(&list.tokens).map(|token| {
+        let (owner, name) = (owner.clone(), name.clone());
         view! {
-            <ActionForm action=revoke>
-                <input type="hidden" name="owner" value=owner />
-                <input type="hidden" name="name" value=name />
-                <input type="hidden" name=field::ID value=id />
-                <button type="submit" class="btn-danger" aria-label=format!("Revoke token {token}")>
-                    "Revoke"
-                </button>
-            </ActionForm>
+            <ConfirmRevoke token=token.clone() cancel=base.clone()>
+                <ActionForm action=revoke>
+                    <input type="hidden" name="owner" value=owner />
+                    <input type="hidden" name="name" value=name />
+                    <input type="hidden" name=field::ID value=token.id.clone() />
+                    <button type="submit" class="btn-danger">
+                        "Revoke token"
+                    </button>
+                </ActionForm>
+            </ConfirmRevoke>
         }
-        .into_any()
     });
     view! {
         <ProjectArea project=header section=ProjectSection::Tokens>
@@ -76,7 +77,8 @@ fn Tokens(
                     "Project tokens"
                 </h2>
                 <FormError error=form_error(revoke) />
-                <TokenTable tokens=list.tokens revoke=revoke_form />
+                {confirm}
+                <TokenTable tokens=list.tokens base />
             </section>
             <section aria-labelledby="new-token-heading" class="mt-10">
                 <h2 id="new-token-heading" class="text-lg font-semibold">
