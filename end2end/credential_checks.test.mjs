@@ -100,7 +100,7 @@ for (const mode of MODES) {
     await addForm(page).getByRole('button', { name: 'Add credentials' }).click();
     const row = page.getByRole('row').filter({ hasText: server });
     await row.waitFor();
-    await row.getByText('untested').waitFor();
+    await row.getByText('not checked yet').waitFor();
     await row.getByText('expires in 3 days').waitFor();
     await page.locator('#expiry-warnings').getByText(`Credentials for ${server}: expires in 3 days (${soon}).`).waitFor();
     await row.getByRole('button', { name: 'Check' }).click();

@@ -87,7 +87,7 @@ for (const mode of MODES) {
 
     await page.getByLabel("Replace their username, email and password with the file's").check();
     await page.getByRole('button', { name: 'Import' }).click();
-    await seeMessage(page, 'status', 'Imported 3 credentials from the config.json; they are untested until checked.');
+    await seeMessage(page, 'status', 'Imported 3 credentials from the config.json; they are not checked yet.');
     assert.match(page.url(), /\/credentials\?imported=3$/);
     for (const [server, username] of [['https://index.docker.io/v1/', 'ann'], ['ghcr.io', 'ann-bot'], ['registry.gitlab.com', 'ann-gl']]) {
       await page.getByRole('row').filter({ hasText: server }).filter({ hasText: username }).first().waitFor();

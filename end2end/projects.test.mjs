@@ -98,6 +98,11 @@ for (const mode of MODES) {
     await page.getByLabel('Owner').selectOption(org);
     await page.getByLabel('Project name').fill('web');
     await page.getByLabel('Description').fill('The web shop');
+    // Each region shows where its images are pushed.
+    assert.equal(
+      (await page.getByLabel('Region').locator('option[value="local"]').textContent()).trim(),
+      'Local (local) · pushes to localhost:5000',
+    );
     await page.getByLabel('Region').selectOption('local');
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.getByRole('heading', { name: `${org}/web` }).waitFor();

@@ -55,7 +55,7 @@ for (const mode of MODES) {
     });
 
     const pages = [
-      ['/', 'Berth'],
+      ['/', 'Home · Berth'],
       [`/orgs/${org}`, `${payload(2)} · Berth`],
       [`/orgs/${org}/members`, `Members · ${payload(2)} · Berth`],
       [`/orgs/${org}/audit`, `Audit log · ${payload(2)} · Berth`],

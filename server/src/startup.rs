@@ -66,8 +66,12 @@ impl Application {
             allow_private: config.registry_allow_private,
             allow: file.registry_allow(),
         });
+        let roots = match &config.registry_ca_file {
+            Some(path) => outbound::read_ca_file(path).map_err(anyhow::Error::msg)?,
+            None => Vec::new(),
+        };
         let state = AppState {
-            outbound: outbound::Outbound::new(outbound.clone(), Duration::from_secs(5))
+            outbound: outbound::Outbound::new(outbound.clone(), Duration::from_secs(5), &roots)
                 .map_err(anyhow::Error::msg)?,
             db,
             key: Arc::new(key),
@@ -86,6 +90,8 @@ impl Application {
                 },
                 signup_throttle: SignupLimits {
                     per_address: i64::from(config.signup_max_per_address),
+                    trusted_networks: config.signup_trusted_networks.clone(),
+                    per_trusted_network: i64::from(config.signup_max_per_trusted_network),
                     window_secs: i64::from(config.signup_window_secs),
                 },
                 trust_forwarded_for: config.trust_forwarded_for,

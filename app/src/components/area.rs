@@ -82,13 +82,17 @@ impl ProjectSection {
 pub fn ProjectArea(
     project: ProjectHeader,
     section: ProjectSection,
+    /// A page under the section (the credentials' import), named first in the title.
+    #[prop(optional)]
+    page: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     let full = format!("{}/{}", project.owner, project.name);
     let base = format!("/projects/{full}");
-    let title = match section {
-        ProjectSection::Overview => full.clone(),
-        s => format!("{} · {full}", s.label()),
+    let title = match (page, section) {
+        (Some(page), s) => format!("{page} · {} · {full}", s.label()),
+        (None, ProjectSection::Overview) => full.clone(),
+        (None, s) => format!("{} · {full}", s.label()),
     };
     let owner_link = project
         .owner_is_org

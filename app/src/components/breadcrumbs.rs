@@ -17,7 +17,10 @@ pub fn Breadcrumbs(trail: Vec<(String, Option<String>)>) -> impl IntoView {
                         let item = match href {
                             Some(href) if i != last => {
                                 view! {
-                                    <a href=href class="hover:underline">
+                                    <a
+                                        href=href
+                                        class="inline-flex min-h-6 items-center hover:underline"
+                                    >
                                         {text}
                                     </a>
                                 }
@@ -25,7 +28,7 @@ pub fn Breadcrumbs(trail: Vec<(String, Option<String>)>) -> impl IntoView {
                             }
                             _ => view! { <span aria-current="page">{text}</span> }.into_any(),
                         };
-                        view! { <li class="flex gap-1">{sep} {item}</li> }
+                        view! { <li class="flex items-center gap-1">{sep} {item}</li> }
                     })
                     .collect_view()}
             </ol>

@@ -22,6 +22,7 @@ pub fn CopyBlock(
     wrap: bool,
 ) -> impl IntoView {
     let title_id = format!("{id}-title");
+    let region_label = title_id.clone();
     view! {
         <div class="mt-3">
             <div class="flex items-center justify-between gap-2">
@@ -39,8 +40,12 @@ pub fn CopyBlock(
                     </span>
                 </button>
             </div>
+            // A box that may scroll sideways: focusable and named, so a keyboard can scroll it.
             <pre
                 id=id
+                tabindex="0"
+                role="region"
+                aria-labelledby=region_label
                 class="copy-text"
                 class=("whitespace-pre-wrap", wrap)
                 class=("break-all", wrap)

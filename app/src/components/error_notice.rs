@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_location};
 
+use crate::components::raw_text::PageTitle;
 use crate::error::AppError;
 
 /// Shows `error` in place of a page's content.
@@ -32,6 +33,7 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         _ => "Something went wrong",
     };
     view! {
+        <PageTitle text=heading />
         <h1 class="text-2xl font-semibold">{heading}</h1>
         <p role="alert" class="mt-2 text-slate-600 dark:text-slate-400">
             {error.to_string()}

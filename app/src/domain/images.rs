@@ -87,6 +87,24 @@ pub struct RepositoriesPage {
     pub selected: Option<TagPage>,
 }
 
+/// What the caller may do with this project's images in KCR, when it is not everything: the
+/// registry itself answers a refused push only "denied: requested access to the resource is
+/// denied" (a client asking to pull and push gets a token for the pull, as the token spec
+/// says), so the Repositories page and `berth images` say why.
+pub fn access_note(header: &ProjectHeader) -> Option<String> {
+    use crate::domain::role::ProjectRole;
+    let project = format!("{}/{}", header.owner, header.name);
+    match header.my_role {
+        ProjectRole::Viewer => Some(format!(
+            "You are a viewer of {project}: you can pull its images. Pushing needs the developer role and deleting the admin role; a project admin can change your role."
+        )),
+        ProjectRole::Developer => Some(format!(
+            "You can pull and push the images of {project}; deleting them needs the admin role."
+        )),
+        ProjectRole::Admin => None,
+    }
+}
+
 /// Field names of the delete form.
 pub mod field {
     pub const REPOSITORY: &str = "repository";

@@ -135,6 +135,20 @@ pub struct PushTarget {
     pub project: String,
     /// Whether the owner is an organization (only then is there an organization-wide path).
     pub owner_is_org: bool,
+    /// The username the caller signs in to KCR with (`None` for a project token, which
+    /// takes any).
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+/// Whether clients reach the KCR host `host` over plain HTTP: a loopback host is served
+/// without TLS (`scripts/serve`, tests); any other over https.
+pub fn serves_plain_http(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(rest),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    name == "localhost" || name.starts_with("127.") || name == "::1"
 }
 
 /// Which images a path reaches.
@@ -162,6 +176,37 @@ impl PushTarget {
         (path.len() <= NAME_MAX_LEN).then(|| format!("{}/{path}", self.host))
     }
 
+    /// skopeo needs no Docker daemon: the image comes from an OCI layout or podman/buildah's
+    /// storage (a daemon only if there is one), the login from `--dest-creds` or an auth file.
+    fn skopeo(&self, image: &str, tag: &str, remote: &str) -> String {
+        let (tls, login_tls) = if serves_plain_http(&self.host) {
+            (" --dest-tls-verify=false", " --tls-verify=false")
+        } else {
+            ("", "")
+        };
+        let user = self.username.as_deref().unwrap_or("ci");
+        let creds = format!("{tls} --dest-creds \"{user}:$BERTH_TOKEN\"");
+        let layout = image.replace('/', "-");
+        let host = &self.host;
+        [
+            "# BERTH_TOKEN: an access token with registry:push".to_owned(),
+            "# from an OCI layout (buildah push, kaniko, podman save --format oci-dir)".to_owned(),
+            format!("skopeo copy{creds} oci:./{layout}:{tag} docker://{remote}"),
+            String::new(),
+            "# from podman's or buildah's local storage".to_owned(),
+            format!(
+                "skopeo copy{creds} containers-storage:localhost/{image}:{tag} docker://{remote}"
+            ),
+            String::new(),
+            "# or sign in once (kept in the auth file; --authfile FILE picks another)".to_owned(),
+            format!(
+                "echo \"$BERTH_TOKEN\" | skopeo login{login_tls} -u {user} --password-stdin {host}"
+            ),
+            format!("skopeo copy{tls} docker-daemon:{image}:{tag} docker://{remote}"),
+        ]
+        .join("\n")
+    }
+
     /// Every ready-to-copy command for `image:tag` in `scope`.
     pub fn commands(&self, scope: Scope, image: &ImageName, tag: &Tag) -> Option<Commands> {
         let repo = self.repository(scope, image)?;
@@ -173,7 +218,7 @@ impl PushTarget {
         Some(Commands {
             docker: format!("docker tag {local} {remote}\ndocker push {remote}"),
             podman: format!("podman push {local} {remote}"),
-            skopeo: format!("skopeo copy docker-daemon:{local} docker://{remote}"),
+            skopeo: self.skopeo(image.as_str(), tag, &remote),
             maven: format!(
                 "<properties>\n  <dockerImage>{repo}</dockerImage>\n  <dockerTag>{tag}</dockerTag>\n</properties>"
             ),
@@ -234,7 +279,7 @@ pub struct Commands {
     pub docker: String,
     /// `podman push`.
     pub podman: String,
-    /// `skopeo copy` from the local Docker daemon.
+    /// `skopeo copy` from an OCI layout, containers-storage or a Docker daemon.
     pub skopeo: String,
     /// The pom.xml properties.
     pub maven: String,
@@ -288,6 +333,7 @@ mod tests {
             owner: if owner_is_org { "acme" } else { "ann" }.into(),
             project: "shop".into(),
             owner_is_org,
+            username: Some("ann".into()),
         }
     }
 
@@ -356,9 +402,38 @@ mod tests {
             "docker tag cart:1.2.3 localhost:5000/acme/shop/cart:1.2.3\ndocker push localhost:5000/acme/shop/cart:1.2.3"
         );
         assert_eq!(
-            tagged.skopeo,
-            "skopeo copy docker-daemon:cart:1.2.3 docker://localhost:5000/acme/shop/cart:1.2.3"
+            tagged
+                .skopeo
+                .lines()
+                .filter(|l| l.starts_with("skopeo") || l.starts_with("echo"))
+                .collect::<Vec<_>>(),
+            [
+                "skopeo copy --dest-tls-verify=false --dest-creds \"ann:$BERTH_TOKEN\" oci:./cart:1.2.3 docker://localhost:5000/acme/shop/cart:1.2.3",
+                "skopeo copy --dest-tls-verify=false --dest-creds \"ann:$BERTH_TOKEN\" containers-storage:localhost/cart:1.2.3 docker://localhost:5000/acme/shop/cart:1.2.3",
+                "echo \"$BERTH_TOKEN\" | skopeo login --tls-verify=false -u ann --password-stdin localhost:5000",
+                "skopeo copy --dest-tls-verify=false docker-daemon:cart:1.2.3 docker://localhost:5000/acme/shop/cart:1.2.3",
+            ]
         );
+        // An https host needs no TLS flags; a project token signs in with any name.
+        let https = PushTarget {
+            username: None,
+            ..target(true, "kcr.example.com")
+        };
+        let skopeo = https
+            .commands(
+                Scope::Project,
+                &image("shop/api"),
+                &Tag::parse("v2").unwrap(),
+            )
+            .unwrap()
+            .skopeo;
+        assert!(!skopeo.contains("tls-verify"), "{skopeo}");
+        assert!(
+            skopeo.contains("--dest-creds \"ci:$BERTH_TOKEN\" oci:./shop-api:v2 "),
+            "{skopeo}"
+        );
+        assert!(serves_plain_http("127.0.0.1:5000") && serves_plain_http("[::1]:5000"));
+        assert!(!serves_plain_http("kcr.example.com") && !serves_plain_http("10.0.0.7:443"));
         assert_eq!(
             untagged.podman,
             "podman push cart:latest localhost:5000/acme/cart:latest"

@@ -13,7 +13,7 @@ use crate::components::{
     pager::OlderLink,
 };
 use crate::domain::{
-    audit::{AuditOf, AuditPage},
+    audit::{AuditOf, AuditPage, describe, who},
     when::{ago, short_utc},
 };
 use crate::error::AppError;
@@ -140,6 +140,7 @@ fn AuditTable(page: AuditPage, base: String) -> impl IntoView {
                     .map(|e| {
                         let when = ago(&e.at, now);
                         let exact = short_utc(&e.at);
+                        let by = who(&e);
                         view! {
                             <tr>
                                 <td data-label="When" class="whitespace-nowrap">
@@ -147,30 +148,35 @@ fn AuditTable(page: AuditPage, base: String) -> impl IntoView {
                                         {when}
                                     </time>
                                 </td>
-                                <td data-label="Who">
-                                    {match (e.actor, e.token) {
-                                        (Some(actor), Some(token)) => {
-                                            format!("{actor} by token {token}")
-                                        }
-                                        (Some(actor), None) => actor,
-                                        (None, Some(token)) => format!("project token {token}"),
-                                        (None, None) => "(deleted account)".into(),
-                                    }}
-                                </td>
+                                <td data-label="Who">{by}</td>
                                 <td data-label="Action" class="font-mono">
                                     {e.action}
                                 </td>
                                 <td data-label="Target" class="font-mono break-all">
                                     {e.target}
                                 </td>
-                                <td data-label="Details" class="font-mono text-xs break-all">
+                                <td data-label="Details" class="text-xs break-words">
                                     <span>
-                                        {e.details}
+                                        {describe(&e.details)
+                                            .into_iter()
+                                            .map(|(label, text)| {
+                                                view! {
+                                                    <span class="block">
+                                                        {(!label.is_empty())
+                                                            .then(|| {
+                                                                view! { <span class="font-medium">{label} ": "</span> }
+                                                            })} {text}
+                                                    </span>
+                                                }
+                                            })
+                                            .collect_view()}
                                         {e
                                             .client_addr
                                             .map(|a| {
                                                 view! {
-                                                    <span class="block text-slate-500">"from " {a}</span>
+                                                    <span class="block text-slate-500 dark:text-slate-400">
+                                                        "from " {a}
+                                                    </span>
                                                 }
                                             })}
                                     </span>

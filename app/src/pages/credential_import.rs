@@ -50,7 +50,7 @@ fn Import(page: ImportPage) -> impl IntoView {
     let (owner, name) = (page.project.owner.clone(), page.project.name.clone());
     let back = format!("/projects/{owner}/{name}/credentials");
     view! {
-        <ProjectArea project=page.project.clone() section=ProjectSection::Credentials>
+        <ProjectArea project=page.project.clone() section=ProjectSection::Credentials page="Import">
             <h2 class="text-lg font-semibold">"Import from docker config.json"</h2>
             {match page.preview {
                 Some(preview) => view! { <Preview owner name preview back /> }.into_any(),

@@ -415,7 +415,7 @@ fn status(status: &CheckStatus, now: time::OffsetDateTime) -> impl IntoView + us
     match status {
         CheckStatus::Untested => view! {
             <span class="status" data-status="untested">
-                "untested"
+                "not checked yet"
             </span>
         }
         .into_any(),
@@ -469,13 +469,10 @@ fn Imported() -> impl IntoView {
             class="mt-4 rounded-md border border-emerald-300 bg-emerald-50 px-4 py-3 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100"
         >
             {match count {
-                1 => {
-                    "Imported 1 credential from the config.json; it is untested until checked."
-                        .to_owned()
-                }
+                1 => "Imported 1 credential from the config.json; it is not checked yet.".to_owned(),
                 n => {
                     format!(
-                        "Imported {n} credentials from the config.json; they are untested until checked.",
+                        "Imported {n} credentials from the config.json; they are not checked yet.",
                     )
                 }
             }}

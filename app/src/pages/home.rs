@@ -18,7 +18,7 @@ use crate::state::session::use_session;
 pub fn HomePage() -> impl IntoView {
     let session = use_session();
     view! {
-        <PageTitle text="" />
+        <PageTitle text="Home" />
         {move || {
             match session.user() {
                 Some(user) => {
@@ -278,7 +278,7 @@ fn org_row(org: OrgSummary) -> impl IntoView {
             >
                 {org.display_name}
             </a>
-            <span class="text-slate-500">{org.role.as_str()}</span>
+            <span class="text-slate-500 dark:text-slate-400">{org.role.as_str()}</span>
         </li>
     }
 }

@@ -94,7 +94,11 @@ fn Overview(p: ProjectView, current: ServerAction<SetCurrentProject>) -> impl In
                     }}
                 </p>
                 {if p.is_current {
-                    view! { <span class="text-sm text-slate-500">"Your current project"</span> }
+                    view! {
+                        <span class="text-sm text-slate-500 dark:text-slate-400">
+                            "Your current project"
+                        </span>
+                    }
                         .into_any()
                 } else {
                     view! {

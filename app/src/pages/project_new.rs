@@ -116,7 +116,13 @@ fn OwnerAndRegion(
             .map(|o| {
                 o.regions
                     .iter()
-                    .map(|r| (r.name.clone(), format!("{} ({})", r.display_name, r.name)))
+                    // People pick a region by where they push: its KCR host beside its name.
+                    .map(|r| {
+                        (
+                            r.name.clone(),
+                            format!("{} ({}) · pushes to {}", r.display_name, r.name, r.kcr_host),
+                        )
+                    })
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default()

@@ -109,9 +109,9 @@ pub fn project_row(p: ProjectSummary, with_owner: bool) -> impl IntoView {
                             </span>
                         },
                     )}
-                <span class="ml-2 text-slate-500">{p.description.clone()}</span>
+                <span class="ml-2 text-slate-500 dark:text-slate-400">{p.description.clone()}</span>
             </span>
-            <span class="text-slate-500">
+            <span class="text-slate-500 dark:text-slate-400">
                 <span class="font-mono">{p.region.clone()}</span>
                 " · "
                 {p.role.as_str()}

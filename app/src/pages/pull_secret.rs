@@ -63,7 +63,11 @@ fn Confirm(preview: ExportPreview) -> impl IntoView {
     .map(|(v, t)| ((*v).to_owned(), (*t).to_owned()))
     .collect();
     view! {
-        <ProjectArea project=preview.project.clone() section=ProjectSection::Credentials>
+        <ProjectArea
+            project=preview.project.clone()
+            section=ProjectSection::Credentials
+            page="Pull secret"
+        >
             <h2 class="text-lg font-semibold">"Download pull secret"</h2>
             <p class="mt-1 max-w-prose text-sm">
                 "A file a cluster or pipeline pulls this project's images with. It holds the "

@@ -57,7 +57,7 @@ fn PushPaths(view: PushTargetView) -> impl IntoView {
         <ProjectArea project=view.header() section=ProjectSection::PushPaths>
             <h2 class="text-lg font-semibold">"Push paths"</h2>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
-                "KCR of " {region} ": " <span class="font-mono">{host}</span> "."
+                "KCR of " {region} ": " <span class="font-mono break-all">{host}</span> "."
             </p>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
                 "Sign in to it with your Berth username and an "
@@ -195,7 +195,7 @@ fn ScopeSection(view: PushTargetView, scope: Scope, parsed: Memo<Parsed>) -> imp
             <h2 id=heading_id class="text-lg font-semibold">
                 {heading}
             </h2>
-            <p class="font-mono text-sm">{pattern}</p>
+            <p class="font-mono text-sm break-all">{pattern}</p>
             {pullers
                 .map(|p| view! { <p class="text-sm text-slate-600 dark:text-slate-400">{p}</p> })}
             {move || {

@@ -28,37 +28,33 @@ pub fn RegionsPage() -> impl IntoView {
                             <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">
                                 "Every project lives in one region; images for it are pushed to that region's KCR host."
                             </p>
-                            <div class="relative mt-6 overflow-x-auto">
-                                <table class="w-full text-left text-sm">
-                                    <thead class="border-b border-slate-300 dark:border-slate-700">
-                                        <tr>
-                                            <th scope="col" class="py-2 pr-4">
-                                                "Region"
-                                            </th>
-                                            <th scope="col" class="py-2 pr-4">
-                                                "Name"
-                                            </th>
-                                            <th scope="col" class="py-2">
-                                                "KCR host"
-                                            </th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {regions
-                                            .into_iter()
-                                            .map(|r| {
-                                                view! {
-                                                    <tr class="border-b border-slate-200 dark:border-slate-800">
-                                                        <td class="py-2 pr-4 font-mono">{r.name}</td>
-                                                        <td class="py-2 pr-4">{r.display_name}</td>
-                                                        <td class="py-2 font-mono">{r.kcr_host}</td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
+                            <table class="stack-table mt-6" aria-label="Regions">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Region"</th>
+                                        <th scope="col">"Name"</th>
+                                        <th scope="col">"KCR host"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {regions
+                                        .into_iter()
+                                        .map(|r| {
+                                            view! {
+                                                <tr>
+                                                    <td data-label="Region" class="font-mono">
+                                                        {r.name}
+                                                    </td>
+                                                    <td data-label="Name">{r.display_name}</td>
+                                                    <td data-label="KCR host" class="font-mono break-all">
+                                                        {r.kcr_host}
+                                                    </td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
                             <RegistryTable rows />
                         }
                             .into_any()
@@ -75,7 +71,9 @@ pub fn RegionsPage() -> impl IntoView {
 #[component]
 fn RegistryTable(rows: Vec<RegistryRow>) -> impl IntoView {
     view! {
-        <h2 class="mt-10 text-lg font-semibold">"Your organizations' registries"</h2>
+        <h2 id="org-registries" class="mt-10 text-lg font-semibold">
+            "Your organizations' registries"
+        </h2>
         {if rows.is_empty() {
             view! {
                 <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">
@@ -85,43 +83,43 @@ fn RegistryTable(rows: Vec<RegistryRow>) -> impl IntoView {
                 .into_any()
         } else {
             view! {
-                <div class="relative mt-2 overflow-x-auto">
-                    <table class="w-full text-left text-sm">
-                        <thead class="border-b border-slate-300 dark:border-slate-700">
-                            <tr>
-                                <th scope="col" class="py-2 pr-4">
-                                    "REGION"
-                                </th>
-                                <th scope="col" class="py-2 pr-4">
-                                    "ORGANIZATION"
-                                </th>
-                                <th scope="col" class="py-2 pr-4">
-                                    "ORGANIZATION ID"
-                                </th>
-                                <th scope="col" class="py-2">
-                                    "CONTAINER REGISTRY"
-                                </th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {rows
-                                .into_iter()
-                                .map(|r| {
-                                    view! {
-                                        <tr class="border-b border-slate-200 dark:border-slate-800">
-                                            <td class="py-2 pr-4 font-mono">{r.region}</td>
-                                            <td class="py-2 pr-4">{r.organization}</td>
-                                            <td class="py-2 pr-4 font-mono text-xs">
-                                                {r.organization_id}
-                                            </td>
-                                            <td class="py-2 font-mono">{r.registry}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                <table class="stack-table mt-2" aria-labelledby="org-registries">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Region"</th>
+                            <th scope="col">"Organization"</th>
+                            <th scope="col">"Organization ID"</th>
+                            <th scope="col">"Container registry"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {rows
+                            .into_iter()
+                            .map(|r| {
+                                view! {
+                                    <tr>
+                                        <td data-label="Region" class="font-mono">
+                                            {r.region}
+                                        </td>
+                                        <td data-label="Organization">{r.organization}</td>
+                                        <td
+                                            data-label="Organization ID"
+                                            class="font-mono text-xs break-all"
+                                        >
+                                            {r.organization_id}
+                                        </td>
+                                        <td
+                                            data-label="Container registry"
+                                            class="font-mono break-all"
+                                        >
+                                            {r.registry}
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
             }
                 .into_any()
         }}

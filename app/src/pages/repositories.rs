@@ -17,7 +17,7 @@ use crate::components::{
     pager::OlderLink,
 };
 use crate::domain::{
-    images::{RepositoriesPage, RepositoryView, TagPage, field, human_size},
+    images::{RepositoriesPage, RepositoryView, TagPage, access_note, field, human_size},
     when::{ago_secs, rfc3339_secs, short_utc_secs},
 };
 use crate::state::params::use_project_params;
@@ -63,6 +63,14 @@ fn Repositories(page: RepositoriesPage, delete: ServerAction<DeleteImage>) -> im
                 <h2 id="repos-heading" class="text-lg font-semibold">
                     "Repositories"
                 </h2>
+                {access_note(&header)
+                    .map(|note| {
+                        view! {
+                            <p class="mt-1 max-w-prose text-sm text-slate-600 dark:text-slate-400">
+                                {note}
+                            </p>
+                        }
+                    })}
                 {empty
                     .then(|| {
                         view! {

@@ -34,7 +34,8 @@ pub async fn record(
     event: Event<'_>,
 ) -> Result<(), sqlx::Error> {
     let details = event.details.to_string();
-    let client_addr = address.to_string();
+    // Berth's own changes (a scheduled check) come from no client: no address, not 0.0.0.0.
+    let client_addr = (!address.is_unspecified()).then(|| address.to_string());
     on_tx!(tx, conn => sqlx::query(
         "insert into audit_event (id, at, actor_id, org_id, project_id, action, target, details, client_addr, token_id, token_name)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"

@@ -222,6 +222,20 @@ pub struct ServeConfig {
     #[arg(long, env = "BERTH_SIGNUP_WINDOW_SECS", default_value_t = 3600)]
     pub signup_window_secs: u32,
 
+    /// Networks whose people sign up from one address (a company behind NAT), as CIDR ranges
+    /// (comma-separated): each range shares `--signup-max-per-trusted-network` per window
+    /// instead of the per-address limit.
+    #[arg(long, env = "BERTH_SIGNUP_TRUSTED_NETWORKS", value_delimiter = ',')]
+    pub signup_trusted_networks: Vec<ipnet::IpNet>,
+
+    /// Sign-up attempts from one trusted network in one sign-up window, then 429.
+    #[arg(
+        long,
+        env = "BERTH_SIGNUP_MAX_PER_TRUSTED_NETWORK",
+        default_value_t = 500
+    )]
+    pub signup_max_per_trusted_network: u32,
+
     /// Password hashes computed at once (each takes ~19 MiB and tens of milliseconds of CPU);
     /// more wait briefly, then get 503. Default: the number of CPU cores.
     #[arg(long, env = "BERTH_HASH_CONCURRENCY")]
@@ -243,6 +257,11 @@ pub struct ServeConfig {
     /// among them, need a range in the config file's `registry_allow`.
     #[arg(long, env = "BERTH_REGISTRY_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub registry_allow_private: bool,
+
+    /// A PEM file of CA certificates that credential checks trust besides the public web's
+    /// and the system's (a registry signed by a company CA).
+    #[arg(long, env = "BERTH_REGISTRY_CA_FILE")]
+    pub registry_ca_file: Option<PathBuf>,
 
     /// Hours between background re-checks of each stored credential (0: none).
     #[arg(long, env = "BERTH_CREDENTIAL_CHECK_HOURS", default_value_t = 12)]
@@ -397,8 +416,7 @@ impl FileConfig {
 /// Where Berth reaches a registry whose KCR host is `kcr_host` unless told otherwise: plain
 /// http on a loopback host (Debian's registry on this machine), https elsewhere.
 pub fn default_registry_url(kcr_host: &str) -> String {
-    let host = kcr_host.rsplit_once(':').map_or(kcr_host, |(h, _)| h);
-    if host == "localhost" || host.starts_with("127.") {
+    if crate::domain::kcr::serves_plain_http(kcr_host) {
         format!("http://{kcr_host}")
     } else {
         format!("https://{kcr_host}")
@@ -470,7 +488,10 @@ impl ServeConfig {
         {
             return Err("the sign-in throttle needs a window and at least one attempt".into());
         }
-        if self.signup_window_secs == 0 || self.signup_max_per_address == 0 {
+        if self.signup_window_secs == 0
+            || self.signup_max_per_address == 0
+            || self.signup_max_per_trusted_network == 0
+        {
             return Err("the sign-up throttle needs a window and at least one attempt".into());
         }
         if self.hash_concurrency == Some(0) {

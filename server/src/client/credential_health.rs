@@ -57,7 +57,7 @@ pub fn report_lines(report: &CheckReport) -> String {
     for step in &report.steps {
         let mark = match step.state {
             StepState::Passed => "ok  ",
-            StepState::Failed => "FAIL",
+            StepState::Failed => "fail",
             StepState::Skipped => "skip",
         };
         let ms = step

@@ -1,5 +1,6 @@
 //! The client commands of `berth`: log in to a Berth server, manage a project's registry
-//! credentials, configure docker, podman and skopeo for KCR, and export pull secrets. The
+//! credentials, configure docker, podman and skopeo for KCR, list what is in KCR, and export
+//! pull secrets. The
 //! same binary is the docker credential helper when called as `docker-credential-berth`
 //! (`helper`). Data goes to stdout, progress and messages to stderr; exit codes are in
 //! `failure::exit`.
@@ -10,6 +11,7 @@ pub mod credential_health;
 pub mod credentials;
 pub mod failure;
 pub mod helper;
+pub mod images;
 pub mod registry;
 pub mod session;
 pub mod table;
@@ -102,6 +104,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
             command: AuthCommand::ContainerRegistry(command),
         } => registry::run(&target, command).await,
         ClientCommand::PullSecret(args) => registry::pull_secret(args).await,
+        ClientCommand::Images { target, command } => images::run(&target, command).await,
     }
 }
 
@@ -145,6 +148,13 @@ pub enum ClientCommand {
     /// Export a project's pull secret: its registry credentials (passwords included) and a
     /// pull-only KCR login, as a .dockerconfigjson or a Kubernetes Secret.
     PullSecret(registry::PullSecretArgs),
+    /// What a project has in KCR: its repositories and their tags.
+    Images {
+        #[command(flatten)]
+        target: Target,
+        #[command(subcommand)]
+        command: images::ImagesCommand,
+    },
 }
 
 /// The saved config with the environment's overrides, and a client for its server.
@@ -200,16 +210,47 @@ impl Session {
             .or_else(|| self.config.project.clone());
         let chosen = match chosen {
             Some(p) => p,
-            None => {
-                let me: app::domain::token::Identity = self.api.get("whoami", &[]).await?;
-                me.project.ok_or_else(|| {
-                    Failure::usage(
-                        "no project chosen: give --project OWNER/PROJECT or run `berth config set project OWNER/PROJECT`",
-                    )
-                })?
-            }
+            None => self.implied_project().await?,
         };
         split_project(&chosen).map_err(Into::into)
+    }
+
+    /// The project a command means when none was named: a project token's own; else the
+    /// project chosen as current in the browser, or the only one the person has; said on
+    /// stderr, so that nobody is surprised where a change went.
+    async fn implied_project(&self) -> anyhow::Result<String> {
+        let me: app::domain::token::Identity = self.api.get("whoami", &[]).await?;
+        if let Some(project) = me.project {
+            return Ok(project);
+        }
+        let none = || {
+            Failure::usage(
+                "no project chosen: give --project OWNER/PROJECT or run `berth config set project OWNER/PROJECT`",
+            )
+        };
+        let projects: Vec<app::domain::project::ProjectSummary> = self
+            .api
+            .get("list_projects", &[])
+            .await
+            .map_err(|_| none())?;
+        let name = |p: &app::domain::project::ProjectSummary| format!("{}/{}", p.owner, p.name);
+        if let Some(current) = projects.iter().find(|p| p.is_current) {
+            eprintln!(
+                "Project {} (your current project in the browser; --project or `berth config set project` picks another).",
+                name(current)
+            );
+            return Ok(name(current));
+        }
+        match projects.as_slice() {
+            [only] => {
+                eprintln!("Project {} (your only project).", name(only));
+                Ok(name(only))
+            }
+            [] => Err(
+                Failure::usage("you have no project yet: create one in the browser first").into(),
+            ),
+            _ => Err(none().into()),
+        }
     }
 }
 

@@ -94,7 +94,7 @@ async fn registry_rows(session: &Session) -> anyhow::Result<(Vec<RegistryRow>, V
             registry: format!("{}/{owner}", target.region.kcr_host),
         }]
     } else {
-        let rows: Vec<RegistryRow> = session.api.get("registry_table", &[]).await?;
+        let mut rows: Vec<RegistryRow> = session.api.get("registry_table", &[]).await?;
         let regions: Vec<Region> = session.api.get("list_regions", &[]).await?;
         let projects: Vec<ProjectSummary> = session.api.get("list_projects", &[]).await?;
         for row in &rows {
@@ -103,8 +103,19 @@ async fn registry_rows(session: &Session) -> anyhow::Result<(Vec<RegistryRow>, V
             }
         }
         for p in &projects {
-            if let Some(r) = regions.iter().find(|r| r.name == p.region) {
-                hosts.push(r.kcr_host.clone());
+            let Some(r) = regions.iter().find(|r| r.name == p.region) else {
+                continue;
+            };
+            hosts.push(r.kcr_host.clone());
+            // A personal account's own registry path, once per region.
+            let registry = format!("{}/{}", r.kcr_host, p.owner);
+            if !p.owner_is_org && !rows.iter().any(|row| row.registry == registry) {
+                rows.push(RegistryRow {
+                    region: r.name.clone(),
+                    organization: format!("{} (personal)", p.owner),
+                    organization_id: "-".into(),
+                    registry,
+                });
             }
         }
         rows
@@ -201,9 +212,13 @@ async fn configure(target: &Target) -> anyhow::Result<()> {
     saved.kcr_url = Some(session.api.base.clone());
     saved.save()?;
     eprintln!(
-        "The docker configuration file {} was updated: {} log in through docker-credential-berth.",
+        "Wrote {}: docker, podman and skopeo log in to {} through docker-credential-berth.",
         path.display(),
         hosts.join(", ")
+    );
+    eprintln!(
+        "Wrote {}: the helper answers for those hosts with your berth login.",
+        config::path()?.display()
     );
     if which("docker-credential-berth").is_none() {
         eprintln!(

@@ -222,22 +222,58 @@ pub async fn logout(target: &Target) -> anyhow::Result<()> {
 pub async fn whoami(target: &Target) -> anyhow::Result<()> {
     let session = Session::open(target)?;
     let me: Identity = session.api.get("whoami", &[]).await?;
-    let scopes: Vec<&str> = me.scopes.iter().map(|s| s.as_str()).collect();
     let who = match (&me.username, &me.project) {
         (Some(user), _) => user.clone(),
         (None, Some(project)) => format!("project {project}"),
         (None, None) => "-".into(),
     };
     println!("{who}");
-    eprintln!(
-        "{} at {}; token {}; scopes {}; expires {}",
-        me.kind,
-        session.api.base,
-        me.token_name.as_deref().unwrap_or("-"),
-        scopes.join(" "),
-        me.expires_at.as_deref().unwrap_or("never")
-    );
+    eprintln!("{}", identity_words(&me, &session.api.base));
     Ok(())
+}
+
+/// What `whoami` tells a person about the token it acts with, in words: "personal access
+/// token ci-laptop, expires 2027-03-07 (in 90 days); scopes projects:read; at URL".
+pub fn identity_words(me: &Identity, base: &str) -> String {
+    let kind = match me.kind.as_str() {
+        "personal_token" => "personal access token",
+        "project_token" => "project access token",
+        "session" => "browser session",
+        other => other,
+    };
+    let name = me
+        .token_name
+        .as_deref()
+        .map(|n| format!(" {n}"))
+        .unwrap_or_default();
+    let of = me
+        .project
+        .as_deref()
+        .map(|p| format!(" of {p}"))
+        .unwrap_or_default();
+    let expires = match me.expires_at.as_deref() {
+        None => "never expires".to_owned(),
+        Some(at) => {
+            match time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339) {
+                Ok(when) => {
+                    let days = (when - time::OffsetDateTime::now_utc()).whole_days();
+                    let date = when.date();
+                    match days {
+                        d if d < 0 => format!("expired on {date}"),
+                        0 => format!("expires {date} (today)"),
+                        1 => format!("expires {date} (tomorrow)"),
+                        d => format!("expires {date} (in {d} days)"),
+                    }
+                }
+                Err(_) => format!("expires {at}"),
+            }
+        }
+    };
+    let scopes: Vec<&str> = me.scopes.iter().map(|s| s.as_str()).collect();
+    format!(
+        "{kind}{name}{of}, {expires}; scopes {}; at {base}",
+        scopes.join(" ")
+    )
 }
 
 /// `berth projects list`.

@@ -248,12 +248,17 @@ async fn credentials_are_managed_with_the_kalix_commands(backend: Backend) {
         ("deployer", "ci@example.com")
     );
 
-    // Delete asks; without a terminal and without --yes it refuses and deletes nothing.
-    let no = cli.delete(&ghcr_id, false).await;
-    assert_eq!(no.code, 2, "{no:?}");
-    assert!(no.stderr.contains("pass --yes"), "{no:?}");
-    let yes = cli.delete(&ghcr_id, true).await;
-    assert_eq!(yes.code, 0, "{yes:?}");
+    // Delete asks on a terminal; a script (no terminal), as in Kalix, deletes as asked,
+    // without --yes, and the deletion is audited.
+    let deleted = cli.delete(&ghcr_id, false).await;
+    assert_eq!(deleted.code, 0, "{deleted:?}");
+    assert!(
+        deleted
+            .stderr
+            .contains(&format!("Credentials {ghcr_id} deleted from acme/shop.")),
+        "{deleted:?}"
+    );
+    assert_eq!(app.audit_details("credential.deleted").await.len(), 1);
     let list = cli
         .run(&["docker", "list-credentials", "-p", "acme/shop"], None)
         .await;
@@ -265,7 +270,7 @@ async fn credentials_are_managed_with_the_kalix_commands(backend: Backend) {
 
 async fn refusals_have_their_own_exit_codes_and_messages(backend: Backend) {
     let (app, _dir) = app_with_kcr(backend, KCR).await;
-    let [_ann, bob, ..] = acme(&app).await;
+    let [ann, bob, ..] = acme(&app).await;
     let cli = Cli::new(&app);
 
     // Not logged in.
@@ -305,7 +310,12 @@ async fn refusals_have_their_own_exit_codes_and_messages(backend: Backend) {
     );
     assert_eq!(app.count("registry_credential").await, 0);
 
-    // No project chosen.
+    // No project chosen: the only one is meant, and said; with two, none is guessed.
+    let out = cli.run(&["docker", "list-credentials"], None).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stderr, "Project acme/shop (your only project).\n");
+    ann.create_project("acme", "web").await;
+    bob.join_project(&ann, ("acme", "web"), "viewer").await;
     let out = cli.run(&["docker", "list-credentials"], None).await;
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("berth config set project"), "{out:?}");
@@ -363,11 +373,32 @@ async fn with_token_saves_a_private_config_and_logout_revokes_the_token(backend:
 
     let me = cli.run(&["whoami"], None).await;
     assert_eq!((me.code, me.stdout.as_str()), (0, "ann\n"), "{me:?}");
+    // In words: which token, when it expires, what it may do, where.
+    let expiry = (time::OffsetDateTime::now_utc() + time::Duration::days(90)).date();
+    assert_eq!(
+        me.stderr
+            .replace(&app.base, "URL")
+            .replace("(in 90 days)", "(in 89 days)"),
+        format!(
+            "personal access token ci, expires {expiry} (in 89 days); scopes projects:read; at URL\n"
+        ),
+        "{me:?}"
+    );
     let projects = cli.run(&["projects", "list"], None).await;
     assert_eq!(
         projects.stdout, "PROJECT     REGION   ROLE    CURRENT\nacme/shop   local    admin\n",
         "{projects:?}"
     );
+    // No project named or configured: the one chosen in the browser is meant, and the command
+    // says so (the token's scope then refuses the listing).
+    let implied = cli.run(&["docker", "list-credentials"], None).await;
+    assert!(
+        implied
+            .stderr
+            .starts_with("Project acme/shop (your current project in the browser;"),
+        "{implied:?}"
+    );
+    assert_eq!(implied.code, 4, "{implied:?}");
 
     let out = cli.run(&["logout"], None).await;
     assert_eq!(out.code, 0, "{out:?}");
@@ -762,6 +793,36 @@ async fn configure_merges_into_the_docker_config_and_the_helper_answers_for_kcr(
         .await;
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("in the clear"), "{out:?}");
+
+    // Someone with personal projects only sees their own registry path, and configure says
+    // what it wrote where.
+    let dora = app.sign_up("dora").await;
+    dora.create_project("dora", "blog").await;
+    let solo = Cli::new(&app);
+    solo.login(&dora.personal_token("cli", &["projects:read"], "").await)
+        .await;
+    let out = solo
+        .run(&["auth", "container-registry", "configure"], None)
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        format!(
+            "REGION   ORGANIZATION      ORGANIZATION ID   CONTAINER REGISTRY\n\
+             local    dora (personal)   -                 {KCR}/dora\n"
+        ),
+        "{out:?}"
+    );
+    let home = solo.home.path().display().to_string();
+    assert_eq!(
+        out.stderr.replace(&home, "HOME"),
+        format!(
+            "Wrote HOME/.docker/config.json: docker, podman and skopeo log in to {KCR} through docker-credential-berth.\n\
+             Wrote HOME/.config/berth/config.toml: the helper answers for those hosts with your berth login.\n\
+             Run `berth auth container-registry install-helper` to put docker-credential-berth on the PATH.\n"
+        ),
+        "{out:?}"
+    );
 }
 
 on_both!(

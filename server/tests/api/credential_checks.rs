@@ -23,7 +23,7 @@ use crate::helpers::{
     registry::{Registry, free_port, image, push},
 };
 use crate::kcr_tokens::{acme, app_with_kcr_and};
-use crate::on_both;
+use crate::{on_both, on_sqlite};
 
 const USER: &str = "puller";
 const PASS: &str = "s3cret-pull-pass";
@@ -607,6 +607,15 @@ async fn the_background_recheck_runs_once_across_two_replicas(backend: Backend) 
         .collect();
     after.sort_unstable();
     assert_eq!(after, ["failing", "failing", "ok", "ok"]);
+    // The audit page names who did it: Berth, not a deleted account from 0.0.0.0.
+    let page = ann
+        .get("/projects/ann/three/audit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Berth, scheduled check"), "{page}");
+    assert!(!page.contains("(deleted account)") && !page.contains("0.0.0.0"));
     // Nothing is due again for an hour.
     assert_eq!(recheck_due(&second.state, "second").await.unwrap(), 0);
     assert_eq!(recheck_due(&first.state, "first").await.unwrap(), 0);
@@ -895,6 +904,76 @@ async fn the_cli_checks_and_imports_credentials(backend: Backend) {
     assert_eq!(bad.code, 6, "{bad:?}");
     assert!(bad.stderr.contains("--expires-on: "), "{bad:?}");
 }
+
+/// A CA of a company's own, and a certificate for `127.0.0.1` and `localhost` it signed:
+/// (CA PEM, certificate PEM, key PEM).
+fn company_ca() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "Example Corp Internal CA");
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca = ca.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let server = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca, &ca_key)
+        .unwrap();
+    (ca.pem(), server.pem(), key.serialize_pem())
+}
+
+async fn a_registry_behind_a_company_ca_is_trusted_with_the_ca_file(backend: Backend) {
+    let (ca, cert, key) = company_ca();
+    let registry = Registry::start_basic_tls(USER, PASS, &cert, &key).await;
+    let server = format!("https://{}", registry.host);
+
+    // Without the CA the certificate is not trusted, and the report says it is TLS.
+    let plain = TestApp::spawn_with(backend, ALLOW).await;
+    let ann = plain.sign_up("ann").await;
+    ann.create_project("ann", "shop").await;
+    let untrusted = try_form(&ann, ("ann", "shop"), &server, (USER, PASS), "").await;
+    assert_eq!(untrusted.failure, Some(Failure::Tls), "{untrusted:#?}");
+    assert_eq!(
+        states(&untrusted)[..2],
+        [(Reach, Passed), (Tls, Failed)],
+        "{untrusted:#?}"
+    );
+    assert!(
+        detail(&untrusted, Tls).contains("UnknownIssuer"),
+        "{untrusted:#?}"
+    );
+
+    // With --registry-ca-file every step passes.
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("company-ca.pem");
+    std::fs::write(&ca_file, &ca).unwrap();
+    let trusting = TestApp::spawn_with(
+        backend,
+        &[
+            "--registry-allow-private",
+            "--registry-ca-file",
+            ca_file.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let ann = trusting.sign_up("ann").await;
+    ann.create_project("ann", "shop").await;
+    let ok = try_form(&ann, ("ann", "shop"), &server, (USER, PASS), "").await;
+    assert!(ok.ok(), "{ok:#?}\n{}", registry.log());
+    assert_eq!(
+        states(&ok),
+        [(Reach, Passed), (Tls, Passed), (Auth, Passed)],
+        "{ok:#?}"
+    );
+    assert_eq!(
+        detail(&ok, Tls),
+        format!("certificate valid for {}", registry.host)
+    );
+}
+
+on_sqlite!(a_registry_behind_a_company_ca_is_trusted_with_the_ca_file);
 
 on_both!(
     checks_are_limited_per_project_and_per_person,

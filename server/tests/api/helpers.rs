@@ -53,6 +53,22 @@ pub enum Backend {
     Postgres,
 }
 
+/// Generates one `#[tokio::test]` on SQLite for each listed `async fn name(Backend)`: tests of
+/// an outside system (a registry's TLS) where the database is not what they test.
+#[macro_export]
+macro_rules! on_sqlite {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite_only {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test($crate::helpers::Backend::Sqlite).await
+                }
+            )*
+        }
+    };
+}
+
 /// Generates one `#[tokio::test]` per backend for each listed `async fn name(Backend)`.
 #[macro_export]
 macro_rules! on_both {

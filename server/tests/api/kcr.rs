@@ -100,7 +100,7 @@ async fn the_registry_table_lists_my_organizations_per_region(backend: Backend) 
     assert_eq!(rows[0].registry, "localhost:5000/acme");
     assert_eq!(rows[0].organization_id.len(), 36);
     assert!(none.is_empty(), "{none:?}");
-    assert!(page.contains("CONTAINER REGISTRY") && page.contains("localhost:5000/acme"));
+    assert!(page.contains("Container registry") && page.contains("localhost:5000/acme"));
 }
 
 on_both!(

@@ -72,6 +72,48 @@ async fn pushes_and_pulls_follow_roles_scopes_and_token_state(backend: Backend) 
         "{no:?}"
     );
 
+    // The push-paths page's skopeo commands work as copied: from an OCI layout with
+    // --dest-creds, and a login kept in the auth file.
+    let view = dave
+        .fetch(app::api::kcr::PushTarget {
+            owner: "acme".into(),
+            name: "shop".into(),
+        })
+        .await;
+    let commands = view
+        .target
+        .commands(
+            app::domain::kcr::Scope::Project,
+            &app::domain::kcr::ImageName::parse("cart").unwrap(),
+            &app::domain::kcr::Tag::parse("1").unwrap(),
+        )
+        .unwrap();
+    let lines: Vec<&str> = commands.skopeo.lines().collect();
+    let oci = lines.iter().find(|l| l.contains(" oci:")).unwrap();
+    let login = lines.iter().find(|l| l.contains("skopeo login")).unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(&layout, cwd.path().join("cart")).unwrap();
+    for line in [oci, login] {
+        let out = tokio::process::Command::new("sh")
+            .args([
+                "-c",
+                &line.replacen("skopeo ", "skopeo --insecure-policy ", 1),
+            ])
+            .current_dir(cwd.path())
+            .env("BERTH_TOKEN", &dave_t)
+            .env("REGISTRY_AUTH_FILE", cwd.path().join("auth.json"))
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{line}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let auth = std::fs::read_to_string(cwd.path().join("auth.json")).unwrap();
+    assert!(auth.contains(&host), "the login is kept: {auth}");
+
     // A project token pushes to its own project.
     let prj = ann
         .project_token(("acme", "shop"), "ci", &["registry:push"])
@@ -172,6 +214,50 @@ async fn the_repositories_page_follows_pushes_pulls_and_deletes(backend: Backend
     assert!(tag.size.is_some_and(|s| s > 0), "{tag:?}");
     assert_eq!(tag.last_pulled_at, None);
     assert!(!tags.repository.may_delete, "a viewer deletes nothing");
+
+    // `berth images list` shows the same, and tells a viewer why a push would be denied.
+    let cli = Cli::new(&app);
+    cli.login(&bob.personal_token("cli", &["registry:pull"], "").await)
+        .await;
+    let listed = cli.run(&["images", "list", "-p", "acme/shop"], None).await;
+    assert_eq!(listed.code, 0, "{listed:?}");
+    let shown: Vec<Vec<&str>> = listed
+        .stdout
+        .lines()
+        .map(|l| {
+            l.split("   ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    assert_eq!(shown[0], ["REPOSITORY", "TAGS", "LAST PUSHED", "OF"]);
+    assert_eq!(
+        shown[1..]
+            .iter()
+            .map(|r| (r[0], r[1], r[3]))
+            .collect::<Vec<_>>(),
+        [
+            (format!("{host}/acme/base").as_str(), "1", "organization"),
+            (format!("{host}/acme/shop/cart").as_str(), "1", "project"),
+        ]
+    );
+    assert_eq!(
+        listed.stderr,
+        "You are a viewer of acme/shop: you can pull its images. Pushing needs the developer role and deleting the admin role; a project admin can change your role.\n"
+    );
+    let tags_out = cli
+        .run(
+            &["images", "list", "-p", "acme/shop", "acme/shop/cart"],
+            None,
+        )
+        .await;
+    assert!(
+        tags_out.stdout.starts_with("TAG   DIGEST")
+            && tags_out.stdout.contains(&digest)
+            && tags_out.stdout.contains("ann (token ci)"),
+        "{tags_out:?}"
+    );
 
     // The push is audited as ann's, by her token; a pull updates "last pulled", unaudited.
     let pushed = app::on_db!(&app.state.db, pool => sqlx::query_scalar::<_, String>(

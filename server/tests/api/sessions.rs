@@ -404,6 +404,48 @@ async fn sign_up_is_throttled_per_address(backend: Backend) {
     assert_eq!(app.count("app_user").await, 2);
 }
 
+async fn a_trusted_network_signs_up_past_the_per_address_limit_within_its_own(backend: Backend) {
+    let app = TestApp::spawn_with(
+        backend,
+        &[
+            "--trust-forwarded-for",
+            "true",
+            "--signup-max-per-address",
+            "1",
+            "--signup-trusted-networks",
+            "10.20.0.0/16,2001:db8::/32",
+            "--signup-max-per-trusted-network",
+            "3",
+        ],
+    )
+    .await;
+    let sign_up_from = |name: &'static str, address: &'static str| {
+        let app = &app;
+        async move {
+            let email = format!("{name}@example.com");
+            send_from(app, sign_up_args(name, &email), address, None)
+                .await
+                .status()
+        }
+    };
+
+    // One office address (and another in the same network) share the network's three.
+    assert_eq!(sign_up_from("o1", "10.20.0.1").await, StatusCode::OK);
+    assert_eq!(sign_up_from("o2", "10.20.0.1").await, StatusCode::OK);
+    assert_eq!(sign_up_from("o3", "10.20.7.7").await, StatusCode::OK);
+    assert_eq!(
+        sign_up_from("o4", "10.20.0.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Anywhere else the per-address limit holds.
+    assert_eq!(sign_up_from("x1", "203.0.113.9").await, StatusCode::OK);
+    assert_eq!(
+        sign_up_from("x2", "203.0.113.9").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(app.count("app_user").await, 4);
+}
+
 async fn sessions_are_stored_under_a_hash_of_their_id(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ann = app.sign_up("ann").await;
@@ -580,6 +622,7 @@ on_both!(
     the_owners_own_browser_skips_the_queue_of_an_attacked_account,
     an_overlong_login_is_refused_before_it_is_counted,
     sign_up_is_throttled_per_address,
+    a_trusted_network_signs_up_past_the_per_address_limit_within_its_own,
     sessions_are_stored_under_a_hash_of_their_id,
     a_session_ends_after_its_lifetime_however_active,
 );

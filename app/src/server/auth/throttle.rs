@@ -46,10 +46,14 @@ pub struct Limits {
 }
 
 /// Sign-up limits.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct SignupLimits {
     /// Sign-up attempts per client address per window.
     pub per_address: i64,
+    /// Networks that share one larger limit instead (an office behind one NAT address).
+    pub trusted_networks: Vec<ipnet::IpNet>,
+    /// Sign-up attempts per trusted network per window.
+    pub per_trusted_network: i64,
     /// Window length in seconds.
     pub window_secs: i64,
 }
@@ -241,12 +245,24 @@ pub async fn reserve(db: &Db, allowances: &[Allowance]) -> Result<Reservation, A
     Ok(Reservation(taken))
 }
 
-/// Counts a sign-up attempt from `address`; 429 when the address is over its limit.
-pub async fn begin_signup(db: &Db, limits: SignupLimits, address: IpAddr) -> Result<(), AppError> {
+/// Counts a sign-up attempt from `address`; 429 when the address (or the trusted network it
+/// is in) is over its limit.
+pub async fn begin_signup(db: &Db, limits: &SignupLimits, address: IpAddr) -> Result<(), AppError> {
     let now = now();
-    let key = format!("signup:{}", address_key(address));
+    let address = address.to_canonical();
+    let (key, limit) = match limits
+        .trusted_networks
+        .iter()
+        .find(|net| net.contains(&address))
+    {
+        Some(net) => (format!("signup-network:{net}"), limits.per_trusted_network),
+        None => (
+            format!("signup:{}", address_key(address)),
+            limits.per_address,
+        ),
+    };
     let (attempts, start) = throttle::hit(db, &key, now, limits.window_secs).await?;
-    if attempts > limits.per_address {
+    if attempts > limit {
         return Err(too_many(start + limits.window_secs, now));
     }
     Ok(())

@@ -17,6 +17,8 @@ pub struct AuditRow {
     pub at: OffsetDateTime,
     /// Who did it (their current username), if the account still exists.
     pub actor: Option<String>,
+    /// No person made it (Berth itself, or a project token: see `token_name`).
+    pub no_actor: bool,
     /// The access token it was made with, by name.
     pub token_name: Option<String>,
     /// What happened.
@@ -51,7 +53,7 @@ pub async fn page(
         Scope::Project(id) => ("project_id", id),
     };
     let sql = format!(
-        "select e.id, e.at, u.username as actor, e.token_name, e.action, e.target, e.details, e.client_addr
+        "select e.id, e.at, u.username as actor, e.actor_id is null as no_actor, e.token_name, e.action, e.target, e.details, e.client_addr
          from audit_event e left join app_user u on u.id = e.actor_id
          where e.{column} = $1 and ($2 is null or e.id < $2) and ($3 is null or e.action = $3)
          order by e.id desc

@@ -244,18 +244,42 @@ pub struct Outbound {
 impl Outbound {
     /// Both clients for `policy`. Fails only when the TLS backend cannot start; never falls
     /// back to a client without these checks.
-    pub fn new(policy: Arc<Policy>, connect_timeout: Duration) -> Result<Self, String> {
+    pub fn new(
+        policy: Arc<Policy>,
+        connect_timeout: Duration,
+        roots: &[reqwest::Certificate],
+    ) -> Result<Self, String> {
         let strict_policy = Arc::new(Policy {
             allow_private: false,
             allow: policy.allow.clone(),
         });
         Ok(Self {
-            open: client(policy.clone(), connect_timeout, true)?,
+            open: client(policy.clone(), connect_timeout, true, roots)?,
             open_policy: policy,
-            strict: client(strict_policy.clone(), connect_timeout, false)?,
+            strict: client(strict_policy.clone(), connect_timeout, false, roots)?,
             strict_policy,
         })
     }
+}
+
+/// The CA certificates of the PEM file at `path` (`--registry-ca-file`); an unreadable file
+/// or one without a certificate stops start-up with the reason.
+pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem =
+        std::fs::read(path).map_err(|e| format!("--registry-ca-file {}: {e}", path.display()))?;
+    let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        format!(
+            "--registry-ca-file {}: not PEM certificates ({e})",
+            path.display()
+        )
+    })?;
+    if roots.is_empty() {
+        return Err(format!(
+            "--registry-ca-file {}: holds no certificate (PEM, -----BEGIN CERTIFICATE-----)",
+            path.display()
+        ));
+    }
+    Ok(roots)
 }
 
 /// A client for outbound calls under `policy`; with `same_host`, redirects stay on the host.
@@ -263,6 +287,7 @@ fn client(
     policy: Arc<Policy>,
     connect_timeout: Duration,
     same_host: bool,
+    roots: &[reqwest::Certificate],
 ) -> Result<reqwest::Client, String> {
     let redirects = policy.clone();
     let redirect = reqwest::redirect::Policy::custom(move |attempt| {
@@ -298,7 +323,11 @@ fn client(
         }
         attempt.follow()
     });
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder();
+    for root in roots {
+        builder = builder.add_root_certificate(root.clone());
+    }
+    builder
         .dns_resolver(Arc::new(Resolver { policy }))
         .no_proxy()
         .redirect(redirect)
@@ -396,6 +425,22 @@ impl CallError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ca_file_that_is_missing_or_not_pem_stops_start_up_with_the_reason() {
+        let dir = std::env::temp_dir().join(format!("berth-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let missing = read_ca_file(&dir.join("none.pem")).unwrap_err();
+        assert!(
+            missing.contains("none.pem") && missing.contains("No such file"),
+            "{missing}"
+        );
+        let text = dir.join("notes.pem");
+        std::fs::write(&text, "just some text\n").unwrap();
+        let empty = read_ca_file(&text).unwrap_err();
+        assert!(empty.contains("holds no certificate"), "{empty}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()

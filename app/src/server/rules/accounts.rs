@@ -47,7 +47,7 @@ pub async fn sign_up(
 ) -> Result<User, AppError> {
     // Counted per client address before anything is looked up or hashed: it bounds both the
     // hashing work one address can ask for and how fast it can probe which emails have accounts.
-    throttle::begin_signup(&state.db, state.settings.signup_throttle, address).await?;
+    throttle::begin_signup(&state.db, &state.settings.signup_throttle, address).await?;
     let username_taken = format!("\"{}\" is taken; choose another.", form.username);
     // Taken names are a conflict (409), reported for both fields at once; the unique
     // constraints below still decide when two sign-ups race.

@@ -40,6 +40,7 @@ pub async fn page(
             .map(|r| AuditEntry {
                 id: r.id.to_string(),
                 at: r.at.format(&format).unwrap_or_default(),
+                by_berth: r.no_actor && r.token_name.is_none(),
                 actor: r.actor,
                 token: r.token_name,
                 action: r.action,

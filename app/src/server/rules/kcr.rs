@@ -43,6 +43,7 @@ pub async fn push_target(cx: &ProjectCx) -> Result<PushTargetView, AppError> {
             owner: p.owner_name.clone(),
             project: p.name.clone(),
             owner_is_org: p.org_id.is_some(),
+            username: cx.caller.user().map(|u| u.username.clone()),
         },
         region,
         org_projects,

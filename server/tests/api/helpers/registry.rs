@@ -116,6 +116,53 @@ impl Registry {
         registry
     }
 
+    /// Starts a registry of its own with Basic authentication, served over TLS with the
+    /// certificate `cert_pem` (and its key): a registry behind a company CA.
+    pub async fn start_basic_tls(
+        user: &str,
+        password: &str,
+        cert_pem: &str,
+        key_pem: &str,
+    ) -> Self {
+        let host = format!("127.0.0.1:{}", free_port());
+        let dir = tempfile::tempdir().unwrap();
+        let htpasswd = dir.path().join("htpasswd");
+        let hash = bcrypt::hash(password, 4).unwrap();
+        std::fs::write(&htpasswd, format!("{user}:{hash}\n")).unwrap();
+        let (cert, key) = (dir.path().join("server.pem"), dir.path().join("server.key"));
+        std::fs::write(&cert, cert_pem).unwrap();
+        std::fs::write(&key, key_pem).unwrap();
+        let config = format!(
+            "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\n\
+             http:\n  addr: {host}\n  tls:\n    certificate: {}\n    key: {}\n\
+             auth:\n  htpasswd:\n    realm: basic-realm\n    path: {}\n",
+            dir.path().join("storage").display(),
+            cert.display(),
+            key.display(),
+            htpasswd.display()
+        );
+        let path = dir.path().join("config.yml");
+        std::fs::write(&path, config).unwrap();
+        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
+        let child = tokio::process::Command::new("docker-registry")
+            .arg("serve")
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("docker-registry is installed (scripts/setup --test installs it)");
+        let registry = Self { host, child, dir };
+        // Up once it accepts connections (its certificate is checked by the test itself).
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(&registry.host).await.is_ok() {
+                return registry;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the registry did not come up:\n{}", registry.log());
+    }
+
     async fn wait_until_up(&self) {
         self.wait_until_up_with("/kcr/token").await;
     }
