@@ -95,7 +95,7 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
             headers::set_page_policy();
         }
     };
-    let https = state.settings.public_url.starts_with("https://");
+    let https = state.settings.is_https();
 
     let idle = config.idle;
     // Unchanged sessions are re-written at most every tenth of the idle time (and every minute

@@ -1,23 +1,18 @@
 //! `Application::build`: opens the database, runs migrations, loads the key, binds the listener
 //! and assembles the router. `run_until_stopped` serves until SIGTERM or Ctrl-C, then drains.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, net::SocketAddr, time::Duration};
 
 use anyhow::Context;
 use app::server::{
-    auth::{
-        password::Passwords,
-        session_store::DbStore,
-        throttle::{Limits, SignupLimits},
-    },
+    auth::session_store::DbStore,
     config::{FileConfig, ServeConfig},
     crypto::MasterKey,
     db::{Db, credential_imports, device_grants, invitations, kcr_images, throttle},
     http::host_check::AllowedHosts,
     kcr::signing::{KeyFiles, Signer},
-    outbound,
     rules::{credential_checks, kcr_tokens},
-    state::{AppState, Settings},
+    state::AppState,
 };
 use axum::serve::ListenerExt;
 use secrecy::ExposeSecret;
@@ -61,47 +56,8 @@ impl Application {
         let local_addr = listener.local_addr()?;
         let public_url = config.public_url(local_addr);
 
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        let outbound = Arc::new(outbound::Policy {
-            allow_private: config.registry_allow_private,
-            allow: file.registry_allow(),
-        });
-        let roots = match &config.registry_ca_file {
-            Some(path) => outbound::read_ca_file(path).map_err(anyhow::Error::msg)?,
-            None => Vec::new(),
-        };
-        let state = AppState {
-            outbound: outbound::Outbound::new(outbound.clone(), Duration::from_secs(5), &roots)
-                .map_err(anyhow::Error::msg)?,
-            db,
-            key: Arc::new(key),
-            bearer_blocks: Default::default(),
-            kcr_denials: Default::default(),
-            kcr: Arc::new(signer),
-            passwords: Passwords::new(config.hash_concurrency.map_or(cores, |n| n as usize)),
-            settings: Arc::new(Settings {
-                allow_signup: config.allow_signup,
-                throttle: Limits {
-                    per_account_address: i64::from(config.login_max_attempts_per_account),
-                    per_address: i64::from(config.login_max_attempts_per_address),
-                    slow_after: i64::from(config.login_slow_after),
-                    slow: Duration::from_secs(u64::from(config.login_slow_secs)),
-                    window_secs: i64::from(config.login_window_secs),
-                },
-                signup_throttle: SignupLimits {
-                    per_address: i64::from(config.signup_max_per_address),
-                    trusted_networks: config.signup_trusted_networks.clone(),
-                    per_trusted_network: i64::from(config.signup_max_per_trusted_network),
-                    window_secs: i64::from(config.signup_window_secs),
-                },
-                trust_forwarded_for: config.trust_forwarded_for,
-                public_url: public_url.clone(),
-                regions: file.regions(),
-                registry_urls: file.registry_urls(),
-                outbound,
-                credential_check_hours: config.credential_check_hours,
-            }),
-        };
+        let state = AppState::build(&config, &file, db, key, signer, &public_url)
+            .map_err(anyhow::Error::msg)?;
         let router = routes::router(
             state.clone(),
             &routes::RouterConfig {

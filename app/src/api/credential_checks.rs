@@ -31,7 +31,7 @@ pub async fn check_credential(
     let id = credentials::parse_id(&id)?;
     let report = credential_checks::check_stored(&cx, id, &image).await?;
     if request::is_page_post() {
-        let https = cx.state.settings.public_url.starts_with("https://");
+        let https = cx.state.settings.is_https();
         let of = kept_key(&owner, &name, &format!("row:{id}"));
         check_result::keep(&of, &report, &[("image", &image)], https);
         request::redirect(&format!("{}/credentials?checked=1#check-result", cx.path()));
@@ -88,7 +88,7 @@ pub async fn check_typed_credential(
     if !request::is_page_post() {
         return Ok(report);
     }
-    let https = cx.state.settings.public_url.starts_with("https://");
+    let https = cx.state.settings.is_https();
     let fields = [
         ("registry", registry.as_str()),
         ("server", &server),

@@ -21,3 +21,5 @@ pub mod kcr;
 pub mod outbound;
 pub mod rules;
 pub mod state;
+#[cfg(test)]
+pub mod testing;

@@ -1,6 +1,6 @@
 //! `AppState`: what every request may use, built once at start-up and cloned cheaply.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use crate::domain::region::Region;
 use crate::server::{
@@ -9,9 +9,11 @@ use crate::server::{
         password::Passwords,
         throttle::{Limits, SignupLimits},
     },
+    config::{FileConfig, ServeConfig},
     crypto::MasterKey,
     db::Db,
     kcr::signing::Signer,
+    outbound,
 };
 
 /// Settings server functions read at run time.
@@ -38,6 +40,11 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Whether people reach Berth over https (cookies `Secure`, HSTS).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
     /// The configured region called `name`.
     pub fn region(&self, name: &str) -> Option<&Region> {
         self.regions.iter().find(|r| r.name == name)
@@ -54,6 +61,61 @@ impl Settings {
         self.regions
             .iter()
             .filter_map(|r| crate::domain::registry::canonical_host(&r.kcr_host).ok())
+    }
+}
+
+impl AppState {
+    /// The state `config` and the config file `file` describe, around an open, migrated
+    /// database, the master key and the KCR signer; `public_url` is where people reach Berth.
+    /// `berth serve` and the rule tests' database fixture build it alike.
+    pub fn build(
+        config: &ServeConfig,
+        file: &FileConfig,
+        db: Db,
+        key: MasterKey,
+        signer: Signer,
+        public_url: &str,
+    ) -> Result<Self, String> {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let policy = Arc::new(outbound::Policy {
+            allow_private: config.registry_allow_private,
+            allow: file.registry_allow(),
+        });
+        let roots = match &config.registry_ca_file {
+            Some(path) => outbound::read_ca_file(path)?,
+            None => Vec::new(),
+        };
+        Ok(Self {
+            outbound: outbound::Outbound::new(policy.clone(), Duration::from_secs(5), &roots)?,
+            db,
+            key: Arc::new(key),
+            bearer_blocks: Default::default(),
+            kcr_denials: Default::default(),
+            kcr: Arc::new(signer),
+            passwords: Passwords::new(config.hash_concurrency.map_or(cores, |n| n as usize)),
+            settings: Arc::new(Settings {
+                allow_signup: config.allow_signup,
+                throttle: Limits {
+                    per_account_address: i64::from(config.login_max_attempts_per_account),
+                    per_address: i64::from(config.login_max_attempts_per_address),
+                    slow_after: i64::from(config.login_slow_after),
+                    slow: Duration::from_secs(u64::from(config.login_slow_secs)),
+                    window_secs: i64::from(config.login_window_secs),
+                },
+                signup_throttle: SignupLimits {
+                    per_address: i64::from(config.signup_max_per_address),
+                    trusted_networks: config.signup_trusted_networks.clone(),
+                    per_trusted_network: i64::from(config.signup_max_per_trusted_network),
+                    window_secs: i64::from(config.signup_window_secs),
+                },
+                trust_forwarded_for: config.trust_forwarded_for,
+                public_url: public_url.to_owned(),
+                regions: file.regions(),
+                registry_urls: file.registry_urls(),
+                outbound: policy,
+                credential_check_hours: config.credential_check_hours,
+            }),
+        })
     }
 }
 

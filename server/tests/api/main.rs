@@ -27,7 +27,6 @@ mod orgs;
 mod projects;
 mod pull_secrets;
 mod registry;
-mod rules;
 mod security;
 mod sessions;
 mod tokens;

@@ -110,7 +110,7 @@ pub async fn log_in(state: &AppState, user: &User) -> Result<(), AppError> {
     let mut session = auth_session().await?;
     session.session.cycle_id().await?;
     session.login(user).await?;
-    let secure = state.settings.public_url.starts_with("https://");
+    let secure = state.settings.is_https();
     set_cookie(crate::server::auth::device::set_cookie(
         &state.key, user, secure,
     ));

@@ -310,3 +310,171 @@ pub fn parse_id(value: &str) -> Result<Uuid, AppError> {
 pub fn not_found() -> AppError {
     AppError::NotFound("This project has no credential with that ID.".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+    use crate::domain::role::ProjectRole;
+    use crate::domain::secret::PasswordInput;
+    use crate::server::testing::TestDb;
+
+    fn hub(username: &str, password: &str) -> NewCredential {
+        NewCredential::parse(
+            "docker_hub",
+            "",
+            username,
+            "",
+            PasswordInput::from(password.to_owned()),
+            "",
+        )
+        .unwrap()
+    }
+
+    fn opened(
+        db: &TestDb,
+        sealed: &crate::server::crypto::secrets::Sealed,
+        id: Uuid,
+        project: Uuid,
+    ) -> String {
+        secrets::open(&[&db.state.key], sealed, id, project)
+            .unwrap()
+            .expose_secret()
+            .to_owned()
+    }
+
+    #[tokio::test]
+    async fn adding_seals_the_password_and_audits_without_it() {
+        for db in TestDb::both().await {
+            let cx = db.with_project("ann/web").await.as_admin().await;
+
+            let id = add(&cx, hub("ann", "s3cret-token")).await.unwrap();
+
+            let page = list(&cx, None).await.unwrap();
+            assert_eq!(page.items.len(), 1, "{}", db.backend);
+            assert_eq!(page.items[0].id, id.to_string());
+            let (project, sealed) = credentials::sealed(&db.state.db, id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_ne!(sealed.ciphertext, b"s3cret-token");
+            assert_eq!(opened(&db, &sealed, id, project), "s3cret-token");
+            let details = db.audit_details("credential.added").await;
+            assert_eq!(details.len(), 1);
+            assert_eq!(details[0]["after"]["registry_host"], "docker.io");
+            assert!(!details[0].to_string().contains("s3cret"), "{}", db.backend);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_second_credential_for_one_host_conflicts_and_stores_nothing() {
+        for db in TestDb::both().await {
+            let cx = db.with_project("ann/web").await.as_admin().await;
+            let first = add(&cx, hub("ann", "one")).await.unwrap();
+            let other_spelling = NewCredential::parse(
+                "other",
+                "https://index.docker.io/v1/",
+                "ann",
+                "",
+                "two".into(),
+                "",
+            )
+            .unwrap();
+
+            let err = add(&cx, other_spelling).await.unwrap_err();
+
+            assert_eq!(err.status(), 409, "{}", db.backend);
+            assert!(err.to_string().contains(&first.to_string()), "{err}");
+            assert_eq!(db.count("registry_credential").await, 1);
+            assert_eq!(db.count("audit_event").await, 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_blank_password_keeps_the_stored_one_and_delete_audits() {
+        for db in TestDb::both().await {
+            let cx = db.with_project("ann/web").await.as_admin().await;
+            let id = add(&cx, hub("ann", "keep-me")).await.unwrap();
+
+            let change =
+                CredentialChange::parse("docker.io", "bob", "bob@example.com", "".into(), "")
+                    .unwrap();
+            update(&cx, id, change).await.unwrap();
+
+            let (project, sealed) = credentials::sealed(&db.state.db, id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(opened(&db, &sealed, id, project), "keep-me");
+            assert_eq!(list(&cx, None).await.unwrap().items[0].username, "bob");
+            delete(&cx, id).await.unwrap();
+            assert_eq!(db.count("registry_credential").await, 0, "{}", db.backend);
+            assert_eq!(db.count("audit_event").await, 3);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_project_context_reaches_only_its_own_credentials() {
+        for db in TestDb::both().await {
+            let anns = db.with_project("ann/web").await.as_admin().await;
+            let eves = db.with_project("eve/web").await.as_admin().await;
+            let id = add(&anns, hub("ann", "x")).await.unwrap();
+
+            let err = delete(&eves, id).await.unwrap_err();
+
+            assert_eq!(err.status(), 404, "{}", db.backend);
+            assert_eq!(db.count("registry_credential").await, 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn only_developers_and_admins_get_a_context_that_manages_credentials() {
+        for db in TestDb::both().await {
+            let web = db.with_project("ann/web").await;
+            let eve = db.with_user("eve").await;
+
+            let viewer = web
+                .as_member("vic", ProjectRole::Viewer, ProjectAction::ManageCredentials)
+                .await
+                .unwrap_err();
+            let developer = web
+                .as_member(
+                    "dev",
+                    ProjectRole::Developer,
+                    ProjectAction::ManageCredentials,
+                )
+                .await;
+            let outsider = web.cx(&eve, ProjectAction::View).await.unwrap_err();
+            let nonsense = db
+                .cx(&web.admin)
+                .in_project("Not A Name", "web", ProjectAction::View)
+                .await
+                .unwrap_err();
+
+            assert!(matches!(viewer, AppError::Forbidden(m) if m.contains("developer")));
+            assert!(developer.is_ok(), "{}", db.backend);
+            assert_eq!(outsider.status(), 404);
+            assert_eq!(nonsense.status(), 404);
+        }
+    }
+
+    #[tokio::test]
+    async fn no_credential_is_stored_for_a_kcr_host_in_any_spelling() {
+        for db in TestDb::both().await {
+            let cx = db.with_project("ann/web").await.as_admin().await;
+            for server in [
+                "localhost:5000",
+                "LOCALHOST:5000",
+                "http://localhost:5000/v2/",
+            ] {
+                let new = NewCredential::parse("other", server, "ann", "", "t".into(), "").unwrap();
+                let err = add(&cx, new).await.unwrap_err();
+                let message = err.field(field::SERVER).unwrap_or_default();
+                assert!(message.contains("Access tokens"), "{server}: {err}");
+            }
+            assert_eq!(db.count("registry_credential").await, 0, "{}", db.backend);
+            assert_eq!(db.count("audit_event").await, 0);
+        }
+    }
+}

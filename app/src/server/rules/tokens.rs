@@ -387,7 +387,7 @@ fn cookie(value: &str, max_age: u32, https: bool) -> Option<axum::http::HeaderVa
 
 /// Deletes the reveal cookie (once shown, and at sign-out).
 pub fn clear_reveal_cookie(state: &crate::server::state::AppState) {
-    let https = state.settings.public_url.starts_with("https://");
+    let https = state.settings.is_https();
     request::set_cookie(cookie("", 0, https));
 }
 
@@ -397,7 +397,7 @@ fn set_reveal_cookie(cx: &Cx, owner: Owner, id: Uuid, maker: Uuid, text: &str) {
         &reveal_binding(owner, id, maker),
         text.as_bytes(),
     );
-    let https = cx.state.settings.public_url.starts_with("https://");
+    let https = cx.state.settings.is_https();
     let value = format!("{id}.{}.{}", hex(&nonce), hex(&sealed));
     request::set_cookie(cookie(&value, REVEAL_SECS, https));
 }
