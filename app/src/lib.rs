@@ -9,6 +9,8 @@ pub mod app;
 pub mod components;
 pub mod domain;
 pub mod error;
+#[cfg(all(test, feature = "ssr"))]
+mod layering;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -22,7 +22,7 @@ use app::{
         http::{
             form_input, headers,
             host_check::{self, AllowedHosts},
-            middleware, pull_secret_download,
+            middleware, pull_secret_download, render_context,
         },
         kcr,
         state::AppState,
@@ -93,6 +93,7 @@ pub fn router(state: AppState, config: &RouterConfig) -> anyhow::Result<Router> 
             provide_context(state.clone());
             provide_context(stylesheet.clone());
             headers::set_page_policy();
+            render_context::provide();
         }
     };
     let https = state.settings.is_https();

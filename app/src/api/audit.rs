@@ -6,6 +6,15 @@ use leptos::prelude::*;
 use crate::domain::audit::AuditPage;
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{
+        audit::AuditOf,
+        role::{OrgAction, ProjectAction},
+    },
+    server::{cx::Cx, db::audit_events::Scope, rules::audit},
+};
+
 /// A page of the organization's audit log, which includes its projects' changes.
 #[server(endpoint = "org_audit_log", input = server_fn::codec::GetUrl)]
 pub async fn org_audit_log(
@@ -13,9 +22,6 @@ pub async fn org_audit_log(
     before: Option<String>,
     action: Option<String>,
 ) -> Result<AuditPage, AppError> {
-    use crate::domain::{audit::AuditOf, role::OrgAction};
-    use crate::server::{cx::Cx, db::audit_events::Scope, rules::audit};
-
     let cx = Cx::org(&org, OrgAction::ManageMembers).await?;
     let of = AuditOf::Org(cx.header());
     audit::page(&cx.state.db, Scope::Org(cx.org.id), of, before, action).await
@@ -29,9 +35,6 @@ pub async fn project_audit_log(
     before: Option<String>,
     action: Option<String>,
 ) -> Result<AuditPage, AppError> {
-    use crate::domain::{audit::AuditOf, role::ProjectAction};
-    use crate::server::{cx::Cx, db::audit_events::Scope, rules::audit};
-
     let cx = Cx::project(&owner, &name, ProjectAction::Administer).await?;
     let of = AuditOf::Project(cx.header());
     audit::page(

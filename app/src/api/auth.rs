@@ -5,6 +5,17 @@ use leptos::prelude::*;
 use crate::domain::{account::SessionUser, secret::PasswordInput};
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::account::{SignInForm, SignUpForm},
+    server::{
+        cx::Cx,
+        db::users,
+        http::{new_token, request},
+        rules::accounts,
+    },
+};
+
 /// Where to go after signing in: a path on this site, or `/`.
 ///
 /// Browsers forgive a lot in a `Location`: they drop tabs and newlines (`/\t/evil.example`
@@ -33,8 +44,6 @@ pub struct SignupInfo {
 /// The signed-in user, if any.
 #[server(endpoint = "current_user", input = server_fn::codec::GetUrl)]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
-    use crate::server::http::request;
-
     let session = request::auth_session().await?;
     Ok(session.user.map(SessionUser::from))
 }
@@ -42,8 +51,6 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
 /// Whether /signup takes new accounts.
 #[server(endpoint = "signup_status", input = server_fn::codec::GetUrl)]
 pub async fn signup_status() -> Result<SignupInfo, AppError> {
-    use crate::server::{db::users, http::request};
-
     let state = request::state()?;
     let open = state.settings.allow_signup || !users::any(&state.db).await?;
     Ok(SignupInfo { open })
@@ -57,9 +64,6 @@ pub async fn sign_up(
     display_name: String,
     password: PasswordInput,
 ) -> Result<(), AppError> {
-    use crate::domain::account::SignUpForm;
-    use crate::server::{http::request, rules::accounts};
-
     let state = request::state()?;
     accounts::ensure_signup_open(&state).await?;
     let form = SignUpForm::parse(&email, &username, &display_name, password)?;
@@ -77,9 +81,6 @@ pub async fn sign_in(
     password: PasswordInput,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::domain::account::SignInForm;
-    use crate::server::{http::request, rules::accounts};
-
     let state = request::state()?;
     let form = SignInForm::parse(&login, password)?;
     let (address, headers) = (
@@ -95,14 +96,12 @@ pub async fn sign_in(
 /// Ends the current session (everywhere: it is deleted from the database).
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::server::{http::request, rules::tokens};
-
     let mut session = request::auth_session().await?;
     if let Some(user) = session.logout().await? {
         tracing::info!(user.id = %user.id, "signed out");
     }
     // A token made in this session and not yet shown goes with it.
-    tokens::clear_reveal_cookie(&request::state()?);
+    new_token::clear(&request::state()?);
     request::redirect("/login?flash=signed-out");
     Ok(())
 }
@@ -113,8 +112,6 @@ pub async fn change_password(
     current_password: PasswordInput,
     new_password: PasswordInput,
 ) -> Result<(), AppError> {
-    use crate::server::{cx::Cx, http::request, rules::accounts};
-
     let cx = Cx::session().await?;
     let updated = accounts::change_password(&cx, current_password, new_password).await?;
     // This session stays signed in under the new session version; all others end.

@@ -10,6 +10,22 @@ use crate::domain::credential_check::kept_key;
 use crate::domain::secret::PasswordInput;
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{
+        credential::{CredentialChange, NewCredential},
+        role::ProjectAction,
+    },
+    server::{
+        cx::Cx,
+        http::{check_result, request},
+        rules::{
+            credential_checks::{self, Typed},
+            credentials,
+        },
+    },
+};
+
 /// Checks stored credential `id` and records its status. `image` (`REPOSITORY[:TAG]`) is tried
 /// for a pull; blank tries the image of its last check, if any.
 #[server(endpoint = "check_credential")]
@@ -19,14 +35,6 @@ pub async fn check_credential(
     id: String,
     #[server(default)] image: String,
 ) -> Result<CheckReport, AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{
-        cx::Cx,
-        http::check_result,
-        http::request,
-        rules::{credential_checks, credentials},
-    };
-
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let id = credentials::parse_id(&id)?;
     let report = credential_checks::check_stored(&cx, id, &image).await?;
@@ -54,20 +62,6 @@ pub async fn check_typed_credential(
     #[server(default)] expires_on: String,
     #[server(default)] image: String,
 ) -> Result<CheckReport, AppError> {
-    use crate::domain::{
-        credential::{CredentialChange, NewCredential},
-        role::ProjectAction,
-    };
-    use crate::server::{
-        cx::Cx,
-        http::check_result,
-        http::request,
-        rules::{
-            credential_checks::{self, Typed},
-            credentials,
-        },
-    };
-
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let (of, typed) = if id.trim().is_empty() {
         let new =

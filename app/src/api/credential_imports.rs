@@ -7,6 +7,12 @@ use leptos::prelude::*;
 use crate::domain::credential_import::{ImportOutcome, ImportPage, ImportPreview};
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{credential_import::Existing, role::ProjectAction},
+    server::{cx::Cx, http::request, rules::credential_imports},
+};
+
 /// Reads `docker_config` (the file's text, at most 1 MiB) and answers what importing it would
 /// do. A page's post goes on to the preview page.
 #[server(endpoint = "preview_credential_import")]
@@ -15,9 +21,6 @@ pub async fn preview_credential_import(
     name: String,
     #[server(default)] docker_config: String,
 ) -> Result<ImportPreview, AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{cx::Cx, http::request, rules::credential_imports};
-
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let preview = credential_imports::preview(&cx, &docker_config).await?;
     request::redirect(&format!(
@@ -35,9 +38,6 @@ pub async fn credential_import(
     name: String,
     draft: Option<String>,
 ) -> Result<ImportPage, AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{cx::Cx, rules::credential_imports};
-
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let preview = match draft.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         Some(draft) => Some(credential_imports::show(&cx, draft_id(draft)?).await?),
@@ -58,9 +58,6 @@ pub async fn confirm_credential_import(
     draft: String,
     #[server(default)] existing: String,
 ) -> Result<ImportOutcome, AppError> {
-    use crate::domain::{credential_import::Existing, role::ProjectAction};
-    use crate::server::{cx::Cx, http::request, rules::credential_imports};
-
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let existing = Existing::parse(&existing)
         .map_err(|e| AppError::invalid(crate::domain::credential_import::field::EXISTING, e))?;

@@ -8,6 +8,15 @@ use crate::domain::credential::{CredentialPage, Resolution};
 use crate::domain::secret::PasswordInput;
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{
+        credential::{CredentialChange, NewCredential},
+        role::ProjectAction,
+    },
+    server::{cx::Cx, http::request, rules::credentials},
+};
+
 /// A page of the project's credentials, sorted by server.
 #[server(endpoint = "list_credentials", input = server_fn::codec::GetUrl)]
 pub async fn list_credentials(
@@ -15,9 +24,6 @@ pub async fn list_credentials(
     name: String,
     after: Option<String>,
 ) -> Result<CredentialPage, AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{cx::Cx, rules::credentials};
-
     let cx = Cx::project(&owner, &name, ProjectAction::ViewCredentials).await?;
     credentials::list(&cx, after.as_deref()).await
 }
@@ -36,9 +42,6 @@ pub async fn add_credential(
     password: PasswordInput,
     #[server(default)] expires_on: String,
 ) -> Result<String, AppError> {
-    use crate::domain::{credential::NewCredential, role::ProjectAction};
-    use crate::server::{cx::Cx, http::request, rules::credentials};
-
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let new = NewCredential::parse(&registry, &server, &username, &email, password, &expires_on)?;
     let id = credentials::add(&cx, new).await?;
@@ -59,9 +62,6 @@ pub async fn update_credential(
     #[server(default)] password: PasswordInput,
     #[server(default)] expires_on: String,
 ) -> Result<(), AppError> {
-    use crate::domain::{credential::CredentialChange, role::ProjectAction};
-    use crate::server::{cx::Cx, http::request, rules::credentials};
-
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let id = credentials::parse_id(&id)?;
     let host = credentials::find(&cx, id).await?.registry_host;
@@ -74,9 +74,6 @@ pub async fn update_credential(
 /// Deletes a credential.
 #[server(endpoint = "delete_credential")]
 pub async fn delete_credential(owner: String, name: String, id: String) -> Result<(), AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{cx::Cx, http::request, rules::credentials};
-
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     credentials::delete(&cx, credentials::parse_id(&id)?).await?;
     request::redirect(&format!("{}/credentials", cx.path()));
@@ -90,9 +87,6 @@ pub async fn resolve_image(
     name: String,
     image: String,
 ) -> Result<Resolution, AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{cx::Cx, rules::credentials};
-
     let cx = Cx::project(&owner, &name, ProjectAction::ViewCredentials).await?;
     credentials::resolve(&cx, &image).await
 }

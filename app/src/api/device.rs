@@ -7,19 +7,18 @@ use leptos::prelude::*;
 use crate::domain::device::DeviceRequestView;
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
+use crate::server::{cx::Cx, http::request, rules::device_logins};
+
 /// The waiting device login `code` names: which device, from where, asking for what.
 #[server(endpoint = "device_request", input = server_fn::codec::GetUrl)]
 pub async fn device_request(code: String) -> Result<DeviceRequestView, AppError> {
-    use crate::server::{cx::Cx, rules::device_logins};
-
     device_logins::lookup(&Cx::session().await?, &code).await
 }
 
 /// Approves the device login `code` names: the device's next poll gets a personal token.
 #[server(endpoint = "approve_device")]
 pub async fn approve_device(code: String) -> Result<(), AppError> {
-    use crate::server::{cx::Cx, http::request, rules::device_logins};
-
     device_logins::decide(&Cx::session().await?, &code, true).await?;
     request::redirect("/activate?done=approved");
     Ok(())
@@ -28,8 +27,6 @@ pub async fn approve_device(code: String) -> Result<(), AppError> {
 /// Denies it: the device is told so and gets nothing.
 #[server(endpoint = "deny_device")]
 pub async fn deny_device(code: String) -> Result<(), AppError> {
-    use crate::server::{cx::Cx, http::request, rules::device_logins};
-
     device_logins::decide(&Cx::session().await?, &code, false).await?;
     request::redirect("/activate?done=denied");
     Ok(())

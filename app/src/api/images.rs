@@ -7,6 +7,12 @@ use leptos::prelude::*;
 use crate::domain::images::RepositoriesPage;
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::role::ProjectAction,
+    server::{cx::Cx, http::request, rules::kcr_images},
+};
+
 /// The project's repositories and its organization's shared ones; with `repository`, a page
 /// of that repository's tags (newest push first) after the cursor `after`.
 #[server(endpoint = "list_repositories", input = server_fn::codec::GetUrl)]
@@ -16,9 +22,6 @@ pub async fn list_repositories(
     repository: Option<String>,
     after: Option<String>,
 ) -> Result<RepositoriesPage, AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{cx::Cx, rules::kcr_images};
-
     let cx = Cx::project(&owner, &name, ProjectAction::PullImages).await?;
     kcr_images::page(&cx, repository.as_deref(), after.as_deref()).await
 }
@@ -32,9 +35,6 @@ pub async fn delete_image(
     repository: String,
     digest: String,
 ) -> Result<(), AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{cx::Cx, http::request, rules::kcr_images};
-
     // A project admin (organization owners and admins are); the shared images need more,
     // which the rule checks.
     let cx = Cx::project(&owner, &name, ProjectAction::DeleteImages).await?;

@@ -7,15 +7,19 @@ use leptos::prelude::*;
 use crate::domain::invitation::InvitationView;
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{
+        invitation::InviteForm,
+        role::{OrgAction, OrgRole, ProjectAction, ProjectRole},
+        token::Scope,
+    },
+    server::{cx::Cx, http::request, rules::invitations},
+};
+
 /// Invites `login` (a username or an email address) to the organization with `role`.
 #[server(endpoint = "invite_org_member")]
 pub async fn invite_org_member(org: String, login: String, role: String) -> Result<(), AppError> {
-    use crate::domain::{
-        invitation::InviteForm,
-        role::{OrgAction, OrgRole},
-    };
-    use crate::server::{cx::Cx, http::request, rules::invitations};
-
     let cx = Cx::org(&org, OrgAction::ManageMembers).await?;
     let form = InviteForm::parse(&login, &role, OrgRole::parse)?;
     invitations::invite_to_org(&cx, form.invitee, form.role).await?;
@@ -31,12 +35,6 @@ pub async fn invite_project_member(
     login: String,
     role: String,
 ) -> Result<(), AppError> {
-    use crate::domain::{
-        invitation::InviteForm,
-        role::{ProjectAction, ProjectRole},
-    };
-    use crate::server::{cx::Cx, http::request, rules::invitations};
-
     let cx = Cx::project(&owner, &name, ProjectAction::ManageMembers).await?;
     let form = InviteForm::parse(&login, &role, ProjectRole::parse)?;
     invitations::invite_to_project(&cx, form.invitee, form.role).await?;
@@ -47,8 +45,6 @@ pub async fn invite_project_member(
 /// The caller's pending invitations, newest first.
 #[server(endpoint = "my_invitations", input = server_fn::codec::GetUrl)]
 pub async fn my_invitations() -> Result<Vec<InvitationView>, AppError> {
-    use crate::server::{cx::Cx, rules::invitations};
-
     invitations::mine(&Cx::session().await?).await
 }
 
@@ -56,8 +52,6 @@ pub async fn my_invitations() -> Result<Vec<InvitationView>, AppError> {
 /// for an email invitation (ignored for a username one).
 #[server(endpoint = "get_invitation", input = server_fn::codec::GetUrl)]
 pub async fn get_invitation(id: String, token: String) -> Result<InvitationView, AppError> {
-    use crate::server::{cx::Cx, rules::invitations};
-
     invitations::find_mine(&Cx::session().await?, &id, &token).await
 }
 
@@ -68,8 +62,6 @@ pub async fn accept_invitation(
     id: String,
     #[server(default)] token: String,
 ) -> Result<(), AppError> {
-    use crate::server::{cx::Cx, http::request, rules::invitations};
-
     let path = invitations::accept(&Cx::session().await?, &id, &token).await?;
     request::redirect(&path);
     Ok(())
@@ -81,8 +73,6 @@ pub async fn decline_invitation(
     id: String,
     #[server(default)] token: String,
 ) -> Result<(), AppError> {
-    use crate::server::{cx::Cx, http::request, rules::invitations};
-
     invitations::decline(&Cx::session().await?, &id, &token).await?;
     request::redirect("/?flash=invitation-declined");
     Ok(())
@@ -91,9 +81,6 @@ pub async fn decline_invitation(
 /// Withdraws a pending invitation (the admins of its organization or project).
 #[server(endpoint = "revoke_invitation")]
 pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
-    use crate::domain::token::Scope;
-    use crate::server::{cx::Cx, http::request, rules::invitations};
-
     let path = invitations::revoke(Cx::signed_in(Scope::All).await?, &id).await?;
     request::redirect(&path);
     Ok(())

@@ -9,6 +9,16 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{
+        org::field,
+        role::{OrgAction, OrgRole},
+        token::Scope,
+    },
+    server::{cx::Cx, http::request, rules::members},
+};
+
 /// Changes a member's role.
 #[server(endpoint = "change_org_member_role")]
 pub async fn change_org_member_role(
@@ -16,12 +26,6 @@ pub async fn change_org_member_role(
     username: String,
     role: String,
 ) -> Result<(), AppError> {
-    use crate::domain::{
-        org::field,
-        role::{OrgAction, OrgRole},
-    };
-    use crate::server::{cx::Cx, http::request, rules::members};
-
     let cx = Cx::org(&org, OrgAction::ManageMembers).await?;
     let role = OrgRole::parse(&role).map_err(|e| AppError::invalid(field::ROLE, e))?;
     members::change_org_role(&cx, &username, role).await?;
@@ -33,9 +37,6 @@ pub async fn change_org_member_role(
 /// organization's projects end with their membership.
 #[server(endpoint = "remove_org_member")]
 pub async fn remove_org_member(org: String, username: String) -> Result<(), AppError> {
-    use crate::domain::token::Scope;
-    use crate::server::{cx::Cx, http::request, rules::members};
-
     let next = members::remove_from_org(Cx::signed_in(Scope::All).await?, &org, &username).await?;
     request::redirect(&next);
     Ok(())

@@ -8,6 +8,15 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{
+        role::{ProjectAction, ProjectRole},
+        token::Scope,
+    },
+    server::{cx::Cx, http::request, rules::members},
+};
+
 /// Changes a project member's role.
 #[server(endpoint = "change_project_member_role")]
 pub async fn change_project_member_role(
@@ -16,9 +25,6 @@ pub async fn change_project_member_role(
     username: String,
     role: String,
 ) -> Result<(), AppError> {
-    use crate::domain::role::{ProjectAction, ProjectRole};
-    use crate::server::{cx::Cx, http::request, rules::members};
-
     let cx = Cx::project(&owner, &name, ProjectAction::ManageMembers).await?;
     let role = ProjectRole::parse(&role).map_err(|e| AppError::invalid("role", e))?;
     members::change_project_role(&cx, &username, role).await?;
@@ -33,9 +39,6 @@ pub async fn remove_project_member(
     name: String,
     username: String,
 ) -> Result<(), AppError> {
-    use crate::domain::token::Scope;
-    use crate::server::{cx::Cx, http::request, rules::members};
-
     let cx = Cx::signed_in(Scope::All).await?;
     let next = members::remove_from_project(cx, (&owner, &name), &username).await?;
     request::redirect(&next);

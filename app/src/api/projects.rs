@@ -5,13 +5,20 @@ use leptos::prelude::*;
 use crate::domain::project::{OwnerChoices, ProjectSummary, ProjectView};
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{
+        project::{NewProjectForm, ProjectSettings},
+        role::ProjectAction,
+        token::Scope,
+    },
+    server::{cx::Cx, http::request, rules::projects},
+};
+
 /// Every project the caller can see, by owner then name, with their role and the current one
 /// marked.
 #[server(endpoint = "list_projects", input = server_fn::codec::GetUrl)]
 pub async fn list_projects() -> Result<Vec<ProjectSummary>, AppError> {
-    use crate::domain::token::Scope;
-    use crate::server::{cx::Cx, rules::projects};
-
     projects::list(&Cx::signed_in(Scope::ProjectsRead).await?).await
 }
 
@@ -19,9 +26,6 @@ pub async fn list_projects() -> Result<Vec<ProjectSummary>, AppError> {
 /// are owner or admin, each with the regions it allows.
 #[server(endpoint = "project_owners", input = server_fn::codec::GetUrl)]
 pub async fn project_owners() -> Result<OwnerChoices, AppError> {
-    use crate::domain::token::Scope;
-    use crate::server::{cx::Cx, rules::projects};
-
     projects::owners(&Cx::signed_in(Scope::ProjectsRead).await?).await
 }
 
@@ -33,10 +37,6 @@ pub async fn create_project(
     description: String,
     region: String,
 ) -> Result<(), AppError> {
-    use crate::domain::project::NewProjectForm;
-    use crate::domain::token::Scope;
-    use crate::server::{cx::Cx, http::request, rules::projects};
-
     let owner = projects::Owner::resolve(Cx::signed_in(Scope::All).await?, &owner).await?;
     let form = NewProjectForm::parse(&name, &description, &region)?;
     let project = projects::create(&owner, form).await?;
@@ -50,9 +50,6 @@ pub async fn create_project(
 /// One project with its members, for anyone with a role in it; anyone else gets 404.
 #[server(endpoint = "get_project", input = server_fn::codec::GetUrl)]
 pub async fn get_project(owner: String, name: String) -> Result<ProjectView, AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{cx::Cx, rules::projects};
-
     projects::view(&Cx::project(&owner, &name, ProjectAction::View).await?).await
 }
 
@@ -64,9 +61,6 @@ pub async fn update_project(
     new_name: String,
     description: String,
 ) -> Result<(), AppError> {
-    use crate::domain::{project::ProjectSettings, role::ProjectAction};
-    use crate::server::{cx::Cx, http::request, rules::projects};
-
     let cx = Cx::project(&owner, &name, ProjectAction::Administer).await?;
     let settings = ProjectSettings::parse(&new_name, &description)?;
     request::redirect(&projects::update(&cx, settings).await?);
@@ -76,9 +70,6 @@ pub async fn update_project(
 /// Deletes a project (project admins); `confirm` must repeat its name.
 #[server(endpoint = "delete_project")]
 pub async fn delete_project(owner: String, name: String, confirm: String) -> Result<(), AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{cx::Cx, http::request, rules::projects};
-
     let cx = Cx::project(&owner, &name, ProjectAction::Administer).await?;
     projects::delete(&cx, &confirm).await?;
     request::redirect("/projects");
@@ -89,9 +80,6 @@ pub async fn delete_project(owner: String, name: String, confirm: String) -> Res
 /// remembered across sessions.
 #[server(endpoint = "set_current_project")]
 pub async fn set_current_project(project: String) -> Result<(), AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{cx::Cx, http::request, rules::projects};
-
     let (owner, name) = projects::parse_path(&project)?;
     let cx = Cx::session()
         .await?

@@ -8,6 +8,12 @@ use leptos::prelude::*;
 use crate::domain::pull_secret::{ExportPreview, PullSecret};
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{pull_secret::ExportRequest, role::ProjectAction},
+    server::{cx::Cx, rules::pull_secrets},
+};
+
 /// Exports the project's pull secret: admins, or project tokens with `pull-secrets:export`.
 /// `format` is `dockerconfigjson` (default) or `k8s`; `kcr_ttl` the life of the KCR entry
 /// (`30m`, `1h` (default), `7d`); `secret_name` the Kubernetes name.
@@ -19,9 +25,6 @@ pub async fn export_pull_secret(
     #[server(default)] kcr_ttl: String,
     #[server(default)] secret_name: String,
 ) -> Result<PullSecret, AppError> {
-    use crate::domain::{pull_secret::ExportRequest, role::ProjectAction};
-    use crate::server::{cx::Cx, rules::pull_secrets};
-
     let cx = Cx::project(&owner, &name, ProjectAction::ExportPullSecrets).await?;
     let request = ExportRequest::parse(&format, &kcr_ttl, &secret_name)?;
     pull_secrets::export(&cx, request).await
@@ -30,9 +33,6 @@ pub async fn export_pull_secret(
 /// What an export would hold, for the download page (admins).
 #[server(endpoint = "pull_secret_preview", input = server_fn::codec::GetUrl)]
 pub async fn pull_secret_preview(owner: String, name: String) -> Result<ExportPreview, AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{cx::Cx, rules::pull_secrets};
-
     pull_secrets::preview(&Cx::project(&owner, &name, ProjectAction::ExportPullSecrets).await?)
         .await
 }

@@ -8,20 +8,30 @@ use leptos::prelude::*;
 use crate::domain::token::{CreatedToken, Identity, TokenList};
 use crate::error::AppError;
 
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{role::ProjectAction, token::NewToken},
+    server::{
+        cx::Cx,
+        http::{new_token, request},
+        rules::tokens,
+    },
+};
+
 /// Who is calling (a session, a personal token or a project token) and its scopes.
 #[server(endpoint = "whoami", input = server_fn::codec::GetUrl)]
 pub async fn whoami() -> Result<Identity, AppError> {
-    use crate::server::{cx::Cx, rules::tokens};
-
     tokens::whoami(&Cx::any().await?).await
 }
 
 /// The signed-in person's live tokens, and the one just made (shown once).
 #[server(endpoint = "list_personal_tokens", input = server_fn::codec::GetUrl)]
 pub async fn list_personal_tokens() -> Result<TokenList, AppError> {
-    use crate::server::{cx::Cx, rules::tokens};
-
-    tokens::list_personal(&Cx::session().await?).await
+    let cx = Cx::session().await?;
+    let made = new_token::peek(&cx.state, cx.me()?.id);
+    let list = tokens::list_personal(&cx, made).await?;
+    new_token::shown(&cx.state, &list);
+    Ok(list)
 }
 
 /// Makes a personal token named `label`: `scopes` from the list in the README, `expires_in_days` 1 to 365
@@ -32,12 +42,10 @@ pub async fn create_personal_token(
     #[server(default)] scopes: Vec<String>,
     #[server(default)] expires_in_days: String,
 ) -> Result<CreatedToken, AppError> {
-    use crate::domain::token::NewToken;
-    use crate::server::{cx::Cx, http::request, rules::tokens};
-
     let cx = Cx::session().await?;
     let new = NewToken::parse(&label, &scopes, &expires_in_days)?;
     let created = tokens::create_personal(&cx, new).await?;
+    new_token::keep(&cx.state, cx.me()?.id, &created);
     request::redirect("/account/tokens");
     Ok(created)
 }
@@ -45,8 +53,6 @@ pub async fn create_personal_token(
 /// Revokes one of the signed-in person's tokens.
 #[server(endpoint = "revoke_personal_token")]
 pub async fn revoke_personal_token(id: String) -> Result<(), AppError> {
-    use crate::server::{cx::Cx, http::request, rules::tokens};
-
     tokens::revoke_personal(&Cx::session().await?, &id).await?;
     request::redirect("/account/tokens");
     Ok(())
@@ -56,22 +62,20 @@ pub async fn revoke_personal_token(id: String) -> Result<(), AppError> {
 /// and only on itself: revoking is always safe to allow.
 #[server(endpoint = "revoke_this_token")]
 pub async fn revoke_this_token() -> Result<(), AppError> {
-    use crate::server::{cx::Cx, rules::tokens};
-
     tokens::revoke_own(&Cx::any().await?).await
 }
 
 /// The project's live tokens (admins), and the one just made (shown once).
 #[server(endpoint = "list_project_tokens", input = server_fn::codec::GetUrl)]
 pub async fn list_project_tokens(owner: String, name: String) -> Result<TokenList, AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{cx::Cx, rules::tokens};
-
     let cx = Cx::session()
         .await?
         .in_project(&owner, &name, ProjectAction::Administer)
         .await?;
-    tokens::list_for_project(&cx).await
+    let made = new_token::peek(&cx.state, cx.me()?.id);
+    let list = tokens::list_for_project(&cx, made).await?;
+    new_token::shown(&cx.state, &list);
+    Ok(list)
 }
 
 /// Makes a project token (admins); the answer holds the token, once.
@@ -83,15 +87,13 @@ pub async fn create_project_token(
     #[server(default)] scopes: Vec<String>,
     #[server(default)] expires_in_days: String,
 ) -> Result<CreatedToken, AppError> {
-    use crate::domain::{role::ProjectAction, token::NewToken};
-    use crate::server::{cx::Cx, http::request, rules::tokens};
-
     let cx = Cx::session()
         .await?
         .in_project(&owner, &name, ProjectAction::Administer)
         .await?;
     let new = NewToken::parse(&label, &scopes, &expires_in_days)?;
     let created = tokens::create_for_project(&cx, new).await?;
+    new_token::keep(&cx.state, cx.me()?.id, &created);
     request::redirect(&format!("{}/tokens", cx.path()));
     Ok(created)
 }
@@ -99,9 +101,6 @@ pub async fn create_project_token(
 /// Revokes one of the project's tokens (admins).
 #[server(endpoint = "revoke_project_token")]
 pub async fn revoke_project_token(owner: String, name: String, id: String) -> Result<(), AppError> {
-    use crate::domain::role::ProjectAction;
-    use crate::server::{cx::Cx, http::request, rules::tokens};
-
     let cx = Cx::session()
         .await?
         .in_project(&owner, &name, ProjectAction::Administer)

@@ -17,10 +17,7 @@ use crate::domain::credential_check::{CheckReport, Failure, KeptCheck, StepKind,
 
 /// The check a plain form post kept for this page (`server::http::check_result`), if any.
 pub fn kept_check() -> Option<KeptCheck> {
-    #[cfg(feature = "ssr")]
-    return crate::server::http::check_result::kept();
-    #[cfg(not(feature = "ssr"))]
-    None
+    crate::domain::request::facts()?.kept_check
 }
 
 /// A report as the page draws it.

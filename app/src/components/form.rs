@@ -22,19 +22,16 @@ where
 }
 
 /// What was typed into field `name` of `action`'s form when the page shows that form again
-/// after its plain post failed (`server::http::form_input`); `None` otherwise. Never a password.
+/// after its plain post failed (`domain::request::KeptForm`); `None` otherwise. Never a
+/// password.
 pub fn kept<S>(_action: ServerAction<S>, name: &'static str) -> Option<String>
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    #[cfg(feature = "ssr")]
-    return crate::server::http::form_input::kept(S::PATH, name);
-    #[cfg(not(feature = "ssr"))]
-    {
-        let _ = name;
-        None
-    }
+    crate::domain::request::facts()?
+        .kept_form?
+        .get(S::PATH, name)
 }
 
 /// What the last submit of a form got wrong, for the summary at the form's top.

@@ -17,6 +17,7 @@ pub mod project;
 pub mod pull_secret;
 pub mod region;
 pub mod registry;
+pub mod request;
 pub mod role;
 pub mod secret;
 pub mod token;

@@ -43,18 +43,8 @@ pub fn use_session() -> Session {
     expect_context::<Session>()
 }
 
-/// The user the session layer attached to the request being rendered.
-#[cfg(feature = "ssr")]
+/// The user the session layer attached to the request being rendered (the server put it
+/// into the page's context: `domain::request`); none in the browser, where pages do not render.
 fn user_of_this_request() -> Option<SessionUser> {
-    use crate::server::auth::backend::AuthSession;
-
-    use_context::<axum::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<AuthSession>()?.user.clone())
-        .map(SessionUser::from)
-}
-
-/// Pages are not rendered in the browser.
-#[cfg(not(feature = "ssr"))]
-fn user_of_this_request() -> Option<SessionUser> {
-    None
+    crate::domain::request::facts()?.user
 }

@@ -10,7 +10,6 @@ use crate::domain::credential_check::{CheckReport, KeptCheck};
 use crate::server::http::request;
 use axum::http::{HeaderValue, header};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
-use leptos::prelude::use_context;
 
 /// The cookie's name.
 pub const COOKIE: &str = "berth_check";
@@ -54,9 +53,8 @@ pub fn keep(of: &str, report: &CheckReport, fields: &[(&str, &str)], https: bool
     request::set_cookie(HeaderValue::from_str(&cookie).ok());
 }
 
-/// The check kept for the page being rendered, when it was sent back with `checked=1`.
-pub fn kept() -> Option<KeptCheck> {
-    let parts = use_context::<axum::http::request::Parts>()?;
+/// The check kept for the page `parts` asks for, when it was sent back with `checked=1`.
+pub fn kept(parts: &axum::http::request::Parts) -> Option<KeptCheck> {
     let sent_back = parts.uri.query().is_some_and(|q| {
         form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "checked" && v == "1")
     });

@@ -16,9 +16,9 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use leptos::prelude::use_context;
 use server_fn::error::SERVER_FN_ERROR_HEADER;
 
+use crate::domain::request::KeptForm;
 use crate::server::http::middleware::body_limit;
 
 /// The cookie's name.
@@ -97,16 +97,14 @@ fn cookie_value(path: &str, body: &[u8]) -> Option<String> {
     (value.len() <= MAX_COOKIE).then_some(value)
 }
 
-/// The value of field `name` as it was posted to the server function at `fn_path`, when the
-/// page being rendered is where that failed post was sent back to.
-pub fn kept(fn_path: &str, name: &str) -> Option<String> {
-    let parts = use_context::<axum::http::request::Parts>()?;
-    let sent_back = parts.uri.query().is_some_and(|q| {
-        form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "__path" && v == fn_path)
-    });
-    if !sent_back {
-        return None;
-    }
+/// The fields a failed plain post kept, when `parts` is the request of the page it was sent
+/// back to (its URL names the function in `__path`).
+pub fn kept_form(parts: &axum::http::request::Parts) -> Option<KeptForm> {
+    let fn_path = parts.uri.query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "__path")
+            .map(|(_, v)| v.into_owned())
+    })?;
     let cookie = parts
         .headers
         .get_all(header::COOKIE)
@@ -115,16 +113,19 @@ pub fn kept(fn_path: &str, name: &str) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .find_map(|c| c.trim().strip_prefix(&format!("{COOKIE}=")))?
         .to_owned();
-    lookup(&cookie, fn_path, name)
+    read(&cookie).filter(|kept| kept.fn_path == fn_path)
 }
 
-/// Field `name` of a cookie value, if the cookie is for `fn_path`.
-fn lookup(cookie: &str, fn_path: &str, name: &str) -> Option<String> {
+/// A cookie value's function path and fields.
+fn read(cookie: &str) -> Option<KeptForm> {
     let mut pairs = form_urlencoded::parse(cookie.as_bytes());
-    if pairs.next()? != ("fn".into(), fn_path.into()) {
-        return None;
-    }
-    pairs.find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    let (key, fn_path) = pairs.next()?;
+    (key == "fn").then(|| KeptForm {
+        fn_path: fn_path.into_owned(),
+        fields: pairs
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+    })
 }
 
 #[cfg(test)]
@@ -143,17 +144,18 @@ mod tests {
             !value.contains([';', ' ', '"', ',']),
             "not cookie-safe: {value}"
         );
+        let kept = read(&value).unwrap();
         assert_eq!(
-            lookup(&value, "/api/sign_up", "email").as_deref(),
+            kept.get("/api/sign_up", "email").as_deref(),
             Some("ann@example.com")
         );
         assert_eq!(
-            lookup(&value, "/api/sign_up", "display_name").as_deref(),
+            kept.get("/api/sign_up", "display_name").as_deref(),
             Some("<b>;\"")
         );
-        assert_eq!(lookup(&value, "/api/sign_up", "password"), None);
+        assert_eq!(kept.get("/api/sign_up", "password"), None);
         // Another form's page does not take them.
-        assert_eq!(lookup(&value, "/api/sign_in", "email"), None);
+        assert_eq!(kept.get("/api/sign_in", "email"), None);
     }
 
     #[test]

@@ -1,10 +1,8 @@
 //! Access tokens: make one (its text is given out once), list and revoke a person's own
 //! tokens and a project's tokens, and tell a caller who it is. Making, listing and revoking
 //! take a browser session (`Cx::session`): a leaked token cannot make itself a successor.
-//!
-//! A token made by a plain form post is shown on the page that post lands on: the text rides
-//! a five-minute HttpOnly cookie sealed under the master key and bound to the token and its
-//! owner and its maker, and the page that shows it deletes the cookie (so does signing out).
+//! How a token made by a plain form post reaches the page it lands on is HTTP's business
+//! (`http::new_token`); a list shows such a token only when it is one of its own.
 
 use aes_gcm::aead::{OsRng, rand_core::RngCore};
 use time::OffsetDateTime;
@@ -18,19 +16,13 @@ use crate::domain::when;
 use crate::error::AppError;
 use crate::server::{
     auth::bearer::{self, Holder},
-    crypto::secrets,
     cx::{Cx, ProjectCx},
     db::{
         self,
         access_tokens::{self, Owner, TokenRow},
         projects,
     },
-    http::request,
 };
-
-/// The cookie that carries a new token to the page that shows it.
-pub const REVEAL_COOKIE: &str = "berth_new_token";
-const REVEAL_SECS: u32 = 300;
 
 fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
@@ -118,7 +110,6 @@ async fn create(
     }
     tx.commit().await?;
     tracing::info!(token.id = %made.id, "access token created");
-    set_reveal_cookie(cx, owner, made.id, me.id, &made.text);
     Ok(CreatedToken {
         id: made.id.to_string(),
         name: new.name,
@@ -210,24 +201,28 @@ pub async fn insert(tx: &mut db::Tx, issue: &Issue<'_>) -> Result<Made, AppError
     })
 }
 
-/// The signed-in person's live tokens (and the one just made, once).
+/// The signed-in person's live tokens, with `made` (a token the page was sent after making)
+/// when it is one of them.
 #[tracing::instrument(level = "debug", skip_all, fields(caller = %cx.caller), err)]
-pub async fn list_personal(cx: &Cx) -> Result<TokenList, AppError> {
+pub async fn list_personal(cx: &Cx, made: Option<CreatedToken>) -> Result<TokenList, AppError> {
     let owner = Owner::User(cx.me()?.id);
     Ok(complete(TokenList {
         tokens: list(cx, owner).await?,
-        created: take_revealed(cx, owner),
+        created: made,
         project: None,
     }))
 }
 
-/// The project's live tokens (and the one just made, once).
+/// The project's live tokens, with `made` when it is one of them.
 #[tracing::instrument(level = "debug", skip_all, fields(project.id = %cx.project.id), err)]
-pub async fn list_for_project(cx: &ProjectCx) -> Result<TokenList, AppError> {
+pub async fn list_for_project(
+    cx: &ProjectCx,
+    made: Option<CreatedToken>,
+) -> Result<TokenList, AppError> {
     let owner = Owner::Project(cx.project.id);
     Ok(complete(TokenList {
         tokens: list(cx, owner).await?,
-        created: take_revealed(cx, owner),
+        created: made,
         project: Some(cx.header()),
     }))
 }
@@ -356,80 +351,6 @@ pub async fn whoami(cx: &Cx) -> Result<Identity, AppError> {
         token_name: token.map(|t| t.name.clone()),
         scopes: token.map_or_else(|| vec![Scope::All], |t| t.scopes.clone()),
         expires_at: token.and_then(|t| t.expires_at).map(when::rfc3339_secs),
-    })
-}
-
-/// What binds a reveal cookie to its token, its owner and the person who made it.
-fn reveal_binding(owner: Owner, id: Uuid, maker: Uuid) -> Vec<u8> {
-    format!("berth new token v1\0{}\0{id}\0{maker}", owner.key()).into_bytes()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len() / 2)
-        .map(|i| u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok())
-        .collect()
-}
-
-fn cookie(value: &str, max_age: u32, https: bool) -> Option<axum::http::HeaderValue> {
-    axum::http::HeaderValue::from_str(&format!(
-        "{REVEAL_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
-        if https { "; Secure" } else { "" }
-    ))
-    .ok()
-}
-
-/// Deletes the reveal cookie (once shown, and at sign-out).
-pub fn clear_reveal_cookie(state: &crate::server::state::AppState) {
-    let https = state.settings.is_https();
-    request::set_cookie(cookie("", 0, https));
-}
-
-fn set_reveal_cookie(cx: &Cx, owner: Owner, id: Uuid, maker: Uuid, text: &str) {
-    let (nonce, sealed) = secrets::seal_bytes(
-        &cx.state.key,
-        &reveal_binding(owner, id, maker),
-        text.as_bytes(),
-    );
-    let https = cx.state.settings.is_https();
-    let value = format!("{id}.{}.{}", hex(&nonce), hex(&sealed));
-    request::set_cookie(cookie(&value, REVEAL_SECS, https));
-}
-
-/// The token the reveal cookie carries, when it is `owner`'s and was made by this person; the
-/// cookie is deleted once it has opened (another tokens page leaves it for its own).
-fn take_revealed(cx: &Cx, owner: Owner) -> Option<CreatedToken> {
-    let maker = cx.caller.user()?.id;
-    let headers = request::request_headers()?;
-    let value = headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(&format!("{REVEAL_COOKIE}=")))?
-        .to_owned();
-    let mut parts = value.split('.');
-    let (id, nonce, sealed) = (parts.next()?, parts.next()?, parts.next()?);
-    let id = Uuid::parse_str(id).ok()?;
-    let plain = secrets::open_bytes(
-        &cx.state.key,
-        &reveal_binding(owner, id, maker),
-        &unhex(nonce)?,
-        &unhex(sealed)?,
-    )?;
-    clear_reveal_cookie(&cx.state);
-    let text = String::from_utf8(plain).ok()?;
-    Some(CreatedToken {
-        id: id.to_string(),
-        name: String::new(),
-        token: text,
-        expires_at: None,
     })
 }
 
