@@ -134,6 +134,10 @@ pub struct InvitationView {
     /// An invitation to an email address is accepted only through the link its admin was
     /// given (an email address in Berth is not proven to be its owner's).
     pub needs_link: bool,
+    /// For an organization's project the invitee is not yet in: the organization accepting
+    /// also joins (as a member), in the same step.
+    #[serde(default)]
+    pub joins_org: Option<String>,
 }
 
 /// A pending invitation as the admins of its organization or project see it.

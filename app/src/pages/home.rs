@@ -129,6 +129,16 @@ fn invitation_row(
             <span>
                 "Join the " {i.target.kind()} " "
                 <span class="font-mono font-medium">{target.clone()}</span> " as " {i.role.clone()}
+                {i
+                    .joins_org
+                    .clone()
+                    .map(|org| {
+                        view! {
+                            " (and the organization "
+                            <span class="font-mono">{org}</span>
+                            " as member)"
+                        }
+                    })}
                 <span class="text-slate-500 dark:text-slate-400">
                     {by} " · expires " {short_utc(&i.expires_at)}
                 </span>

@@ -65,6 +65,17 @@ fn Invitation(
             <span class="font-mono font-medium">{i.target.label()}</span> " as " {i.role.clone()}
             "."
         </p>
+        {i
+            .joins_org
+            .clone()
+            .map(|org| {
+                view! {
+                    <p class="mt-1 max-w-prose">
+                        "Accepting also makes you a member of the organization "
+                        <span class="font-mono font-medium">{org}</span> "."
+                    </p>
+                }
+            })}
         <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
             "The invitation expires " {short_utc(&i.expires_at)} "."
         </p>

@@ -244,33 +244,24 @@ async fn a_pending_invitation_is_not_made_twice(backend: Backend) {
     assert_eq!(app.count("invitation").await, 1);
 }
 
-async fn an_organizations_project_takes_only_its_members(backend: Backend) {
+async fn an_organizations_project_takes_an_outsider_with_one_acceptance(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (ann, bob, eve) = setup(&app).await;
     ann.create_project("acme", "web").await;
-    // By email the project invitation is made (the answer must not tell who has the address);
-    // accepting it needs membership of the organization first.
+    // By email (the answer must not tell who has the address) and by username: accepting
+    // joins the organization and the project at once.
     ann.invite_to_project(("acme", "web"), "eve@example.com", "developer")
         .await;
     let (id, token) = invitation_link(&ann, "acme/web", "eve@example.com").await;
-
-    let early = eve.send(accept(&id, &token)).await;
-    assert_eq!(early.status(), StatusCode::CONFLICT);
-    assert_eq!(eve.send(acme_web()).await.status(), StatusCode::NOT_FOUND);
-
-    eve.join_org(&ann, "acme", "member").await;
     eve.run(accept(&id, &token)).await;
     assert_eq!(eve.fetch(acme_web()).await.my_role, ProjectRole::Developer);
-    // By username, a non-member is refused at once.
-    let res = ann
-        .send(InviteProjectMember {
-            owner: "acme".into(),
-            name: "web".into(),
-            login: bob.username.clone(),
-            role: "viewer".into(),
-        })
+    assert!(orgs_of(&eve).await.contains(&("acme".into(), OrgRole::Member)));
+
+    ann.invite_to_project(("acme", "web"), &bob.username, "viewer")
         .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let id = bob.invitation_id("acme/web").await;
+    bob.run(accept(&id, "")).await;
+    assert_eq!(bob.fetch(acme_web()).await.my_role, ProjectRole::Viewer);
 }
 
 async fn an_email_invitation_is_accepted_only_through_its_link(backend: Backend) {
@@ -420,5 +411,5 @@ on_both!(
     an_email_invitation_says_the_same_whether_or_not_the_address_has_an_account,
     an_invitation_expires_after_seven_days,
     a_pending_invitation_is_not_made_twice,
-    an_organizations_project_takes_only_its_members,
+    an_organizations_project_takes_an_outsider_with_one_acceptance,
 );

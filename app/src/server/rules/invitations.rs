@@ -9,6 +9,10 @@
 //! owner's, so an email invitation is answered only through its link: the admin is given it
 //! and passes it on; the account answering must also have that address. An invitation counts
 //! only while whoever sent it may still invite with its role.
+//!
+//! An organization's project takes only the organization's members. Its owners and admins may
+//! invite someone from outside: accepting then joins the organization (as a member) and the
+//! project in one step, while the sender may still add members to the organization.
 
 use uuid::Uuid;
 
@@ -24,7 +28,7 @@ use crate::server::{
     db::{
         Db, Tx,
         invitations::{self, Invitation, NewInvitation},
-        org_members, projects, users,
+        org_members, orgs, projects, users,
     },
 };
 
@@ -79,18 +83,24 @@ pub async fn invite_to_project(
     let p = &cx.project;
     let stored = stored_invitee(&cx.state.db, &invitee).await?;
     let mut tx = cx.state.db.begin().await?;
+    let mut joins_org = false;
     if let invitations::Invitee::User(user) = stored {
         if let Some(org) = p.org_id {
             org_members::lock(&mut tx, org).await?;
             if org_members::role_of(&mut tx, org, user).await?.is_none() {
-                return Err(AppError::invalid(
-                    field::LOGIN,
-                    format!(
-                        "{} is not a member of {}; invite them to the organization first.",
-                        invitee.as_str(),
-                        p.owner_name
-                    ),
-                ));
+                // One invitation for both: only someone who may add members to the
+                // organization may bring an outsider into its project.
+                if !adds_org_members(&mut tx, org, cx.me()?.id).await? {
+                    return Err(AppError::invalid(
+                        field::LOGIN,
+                        format!(
+                            "{} is not a member of {}; only its owners and admins can invite someone from outside it.",
+                            invitee.as_str(),
+                            p.owner_name
+                        ),
+                    ));
+                }
+                joins_org = true;
             }
         }
         if projects::member_role(&mut tx, p.id, user).await?.is_some() {
@@ -106,13 +116,12 @@ pub async fn invite_to_project(
         role.as_str(),
     )
     .await?;
-    cx.audit(
-        &mut tx,
-        "project.member_invited",
-        invitee.as_str(),
-        invited(id, role.as_str()),
-    )
-    .await?;
+    let mut details = invited(id, role.as_str());
+    if joins_org {
+        details["joins_organization"] = serde_json::Value::Bool(true);
+    }
+    cx.audit(&mut tx, "project.member_invited", invitee.as_str(), details)
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -120,13 +129,33 @@ pub async fn invite_to_project(
 /// The caller's pending invitations, newest first.
 #[tracing::instrument(level = "debug", skip_all, fields(caller = %cx.caller), err)]
 pub async fn mine(cx: &Cx) -> Result<Vec<InvitationView>, AppError> {
-    Ok(
-        invitations::for_invitee(&cx.state.db, cx.me()?.id, &cx.me()?.email)
+    let mut out = Vec::new();
+    for invitation in invitations::for_invitee(&cx.state.db, cx.me()?.id, &cx.me()?.email).await? {
+        out.push(view_for(cx, invitation).await?);
+    }
+    Ok(out)
+}
+
+/// An invitation as the caller sees it: with the organization accepting also joins, when it
+/// is to an organization's project they are not yet in.
+async fn view_for(cx: &Cx, invitation: Invitation) -> Result<InvitationView, AppError> {
+    let mut shown = view(invitation.clone());
+    if invitation.project_id.is_some() && invitation.target_org_id.is_some() {
+        let member = orgs::find_for_user(&cx.state.db, &invitation.target_owner, cx.me()?.id)
             .await?
-            .into_iter()
-            .map(view)
-            .collect(),
-    )
+            .is_some_and(|(_, role)| role.is_some());
+        if !member {
+            shown.joins_org = Some(invitation.target_owner.clone());
+        }
+    }
+    Ok(shown)
+}
+
+/// Whether `user` may add members to organization `org` (read inside `tx`, under its lock).
+async fn adds_org_members(tx: &mut Tx, org: Uuid, user: Uuid) -> Result<bool, AppError> {
+    Ok(org_members::role_of(tx, org, user)
+        .await?
+        .is_some_and(|r| r.allows(OrgAction::ManageMembers)))
 }
 
 /// One invitation addressed to the caller, as its link shows it (`token` proves the link for
@@ -137,7 +166,7 @@ pub async fn find_mine(cx: &Cx, id: &str, token: &str) -> Result<InvitationView,
     if !link_holds(cx, &invitation, token) {
         return Err(not_found());
     }
-    Ok(view(invitation))
+    view_for(cx, invitation).await
 }
 
 /// Accepts an invitation addressed to the caller: they join with its role. Returns the page
@@ -181,14 +210,36 @@ pub async fn accept(cx: &Cx, id: &str, token: &str) -> Result<String, AppError> 
             if let Some(org) = invitation.target_org_id {
                 org_members::lock(&mut tx, org).await?;
                 if org_members::role_of(&mut tx, org, me.id).await?.is_none() {
-                    return Err(AppError::Conflict {
-                        message: format!(
-                            "This project belongs to the organization {}; you need to join it \
-                             first. Ask its admins for an invitation, then accept this one.",
-                            invitation.target_owner
-                        ),
-                        fields: Default::default(),
+                    // Joining the organization is part of this invitation when its sender
+                    // may still add members to the organization.
+                    let sender_adds = match invitation.invited_by_id {
+                        Some(sender) => adds_org_members(&mut tx, org, sender).await?,
+                        None => false,
+                    };
+                    if !sender_adds {
+                        return Err(AppError::Conflict {
+                            message: format!(
+                                "This project belongs to the organization {}, which you are not in, and whoever invited you cannot add members to it. Ask one of its admins to invite you.",
+                                invitation.target_owner
+                            ),
+                            fields: Default::default(),
+                        });
+                    }
+                    org_members::add(&mut tx, org, me.id, OrgRole::Member).await?;
+                    let details = serde_json::json!({
+                        "invitation": invitation.id,
+                        "via": "project invitation",
+                        "project": invitation.target_project,
+                        "after": { "role": OrgRole::Member.as_str() },
                     });
+                    cx.audit(
+                        &mut tx,
+                        (Some(org), None),
+                        "organization.member_joined",
+                        &me.username,
+                        details,
+                    )
+                    .await?;
                 }
             }
             let sender_may = match invitation.invited_by_id {
@@ -384,6 +435,7 @@ fn view(i: Invitation) -> InvitationView {
         role: i.role,
         invited_by: i.invited_by,
         expires_at: when::rfc3339_secs(i.expires_at),
+        joins_org: None,
     }
 }
 
@@ -483,4 +535,91 @@ fn not_found() -> AppError {
     AppError::NotFound(
         "There is no such invitation for you: it was answered, revoked or has expired.".into(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::role::ProjectAction;
+    use crate::server::testing::TestDb;
+
+    fn invitee(text: &str) -> Invitee {
+        Invitee::parse(text).unwrap()
+    }
+
+    async fn org_role(db: &TestDb, user: Uuid) -> Option<OrgRole> {
+        orgs::find_for_user(&db.state.db, "acme", user)
+            .await
+            .unwrap()
+            .and_then(|(_, role)| role)
+    }
+
+    #[tokio::test]
+    async fn an_org_admin_brings_an_outsider_into_a_project_with_one_acceptance() {
+        for db in TestDb::both().await {
+            db.with_org("acme", "ann").await;
+            let web = db.with_project("acme/web").await;
+            let ann = web.as_admin().await;
+            let bob = db.with_user("bob").await;
+
+            let id = invite_to_project(&ann, invitee("bob"), ProjectRole::Developer)
+                .await
+                .unwrap();
+            let bob_cx = db.cx(&bob);
+            let shown = mine(&bob_cx).await.unwrap();
+            assert_eq!(shown[0].joins_org.as_deref(), Some("acme"), "{}", db.backend);
+            let path = accept(&bob_cx, &id.to_string(), "").await.unwrap();
+
+            assert_eq!(path, "/projects/acme/web");
+            assert_eq!(org_role(&db, bob.id).await, Some(OrgRole::Member));
+            assert!(web.cx(&bob, ProjectAction::ManageCredentials).await.is_ok());
+            assert_eq!(db.count("invitation").await, 0);
+            let joined = db.audit_details("organization.member_joined").await;
+            assert_eq!(joined.len(), 1, "{}", db.backend);
+            assert_eq!(joined[0]["via"], "project invitation");
+            assert_eq!(db.audit_details("project.invitation_accepted").await.len(), 1);
+            assert_eq!(
+                db.audit_details("project.member_invited").await[0]["joins_organization"],
+                true
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_project_admin_who_cannot_add_org_members_brings_no_outsider_in() {
+        for db in TestDb::both().await {
+            db.with_org("acme", "ann").await;
+            let web = db.with_project("acme/web").await;
+            // Pat is the project's admin but a plain member of the organization.
+            let pat = web
+                .as_member("pat", ProjectRole::Admin, ProjectAction::ManageMembers)
+                .await
+                .unwrap();
+            db.with_user("bob").await;
+
+            let by_name = invite_to_project(&pat, invitee("bob"), ProjectRole::Viewer)
+                .await
+                .unwrap_err();
+            assert!(
+                by_name
+                    .field(field::LOGIN)
+                    .is_some_and(|m| m.contains("only its owners and admins")),
+                "{by_name}"
+            );
+            // By email the invitation is made (the answer must not tell who has the address),
+            // and accepting it is refused: pat cannot add members to acme.
+            let id = invite_to_project(&pat, invitee("eve@example.com"), ProjectRole::Viewer)
+                .await
+                .unwrap();
+            let eve = db.with_user("eve").await;
+            let token = db.state.key.token(LINK_PURPOSE, id);
+            let refused = accept(&db.cx(&eve), &id.to_string(), &token)
+                .await
+                .unwrap_err();
+            assert_eq!(refused.status(), 409, "{}", db.backend);
+            assert!(refused.to_string().contains("Ask one of its admins"), "{refused}");
+            assert_eq!(org_role(&db, eve.id).await, None);
+            assert_eq!(db.count("invitation").await, 1, "nothing was taken");
+        }
+    }
 }
