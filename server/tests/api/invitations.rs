@@ -5,8 +5,8 @@
 use app::api::{
     audit::OrgAuditLog,
     invitations::{
-        AcceptInvitation, DeclineInvitation, GetInvitation, InviteOrgMember, InviteProjectMember,
-        MyInvitations, RevokeInvitation,
+        AcceptInvitation, DeclineInvitation, GetInvitation, InviteOrgMember, MyInvitations,
+        RevokeInvitation,
     },
     org_members::{ChangeOrgMemberRole, RemoveOrgMember},
     orgs::{GetOrg, ListOrgs},
@@ -255,7 +255,11 @@ async fn an_organizations_project_takes_an_outsider_with_one_acceptance(backend:
     let (id, token) = invitation_link(&ann, "acme/web", "eve@example.com").await;
     eve.run(accept(&id, &token)).await;
     assert_eq!(eve.fetch(acme_web()).await.my_role, ProjectRole::Developer);
-    assert!(orgs_of(&eve).await.contains(&("acme".into(), OrgRole::Member)));
+    assert!(
+        orgs_of(&eve)
+            .await
+            .contains(&("acme".into(), OrgRole::Member))
+    );
 
     ann.invite_to_project(("acme", "web"), &bob.username, "viewer")
         .await;

@@ -301,7 +301,14 @@ async fn leaving_an_org_ends_access_to_its_projects(backend: Backend) {
         cid.fetch(get_project("acme", "web")).await.my_role,
         ProjectRole::Viewer
     );
-    assert!(cid.send(GetOrg { name: "acme".into() }).await.status().is_success());
+    assert!(
+        cid.send(GetOrg {
+            name: "acme".into()
+        })
+        .await
+        .status()
+        .is_success()
+    );
 }
 
 async fn regions_with_projects_stay_and_an_org_with_projects_cannot_be_deleted(backend: Backend) {

@@ -567,7 +567,12 @@ mod tests {
                 .unwrap();
             let bob_cx = db.cx(&bob);
             let shown = mine(&bob_cx).await.unwrap();
-            assert_eq!(shown[0].joins_org.as_deref(), Some("acme"), "{}", db.backend);
+            assert_eq!(
+                shown[0].joins_org.as_deref(),
+                Some("acme"),
+                "{}",
+                db.backend
+            );
             let path = accept(&bob_cx, &id.to_string(), "").await.unwrap();
 
             assert_eq!(path, "/projects/acme/web");
@@ -577,7 +582,10 @@ mod tests {
             let joined = db.audit_details("organization.member_joined").await;
             assert_eq!(joined.len(), 1, "{}", db.backend);
             assert_eq!(joined[0]["via"], "project invitation");
-            assert_eq!(db.audit_details("project.invitation_accepted").await.len(), 1);
+            assert_eq!(
+                db.audit_details("project.invitation_accepted").await.len(),
+                1
+            );
             assert_eq!(
                 db.audit_details("project.member_invited").await[0]["joins_organization"],
                 true
@@ -617,7 +625,10 @@ mod tests {
                 .await
                 .unwrap_err();
             assert_eq!(refused.status(), 409, "{}", db.backend);
-            assert!(refused.to_string().contains("Ask one of its admins"), "{refused}");
+            assert!(
+                refused.to_string().contains("Ask one of its admins"),
+                "{refused}"
+            );
             assert_eq!(org_role(&db, eve.id).await, None);
             assert_eq!(db.count("invitation").await, 1, "nothing was taken");
         }
