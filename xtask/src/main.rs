@@ -69,6 +69,12 @@ fn site(dev: bool) -> anyhow::Result<()> {
     let profile_dir = if dev { "debug" } else { "wasm-release" };
 
     let started = Instant::now();
+    // `BERTH_SITE_TARGET_DIR` builds the bundle in a target folder of its own, so that it can
+    // build beside the server (`scripts/serve`: two cargo runs on one folder wait for each
+    // other's lock).
+    let wasm_target = std::env::var_os("BERTH_SITE_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target.clone());
     run(
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .current_dir(&root)
@@ -80,9 +86,11 @@ fn site(dev: bool) -> anyhow::Result<()> {
                 "--target",
                 "wasm32-unknown-unknown",
             ])
-            .args(["--profile", profile]),
+            .args(["--profile", profile])
+            .arg("--target-dir")
+            .arg(&wasm_target),
     )?;
-    let wasm = target
+    let wasm = wasm_target
         .join("wasm32-unknown-unknown")
         .join(profile_dir)
         .join("frontend.wasm");
