@@ -58,7 +58,10 @@ fn run(cmd: &mut Command) -> anyhow::Result<()> {
 fn site(dev: bool) -> anyhow::Result<()> {
     let root = root();
     let target = target_dir(&root);
-    let site = target.join("site");
+    // Where Berth will look for it (`--site-root`), when said; else `target/site`.
+    let site = std::env::var_os("BERTH_SITE_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target.join("site"));
     let pkg = site.join("pkg");
     // A fresh `pkg`: hashed names of earlier builds must not pile up (or be served).
     if pkg.exists() {
