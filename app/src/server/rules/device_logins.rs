@@ -384,3 +384,72 @@ pub async fn exchange(
         token_name: name,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::testing::{ADDRESS, TestDb};
+
+    #[tokio::test]
+    async fn past_a_limit_no_code_is_looked_up_and_accounts_share_their_address() {
+        for db in TestDb::both().await {
+            let auth = request(&db.state, ADDRESS, "berth CLI on ci-7", "projects:read")
+                .await
+                .unwrap();
+            let ann = db.cx(&db.with_user("ann").await);
+            for _ in 0..WRONG_CODES_PER_PERSON {
+                let err = lookup(&ann, "BCDF-GHJK").await.unwrap_err();
+                assert_eq!(err.status(), 422, "{}", db.backend);
+            }
+            // Over ann's limit: the right code is refused too, and nothing is approved.
+            let right = lookup(&ann, &auth.user_code).await.unwrap_err();
+            assert_eq!(right.status(), 429, "{}", db.backend);
+            assert_eq!(
+                decide(&ann, &auth.user_code, true)
+                    .await
+                    .unwrap_err()
+                    .status(),
+                429
+            );
+            // A second account at the same address gets what is left of the address's.
+            let bob = db.cx(&db.with_user("bob").await);
+            let left = WRONG_CODES_PER_ADDRESS - WRONG_CODES_PER_PERSON;
+            for _ in 0..left {
+                assert_eq!(lookup(&bob, "BCDF-GHJK").await.unwrap_err().status(), 422);
+            }
+            let carl = db.cx(&db.with_user("carl").await);
+            assert_eq!(
+                lookup(&carl, &auth.user_code).await.unwrap_err().status(),
+                429
+            );
+            assert_eq!(db.audit_details("device_login.approved").await.len(), 0);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_right_code_costs_nothing_and_is_approved_once() {
+        for db in TestDb::both().await {
+            let auth = request(&db.state, ADDRESS, "berth CLI on ci-7", "projects:read")
+                .await
+                .unwrap();
+            let ann = db.cx(&db.with_user("ann").await);
+            for _ in 0..3 * WRONG_CODES_PER_PERSON {
+                lookup(&ann, &auth.user_code).await.unwrap();
+            }
+            decide(&ann, &auth.user_code, true).await.unwrap();
+            assert_eq!(
+                lookup(&ann, &auth.user_code).await.unwrap_err().status(),
+                422,
+                "approved already: {}",
+                db.backend
+            );
+            let exchanged = exchange(&db.state, ADDRESS, &auth.device_code)
+                .await
+                .unwrap()
+                .map_err(|p| p.code())
+                .unwrap();
+            assert_eq!(exchanged.username, "ann");
+            assert_eq!(exchanged.token_name, "berth CLI on ci-7");
+        }
+    }
+}
