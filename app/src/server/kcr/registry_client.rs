@@ -26,11 +26,20 @@ const MAX_MANIFEST: usize = 4 * 1024 * 1024;
 fn client() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+        };
+        // A system store with no certificate rustls can read fails the build: the registry
+        // (usually plain http on loopback, or a public certificate) does without it.
+        builder()
             .build()
-            .unwrap_or_default()
+            .or_else(|_| builder().tls_built_in_native_certs(false).build())
+            .unwrap_or_else(|err| {
+                tracing::error!(error = %err, "no HTTP client for the KCR registry");
+                reqwest::Client::new()
+            })
     })
 }
 
