@@ -215,9 +215,9 @@ impl Session {
         split_project(&chosen).map_err(Into::into)
     }
 
-    /// The project a command means when none was named: a project token's own; else the
-    /// project chosen as current in the browser, or the only one the person has; said on
-    /// stderr, so that nobody is surprised where a change went.
+    /// The project a command means when none was named: a project token's own; else, for a
+    /// person at a terminal, the project chosen as current in the browser; else the only one
+    /// the person has. Said on stderr, so that nobody is surprised where a change went.
     async fn implied_project(&self) -> anyhow::Result<String> {
         let me: app::domain::token::Identity = self.api.get("whoami", &[]).await?;
         if let Some(project) = me.project {
@@ -234,7 +234,10 @@ impl Session {
             .await
             .map_err(|_| none())?;
         let name = |p: &app::domain::project::ProjectSummary| format!("{}/{}", p.owner, p.name);
-        if let Some(current) = projects.iter().find(|p| p.is_current) {
+        // The browser's choice moves as the person clicks around: it speaks for a person at a
+        // terminal (who reads the line below), never for a script.
+        let at_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        if let Some(current) = projects.iter().find(|p| p.is_current && at_terminal) {
             eprintln!(
                 "Project {} (your current project in the browser; --project or `berth config set project` picks another).",
                 name(current)

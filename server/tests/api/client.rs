@@ -389,13 +389,14 @@ async fn with_token_saves_a_private_config_and_logout_revokes_the_token(backend:
         projects.stdout, "PROJECT     REGION   ROLE    CURRENT\nacme/shop   local    admin\n",
         "{projects:?}"
     );
-    // No project named or configured: the one chosen in the browser is meant, and the command
-    // says so (the token's scope then refuses the listing).
+    // No project named or configured: the only one is meant, and the command says so (the
+    // token's scope then refuses the listing). The browser's current project (acme/shop, just
+    // made) speaks only for a person at a terminal, never for a script like this.
     let implied = cli.run(&["docker", "list-credentials"], None).await;
     assert!(
         implied
             .stderr
-            .starts_with("Project acme/shop (your current project in the browser;"),
+            .starts_with("Project acme/shop (your only project)."),
         "{implied:?}"
     );
     assert_eq!(implied.code, 4, "{implied:?}");
