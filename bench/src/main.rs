@@ -209,8 +209,14 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A new, private scratch folder (an unpredictable name, created here and nowhere before).
 fn scratch() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("berth-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    use std::os::unix::fs::DirBuilderExt;
+    let dir = std::env::temp_dir().join(format!(
+        "berth-bench-{}-{:032x}",
+        std::process::id(),
+        rand::random::<u128>()
+    ));
+    std::fs::DirBuilder::new().mode(0o711).create(&dir)?;
     Ok(dir)
 }

@@ -8,12 +8,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, ensure};
 use tokio::process::Command;
 
-/// A throwaway cluster (trust authentication, `fsync=off`: its data is worth nothing).
+/// A throwaway cluster (`fsync=off`: its data is worth nothing). It listens on 127.0.0.1 with
+/// a password of its own (scram), so nobody else on the machine gets a superuser of it.
 pub struct Cluster {
     bin: PathBuf,
     dir: PathBuf,
     /// The port it listens on (127.0.0.1 only).
     pub port: u16,
+    password: String,
 }
 
 /// The newest installed PostgreSQL's `bin` folder (Debian: `/usr/lib/postgresql/N/bin`).
@@ -73,8 +75,8 @@ impl Cluster {
     /// Makes and starts a cluster in a fresh folder under `scratch`.
     pub async fn create(scratch: &Path) -> anyhow::Result<Self> {
         let bin = installed_bin()?;
-        let dir = scratch.join(format!("pg-{}", uuid::Uuid::now_v7().simple()));
-        std::fs::create_dir_all(&dir)?;
+        let dir = scratch.join(format!("pg-{:032x}", rand::random::<u128>()));
+        std::fs::create_dir(&dir)?;
         if is_root() {
             let status = Command::new("chown")
                 .args(["-R", "postgres"])
@@ -85,6 +87,17 @@ impl Cluster {
         }
         let port = crate::berth::free_addr()?.port();
         let data = dir.join("data");
+        let password = format!("{:032x}", rand::random::<u128>());
+        let pwfile = dir.join("password");
+        std::fs::write(&pwfile, &password)?;
+        if is_root() {
+            let status = Command::new("chown")
+                .arg("postgres")
+                .arg(&pwfile)
+                .status()
+                .await?;
+            ensure!(status.success(), "chown postgres {}", pwfile.display());
+        }
         run(
             &bin.join("initdb"),
             &[
@@ -92,19 +105,29 @@ impl Cluster {
                 &data.display().to_string(),
                 "-U",
                 "postgres",
-                "--auth=trust",
+                "--auth=scram-sha-256",
+                &format!("--pwfile={}", pwfile.display()),
                 "--no-sync",
             ],
         )
         .await?;
-        let cluster = Self { bin, dir, port };
+        std::fs::remove_file(&pwfile)?;
+        let cluster = Self {
+            bin,
+            dir,
+            port,
+            password,
+        };
         cluster.start().await?;
         Ok(cluster)
     }
 
     /// Its `postgres` database, as the `postgres` user.
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+        format!(
+            "postgres://postgres:{}@127.0.0.1:{}/postgres",
+            self.password, self.port
+        )
     }
 
     /// Starts the server and waits until it accepts connections.
