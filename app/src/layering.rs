@@ -29,8 +29,8 @@ const RULES: &[(&str, &[&str], &str)] = &[
     ),
     (
         "state",
-        &["server", "pages", "components"],
-        "state reads domain::request, not the server",
+        &["server", "pages", "components", "api"],
+        "state reads domain (domain::request), not the server",
     ),
     (
         "api",
@@ -74,8 +74,26 @@ const RULES: &[(&str, &[&str], &str)] = &[
             "server::auth",
             "server::kcr",
             "server::outbound",
+            "server::db",
         ],
-        "crypto sits under db",
+        "crypto sits under db (db stores its sealed values)",
+    ),
+    (
+        "server::crypto::rotation",
+        &[
+            "api",
+            "pages",
+            "components",
+            "state",
+            "app",
+            "server::cx",
+            "server::rules",
+            "server::http",
+            "server::auth",
+            "server::kcr",
+            "server::outbound",
+        ],
+        "rotation re-seals stored rows: above db, below what serves requests",
     ),
     (
         "server::cx",
@@ -96,23 +114,70 @@ const RULES: &[(&str, &[&str], &str)] = &[
     ),
 ];
 
-/// Every `crate::…` path named in `source` (comments removed), as module path segments.
-fn crate_paths(source: &str) -> Vec<String> {
-    let code: String = source
-        .lines()
-        .map(|l| match l.find("//") {
-            Some(i) => &l[..i],
-            None => l,
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+/// `source` without its comments and string literals (a `//` in a URL is no comment; a
+/// path in a string is no import).
+fn code_only(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'/') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    if c == '"' && !escaped {
+                        break;
+                    }
+                    escaped = c == '\\' && !escaped;
+                }
+                out.push_str("\"\"");
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Every path named under `crate::`, `super::` or `self::` in the file of module `module`
+/// (comments and strings removed), as a module path from the crate's root.
+fn crate_paths_in(module: &str, source: &str) -> Vec<String> {
+    let code = code_only(source);
+    let parts: Vec<&str> = if module.is_empty() {
+        Vec::new()
+    } else {
+        module.split("::").collect()
+    };
     let mut out = Vec::new();
-    let mut rest = code.as_str();
-    while let Some(at) = rest.find("crate::") {
-        let after = &rest[at + "crate::".len()..];
-        let (paths, used) = tree(after);
-        out.extend(paths);
-        rest = &after[used.max(1).min(after.len())..];
+    for (anchor, base) in [
+        ("crate::", String::new()),
+        ("super::", parts[..parts.len().saturating_sub(1)].join("::")),
+        ("self::", parts.join("::")),
+    ] {
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find(anchor) {
+            let before = at.checked_sub(1).map(|i| rest.as_bytes()[i]);
+            let boundary =
+                before.is_none_or(|b| !b.is_ascii_alphanumeric() && b != b'_' && b != b':');
+            let after = &rest[at + anchor.len()..];
+            let (paths, used) = tree(after);
+            if boundary {
+                out.extend(paths.into_iter().filter(|p| !p.is_empty()).map(|p| {
+                    if base.is_empty() {
+                        p
+                    } else {
+                        format!("{base}::{p}")
+                    }
+                }));
+            }
+            rest = &after[used.max(1).min(after.len())..];
+        }
     }
     out
 }
@@ -120,6 +185,17 @@ fn crate_paths(source: &str) -> Vec<String> {
 /// The paths of a use tree at the start of `text` (`a::b`, `a::{b, c::d}`), and how many
 /// bytes it took.
 fn tree(text: &str) -> (Vec<String>, usize) {
+    // `crate::{a, b::c}`: a group straight after the anchor.
+    if text.starts_with('{') {
+        let (paths, used) = tree(&format!("x::{text}"));
+        return (
+            paths
+                .into_iter()
+                .map(|p| p.strip_prefix("x::").unwrap_or_default().to_owned())
+                .collect(),
+            used.saturating_sub(3),
+        );
+    }
     let mut i = 0;
     let bytes = text.as_bytes();
     let mut prefix = String::new();
@@ -210,7 +286,7 @@ fn violations(src: &Path) -> Vec<String> {
             continue;
         };
         let source = std::fs::read_to_string(&file).expect("a source file");
-        for path in crate_paths(&source) {
+        for path in crate_paths_in(&module, &source) {
             // A module's own test fixture is no import of its production code.
             if path.starts_with("server::testing") {
                 continue;
@@ -228,8 +304,9 @@ fn violations(src: &Path) -> Vec<String> {
 
 #[test]
 fn use_trees_are_read_whole() {
-    let paths = crate_paths(
-        "use crate::server::{\n    cx::Cx,\n    db::{self, users::User},\n};\n// crate::pages::x\nlet x = crate::domain::when::ago(1);",
+    let paths = crate_paths_in(
+        "",
+        "use crate::server::{\n    cx::Cx,\n    db::{self, users::User},\n};\n// crate::pages::x\nlet u = \"http://x/crate::api\";\nlet x = crate::domain::when::ago(1);\nuse crate::{server::http, error};",
     );
     assert_eq!(
         paths,
@@ -237,7 +314,24 @@ fn use_trees_are_read_whole() {
             "server::cx::Cx",
             "server::db",
             "server::db::users::User",
-            "domain::when::ago"
+            "domain::when::ago",
+            "server::http",
+            "error",
+        ]
+    );
+}
+
+#[test]
+fn super_and_self_paths_are_read_from_the_module() {
+    let paths = crate_paths_in(
+        "server::rules::tokens",
+        "use self::inner::X;\nfn f() { super::cx::Cx::any(); }",
+    );
+    assert_eq!(
+        paths,
+        [
+            "server::rules::cx::Cx::any",
+            "server::rules::tokens::inner::X"
         ]
     );
 }
