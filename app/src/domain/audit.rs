@@ -19,6 +19,9 @@ pub struct AuditEntry {
     /// Berth itself made the change (no person, no token: a scheduled check).
     #[serde(default)]
     pub by_berth: bool,
+    /// A person made it whose account is gone (with a token of theirs or not).
+    #[serde(default)]
+    pub actor_gone: bool,
     /// The access token the change was made with, by name.
     pub token: Option<String>,
     /// What happened, e.g. `project.member_added`.
@@ -58,6 +61,7 @@ pub fn who(entry: &AuditEntry) -> String {
     match (&entry.actor, &entry.token) {
         (Some(actor), Some(token)) => format!("{actor} by token {token}"),
         (Some(actor), None) => actor.clone(),
+        (None, Some(token)) if entry.actor_gone => format!("(deleted account) by token {token}"),
         (None, Some(token)) => format!("project token {token}"),
         (None, None) if entry.by_berth && entry.action == "credential.status_changed" => {
             "Berth, scheduled check".into()
@@ -97,6 +101,8 @@ fn value(v: &serde_json::Value) -> String {
         Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
         Value::Number(n) => n.to_string(),
         Value::String(s) if s.is_empty() => "(empty)".into(),
+        // Text that could pass for more fields ("ci, password changed") is quoted.
+        Value::String(s) if s.contains([',', ':', '(', ')', '"']) => format!("\u{201c}{s}\u{201d}"),
         Value::String(s) => s.clone(),
         Value::Array(items) if items.is_empty() => "none".into(),
         Value::Array(items) => items.iter().map(value).collect::<Vec<_>>().join(", "),
@@ -132,6 +138,10 @@ mod tests {
         );
         assert_eq!(describe("{}"), []);
         assert_eq!(
+            describe(r#"{"after": {"username": "ci, password changed"}}"#)[0].1,
+            "username \u{201c}ci, password changed\u{201d}"
+        );
+        assert_eq!(
             describe("not json"),
             [(String::new(), "not json".to_owned())]
         );
@@ -144,6 +154,7 @@ mod tests {
             at: String::new(),
             actor: None,
             by_berth,
+            actor_gone: false,
             token: None,
             action: action.into(),
             target: String::new(),

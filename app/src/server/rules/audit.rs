@@ -41,6 +41,7 @@ pub async fn page(
                 id: r.id.to_string(),
                 at: r.at.format(&format).unwrap_or_default(),
                 by_berth: r.no_actor && r.token_name.is_none(),
+                actor_gone: !r.no_actor && r.actor.is_none(),
                 actor: r.actor,
                 token: r.token_name,
                 action: r.action,

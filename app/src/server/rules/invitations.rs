@@ -141,10 +141,20 @@ pub async fn mine(cx: &Cx) -> Result<Vec<InvitationView>, AppError> {
 async fn view_for(cx: &Cx, invitation: Invitation) -> Result<InvitationView, AppError> {
     let mut shown = view(invitation.clone());
     if invitation.project_id.is_some() && invitation.target_org_id.is_some() {
-        let member = orgs::find_for_user(&cx.state.db, &invitation.target_owner, cx.me()?.id)
+        let role_of =
+            |user: Uuid| orgs::find_for_user(&cx.state.db, &invitation.target_owner, user);
+        let member = role_of(cx.me()?.id)
             .await?
-            .is_some_and(|(_, role)| role.is_some());
-        if !member {
+            .is_some_and(|(_, r)| r.is_some());
+        // Said only when accepting will do it: its sender may add members to the organization.
+        let sender_adds = match invitation.invited_by_id {
+            Some(sender) => role_of(sender)
+                .await?
+                .and_then(|(_, r)| r)
+                .is_some_and(|r| r.allows(OrgAction::ManageMembers)),
+            None => false,
+        };
+        if !member && sender_adds {
             shown.joins_org = Some(invitation.target_owner.clone());
         }
     }
@@ -228,6 +238,7 @@ pub async fn accept(cx: &Cx, id: &str, token: &str) -> Result<String, AppError> 
                     org_members::add(&mut tx, org, me.id, OrgRole::Member).await?;
                     let details = serde_json::json!({
                         "invitation": invitation.id,
+                        "invited_by": invitation.invited_by,
                         "via": "project invitation",
                         "project": invitation.target_project,
                         "after": { "role": OrgRole::Member.as_str() },
