@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   MODES, startBerthWithKcr, launchBrowser, openPage, visit, signUp, createProject, personalToken,
+  focusedInView,
 } from './harness.mjs';
 
 let kcr;
@@ -108,6 +109,12 @@ for (const mode of MODES) {
     const panel = page.locator('#check-result');
     await panel.getByText(`Connection check of ${server}`).waitFor();
     assert.equal((await steps(panel)).length, 3);
+    // The report opens where the person looks: focused, in view (a phone included).
+    assert.ok(await focusedInView(page, panel), 'the check report has focus, in view');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await row.getByRole('button', { name: 'Check' }).click();
+    await panel.waitFor();
+    assert.ok(await focusedInView(page, panel), 'at 360 px too');
     assert.deepEqual(errors, []);
   });
 }

@@ -488,6 +488,14 @@ impl ServeConfig {
         {
             return Err("the sign-in throttle needs a window and at least one attempt".into());
         }
+        if let Some(net) = self.signup_trusted_networks.iter().find(|n| {
+            n.prefix_len() == 0
+                || matches!(n, ipnet::IpNet::V6(v6) if v6.addr().to_ipv4_mapped().is_some())
+        }) {
+            return Err(format!(
+                "--signup-trusted-networks {net}: name a network (not every address), IPv4 ranges as IPv4 (10.20.0.0/16, not ::ffff:…)"
+            ));
+        }
         if self.signup_window_secs == 0
             || self.signup_max_per_address == 0
             || self.signup_max_per_trusted_network == 0
