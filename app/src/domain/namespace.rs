@@ -53,6 +53,33 @@ pub const RESERVED: &[&str] = &[
     "www",
 ];
 
+/// The rule every name in a path follows (usernames, organizations, projects): 1–63 of
+/// `[a-z0-9-]`, no leading or trailing hyphen, so a name fits a KCR path and a DNS label.
+/// Returns the trimmed name, or what is wrong in plain words (`empty` when there is nothing).
+pub fn check_label<'a>(input: &'a str, empty: &str) -> Result<&'a str, String> {
+    let name = input.trim();
+    if name.is_empty() {
+        return Err(empty.into());
+    }
+    if name.len() > MAX_LEN {
+        return Err(format!("Use at most {MAX_LEN} characters."));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Err(if bad.is_ascii_uppercase() {
+            "Use lowercase letters only.".into()
+        } else {
+            format!("Use only lowercase letters, digits and hyphens (not {bad:?}).")
+        });
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Err("Start and end with a letter or digit, not a hyphen.".into());
+    }
+    Ok(name)
+}
+
 /// A valid namespace name: 1–63 of `[a-z0-9-]`, no leading or trailing hyphen, not reserved.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -61,26 +88,7 @@ pub struct NamespaceName(String);
 impl NamespaceName {
     /// Checks `input` (surrounding white space is ignored) and says what is wrong in plain words.
     pub fn parse(input: &str) -> Result<Self, String> {
-        let name = input.trim();
-        if name.is_empty() {
-            return Err("Enter a name.".into());
-        }
-        if name.len() > MAX_LEN {
-            return Err(format!("Use at most {MAX_LEN} characters."));
-        }
-        if let Some(bad) = name
-            .chars()
-            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
-        {
-            return Err(if bad.is_ascii_uppercase() {
-                "Use lowercase letters only.".into()
-            } else {
-                format!("Use only lowercase letters, digits and hyphens (not {bad:?}).")
-            });
-        }
-        if name.starts_with('-') || name.ends_with('-') {
-            return Err("Start and end with a letter or digit, not a hyphen.".into());
-        }
+        let name = check_label(input, "Enter a name.")?;
         if RESERVED.contains(&name) {
             return Err(format!("\"{name}\" is reserved; choose another name."));
         }

@@ -4,15 +4,16 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{invitation::PendingInvitation, region::Region, role::ProjectRole};
+use crate::domain::{
+    invitation::PendingInvitation, namespace::check_label, region::Region, role::ProjectRole,
+};
 use crate::error::FieldErrors;
 
-/// Longest project name.
-pub const NAME_MAX_LEN: usize = 63;
 /// Longest description, in characters.
 pub const DESCRIPTION_MAX_CHARS: usize = 500;
 
-/// A valid project name: 1–63 of `[a-z0-9-]`, no leading or trailing hyphen. Unique per owner.
+/// A valid project name: the rule of every name in a path ([`check_label`]). Unique per owner;
+/// unlike a namespace name, none is reserved.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ProjectName(String);
@@ -20,27 +21,7 @@ pub struct ProjectName(String);
 impl ProjectName {
     /// Checks `input` (surrounding white space ignored) and says what is wrong in plain words.
     pub fn parse(input: &str) -> Result<Self, String> {
-        let name = input.trim();
-        if name.is_empty() {
-            return Err("Enter a project name.".into());
-        }
-        if name.len() > NAME_MAX_LEN {
-            return Err(format!("Use at most {NAME_MAX_LEN} characters."));
-        }
-        if let Some(bad) = name
-            .chars()
-            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
-        {
-            return Err(if bad.is_ascii_uppercase() {
-                "Use lowercase letters only.".into()
-            } else {
-                format!("Use only lowercase letters, digits and hyphens (not {bad:?}).")
-            });
-        }
-        if name.starts_with('-') || name.ends_with('-') {
-            return Err("Start and end with a letter or digit, not a hyphen.".into());
-        }
-        Ok(Self(name.to_owned()))
+        check_label(input, "Enter a project name.").map(|name| Self(name.to_owned()))
     }
 
     /// The name as text.
