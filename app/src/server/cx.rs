@@ -24,7 +24,7 @@ use crate::server::{
     audit,
     auth::bearer::{Holder, TokenCaller},
     db::{
-        Tx, org_members,
+        Tx, org_changes,
         orgs::{self, Org},
         projects::{self, Project},
         users::User,
@@ -466,7 +466,7 @@ impl OrgCx {
     /// Takes the organization's lock in `tx` (changes of one organization run one after the
     /// other, so a rule checked inside holds at commit); 404 when it is gone meanwhile.
     pub async fn lock(&self, tx: &mut Tx) -> Result<(), AppError> {
-        if org_members::lock(tx, self.org.id).await? {
+        if org_changes::lock(tx, self.org.id).await? {
             Ok(())
         } else {
             Err(org_not_found(&self.org.name))

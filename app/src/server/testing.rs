@@ -27,7 +27,7 @@ use crate::server::{
     crypto::MasterKey,
     cx::{Cx, OrgCx, ProjectCx},
     db::{
-        Db, PoolSettings, org_members,
+        Db, PoolSettings, org_changes,
         orgs::{self, Org},
         projects::{self, NewProject, Project},
         users::{self, NewUser, User},
@@ -307,7 +307,7 @@ impl ProjectFixture<'_> {
         let user = self.db.with_user(name).await;
         let mut tx = self.db.state.db.begin().await.expect("a transaction");
         if let Some(org) = self.project.org_id {
-            org_members::add(&mut tx, org, user.id, OrgRole::Member)
+            org_changes::add(&mut tx, org, user.id, OrgRole::Member)
                 .await
                 .expect("an organization member");
         }

@@ -10,7 +10,7 @@ pub mod device_grants;
 pub mod invitations;
 pub mod kcr_images;
 pub mod leases;
-pub mod org_members;
+pub mod org_changes;
 pub mod orgs;
 pub mod projects;
 pub mod throttle;

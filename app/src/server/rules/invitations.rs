@@ -28,7 +28,7 @@ use crate::server::{
     db::{
         Db, Tx,
         invitations::{self, Invitation, NewInvitation},
-        org_members, orgs, projects, users,
+        org_changes, orgs, projects, users,
     },
 };
 
@@ -46,7 +46,7 @@ pub async fn invite_to_org(cx: &OrgCx, invitee: Invitee, role: OrgRole) -> Resul
     let mut tx = cx.state.db.begin().await?;
     cx.lock(&mut tx).await?;
     if let invitations::Invitee::User(user) = stored
-        && org_members::role_of(&mut tx, cx.org.id, user)
+        && org_changes::role_of(&mut tx, cx.org.id, user)
             .await?
             .is_some()
     {
@@ -86,8 +86,8 @@ pub async fn invite_to_project(
     let mut joins_org = false;
     if let invitations::Invitee::User(user) = stored {
         if let Some(org) = p.org_id {
-            org_members::lock(&mut tx, org).await?;
-            if org_members::role_of(&mut tx, org, user).await?.is_none() {
+            org_changes::lock(&mut tx, org).await?;
+            if org_changes::role_of(&mut tx, org, user).await?.is_none() {
                 // One invitation for both: only someone who may add members to the
                 // organization may bring an outsider into its project.
                 if !adds_org_members(&mut tx, org, cx.me()?.id).await? {
@@ -163,7 +163,7 @@ async fn view_for(cx: &Cx, invitation: Invitation) -> Result<InvitationView, App
 
 /// Whether `user` may add members to organization `org` (read inside `tx`, under its lock).
 async fn adds_org_members(tx: &mut Tx, org: Uuid, user: Uuid) -> Result<bool, AppError> {
-    Ok(org_members::role_of(tx, org, user)
+    Ok(org_changes::role_of(tx, org, user)
         .await?
         .is_some_and(|r| r.allows(OrgAction::ManageMembers)))
 }
@@ -193,14 +193,14 @@ pub async fn accept(cx: &Cx, id: &str, token: &str) -> Result<String, AppError> 
     let (joined, action, path) = match target {
         Target::Org(org) => {
             let role = OrgRole::parse(&invitation.role).map_err(|_| AppError::Internal)?;
-            org_members::lock(&mut tx, org).await?;
+            org_changes::lock(&mut tx, org).await?;
             let needed = if role == OrgRole::Owner {
                 OrgAction::ManageOwners
             } else {
                 OrgAction::ManageMembers
             };
             let sender_may = match invitation.invited_by_id {
-                Some(sender) => org_members::role_of(&mut tx, org, sender)
+                Some(sender) => org_changes::role_of(&mut tx, org, sender)
                     .await?
                     .is_some_and(|r| r.allows(needed)),
                 None => false,
@@ -208,7 +208,7 @@ pub async fn accept(cx: &Cx, id: &str, token: &str) -> Result<String, AppError> 
             if !sender_may {
                 return Err(stale(&invitation));
             }
-            let joined = org_members::add(&mut tx, org, me.id, role).await?;
+            let joined = org_changes::add(&mut tx, org, me.id, role).await?;
             (
                 joined,
                 "organization.invitation_accepted",
@@ -218,8 +218,8 @@ pub async fn accept(cx: &Cx, id: &str, token: &str) -> Result<String, AppError> 
         Target::Project(project) => {
             let role = ProjectRole::parse(&invitation.role).map_err(|_| AppError::Internal)?;
             if let Some(org) = invitation.target_org_id {
-                org_members::lock(&mut tx, org).await?;
-                if org_members::role_of(&mut tx, org, me.id).await?.is_none() {
+                org_changes::lock(&mut tx, org).await?;
+                if org_changes::role_of(&mut tx, org, me.id).await?.is_none() {
                     // Joining the organization is part of this invitation when its sender
                     // may still add members to the organization.
                     let sender_adds = match invitation.invited_by_id {
@@ -235,7 +235,7 @@ pub async fn accept(cx: &Cx, id: &str, token: &str) -> Result<String, AppError> 
                             fields: Default::default(),
                         });
                     }
-                    org_members::add(&mut tx, org, me.id, OrgRole::Member).await?;
+                    org_changes::add(&mut tx, org, me.id, OrgRole::Member).await?;
                     let details = serde_json::json!({
                         "invitation": invitation.id,
                         "invited_by": invitation.invited_by,

@@ -14,7 +14,7 @@ use crate::domain::role::{OrgAction, OrgRole, ProjectAction, ProjectRole};
 use crate::error::AppError;
 use crate::server::{
     cx::{Cx, OrgCx, ProjectCx},
-    db::{Db, invitations, org_members, orgs, projects},
+    db::{Db, invitations, org_changes, orgs, projects},
 };
 
 /// Gives the organization member `username` the role `role`.
@@ -25,8 +25,8 @@ pub async fn change_org_role(cx: &OrgCx, username: &str, role: OrgRole) -> Resul
     let mut tx = cx.state.db.begin().await?;
     cx.lock(&mut tx).await?;
     // Read again under the lock: roles may have changed since the check.
-    let my_role = org_members::role_of(&mut tx, cx.org.id, cx.me()?.id).await?;
-    let Some(current) = org_members::role_of(&mut tx, cx.org.id, member).await? else {
+    let my_role = org_changes::role_of(&mut tx, cx.org.id, cx.me()?.id).await?;
+    let Some(current) = org_changes::role_of(&mut tx, cx.org.id, member).await? else {
         return Err(not_an_org_member(username));
     };
     let Some(my_role) = my_role.filter(|r| r.allows(OrgAction::ManageMembers)) else {
@@ -44,10 +44,10 @@ pub async fn change_org_role(cx: &OrgCx, username: &str, role: OrgRole) -> Resul
     if current == role {
         return Ok(());
     }
-    if current == OrgRole::Owner && org_members::owner_count(&mut tx, cx.org.id).await? <= 1 {
+    if current == OrgRole::Owner && org_changes::owner_count(&mut tx, cx.org.id).await? <= 1 {
         return Err(last_owner("role"));
     }
-    org_members::set_role(&mut tx, cx.org.id, member, role).await?;
+    org_changes::set_role(&mut tx, cx.org.id, member, role).await?;
     cx.audit(
         &mut tx,
         "organization.member_role_changed",
@@ -75,8 +75,8 @@ pub async fn remove_from_org(cx: Cx, org: &str, username: &str) -> Result<String
     let member = org_member_named(&cx.state.db, cx.org.id, username).await?;
     let mut tx = cx.state.db.begin().await?;
     cx.lock(&mut tx).await?;
-    let my_role = org_members::role_of(&mut tx, cx.org.id, cx.me()?.id).await?;
-    let Some(current) = org_members::role_of(&mut tx, cx.org.id, member).await? else {
+    let my_role = org_changes::role_of(&mut tx, cx.org.id, cx.me()?.id).await?;
+    let Some(current) = org_changes::role_of(&mut tx, cx.org.id, member).await? else {
         return Err(not_an_org_member(username));
     };
     let Some(my_role) = my_role.filter(|r| r.allows(needed)) else {
@@ -88,11 +88,11 @@ pub async fn remove_from_org(cx: Cx, org: &str, username: &str) -> Result<String
                 OrgAction::ManageOwners.forbidden_message(),
             ));
         }
-        if org_members::owner_count(&mut tx, cx.org.id).await? <= 1 {
+        if org_changes::owner_count(&mut tx, cx.org.id).await? <= 1 {
             return Err(last_owner("username"));
         }
     }
-    org_members::remove(&mut tx, cx.org.id, &cx.org.name, member).await?;
+    org_changes::remove(&mut tx, cx.org.id, &cx.org.name, member).await?;
     invitations::delete_involving(&mut tx, cx.org.id, &cx.org.name, member).await?;
     let action = if leaving {
         "organization.member_left"

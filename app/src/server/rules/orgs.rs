@@ -11,7 +11,7 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::server::{
     cx::{Cx, OrgCx},
-    db::{self, org_members, orgs},
+    db::{self, org_changes, orgs},
     rules::invitations,
 };
 
@@ -169,8 +169,8 @@ pub async fn set_regions(cx: &OrgCx, regions: &[String]) -> Result<(), AppError>
     }
     let mut tx = cx.state.db.begin().await?;
     cx.lock(&mut tx).await?;
-    let before = org_members::regions(&mut tx, cx.org.id).await?;
-    let stranded: Vec<String> = org_members::projects_by_region(&mut tx, &cx.org.name)
+    let before = org_changes::regions(&mut tx, cx.org.id).await?;
+    let stranded: Vec<String> = org_changes::projects_by_region(&mut tx, &cx.org.name)
         .await?
         .into_iter()
         .filter(|(region, _)| !wanted.contains(region))
@@ -188,7 +188,7 @@ pub async fn set_regions(cx: &OrgCx, regions: &[String]) -> Result<(), AppError>
     if before == wanted {
         return Ok(());
     }
-    org_members::set_regions(&mut tx, cx.org.id, &wanted).await?;
+    org_changes::set_regions(&mut tx, cx.org.id, &wanted).await?;
     cx.audit(
         &mut tx,
         "organization.regions_changed",
@@ -216,7 +216,7 @@ pub async fn delete(cx: &OrgCx, confirm: &str) -> Result<(), AppError> {
     }
     let mut tx = cx.state.db.begin().await?;
     cx.lock(&mut tx).await?;
-    let projects = org_members::projects_by_region(&mut tx, name).await?;
+    let projects = org_changes::projects_by_region(&mut tx, name).await?;
     if !projects.is_empty() {
         let names: Vec<&str> = projects.iter().map(|(_, p)| p.as_str()).collect();
         return Err(AppError::conflict(
@@ -228,7 +228,7 @@ pub async fn delete(cx: &OrgCx, confirm: &str) -> Result<(), AppError> {
             ),
         ));
     }
-    org_members::delete(&mut tx, cx.org.id, name).await?;
+    org_changes::delete(&mut tx, cx.org.id, name).await?;
     cx.audit(
         &mut tx,
         "organization.deleted",

@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::server::{
     cx::{self, Cx, OrgCx, ProjectCx},
     db::{
-        self, credentials, kcr_images, org_members, orgs,
+        self, credentials, kcr_images, org_changes, orgs,
         projects::{self, NewProject, Project},
     },
     rules::invitations,
@@ -150,10 +150,10 @@ pub async fn create(owner: &Owner, form: NewProjectForm) -> Result<Project, AppE
     let mut tx = cx.state.db.begin().await?;
     // An organization's regions may change meanwhile: re-check under its lock.
     if let Some(org) = owner.org_id() {
-        if !org_members::lock(&mut tx, org).await? {
+        if !org_changes::lock(&mut tx, org).await? {
             return Err(cx::org_not_found(name));
         }
-        if !org_members::regions(&mut tx, org)
+        if !org_changes::regions(&mut tx, org)
             .await?
             .contains(&form.region)
         {
