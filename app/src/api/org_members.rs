@@ -1,9 +1,9 @@
 //! Organization members: change role, remove (or leave). People join by invitation
-//! (`api::invitations`).
+//! (`api::invitations`); the rules, one model for organizations and projects, are
+//! `server::rules::members`.
 //!
 //! Admins manage members and admins; only owners grant, change or take the owner role. The
-//! last owner can neither be demoted nor removed nor leave: every change runs under the
-//! organization's lock, so two concurrent demotions of the last two owners cannot both pass.
+//! last owner can neither be demoted nor removed nor leave.
 
 use leptos::prelude::*;
 
@@ -28,7 +28,7 @@ pub async fn change_org_member_role(
 ) -> Result<(), AppError> {
     let cx = Cx::org(&org, OrgAction::ManageMembers).await?;
     let role = OrgRole::parse(&role).map_err(|e| AppError::invalid(field::ROLE, e))?;
-    members::change_org_role(&cx, &username, role).await?;
+    members::change_role(&cx, &username, role).await?;
     request::redirect(&cx.members_path());
     Ok(())
 }
@@ -37,7 +37,8 @@ pub async fn change_org_member_role(
 /// organization's projects end with their membership.
 #[server(endpoint = "remove_org_member")]
 pub async fn remove_org_member(org: String, username: String) -> Result<(), AppError> {
-    let next = members::remove_from_org(Cx::signed_in(Scope::All).await?, &org, &username).await?;
+    let cx = Cx::signed_in(Scope::All).await?;
+    let next = members::remove(&cx.in_org(&org, OrgAction::View).await?, &username).await?;
     request::redirect(&next);
     Ok(())
 }

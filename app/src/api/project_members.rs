@@ -1,5 +1,6 @@
 //! Project members: change role, remove (project admins; anyone may leave). People join by
-//! invitation (`api::invitations`).
+//! invitation (`api::invitations`); the rules, one model for organizations and projects, are
+//! `server::rules::members`.
 //!
 //! A project never loses its last admin this way: a personal project's owner and an
 //! organization's owners and admins are admins of its projects whatever the member list says.
@@ -27,7 +28,7 @@ pub async fn change_project_member_role(
 ) -> Result<(), AppError> {
     let cx = Cx::project(&owner, &name, ProjectAction::ManageMembers).await?;
     let role = ProjectRole::parse(&role).map_err(|e| AppError::invalid("role", e))?;
-    members::change_project_role(&cx, &username, role).await?;
+    members::change_role(&cx, &username, role).await?;
     request::redirect(&cx.members_path());
     Ok(())
 }
@@ -39,8 +40,11 @@ pub async fn remove_project_member(
     name: String,
     username: String,
 ) -> Result<(), AppError> {
-    let cx = Cx::signed_in(Scope::All).await?;
-    let next = members::remove_from_project(cx, (&owner, &name), &username).await?;
+    let cx = Cx::signed_in(Scope::All)
+        .await?
+        .in_project(&owner, &name, ProjectAction::View)
+        .await?;
+    let next = members::remove(&cx, &username).await?;
     request::redirect(&next);
     Ok(())
 }

@@ -168,6 +168,47 @@ impl OrgAction {
     }
 }
 
+/// What an organization's roles and a project's have in common: one membership model
+/// (`server::rules::members`, `components::members`) serves both.
+pub trait MemberRole: Copy + Eq + Ord + fmt::Display + Send + Sync + 'static {
+    /// All roles, weakest first.
+    const ROLES: &'static [Self];
+    /// The role that only its holders give, change or take away, and of which one must always
+    /// remain: an organization's owner. A project has none (its organization's owners and
+    /// admins, or its personal owner, are its admins whatever its member list says).
+    const GUARDED: Option<Self>;
+    /// The role an invitation offers unless another is chosen.
+    const INVITE_DEFAULT: Self;
+    /// The role's name as stored and shown.
+    fn name(self) -> &'static str;
+    /// Reads a stored or submitted role name.
+    fn read(input: &str) -> Result<Self, String>;
+}
+
+impl MemberRole for OrgRole {
+    const ROLES: &'static [Self] = &Self::ALL;
+    const GUARDED: Option<Self> = Some(Self::Owner);
+    const INVITE_DEFAULT: Self = Self::Member;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn read(input: &str) -> Result<Self, String> {
+        Self::parse(input)
+    }
+}
+
+impl MemberRole for ProjectRole {
+    const ROLES: &'static [Self] = &Self::ALL;
+    const GUARDED: Option<Self> = None;
+    const INVITE_DEFAULT: Self = Self::Viewer;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn read(input: &str) -> Result<Self, String> {
+        Self::parse(input)
+    }
+}
+
 impl fmt::Display for OrgRole {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -27,7 +27,8 @@ use crate::server::{
     crypto::MasterKey,
     cx::{Cx, OrgCx, ProjectCx},
     db::{
-        Db, PoolSettings, org_changes,
+        Db, PoolSettings,
+        members::{self, Target},
         orgs::{self, Org},
         projects::{self, NewProject, Project},
         users::{self, NewUser, User},
@@ -240,7 +241,7 @@ impl TestDb {
             .map(|(org, _)| org);
         let admin = match &org {
             Some(org) => {
-                let first = orgs::members(&self.state.db, org.id)
+                let first = members::list(&self.state.db, Target::Org(org.id))
                     .await
                     .expect("the organization's members")
                     .into_iter()
@@ -307,14 +308,14 @@ impl ProjectFixture<'_> {
         let user = self.db.with_user(name).await;
         let mut tx = self.db.state.db.begin().await.expect("a transaction");
         if let Some(org) = self.project.org_id {
-            org_changes::add(&mut tx, org, user.id, OrgRole::Member)
+            members::add(&mut tx, Target::Org(org), user.id, OrgRole::Member)
                 .await
                 .expect("an organization member");
         }
-        projects::add_member(&mut tx, self.project.id, user.id, role)
+        members::add(&mut tx, Target::Project(self.project.id), user.id, role)
             .await
             .expect("a project member");
-        projects::set_member_role(&mut tx, self.project.id, user.id, role)
+        members::set_role(&mut tx, Target::Project(self.project.id), user.id, role)
             .await
             .expect("the role");
         tx.commit().await.expect("commit");
@@ -343,6 +344,20 @@ impl ProjectFixture<'_> {
 }
 
 impl TestDb {
+    /// Account `name` with `role` in organization `org` (made and added if need be).
+    pub async fn org_member(&self, org: &Org, name: &str, role: OrgRole) -> User {
+        let user = self.with_user(name).await;
+        let mut tx = self.state.db.begin().await.expect("a transaction");
+        members::add(&mut tx, Target::Org(org.id), user.id, role)
+            .await
+            .expect("an organization member");
+        members::set_role(&mut tx, Target::Org(org.id), user.id, role)
+            .await
+            .expect("the role");
+        tx.commit().await.expect("commit");
+        user
+    }
+
     /// The context of `owner` in organization `name`, checked for `action`.
     pub async fn org_cx(
         &self,

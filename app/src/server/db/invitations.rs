@@ -5,33 +5,9 @@ use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub use crate::server::db::members::Target;
 use crate::server::db::{Db, Tx};
 use crate::{on_db, on_tx};
-
-/// What an invitation is to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Target {
-    /// An organization.
-    Org(Uuid),
-    /// A project.
-    Project(Uuid),
-}
-
-impl Target {
-    fn key(self) -> String {
-        match self {
-            Self::Org(id) => format!("org:{id}"),
-            Self::Project(id) => format!("project:{id}"),
-        }
-    }
-
-    fn ids(self) -> (Option<Uuid>, Option<Uuid>) {
-        match self {
-            Self::Org(id) => (Some(id), None),
-            Self::Project(id) => (None, Some(id)),
-        }
-    }
-}
 
 /// Whom an invitation is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -246,46 +222,30 @@ pub async fn take(tx: &mut Tx, id: Uuid) -> Result<bool, sqlx::Error> {
         .map(|r| r.rows_affected() == 1))
 }
 
-/// Deletes the invitations of an organization and its projects (`owner_name` = its name) that
-/// are addressed to the account `user` or were sent by it: someone leaving an organization
-/// takes their pending invitations with them, both ways.
-pub async fn delete_involving(
-    tx: &mut Tx,
-    org: Uuid,
-    owner_name: &str,
-    user: Uuid,
-) -> Result<(), sqlx::Error> {
-    on_tx!(tx, conn => sqlx::query(
+/// Deletes the invitations to `target` addressed to or sent by the account `user` (for an
+/// organization, those to its projects too): they leave, and what they sent or were sent
+/// there goes with them.
+pub async fn delete_involving(tx: &mut Tx, target: Target, user: Uuid) -> Result<(), sqlx::Error> {
+    let place = match target {
+        Target::Org(_) => {
+            "(org_id = $1 or project_id in (select p.id from project p
+                 join organization o on o.name = p.owner_name where o.id = $1))"
+        }
+        Target::Project(_) => "project_id = $1",
+    };
+    let (org, project) = target.ids();
+    let sql = format!(
         "delete from invitation
-         where (org_id = $1 or project_id in (select id from project where owner_name = $2))
-           and (invitee_user_id = $3 or invited_by = $3
-                or invitee_email = (select email from app_user where id = $3))"
-    )
-    .bind(org)
-    .bind(owner_name)
-    .bind(user)
-    .execute(&mut *conn)
-    .await
-    .map(drop))
-}
-
-/// Deletes the invitations to project `project` addressed to or sent by the account `user`.
-pub async fn delete_involving_in_project(
-    tx: &mut Tx,
-    project: Uuid,
-    user: Uuid,
-) -> Result<(), sqlx::Error> {
-    on_tx!(tx, conn => sqlx::query(
-        "delete from invitation
-         where project_id = $1
+         where {place}
            and (invitee_user_id = $2 or invited_by = $2
                 or invitee_email = (select email from app_user where id = $2))"
-    )
-    .bind(project)
-    .bind(user)
-    .execute(&mut *conn)
-    .await
-    .map(drop))
+    );
+    on_tx!(tx, conn => sqlx::query(&sql)
+        .bind(org.or(project))
+        .bind(user)
+        .execute(&mut *conn)
+        .await
+        .map(drop))
 }
 
 /// Deletes every invitation of the account `user` (by ID or email) to `target`: once they

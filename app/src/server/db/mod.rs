@@ -10,6 +10,7 @@ pub mod device_grants;
 pub mod invitations;
 pub mod kcr_images;
 pub mod leases;
+pub mod members;
 pub mod org_changes;
 pub mod orgs;
 pub mod projects;

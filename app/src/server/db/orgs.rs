@@ -29,16 +29,6 @@ pub struct Membership {
     pub role: String,
 }
 
-/// A member of an organization.
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
-pub struct Member {
-    pub user_id: Uuid,
-    pub username: String,
-    pub display_name: String,
-    /// Role, as stored.
-    pub role: String,
-}
-
 /// A name taken by a user or an organization.
 pub const NAME_TAKEN: &[Unique] = &[
     Unique {
@@ -149,19 +139,6 @@ pub async fn find_for_user(
         let role = r.role.as_deref().and_then(|s| OrgRole::parse(s).ok());
         (r.org, role)
     }))
-}
-
-/// The members of an organization: owners first, then by username.
-pub async fn members(db: &Db, org: Uuid) -> Result<Vec<Member>, sqlx::Error> {
-    on_db!(db, pool => sqlx::query_as::<_, Member>(
-        "select u.id as user_id, u.username, u.display_name, m.role
-         from org_member m join app_user u on u.id = m.user_id
-         where m.org_id = $1
-         order by case m.role when 'owner' then 0 when 'admin' then 1 else 2 end, u.username"
-    )
-    .bind(org)
-    .fetch_all(pool)
-    .await)
 }
 
 /// The regions an organization allows, by name.

@@ -71,16 +71,6 @@ const ACCESS_QUERY: &str =
     left join org_member om on om.org_id = o.id and om.user_id = $1
     left join app_user ou on ou.username = p.owner_name";
 
-/// A project member.
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
-pub struct Member {
-    pub user_id: Uuid,
-    pub username: String,
-    pub display_name: String,
-    /// Role, as stored.
-    pub role: String,
-}
-
 /// A project name taken by the same owner.
 pub const NAME_TAKEN: &[Unique] = &[Unique {
     pg: "project_owner_name_key",
@@ -277,84 +267,6 @@ pub async fn update(
 pub async fn delete(tx: &mut Tx, id: Uuid) -> Result<(), sqlx::Error> {
     on_tx!(tx, conn => sqlx::query("delete from project where id = $1")
         .bind(id)
-        .execute(&mut *conn)
-        .await
-        .map(drop))
-}
-
-/// The project's members, admins first, then by username.
-pub async fn members(db: &Db, project: Uuid) -> Result<Vec<Member>, sqlx::Error> {
-    on_db!(db, pool => sqlx::query_as::<_, Member>(
-        "select u.id as user_id, u.username, u.display_name, m.role
-         from project_member m join app_user u on u.id = m.user_id
-         where m.project_id = $1
-         order by case m.role when 'admin' then 0 when 'developer' then 1 else 2 end, u.username"
-    )
-    .bind(project)
-    .fetch_all(pool)
-    .await)
-}
-
-/// `user`'s own project role (not counting organization roles).
-pub async fn member_role(
-    tx: &mut Tx,
-    project: Uuid,
-    user: Uuid,
-) -> Result<Option<ProjectRole>, sqlx::Error> {
-    let role = on_tx!(tx, conn => sqlx::query_scalar::<_, String>(
-        "select role from project_member where project_id = $1 and user_id = $2"
-    )
-    .bind(project)
-    .bind(user)
-    .fetch_optional(&mut *conn)
-    .await)?;
-    Ok(role.and_then(|r| ProjectRole::parse(&r).ok()))
-}
-
-/// Adds a member; `Ok(false)` when they are one already (their role is kept).
-/// `on conflict do nothing`: a failed insert would abort a PostgreSQL transaction.
-pub async fn add_member(
-    tx: &mut Tx,
-    project: Uuid,
-    user: Uuid,
-    role: ProjectRole,
-) -> Result<bool, sqlx::Error> {
-    on_tx!(tx, conn => sqlx::query(
-        "insert into project_member (project_id, user_id, role, created_at) values ($1, $2, $3, $4)
-         on conflict (project_id, user_id) do nothing"
-    )
-    .bind(project)
-    .bind(user)
-    .bind(role.as_str())
-    .bind(OffsetDateTime::now_utc())
-    .execute(&mut *conn)
-    .await
-    .map(|r| r.rows_affected() == 1))
-}
-
-/// Sets a member's role.
-pub async fn set_member_role(
-    tx: &mut Tx,
-    project: Uuid,
-    user: Uuid,
-    role: ProjectRole,
-) -> Result<(), sqlx::Error> {
-    on_tx!(tx, conn => sqlx::query(
-        "update project_member set role = $3 where project_id = $1 and user_id = $2"
-    )
-    .bind(project)
-    .bind(user)
-    .bind(role.as_str())
-    .execute(&mut *conn)
-    .await
-    .map(drop))
-}
-
-/// Removes a member.
-pub async fn remove_member(tx: &mut Tx, project: Uuid, user: Uuid) -> Result<(), sqlx::Error> {
-    on_tx!(tx, conn => sqlx::query("delete from project_member where project_id = $1 and user_id = $2")
-        .bind(project)
-        .bind(user)
         .execute(&mut *conn)
         .await
         .map(drop))

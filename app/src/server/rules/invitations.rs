@@ -28,7 +28,7 @@ use crate::server::{
     db::{
         Db, Tx,
         invitations::{self, Invitation, NewInvitation},
-        org_changes, orgs, projects, users,
+        members, org_changes, orgs, projects, users,
     },
 };
 
@@ -46,7 +46,7 @@ pub async fn invite_to_org(cx: &OrgCx, invitee: Invitee, role: OrgRole) -> Resul
     let mut tx = cx.state.db.begin().await?;
     cx.lock(&mut tx).await?;
     if let invitations::Invitee::User(user) = stored
-        && org_changes::role_of(&mut tx, cx.org.id, user)
+        && members::role_of::<OrgRole>(&mut tx, Target::Org(cx.org.id), user)
             .await?
             .is_some()
     {
@@ -87,7 +87,10 @@ pub async fn invite_to_project(
     if let invitations::Invitee::User(user) = stored {
         if let Some(org) = p.org_id {
             org_changes::lock(&mut tx, org).await?;
-            if org_changes::role_of(&mut tx, org, user).await?.is_none() {
+            if members::role_of::<OrgRole>(&mut tx, Target::Org(org), user)
+                .await?
+                .is_none()
+            {
                 // One invitation for both: only someone who may add members to the
                 // organization may bring an outsider into its project.
                 if !adds_org_members(&mut tx, org, cx.me()?.id).await? {
@@ -103,7 +106,10 @@ pub async fn invite_to_project(
                 joins_org = true;
             }
         }
-        if projects::member_role(&mut tx, p.id, user).await?.is_some() {
+        if members::role_of::<ProjectRole>(&mut tx, Target::Project(p.id), user)
+            .await?
+            .is_some()
+        {
             return Err(already_member(invitee.as_str()));
         }
     }
@@ -163,7 +169,7 @@ async fn view_for(cx: &Cx, invitation: Invitation) -> Result<InvitationView, App
 
 /// Whether `user` may add members to organization `org` (read inside `tx`, under its lock).
 async fn adds_org_members(tx: &mut Tx, org: Uuid, user: Uuid) -> Result<bool, AppError> {
-    Ok(org_changes::role_of(tx, org, user)
+    Ok(members::role_of::<OrgRole>(tx, Target::Org(org), user)
         .await?
         .is_some_and(|r| r.allows(OrgAction::ManageMembers)))
 }
@@ -200,7 +206,7 @@ pub async fn accept(cx: &Cx, id: &str, token: &str) -> Result<String, AppError> 
                 OrgAction::ManageMembers
             };
             let sender_may = match invitation.invited_by_id {
-                Some(sender) => org_changes::role_of(&mut tx, org, sender)
+                Some(sender) => members::role_of::<OrgRole>(&mut tx, Target::Org(org), sender)
                     .await?
                     .is_some_and(|r| r.allows(needed)),
                 None => false,
@@ -208,7 +214,7 @@ pub async fn accept(cx: &Cx, id: &str, token: &str) -> Result<String, AppError> 
             if !sender_may {
                 return Err(stale(&invitation));
             }
-            let joined = org_changes::add(&mut tx, org, me.id, role).await?;
+            let joined = members::add(&mut tx, Target::Org(org), me.id, role).await?;
             (
                 joined,
                 "organization.invitation_accepted",
@@ -219,7 +225,10 @@ pub async fn accept(cx: &Cx, id: &str, token: &str) -> Result<String, AppError> 
             let role = ProjectRole::parse(&invitation.role).map_err(|_| AppError::Internal)?;
             if let Some(org) = invitation.target_org_id {
                 org_changes::lock(&mut tx, org).await?;
-                if org_changes::role_of(&mut tx, org, me.id).await?.is_none() {
+                if members::role_of::<OrgRole>(&mut tx, Target::Org(org), me.id)
+                    .await?
+                    .is_none()
+                {
                     // Joining the organization is part of this invitation when its sender
                     // may still add members to the organization.
                     let sender_adds = match invitation.invited_by_id {
@@ -235,7 +244,7 @@ pub async fn accept(cx: &Cx, id: &str, token: &str) -> Result<String, AppError> 
                             fields: Default::default(),
                         });
                     }
-                    org_changes::add(&mut tx, org, me.id, OrgRole::Member).await?;
+                    members::add(&mut tx, Target::Org(org), me.id, OrgRole::Member).await?;
                     let details = serde_json::json!({
                         "invitation": invitation.id,
                         "invited_by": invitation.invited_by,
@@ -262,7 +271,7 @@ pub async fn accept(cx: &Cx, id: &str, token: &str) -> Result<String, AppError> 
             if !sender_may {
                 return Err(stale(&invitation));
             }
-            let joined = projects::add_member(&mut tx, project, me.id, role).await?;
+            let joined = members::add(&mut tx, Target::Project(project), me.id, role).await?;
             let name = invitation.target_project.as_deref().unwrap_or_default();
             let path = format!("/projects/{}/{name}", invitation.target_owner);
             (joined, "project.invitation_accepted", path)

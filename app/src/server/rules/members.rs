@@ -1,217 +1,431 @@
-//! Members of organizations and projects: change a role, remove (or leave). People join by
-//! invitation (`invitations`).
+//! Members of organizations and projects, as one model: change a role, remove (or leave).
+//! People join by invitation (`invitations`). A [`Place`] is an organization or a project the
+//! caller was checked for; each rule here is written once for both.
 //!
-//! Organization admins manage members and admins; only owners grant, change or take the owner
-//! role. The last owner can neither be demoted nor removed nor leave: every change runs under
-//! the organization's lock and reads the roles again there, so two concurrent demotions of the
-//! last two owners cannot both pass. A project never loses its last admin this way: a personal
-//! project's owner and an organization's owners and admins are admins of its projects whatever
-//! its member list says.
+//! A place may have a *guarded* role ([`MemberRole::GUARDED`], an organization's owner): only
+//! its holders give, change or take it, and the last one can neither be demoted nor removed
+//! nor leave. Every change runs under the place's lock and reads the roles again there, so two
+//! concurrent demotions of the last two owners cannot both pass. A project has no guarded role
+//! and never loses its last admin this way: a personal project's owner and an organization's
+//! owners and admins are admins of its projects whatever its member list says.
 
 use uuid::Uuid;
 
-use crate::domain::role::{OrgAction, OrgRole, ProjectAction, ProjectRole};
+use crate::domain::role::{MemberRole, OrgAction, OrgRole, ProjectAction, ProjectRole};
 use crate::error::AppError;
 use crate::server::{
     cx::{Cx, OrgCx, ProjectCx},
-    db::{Db, invitations, org_changes, orgs, projects},
+    db::{
+        Tx, invitations,
+        members::{self, Target},
+    },
 };
 
-/// Gives the organization member `username` the role `role`.
-#[tracing::instrument(skip_all, fields(org = %cx.org.name), err)]
-pub async fn change_org_role(cx: &OrgCx, username: &str, role: OrgRole) -> Result<(), AppError> {
-    let username = username.trim();
-    let member = org_member_named(&cx.state.db, cx.org.id, username).await?;
-    let mut tx = cx.state.db.begin().await?;
-    cx.lock(&mut tx).await?;
-    // Read again under the lock: roles may have changed since the check.
-    let my_role = org_changes::role_of(&mut tx, cx.org.id, cx.me()?.id).await?;
-    let Some(current) = org_changes::role_of(&mut tx, cx.org.id, member).await? else {
-        return Err(not_an_org_member(username));
-    };
-    let Some(my_role) = my_role.filter(|r| r.allows(OrgAction::ManageMembers)) else {
-        return Err(AppError::Forbidden(
-            OrgAction::ManageMembers.forbidden_message(),
-        ));
-    };
-    if (current == OrgRole::Owner || role == OrgRole::Owner)
-        && !my_role.allows(OrgAction::ManageOwners)
-    {
-        return Err(AppError::Forbidden(
-            OrgAction::ManageOwners.forbidden_message(),
-        ));
-    }
-    if current == role {
-        return Ok(());
-    }
-    if current == OrgRole::Owner && org_changes::owner_count(&mut tx, cx.org.id).await? <= 1 {
-        return Err(last_owner("role"));
-    }
-    org_changes::set_role(&mut tx, cx.org.id, member, role).await?;
-    cx.audit(
-        &mut tx,
-        "organization.member_role_changed",
-        username,
-        role_change(current.as_str(), role.as_str()),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+/// An organization or a project the caller was checked for: what the membership rules need
+/// to know of it.
+pub trait Place: std::ops::Deref<Target = Cx> + Sized + Send + Sync {
+    /// Its roles.
+    type Role: MemberRole;
+    /// `"organization"` or `"project"`, in messages and audit actions.
+    const NOUN: &'static str;
+    /// Where someone who left goes.
+    const AFTER_LEAVING: &'static str;
+
+    /// The caller's role here, as checked.
+    fn role(&self) -> Self::Role;
+    /// Its members' table and key.
+    fn target(&self) -> Target;
+    /// Its members page.
+    fn members_path(&self) -> String;
+    /// Takes its lock in `tx` and reads the caller's role again there; `None` when they have
+    /// none any more.
+    fn lock_and_reread(
+        &self,
+        tx: &mut Tx,
+    ) -> impl Future<Output = Result<Option<Self::Role>, AppError>> + Send;
+    /// Whether `role` manages members here, and with `guarded` the guarded role too; the 403
+    /// naming the role needed when it does not (or when the caller has no role any more).
+    fn manages(role: Option<Self::Role>, guarded: bool) -> Result<(), AppError>;
+    /// Records `action` on `target` in its log.
+    fn record(
+        &self,
+        tx: &mut Tx,
+        action: &str,
+        target: &str,
+        details: serde_json::Value,
+    ) -> impl Future<Output = Result<(), AppError>> + Send;
 }
 
-/// Removes `username` from organization `org` (admins), or lets the caller leave it (anyone);
-/// their roles in its projects and their pending invitations go with them. Returns where to
-/// go next.
-#[tracing::instrument(skip_all, fields(org = %org, member = %username), err)]
-pub async fn remove_from_org(cx: Cx, org: &str, username: &str) -> Result<String, AppError> {
-    let username = username.trim();
-    let leaving = username == cx.me()?.username;
-    let needed = if leaving {
-        OrgAction::View
-    } else {
-        OrgAction::ManageMembers
-    };
-    let cx = cx.in_org(org, needed).await?;
-    let member = org_member_named(&cx.state.db, cx.org.id, username).await?;
-    let mut tx = cx.state.db.begin().await?;
-    cx.lock(&mut tx).await?;
-    let my_role = org_changes::role_of(&mut tx, cx.org.id, cx.me()?.id).await?;
-    let Some(current) = org_changes::role_of(&mut tx, cx.org.id, member).await? else {
-        return Err(not_an_org_member(username));
-    };
-    let Some(my_role) = my_role.filter(|r| r.allows(needed)) else {
-        return Err(AppError::Forbidden(needed.forbidden_message()));
-    };
-    if current == OrgRole::Owner {
-        if !leaving && !my_role.allows(OrgAction::ManageOwners) {
-            return Err(AppError::Forbidden(
-                OrgAction::ManageOwners.forbidden_message(),
-            ));
-        }
-        if org_changes::owner_count(&mut tx, cx.org.id).await? <= 1 {
-            return Err(last_owner("username"));
+impl Place for OrgCx {
+    type Role = OrgRole;
+    const NOUN: &'static str = "organization";
+    const AFTER_LEAVING: &'static str = "/";
+
+    fn role(&self) -> OrgRole {
+        self.role
+    }
+
+    fn target(&self) -> Target {
+        Target::Org(self.org.id)
+    }
+
+    fn members_path(&self) -> String {
+        OrgCx::members_path(self)
+    }
+
+    async fn lock_and_reread(&self, tx: &mut Tx) -> Result<Option<OrgRole>, AppError> {
+        self.lock(tx).await?;
+        Ok(members::role_of(tx, self.target(), self.me()?.id).await?)
+    }
+
+    fn manages(role: Option<OrgRole>, guarded: bool) -> Result<(), AppError> {
+        let action = if guarded {
+            OrgAction::ManageOwners
+        } else {
+            OrgAction::ManageMembers
+        };
+        if role.is_some_and(|r| r.allows(action)) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(action.forbidden_message()))
         }
     }
-    org_changes::remove(&mut tx, cx.org.id, &cx.org.name, member).await?;
-    invitations::delete_involving(&mut tx, cx.org.id, &cx.org.name, member).await?;
-    let action = if leaving {
-        "organization.member_left"
-    } else {
-        "organization.member_removed"
-    };
-    let details = serde_json::json!({ "before": { "role": current.as_str() } });
-    cx.audit(&mut tx, action, username, details).await?;
-    tx.commit().await?;
-    Ok(if leaving {
-        "/".to_owned()
-    } else {
-        cx.members_path()
-    })
+
+    async fn record(
+        &self,
+        tx: &mut Tx,
+        action: &str,
+        target: &str,
+        details: serde_json::Value,
+    ) -> Result<(), AppError> {
+        self.audit(tx, action, target, details).await
+    }
 }
 
-/// Gives the project member `username` the role `role`.
-#[tracing::instrument(skip_all, fields(project.id = %cx.project.id), err)]
-pub async fn change_project_role(
-    cx: &ProjectCx,
+impl Place for ProjectCx {
+    type Role = ProjectRole;
+    const NOUN: &'static str = "project";
+    const AFTER_LEAVING: &'static str = "/projects";
+
+    fn role(&self) -> ProjectRole {
+        self.role
+    }
+
+    fn target(&self) -> Target {
+        Target::Project(self.project.id)
+    }
+
+    fn members_path(&self) -> String {
+        ProjectCx::members_path(self)
+    }
+
+    /// A project takes no lock (it has no guarded role), and the caller's role is their
+    /// effective one (organization admins are project admins), as checked.
+    async fn lock_and_reread(&self, _tx: &mut Tx) -> Result<Option<ProjectRole>, AppError> {
+        Ok(Some(self.role))
+    }
+
+    fn manages(role: Option<ProjectRole>, _guarded: bool) -> Result<(), AppError> {
+        if role.is_some_and(|r| r.allows(ProjectAction::ManageMembers)) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                ProjectAction::ManageMembers.forbidden_message(),
+            ))
+        }
+    }
+
+    async fn record(
+        &self,
+        tx: &mut Tx,
+        action: &str,
+        target: &str,
+        details: serde_json::Value,
+    ) -> Result<(), AppError> {
+        self.audit(tx, action, target, details).await
+    }
+}
+
+/// Gives the member `username` of `place` the role `role`.
+#[tracing::instrument(skip_all, fields(place = P::NOUN), err)]
+pub async fn change_role<P: Place>(
+    place: &P,
     username: &str,
-    role: ProjectRole,
+    role: P::Role,
 ) -> Result<(), AppError> {
     let username = username.trim();
-    let member = project_member_named(&cx.state.db, cx.project.id, username).await?;
-    let mut tx = cx.state.db.begin().await?;
-    let Some(current) = projects::member_role(&mut tx, cx.project.id, member).await? else {
-        return Err(not_a_project_member(username));
+    let member = member_named(place, username).await?;
+    let mut tx = place.state.db.begin().await?;
+    // Read again under the lock: roles may have changed since the check.
+    let my_role = place.lock_and_reread(&mut tx).await?;
+    let Some(current) = members::role_of::<P::Role>(&mut tx, place.target(), member).await? else {
+        return Err(not_a_member::<P>(username));
     };
+    P::manages(my_role, false)?;
+    let guarded = P::Role::GUARDED;
+    if guarded.is_some_and(|g| current == g || role == g) {
+        P::manages(my_role, true)?;
+    }
     if current == role {
         return Ok(());
     }
-    projects::set_member_role(&mut tx, cx.project.id, member, role).await?;
-    cx.audit(
-        &mut tx,
-        "project.member_role_changed",
-        username,
-        role_change(current.as_str(), role.as_str()),
-    )
-    .await?;
+    if guarded == Some(current) && members::count_with(&mut tx, place.target(), current).await? <= 1
+    {
+        return Err(last_guarded::<P>("role", current));
+    }
+    members::set_role(&mut tx, place.target(), member, role).await?;
+    let details = serde_json::json!({
+        "before": { "role": current.name() },
+        "after": { "role": role.name() },
+    });
+    let action = format!("{}.member_role_changed", P::NOUN);
+    place.record(&mut tx, &action, username, details).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Removes `username` from project `owner/name` (admins), or lets the caller leave it
-/// (anyone); their pending invitations to it go with them. Returns where to go next.
-#[tracing::instrument(skip_all, fields(owner = %owner, project = %name, member = %username), err)]
-pub async fn remove_from_project(
-    cx: Cx,
-    (owner, name): (&str, &str),
-    username: &str,
-) -> Result<String, AppError> {
+/// Removes `username` from `place` (checked only for seeing it: those who manage its members
+/// remove anyone, anyone in it may leave); their pending invitations there go with them (and,
+/// for an organization, their roles in its projects). Returns where to go next.
+#[tracing::instrument(skip_all, fields(place = P::NOUN, member = %username), err)]
+pub async fn remove<P: Place>(place: &P, username: &str) -> Result<String, AppError> {
     let username = username.trim();
-    let leaving = username == cx.me()?.username;
-    let needed = if leaving {
-        ProjectAction::View
-    } else {
-        ProjectAction::ManageMembers
+    let leaving = username == place.me()?.username;
+    if !leaving {
+        P::manages(Some(place.role()), false)?;
+    }
+    let member = member_named(place, username).await?;
+    let mut tx = place.state.db.begin().await?;
+    let my_role = place.lock_and_reread(&mut tx).await?;
+    let Some(current) = members::role_of::<P::Role>(&mut tx, place.target(), member).await? else {
+        return Err(not_a_member::<P>(username));
     };
-    let cx = cx.in_project(owner, name, needed).await?;
-    let member = project_member_named(&cx.state.db, cx.project.id, username).await?;
-    let mut tx = cx.state.db.begin().await?;
-    let Some(current) = projects::member_role(&mut tx, cx.project.id, member).await? else {
-        return Err(not_a_project_member(username));
-    };
-    projects::remove_member(&mut tx, cx.project.id, member).await?;
-    invitations::delete_involving_in_project(&mut tx, cx.project.id, member).await?;
+    // One leaving is the member read above: their role is there.
+    if !leaving {
+        P::manages(my_role, false)?;
+    }
+    if P::Role::GUARDED == Some(current) {
+        if !leaving {
+            P::manages(my_role, true)?;
+        }
+        if members::count_with(&mut tx, place.target(), current).await? <= 1 {
+            return Err(last_guarded::<P>("username", current));
+        }
+    }
+    members::remove(&mut tx, place.target(), member).await?;
+    invitations::delete_involving(&mut tx, place.target(), member).await?;
     let action = if leaving {
-        "project.member_left"
+        "member_left"
     } else {
-        "project.member_removed"
+        "member_removed"
     };
-    let details = serde_json::json!({ "before": { "role": current.as_str() } });
-    cx.audit(&mut tx, action, username, details).await?;
+    let details = serde_json::json!({ "before": { "role": current.name() } });
+    let action = format!("{}.{action}", P::NOUN);
+    place.record(&mut tx, &action, username, details).await?;
     tx.commit().await?;
     Ok(if leaving {
-        "/projects".to_owned()
+        P::AFTER_LEAVING.to_owned()
     } else {
-        cx.members_path()
+        place.members_path()
     })
 }
 
-fn role_change(before: &str, after: &str) -> serde_json::Value {
-    serde_json::json!({ "before": { "role": before }, "after": { "role": after } })
-}
-
-/// The ID of the organization member called `username`, or a 404 naming them.
-async fn org_member_named(db: &Db, org: Uuid, username: &str) -> Result<Uuid, AppError> {
-    orgs::members(db, org)
+/// The ID of the member of `place` called `username`, or a 404 naming them.
+async fn member_named<P: Place>(place: &P, username: &str) -> Result<Uuid, AppError> {
+    members::list(&place.state.db, place.target())
         .await?
         .into_iter()
         .find(|m| m.username == username)
         .map(|m| m.user_id)
-        .ok_or_else(|| not_an_org_member(username))
+        .ok_or_else(|| not_a_member::<P>(username))
 }
 
-/// The ID of the project member called `username`, or a 404 naming them.
-async fn project_member_named(db: &Db, project: Uuid, username: &str) -> Result<Uuid, AppError> {
-    projects::members(db, project)
-        .await?
-        .into_iter()
-        .find(|m| m.username == username)
-        .map(|m| m.user_id)
-        .ok_or_else(|| not_a_project_member(username))
-}
-
-fn not_an_org_member(username: &str) -> AppError {
+fn not_a_member<P: Place>(username: &str) -> AppError {
     AppError::NotFound(format!(
-        "\"{username}\" is not a member of this organization."
+        "\"{username}\" is not a member of this {}.",
+        P::NOUN
     ))
 }
 
-fn not_a_project_member(username: &str) -> AppError {
-    AppError::NotFound(format!("\"{username}\" is not a member of this project."))
-}
-
-fn last_owner(field: &str) -> AppError {
+/// The 409 for taking the last holder of the guarded role away.
+fn last_guarded<P: Place>(field: &str, role: P::Role) -> AppError {
     AppError::conflict(
         field,
-        "An organization needs at least one owner: make another member an owner first.",
+        format!(
+            "An {} needs at least one {role}: make another member an {role} first.",
+            P::NOUN
+        ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::{
+        db::invitations::{Invitee, NewInvitation},
+        testing::TestDb,
+    };
+
+    async fn org_role(db: &TestDb, org: Uuid, user: Uuid) -> Option<OrgRole> {
+        let mut tx = db.state.db.begin().await.unwrap();
+        members::role_of(&mut tx, Target::Org(org), user)
+            .await
+            .unwrap()
+    }
+
+    async fn project_role(db: &TestDb, project: Uuid, user: Uuid) -> Option<ProjectRole> {
+        let mut tx = db.state.db.begin().await.unwrap();
+        members::role_of(&mut tx, Target::Project(project), user)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn only_owners_touch_owners_and_the_last_owner_stays() {
+        for db in TestDb::both().await {
+            let acme = db.with_org("acme", "ann").await;
+            let ann = db.with_user("ann").await;
+            let bob = db.org_member(&acme, "bob", OrgRole::Admin).await;
+            let carl = db.org_member(&acme, "carl", OrgRole::Member).await;
+            let as_bob = db
+                .org_cx("acme", &bob, OrgAction::ManageMembers)
+                .await
+                .unwrap();
+            let as_ann = db
+                .org_cx("acme", &ann, OrgAction::ManageMembers)
+                .await
+                .unwrap();
+
+            // An admin manages members and admins, never owners.
+            let err = change_role(&as_bob, "ann", OrgRole::Member)
+                .await
+                .unwrap_err();
+            assert_eq!(err.status(), 403, "{}: {err}", db.backend);
+            let err = change_role(&as_bob, "carl", OrgRole::Owner)
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains("owner role"), "{err}");
+            let err = remove(&as_bob, "ann").await.unwrap_err();
+            assert_eq!(err.status(), 403, "{err}");
+            change_role(&as_bob, "carl", OrgRole::Admin).await.unwrap();
+            assert_eq!(org_role(&db, acme.id, carl.id).await, Some(OrgRole::Admin));
+
+            // The only owner can neither step down nor leave.
+            let err = change_role(&as_ann, "ann", OrgRole::Admin)
+                .await
+                .unwrap_err();
+            assert!(
+                err.field("role")
+                    .is_some_and(|m| m.contains("at least one owner")),
+                "{err}"
+            );
+            let err = remove(&as_ann, "ann").await.unwrap_err();
+            assert!(err.field("username").is_some(), "{err}");
+            assert_eq!(org_role(&db, acme.id, ann.id).await, Some(OrgRole::Owner));
+
+            // With a second owner she may leave, and goes home.
+            change_role(&as_ann, "carl", OrgRole::Owner).await.unwrap();
+            assert_eq!(remove(&as_ann, "ann").await.unwrap(), "/");
+            assert_eq!(org_role(&db, acme.id, ann.id).await, None);
+            let changed = db.audit_details("organization.member_role_changed").await;
+            assert_eq!(changed.len(), 2, "{changed:?}");
+            assert_eq!(db.audit_details("organization.member_left").await.len(), 1);
+
+            // A role read under the lock wins over the one checked: ann's context is stale.
+            let err = change_role(&as_ann, "bob", OrgRole::Member)
+                .await
+                .unwrap_err();
+            assert_eq!(err.status(), 403, "{err}");
+            assert_eq!(org_role(&db, acme.id, bob.id).await, Some(OrgRole::Admin));
+        }
+    }
+
+    #[tokio::test]
+    async fn leaving_an_organization_ends_its_project_roles_and_invitations() {
+        for db in TestDb::both().await {
+            let acme = db.with_org("acme", "ann").await;
+            let web = db.with_project("acme/web").await;
+            let bob = web.member("bob", ProjectRole::Developer).await;
+            db.org_member(&acme, "bob", OrgRole::Admin).await;
+            let dave = db.with_user("dave").await;
+            let mut tx = db.state.db.begin().await.unwrap();
+            invitations::create(
+                &mut tx,
+                &NewInvitation {
+                    target: Target::Project(web.project.id),
+                    invitee: &Invitee::User(dave.id),
+                    role: "viewer",
+                    by: bob.id,
+                    expires_at: time::OffsetDateTime::now_utc().unix_timestamp() + 86_400,
+                },
+            )
+            .await
+            .unwrap()
+            .unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(db.count("invitation").await, 1);
+
+            let ann = db.with_user("ann").await;
+            let as_ann = db.org_cx("acme", &ann, OrgAction::View).await.unwrap();
+            assert_eq!(
+                remove(&as_ann, " bob ").await.unwrap(),
+                "/orgs/acme/members"
+            );
+
+            assert_eq!(org_role(&db, acme.id, bob.id).await, None, "{}", db.backend);
+            assert_eq!(project_role(&db, web.project.id, bob.id).await, None);
+            assert_eq!(db.count("invitation").await, 0);
+            let removed = db.audit_details("organization.member_removed").await;
+            assert_eq!(removed[0]["before"]["role"], "admin", "{removed:?}");
+            let err = remove(&as_ann, "bob").await.unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "\"bob\" is not a member of this organization."
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn project_members_change_roles_leave_and_are_removed_by_admins_only() {
+        for db in TestDb::both().await {
+            let web = db.with_project("ann/web").await;
+            let bob = web.member("bob", ProjectRole::Developer).await;
+            web.member("carl", ProjectRole::Viewer).await;
+            let as_ann = web.as_admin().await;
+
+            change_role(&as_ann, "bob", ProjectRole::Viewer)
+                .await
+                .unwrap();
+            assert_eq!(
+                project_role(&db, web.project.id, bob.id).await,
+                Some(ProjectRole::Viewer),
+                "{}",
+                db.backend
+            );
+            let changed = db.audit_details("project.member_role_changed").await;
+            assert_eq!(changed[0]["before"]["role"], "developer", "{changed:?}");
+            assert_eq!(changed[0]["after"]["role"], "viewer");
+
+            // A viewer removes nobody but themselves.
+            let as_bob = web.cx(&bob, ProjectAction::View).await.unwrap();
+            let err = remove(&as_bob, "carl").await.unwrap_err();
+            assert_eq!(err.status(), 403, "{err}");
+            let err = change_role(&as_bob, "carl", ProjectRole::Admin)
+                .await
+                .unwrap_err();
+            assert_eq!(err.status(), 403, "{err}");
+            assert_eq!(remove(&as_bob, "bob").await.unwrap(), "/projects");
+            assert_eq!(project_role(&db, web.project.id, bob.id).await, None);
+            assert_eq!(db.audit_details("project.member_left").await.len(), 1);
+
+            assert_eq!(
+                remove(&as_ann, "carl").await.unwrap(),
+                "/projects/ann/web/members"
+            );
+            let err = change_role(&as_ann, "carl", ProjectRole::Admin)
+                .await
+                .unwrap_err();
+            assert_eq!(err.to_string(), "\"carl\" is not a member of this project.");
+        }
+    }
 }

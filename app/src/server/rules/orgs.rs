@@ -11,7 +11,11 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::server::{
     cx::{Cx, OrgCx},
-    db::{self, org_changes, orgs},
+    db::{
+        self,
+        members::{self, Target},
+        org_changes, orgs,
+    },
     rules::invitations,
 };
 
@@ -85,7 +89,7 @@ pub async fn create(cx: &Cx, form: NewOrgForm) -> Result<String, AppError> {
 /// manage members.
 #[tracing::instrument(level = "debug", skip_all, fields(org = %cx.org.name), err)]
 pub async fn view(cx: &OrgCx) -> Result<OrgView, AppError> {
-    let members = orgs::members(&cx.state.db, cx.org.id)
+    let members = members::list(&cx.state.db, Target::Org(cx.org.id))
         .await?
         .into_iter()
         .filter_map(|m| {

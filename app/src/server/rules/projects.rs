@@ -15,7 +15,9 @@ use crate::error::AppError;
 use crate::server::{
     cx::{self, Cx, OrgCx, ProjectCx},
     db::{
-        self, credentials, kcr_images, org_changes, orgs,
+        self, credentials, kcr_images,
+        members::{self, Target},
+        org_changes, orgs,
         projects::{self, NewProject, Project},
     },
     rules::invitations,
@@ -232,7 +234,7 @@ async fn credential_alerts(cx: &ProjectCx) -> Result<Vec<CredentialAlert>, AppEr
 #[tracing::instrument(level = "debug", skip_all, fields(project.id = %cx.project.id), err)]
 pub async fn view(cx: &ProjectCx) -> Result<ProjectView, AppError> {
     let p = &cx.project;
-    let members = projects::members(&cx.state.db, p.id)
+    let members = members::list(&cx.state.db, Target::Project(p.id))
         .await?
         .into_iter()
         .filter_map(|m| {
