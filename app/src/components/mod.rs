@@ -12,6 +12,7 @@ pub mod form;
 pub mod invitations;
 pub mod layout;
 pub mod member_table;
+pub mod members;
 pub mod pager;
 pub mod project_switcher;
 pub mod raw_text;
