@@ -1,5 +1,5 @@
 //! `invitation`: pending invitations to organizations and projects. Nothing here grants access;
-//! accepting one does that, through `org_changes::add` / `projects::add_member`.
+//! accepting one does that, through `members::add`.
 
 use sqlx::FromRow;
 use time::OffsetDateTime;

@@ -1,7 +1,8 @@
 //! Changes to an organization inside a transaction: its lock, allowed regions, deletion (its
-//! members are `members`, with `Target::Org`). Every change first takes the organization's lock ([`lock`]), so two concurrent
-//! changes of one organization run one after the other and a rule checked inside the
-//! transaction (at least one owner, no projects in a dropped region) still holds at commit.
+//! members are `members`, with `Target::Org`). Every change first takes the organization's
+//! lock ([`lock`]), so two concurrent changes of one organization run one after the other and
+//! a rule checked inside the transaction (at least one owner, no projects in a dropped region)
+//! still holds at commit.
 
 use uuid::Uuid;
 

@@ -4,20 +4,25 @@
 //!
 //! A place may have a *guarded* role ([`MemberRole::GUARDED`], an organization's owner): only
 //! its holders give, change or take it, and the last one can neither be demoted nor removed
-//! nor leave. Every change runs under the place's lock and reads the roles again there, so two
-//! concurrent demotions of the last two owners cannot both pass. A project has no guarded role
-//! and never loses its last admin this way: a personal project's owner and an organization's
+//! nor leave. An organization's changes run under its lock and read the roles again there, so
+//! two concurrent demotions of the last two owners cannot both pass. A project has no guarded
+//! role and takes no lock, but reads the caller's effective role again inside the transaction;
+//! it never loses its last admin this way: a personal project's owner and an organization's
 //! owners and admins are admins of its projects whatever its member list says.
 
 use uuid::Uuid;
 
-use crate::domain::role::{MemberRole, OrgAction, OrgRole, ProjectAction, ProjectRole};
+use crate::domain::{
+    role::{MemberRole, OrgAction, OrgRole, ProjectAction, ProjectRole},
+    token::Scope,
+};
 use crate::error::AppError;
 use crate::server::{
-    cx::{Cx, OrgCx, ProjectCx},
+    cx::{Cx, OrgCx, ProjectCx, missing_scope},
     db::{
         Tx, invitations,
         members::{self, Target},
+        projects,
     },
 };
 
@@ -37,15 +42,16 @@ pub trait Place: std::ops::Deref<Target = Cx> + Sized + Send + Sync {
     fn target(&self) -> Target;
     /// Its members page.
     fn members_path(&self) -> String;
-    /// Takes its lock in `tx` and reads the caller's role again there; `None` when they have
-    /// none any more.
+    /// Takes its lock in `tx`, if it has one (an organization), and reads the caller's role
+    /// again there; `None` when they have none any more.
     fn lock_and_reread(
         &self,
         tx: &mut Tx,
     ) -> impl Future<Output = Result<Option<Self::Role>, AppError>> + Send;
-    /// Whether `role` manages members here, and with `guarded` the guarded role too; the 403
-    /// naming the role needed when it does not (or when the caller has no role any more).
-    fn manages(role: Option<Self::Role>, guarded: bool) -> Result<(), AppError>;
+    /// Whether the caller, with `role`, manages members here (with `guarded`, the guarded
+    /// role too), by role and by their token's scope: the 403 naming the role or the scope
+    /// needed when not (or when the caller has no role any more).
+    fn manages(&self, role: Option<Self::Role>, guarded: bool) -> Result<(), AppError>;
     /// Records `action` on `target` in its log.
     fn record(
         &self,
@@ -78,17 +84,20 @@ impl Place for OrgCx {
         Ok(members::role_of(tx, self.target(), self.me()?.id).await?)
     }
 
-    fn manages(role: Option<OrgRole>, guarded: bool) -> Result<(), AppError> {
+    fn manages(&self, role: Option<OrgRole>, guarded: bool) -> Result<(), AppError> {
         let action = if guarded {
             OrgAction::ManageOwners
         } else {
             OrgAction::ManageMembers
         };
-        if role.is_some_and(|r| r.allows(action)) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(action.forbidden_message()))
+        if !role.is_some_and(|r| r.allows(action)) {
+            return Err(AppError::Forbidden(action.forbidden_message()));
         }
+        let scope = Scope::for_org(action);
+        if !self.caller.grants(scope) {
+            return Err(missing_scope(scope));
+        }
+        Ok(())
     }
 
     async fn record(
@@ -119,20 +128,22 @@ impl Place for ProjectCx {
         ProjectCx::members_path(self)
     }
 
-    /// A project takes no lock (it has no guarded role), and the caller's role is their
-    /// effective one (organization admins are project admins), as checked.
-    async fn lock_and_reread(&self, _tx: &mut Tx) -> Result<Option<ProjectRole>, AppError> {
-        Ok(Some(self.role))
+    /// A project takes no lock (it has no guarded role); the caller's role is read again as
+    /// their effective one (organization owners and admins are project admins).
+    async fn lock_and_reread(&self, tx: &mut Tx) -> Result<Option<ProjectRole>, AppError> {
+        Ok(projects::role_in(tx, self.project.id, self.me()?.id).await?)
     }
 
-    fn manages(role: Option<ProjectRole>, _guarded: bool) -> Result<(), AppError> {
-        if role.is_some_and(|r| r.allows(ProjectAction::ManageMembers)) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(
-                ProjectAction::ManageMembers.forbidden_message(),
-            ))
+    fn manages(&self, role: Option<ProjectRole>, _guarded: bool) -> Result<(), AppError> {
+        let action = ProjectAction::ManageMembers;
+        if !role.is_some_and(|r| r.allows(action)) {
+            return Err(AppError::Forbidden(action.forbidden_message()));
         }
+        let scope = Scope::for_project(action);
+        if !self.caller.grants(scope) {
+            return Err(missing_scope(scope));
+        }
+        Ok(())
     }
 
     async fn record(
@@ -147,7 +158,7 @@ impl Place for ProjectCx {
 }
 
 /// Gives the member `username` of `place` the role `role`.
-#[tracing::instrument(skip_all, fields(place = P::NOUN), err)]
+#[tracing::instrument(skip_all, fields(place = P::NOUN, target = ?place.target()), err)]
 pub async fn change_role<P: Place>(
     place: &P,
     username: &str,
@@ -161,10 +172,10 @@ pub async fn change_role<P: Place>(
     let Some(current) = members::role_of::<P::Role>(&mut tx, place.target(), member).await? else {
         return Err(not_a_member::<P>(username));
     };
-    P::manages(my_role, false)?;
+    place.manages(my_role, false)?;
     let guarded = P::Role::GUARDED;
     if guarded.is_some_and(|g| current == g || role == g) {
-        P::manages(my_role, true)?;
+        place.manages(my_role, true)?;
     }
     if current == role {
         return Ok(());
@@ -187,12 +198,12 @@ pub async fn change_role<P: Place>(
 /// Removes `username` from `place` (checked only for seeing it: those who manage its members
 /// remove anyone, anyone in it may leave); their pending invitations there go with them (and,
 /// for an organization, their roles in its projects). Returns where to go next.
-#[tracing::instrument(skip_all, fields(place = P::NOUN, member = %username), err)]
+#[tracing::instrument(skip_all, fields(place = P::NOUN, target = ?place.target(), member = %username), err)]
 pub async fn remove<P: Place>(place: &P, username: &str) -> Result<String, AppError> {
     let username = username.trim();
     let leaving = username == place.me()?.username;
     if !leaving {
-        P::manages(Some(place.role()), false)?;
+        place.manages(Some(place.role()), false)?;
     }
     let member = member_named(place, username).await?;
     let mut tx = place.state.db.begin().await?;
@@ -202,11 +213,11 @@ pub async fn remove<P: Place>(place: &P, username: &str) -> Result<String, AppEr
     };
     // One leaving is the member read above: their role is there.
     if !leaving {
-        P::manages(my_role, false)?;
+        place.manages(my_role, false)?;
     }
     if P::Role::GUARDED == Some(current) {
         if !leaving {
-            P::manages(my_role, true)?;
+            place.manages(my_role, true)?;
         }
         if members::count_with(&mut tx, place.target(), current).await? <= 1 {
             return Err(last_guarded::<P>("username", current));
@@ -262,9 +273,26 @@ fn last_guarded<P: Place>(field: &str, role: P::Role) -> AppError {
 mod tests {
     use super::*;
     use crate::server::{
+        auth::bearer::{Holder, TokenCaller},
+        cx::Caller,
         db::invitations::{Invitee, NewInvitation},
-        testing::TestDb,
+        testing::{ADDRESS, TestDb},
     };
+
+    /// `user`'s context as a personal token holding only `scopes` builds it.
+    fn token_cx(db: &TestDb, user: &crate::server::db::users::User, scopes: Vec<Scope>) -> Cx {
+        Cx {
+            state: db.state.clone(),
+            caller: Caller::Token(TokenCaller {
+                id: Uuid::now_v7(),
+                name: "read only".into(),
+                scopes,
+                expires_at: None,
+                holder: Holder::Person(user.clone()),
+            }),
+            address: ADDRESS,
+        }
+    }
 
     async fn org_role(db: &TestDb, org: Uuid, user: Uuid) -> Option<OrgRole> {
         let mut tx = db.state.db.begin().await.unwrap();
@@ -426,6 +454,72 @@ mod tests {
                 .await
                 .unwrap_err();
             assert_eq!(err.to_string(), "\"carl\" is not a member of this project.");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_without_the_all_scope_removes_nobody_whatever_its_owners_role() {
+        for db in TestDb::both().await {
+            let acme = db.with_org("acme", "ann").await;
+            let web = db.with_project("acme/web").await;
+            let carl = web.member("carl", ProjectRole::Viewer).await;
+            let ann = db.with_user("ann").await;
+            let read_only = || token_cx(&db, &ann, vec![Scope::ProjectsRead]);
+
+            // The place is visible to the token (it reads projects)...
+            let org = read_only().in_org("acme", OrgAction::View).await.unwrap();
+            let project = read_only()
+                .in_project("acme", "web", ProjectAction::View)
+                .await
+                .unwrap();
+            // ...but an owner's token that only reads manages no member.
+            let err = remove(&org, "carl").await.unwrap_err();
+            assert!(err.to_string().contains("scope"), "{}: {err}", db.backend);
+            let err = remove(&project, "carl").await.unwrap_err();
+            assert!(err.to_string().contains("scope"), "{err}");
+            let err = change_role(&project, "carl", ProjectRole::Admin)
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains("scope"), "{err}");
+            assert_eq!(
+                project_role(&db, web.project.id, carl.id).await,
+                Some(ProjectRole::Viewer)
+            );
+            assert_eq!(org_role(&db, acme.id, carl.id).await, Some(OrgRole::Member));
+
+            // With every scope, the same owner does.
+            let all = token_cx(&db, &ann, vec![Scope::All]);
+            let project = all
+                .in_project("acme", "web", ProjectAction::View)
+                .await
+                .unwrap();
+            assert_eq!(
+                remove(&project, "carl").await.unwrap(),
+                "/projects/acme/web/members"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_project_admin_demoted_meanwhile_changes_nothing() {
+        for db in TestDb::both().await {
+            let web = db.with_project("ann/web").await;
+            let bob = web.member("bob", ProjectRole::Admin).await;
+            let carl = web.member("carl", ProjectRole::Viewer).await;
+            let as_bob = web.cx(&bob, ProjectAction::ManageMembers).await.unwrap();
+            // Ann demotes Bob after his request was checked.
+            change_role(&web.as_admin().await, "bob", ProjectRole::Viewer)
+                .await
+                .unwrap();
+
+            let err = change_role(&as_bob, "carl", ProjectRole::Admin)
+                .await
+                .unwrap_err();
+            assert_eq!(err.status(), 403, "{}: {err}", db.backend);
+            assert_eq!(
+                project_role(&db, web.project.id, carl.id).await,
+                Some(ProjectRole::Viewer)
+            );
         }
     }
 }
