@@ -6,6 +6,22 @@ use server_fn::ServerFn;
 
 use crate::error::AppError;
 
+/// A server function a form posts to, failing with an [`AppError`]: what the shared page
+/// sections (`members`, `tokens`) take as their actions.
+pub trait FormFn:
+    ServerFn<Error = AppError, Output: Clone + Send + Sync + 'static> + Clone + Send + Sync + 'static
+{
+}
+
+impl<T> FormFn for T where
+    T: ServerFn<Error = AppError, Output: Clone + Send + Sync + 'static>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// The message for field `name` from the last result of `action`.
 pub fn field_error<S>(action: ServerAction<S>, name: &'static str) -> Signal<Option<String>>
 where

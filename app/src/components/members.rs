@@ -12,17 +12,12 @@ use server_fn::{Http, ServerFn, client::Client, codec::PostUrl, request::ClientR
 use crate::api::invitations::RevokeInvitation;
 use crate::components::{
     fields::{Field, SelectField},
-    form::{FormError, SubmitButton, field_error, form_error, kept},
+    form::{FormError, FormFn, SubmitButton, field_error, form_error, kept},
     invitations::{INVITE_HINT, PendingInvitations},
     member_table::{MemberRow, MemberTable},
 };
 use crate::domain::{invitation::PendingInvitation, role::MemberRole};
 use crate::error::AppError;
-
-/// A server function a members page posts a form to: it answers nothing but an error.
-pub trait FormFn: ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static {}
-
-impl<T: ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static> FormFn for T {}
 
 /// The actions of a members page, created inside the routes so that a JavaScript-free post's
 /// error reaches its form.

@@ -1,18 +1,128 @@
 //! The parts of both token pages (a person's and a project's): the fields of the form, the
 //! notice that shows a new token once, the table of live tokens, and the confirmation a revoke
-//! asks first (`?revoke=ID`, like deleting a credential: one Enter never revokes). Each page
-//! writes its own forms around them (their actions and hidden fields differ).
+//! asks first (`?revoke=ID`, like deleting a credential: one Enter never revokes), put
+//! together as [`TokenSections`]; the pages only say whose tokens they are and what they post
+//! to.
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::web_sys::FormData;
+use serde::de::DeserializeOwned;
+use server_fn::{Http, ServerFn, client::Client, codec::PostUrl, request::ClientReq};
 
 use crate::components::{
     copy::CopyBlock,
     fields::{CONTROL, Field, FieldFrame, FieldIds},
+    form::{FormError, FormFn, SubmitButton, field_error, form_error, kept},
 };
 use crate::domain::{
-    token::{CreatedToken, DEFAULT_DAYS, EXPIRY_CHOICES, NEVER, Scope, TokenView, field},
+    token::{
+        CreatedToken, DEFAULT_DAYS, EXPIRY_CHOICES, NEVER, Scope, TokenList, TokenView, field,
+    },
     when::{ago, short_utc},
 };
+use crate::error::AppError;
+
+/// Whose tokens a tokens page shows, and in which words.
+pub struct TokenOwner {
+    /// Hidden `(name, value)` fields naming the project, as its functions take them (none for
+    /// a person's own tokens).
+    pub scope: Vec<(&'static str, String)>,
+    /// The page's path (the revoke confirmation's way back).
+    pub base: String,
+    /// The heading of the live tokens.
+    pub list_heading: &'static str,
+    /// The heading of the new-token form.
+    pub new_heading: &'static str,
+    /// Project tokens (their `all` is bounded by the project token's reach).
+    pub for_project: bool,
+}
+
+/// The new token (shown once), the live tokens with the revoke confirmation, and the
+/// new-token form.
+#[component]
+pub fn TokenSections<C, V, CO, VO>(
+    /// The tokens and the one just made.
+    list: TokenList,
+    /// Whose they are.
+    owner: TokenOwner,
+    /// The create action of the page.
+    create: ServerAction<C>,
+    /// The revoke action of the page.
+    revoke: ServerAction<V>,
+) -> impl IntoView
+where
+    C: FormFn + DeserializeOwned + ServerFn<Protocol = Http<PostUrl, CO>>,
+    <<C::Client as Client<AppError>>::Request as ClientReq<AppError>>::FormData: From<FormData>,
+    C::Client: Client<AppError>,
+    V: FormFn + DeserializeOwned + ServerFn<Protocol = Http<PostUrl, VO>>,
+    <<V::Client as Client<AppError>>::Request as ClientReq<AppError>>::FormData: From<FormData>,
+    V::Client: Client<AppError>,
+    CO: 'static,
+    VO: 'static,
+{
+    let TokenOwner {
+        scope,
+        base,
+        list_heading,
+        new_heading,
+        for_project,
+    } = owner;
+    let hidden = move |scope: &[(&'static str, String)]| {
+        scope
+            .iter()
+            .map(|(name, value)| view! { <input type="hidden" name=*name value=value.clone() /> })
+            .collect_view()
+    };
+    let confirm = picked_for_revoke(&list.tokens).map(|token| {
+        let fields = hidden(&scope);
+        view! {
+            <ConfirmRevoke token=token.clone() cancel=base.clone()>
+                <ActionForm action=revoke>
+                    {fields} <input type="hidden" name=field::ID value=token.id.clone() />
+                    <button type="submit" class="btn-danger">
+                        "Revoke token"
+                    </button>
+                </ActionForm>
+            </ConfirmRevoke>
+        }
+    });
+    view! {
+        <NewTokenNotice created=list.created />
+        <section aria-labelledby="tokens-heading" class="mt-6">
+            <h2 id="tokens-heading" class="text-lg font-semibold">
+                {list_heading}
+            </h2>
+            <FormError error=form_error(revoke) />
+            {confirm}
+            <TokenTable tokens=list.tokens base />
+        </section>
+        <section aria-labelledby="new-token-heading" class="mt-10">
+            <h2 id="new-token-heading" class="text-lg font-semibold">
+                {new_heading}
+            </h2>
+            <ActionForm action=create attr:class="mt-4 max-w-xl space-y-4" attr:novalidate=true>
+                <FormError error=form_error(create) />
+                {hidden(&scope)}
+                <TokenFields
+                    errors=[
+                        field_error(create, field::NAME),
+                        field_error(create, field::SCOPES),
+                        field_error(create, field::EXPIRES),
+                    ]
+                    label_value=kept(create, field::NAME).unwrap_or_default()
+                    scopes=Scope::ALL.to_vec()
+                    for_project=for_project
+                />
+                <SubmitButton
+                    label="Create token"
+                    busy_label="Creating…"
+                    pending=create.pending()
+                />
+            </ActionForm>
+        </section>
+    }
+}
 
 /// The label, scope and expiry fields of a new-token form.
 #[component]

@@ -2,17 +2,15 @@
 //! make one (shown once), see the live ones, revoke. A project token is no one's: it outlives
 //! whoever made it, acts with a developer's reach at most, and goes with the project.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::tokens::{CreateProjectToken, RevokeProjectToken, list_project_tokens};
 use crate::components::{
     area::{ProjectArea, ProjectSection},
     error_notice::ErrorNotice,
-    form::{FormError, SubmitButton, field_error, form_error, kept},
-    tokens::{ConfirmRevoke, NewTokenNotice, TokenFields, TokenTable, picked_for_revoke},
+    tokens::{TokenOwner, TokenSections},
 };
-use crate::domain::token::{Scope, TokenList, field};
+use crate::domain::token::TokenList;
 use crate::error::AppError;
 use crate::state::params::use_project_params;
 
@@ -50,61 +48,19 @@ fn Tokens(
         return view! { <ErrorNotice error=AppError::Internal /> }.into_any();
     };
     let (owner, name) = (header.owner.clone(), header.name.clone());
-    let base = format!("/projects/{owner}/{name}/tokens");
-    let confirm = picked_for_revoke(&list.tokens).map(|token| {
-        let (owner, name) = (owner.clone(), name.clone());
-        view! {
-            <ConfirmRevoke token=token.clone() cancel=base.clone()>
-                <ActionForm action=revoke>
-                    <input type="hidden" name="owner" value=owner />
-                    <input type="hidden" name="name" value=name />
-                    <input type="hidden" name=field::ID value=token.id.clone() />
-                    <button type="submit" class="btn-danger">
-                        "Revoke token"
-                    </button>
-                </ActionForm>
-            </ConfirmRevoke>
-        }
-    });
+    let owner = TokenOwner {
+        base: format!("/projects/{owner}/{name}/tokens"),
+        scope: vec![("owner", owner), ("name", name)],
+        list_heading: "Project tokens",
+        new_heading: "New project token",
+        for_project: true,
+    };
     view! {
         <ProjectArea project=header section=ProjectSection::Tokens>
             <p class="mt-4 max-w-2xl text-sm text-slate-600 dark:text-slate-400">
                 "For CI and services: a project token belongs to the project, not to a person. It keeps working when its creator leaves, reaches this project only (never its members or settings), and is deleted with it."
             </p>
-            <NewTokenNotice created=list.created />
-            <section aria-labelledby="tokens-heading" class="mt-6">
-                <h2 id="tokens-heading" class="text-lg font-semibold">
-                    "Project tokens"
-                </h2>
-                <FormError error=form_error(revoke) />
-                {confirm}
-                <TokenTable tokens=list.tokens base />
-            </section>
-            <section aria-labelledby="new-token-heading" class="mt-10">
-                <h2 id="new-token-heading" class="text-lg font-semibold">
-                    "New project token"
-                </h2>
-                <ActionForm action=create attr:class="mt-4 max-w-xl space-y-4" attr:novalidate=true>
-                    <FormError error=form_error(create) />
-                    <input type="hidden" name="owner" value=owner />
-                    <input type="hidden" name="name" value=name />
-                    <TokenFields
-                        errors=[
-                            field_error(create, field::NAME),
-                            field_error(create, field::SCOPES),
-                            field_error(create, field::EXPIRES),
-                        ]
-                        label_value=kept(create, field::NAME).unwrap_or_default()
-                        scopes=Scope::ALL.to_vec()
-                        for_project=true
-                    />
-                    <SubmitButton
-                        label="Create token"
-                        busy_label="Creating…"
-                        pending=create.pending()
-                    />
-                </ActionForm>
-            </section>
+            <TokenSections list owner create revoke />
         </ProjectArea>
     }
         .into_any()
