@@ -22,6 +22,15 @@ impl<T> FormFn for T where
 {
 }
 
+/// Hidden `(name, value)` inputs: what names the organization, project or row a shared
+/// section's form posts about.
+pub fn hidden_fields(fields: &[(&'static str, String)]) -> impl IntoView + use<> {
+    fields
+        .iter()
+        .map(|(name, value)| view! { <input type="hidden" name=*name value=value.clone() /> })
+        .collect_view()
+}
+
 /// The message for field `name` from the last result of `action`.
 pub fn field_error<S>(action: ServerAction<S>, name: &'static str) -> Signal<Option<String>>
 where

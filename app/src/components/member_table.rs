@@ -7,7 +7,7 @@ use leptos::web_sys::FormData;
 use serde::de::DeserializeOwned;
 use server_fn::{Http, ServerFn, client::Client, codec::PostUrl, request::ClientReq};
 
-use crate::components::fields::SelectField;
+use crate::components::{fields::SelectField, form::hidden_fields};
 
 /// One member as the table shows it.
 #[derive(Clone, Debug)]
@@ -52,12 +52,9 @@ where
     RO: 'static,
 {
     let hidden = move |scope: &[(&'static str, String)], username: &str| {
-        let mut fields: Vec<_> = scope
-            .iter()
-            .map(|(name, value)| view! { <input type="hidden" name=*name value=value.clone() /> })
-            .collect();
-        fields.push(view! { <input type="hidden" name="username" value=username.to_owned() /> });
-        fields
+        let mut fields = scope.to_vec();
+        fields.push(("username", username.to_owned()));
+        hidden_fields(&fields)
     };
     let row = move |m: MemberRow| {
         let actions = (manage && m.manageable).then(|| {

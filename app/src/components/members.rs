@@ -12,7 +12,7 @@ use server_fn::{Http, ServerFn, client::Client, codec::PostUrl, request::ClientR
 use crate::api::invitations::RevokeInvitation;
 use crate::components::{
     fields::{Field, SelectField},
-    form::{FormError, FormFn, SubmitButton, field_error, form_error, kept},
+    form::{FormError, FormFn, SubmitButton, field_error, form_error, hidden_fields, kept},
     invitations::{INVITE_HINT, PendingInvitations},
     member_table::{MemberRow, MemberTable},
 };
@@ -162,12 +162,7 @@ where
                         >
                             <h3 class="font-medium">"Invite a member"</h3>
                             <FormError error=form_error(actions.invite) />
-                            {invite_scope
-                                .into_iter()
-                                .map(|(name, value)| {
-                                    view! { <input type="hidden" name=name value=value /> }
-                                })
-                                .collect_view()}
+                            {hidden_fields(&invite_scope)}
                             <Field
                                 label="Username or email"
                                 name="login"

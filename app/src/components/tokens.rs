@@ -13,7 +13,7 @@ use server_fn::{Http, ServerFn, client::Client, codec::PostUrl, request::ClientR
 use crate::components::{
     copy::CopyBlock,
     fields::{CONTROL, Field, FieldFrame, FieldIds},
-    form::{FormError, FormFn, SubmitButton, field_error, form_error, kept},
+    form::{FormError, FormFn, SubmitButton, field_error, form_error, hidden_fields, kept},
 };
 use crate::domain::{
     token::{
@@ -68,14 +68,8 @@ where
         new_heading,
         for_project,
     } = owner;
-    let hidden = move |scope: &[(&'static str, String)]| {
-        scope
-            .iter()
-            .map(|(name, value)| view! { <input type="hidden" name=*name value=value.clone() /> })
-            .collect_view()
-    };
     let confirm = picked_for_revoke(&list.tokens).map(|token| {
-        let fields = hidden(&scope);
+        let fields = hidden_fields(&scope);
         view! {
             <ConfirmRevoke token=token.clone() cancel=base.clone()>
                 <ActionForm action=revoke>
@@ -103,7 +97,7 @@ where
             </h2>
             <ActionForm action=create attr:class="mt-4 max-w-xl space-y-4" attr:novalidate=true>
                 <FormError error=form_error(create) />
-                {hidden(&scope)}
+                {hidden_fields(&scope)}
                 <TokenFields
                     errors=[
                         field_error(create, field::NAME),
