@@ -2,7 +2,7 @@
 //! token authenticates while it is not revoked and not expired; revoked rows stay so the audit
 //! log can name them, and never match again.
 
-use sqlx::FromRow;
+use super::from_row;
 use uuid::Uuid;
 
 use crate::server::db::{Db, Tx, Unique, users::User};
@@ -119,7 +119,7 @@ pub async fn name_live(tx: &mut Tx, owner: Owner, name: &str) -> Result<bool, sq
 }
 
 /// A token as its list shows it.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct TokenRow {
     pub id: Uuid,
     pub name: String,
@@ -133,6 +133,17 @@ pub struct TokenRow {
     /// Made for a pull secret.
     pub pull_secret: bool,
 }
+from_row!(TokenRow {
+    id,
+    name,
+    scopes,
+    created_at,
+    created_by,
+    expires_at,
+    last_used_at,
+    last_used_addr,
+    pull_secret
+});
 
 /// `owner`'s live tokens, newest first.
 pub async fn list(db: &Db, owner: Owner) -> Result<Vec<TokenRow>, sqlx::Error> {
@@ -211,7 +222,7 @@ pub async fn revoke(
 }
 
 /// A presented token's row, with the account of a personal token.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct Presented {
     pub id: Uuid,
     pub name: String,
@@ -220,12 +231,12 @@ pub struct Presented {
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
-    #[sqlx(flatten)]
     pub user: UserColumns,
 }
+from_row!(Presented { id, name, scopes, project_id, expires_at, last_used_at, revoked_at } flatten { user });
 
 /// The account columns of a personal token's owner (all null for a project token).
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct UserColumns {
     pub user_id: Option<Uuid>,
     pub username: Option<String>,
@@ -234,6 +245,14 @@ pub struct UserColumns {
     pub session_version: Option<Vec<u8>>,
     pub is_instance_admin: Option<bool>,
 }
+from_row!(UserColumns {
+    user_id,
+    username,
+    email,
+    display_name,
+    session_version,
+    is_instance_admin
+});
 
 impl UserColumns {
     /// The account, when the row has one.

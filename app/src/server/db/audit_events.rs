@@ -1,7 +1,7 @@
 //! Reading the audit log: newest first, keyset pages (the IDs are UUIDv7, so ordering by ID is
 //! ordering by time), optionally one action only.
 
-use sqlx::FromRow;
+use super::from_row;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -9,7 +9,7 @@ use crate::on_db;
 use crate::server::db::Db;
 
 /// One recorded change.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct AuditRow {
     /// Event ID (UUIDv7).
     pub id: Uuid,
@@ -30,6 +30,17 @@ pub struct AuditRow {
     /// The client address of the request.
     pub client_addr: Option<String>,
 }
+from_row!(AuditRow {
+    id,
+    at,
+    actor,
+    no_actor,
+    token_name,
+    action,
+    target,
+    details,
+    client_addr
+});
 
 /// Whose log to read.
 #[derive(Clone, Copy, Debug)]

@@ -1,7 +1,7 @@
 //! `registry_credential`: one per project and canonical registry host. The list query never
 //! selects the sealed password; only [`sealed`] does, for the code that uses it.
 
-use sqlx::FromRow;
+use super::from_row;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -11,7 +11,7 @@ use crate::server::db::{Db, Tx, Unique};
 use crate::{on_db, on_tx};
 
 /// A credential without its password.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct Credential {
     /// ID (UUIDv7).
     pub id: Uuid,
@@ -45,6 +45,25 @@ pub struct Credential {
     /// When the password stops working (`YYYY-MM-DD`).
     pub expires_on: Option<String>,
 }
+from_row!(Credential {
+    id,
+    project_id,
+    server,
+    registry_host,
+    username,
+    email,
+    created_at,
+    created_by_name,
+    updated_at,
+    updated_by_name,
+    last_exported_at,
+    last_exported_by,
+    check_status,
+    check_reason,
+    checked_at,
+    check_image,
+    expires_on
+});
 
 const COLUMNS: &str = "c.id, c.project_id, c.server, c.registry_host, c.username, c.email,
     c.created_at, cu.username as created_by_name, c.updated_at, uu.username as updated_by_name,
@@ -163,14 +182,13 @@ pub async fn all(db: &Db, project: Uuid) -> Result<Vec<Credential>, sqlx::Error>
 /// Every credential of the project with its sealed password, by server: what a pull secret
 /// exports.
 pub async fn all_sealed(db: &Db, project: Uuid) -> Result<Vec<(Credential, Sealed)>, sqlx::Error> {
-    #[derive(FromRow)]
     struct Row {
-        #[sqlx(flatten)]
         credential: Credential,
         password_ciphertext: Vec<u8>,
         password_nonce: Vec<u8>,
         key_id: String,
     }
+    from_row!(Row { password_ciphertext, password_nonce, key_id } flatten { credential });
     let sql = format!(
         "select {COLUMNS}, c.password_ciphertext, c.password_nonce, c.key_id
          from {FROM} where c.project_id = $1 order by c.server, c.id"
@@ -355,9 +373,8 @@ pub async fn record_check(
 }
 
 /// A credential due for a background check, with what the check and its audit entry need.
-#[derive(Debug, FromRow)]
+#[derive(Debug)]
 pub struct Due {
-    #[sqlx(flatten)]
     pub credential: Credential,
     /// Its project's organization.
     pub org_id: Option<Uuid>,
@@ -365,6 +382,7 @@ pub struct Due {
     pub password_nonce: Vec<u8>,
     pub key_id: String,
 }
+from_row!(Due { org_id, password_ciphertext, password_nonce, key_id } flatten { credential });
 
 impl Due {
     /// The sealed password.

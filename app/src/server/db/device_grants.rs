@@ -1,14 +1,14 @@
 //! `device_grant`: pending device logins (RFC 8628). Only the SHA-256 of the device code is
 //! stored; the user code is short and typed by a person, unique among pending grants.
 
-use sqlx::FromRow;
+use super::from_row;
 use uuid::Uuid;
 
 use crate::server::db::{Db, Tx, Unique};
 use crate::{on_db, on_tx};
 
 /// A pending grant.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct Grant {
     pub id: Uuid,
     pub user_code: String,
@@ -21,6 +21,18 @@ pub struct Grant {
     pub approved_by: Option<Uuid>,
     pub denied: bool,
 }
+from_row!(Grant {
+    id,
+    user_code,
+    client_name,
+    scopes,
+    requested_addr,
+    created_at,
+    expires_at,
+    polled_at,
+    approved_by,
+    denied
+});
 
 const COLUMNS: &str = "id, user_code, client_name, scopes, requested_addr, created_at, expires_at,
     polled_at, approved_by, denied";

@@ -1,7 +1,7 @@
 //! `invitation`: pending invitations to organizations and projects. Nothing here grants access;
 //! accepting one does that, through `members::add`.
 
-use sqlx::FromRow;
+use super::from_row;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -28,7 +28,7 @@ impl Invitee {
 }
 
 /// An invitation as stored, with the names pages show.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct Invitation {
     /// ID (UUIDv7).
     pub id: Uuid,
@@ -58,6 +58,21 @@ pub struct Invitation {
     /// Expiry, Unix seconds.
     pub expires_at: i64,
 }
+from_row!(Invitation {
+    id,
+    org_id,
+    project_id,
+    target_org_id,
+    target_owner,
+    target_project,
+    invitee_user_id,
+    invitee_username,
+    invitee_email,
+    role,
+    invited_by_id,
+    invited_by,
+    expires_at
+});
 
 impl Invitation {
     /// What it is to.

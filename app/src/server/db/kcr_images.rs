@@ -1,7 +1,7 @@
 //! `kcr_repository`, `kcr_tag` and `kcr_event`: what the registry's notifications said was
 //! pushed, pulled and deleted. Pages read these, never the registry's catalog.
 
-use sqlx::FromRow;
+use super::from_row;
 use uuid::Uuid;
 
 use crate::server::db::{Db, Tx};
@@ -187,7 +187,7 @@ pub async fn project_tags(tx: &mut Tx, project: Uuid) -> Result<i64, sqlx::Error
 }
 
 /// A repository as the Repositories page lists it.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct RepositoryRow {
     pub id: Uuid,
     pub name: String,
@@ -195,6 +195,13 @@ pub struct RepositoryRow {
     pub tags: i64,
     pub last_pushed_at: Option<i64>,
 }
+from_row!(RepositoryRow {
+    id,
+    name,
+    project_id,
+    tags,
+    last_pushed_at
+});
 
 /// The repositories of project `project` and, when `shared_owner` is given, the shared ones
 /// of that organization in `region`, by name.
@@ -220,7 +227,7 @@ pub async fn repositories(
 }
 
 /// A tag as the page lists it.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct TagRow {
     pub tag: String,
     pub digest: String,
@@ -230,6 +237,15 @@ pub struct TagRow {
     pub pushed_by: Option<String>,
     pub last_pulled_at: Option<i64>,
 }
+from_row!(TagRow {
+    tag,
+    digest,
+    media_type,
+    size,
+    pushed_at,
+    pushed_by,
+    last_pulled_at
+});
 
 const TAG_COLUMNS: &str =
     "select tag, digest, media_type, size, pushed_at, pushed_by, last_pulled_at from kcr_tag";

@@ -3,7 +3,7 @@
 //! only their names and the order of their roles differ, and those come from the target, never
 //! from input. An organization's changes run under its lock (`org_changes::lock`).
 
-use sqlx::FromRow;
+use super::from_row;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -57,7 +57,7 @@ impl Target {
 }
 
 /// A member as a members page lists them.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct Member {
     pub user_id: Uuid,
     pub username: String,
@@ -65,6 +65,12 @@ pub struct Member {
     /// Role, as stored.
     pub role: String,
 }
+from_row!(Member {
+    user_id,
+    username,
+    display_name,
+    role
+});
 
 /// The members of `target`, strongest role first, then by username.
 pub async fn list(db: &Db, target: Target) -> Result<Vec<Member>, sqlx::Error> {

@@ -11,9 +11,11 @@ pub mod invitations;
 pub mod kcr_images;
 pub mod leases;
 pub mod members;
+mod migrations;
 pub mod org_changes;
 pub mod orgs;
 pub mod projects;
+mod rows;
 pub mod throttle;
 pub mod users;
 
@@ -111,8 +113,7 @@ pub enum ConnectError {
     Migrate(sqlx::migrate::MigrateError),
 }
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+pub(crate) use rows::from_row;
 
 /// The file path of a `sqlite://` URL (without query), if it names one.
 pub fn sqlite_path(url: &str) -> Option<&str> {
@@ -239,11 +240,14 @@ impl Db {
 
     /// Applies every pending migration of this backend.
     pub async fn migrate(&self) -> Result<(), ConnectError> {
-        match self {
-            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
-            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
-        }
-        .map_err(ConnectError::Migrate)
+        let files = match self {
+            Self::Sqlite(_) => migrations::SQLITE,
+            Self::Postgres(_) => migrations::POSTGRES,
+        };
+        let migrator = migrations::migrator(files)
+            .await
+            .map_err(ConnectError::Migrate)?;
+        on_db!(self, pool => migrator.run(pool).await).map_err(ConnectError::Migrate)
     }
 
     /// Answers whether the database takes a trivial query right now.

@@ -1,6 +1,6 @@
 //! `organization`, `org_member` and `org_region`: create, list, look up.
 
-use sqlx::FromRow;
+use super::from_row;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -9,7 +9,7 @@ use crate::server::db::{Db, Tx, Unique};
 use crate::{on_db, on_tx};
 
 /// An organization.
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Org {
     /// ID (UUIDv7).
     pub id: Uuid,
@@ -18,16 +18,21 @@ pub struct Org {
     /// Name shown to people.
     pub display_name: String,
 }
+from_row!(Org {
+    id,
+    name,
+    display_name
+});
 
 /// An organization with the caller's role in it.
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Membership {
     /// The organization.
-    #[sqlx(flatten)]
     pub org: Org,
     /// The caller's role, as stored.
     pub role: String,
 }
+from_row!(Membership { role } flatten { org });
 
 /// A name taken by a user or an organization.
 pub const NAME_TAKEN: &[Unique] = &[
@@ -120,12 +125,11 @@ pub async fn find_for_user(
     name: &str,
     user: Uuid,
 ) -> Result<Option<(Org, Option<OrgRole>)>, sqlx::Error> {
-    #[derive(FromRow)]
     struct Row {
-        #[sqlx(flatten)]
         org: Org,
         role: Option<String>,
     }
+    from_row!(Row { role } flatten { org });
     let row = on_db!(db, pool => sqlx::query_as::<_, Row>(
         "select o.id, o.name, o.display_name, m.role
          from organization o left join org_member m on m.org_id = o.id and m.user_id = $2

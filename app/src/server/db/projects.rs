@@ -2,7 +2,7 @@
 //! of their project role, the owner's admin role on a personal project, and admin through an
 //! organization owner or admin role.
 
-use sqlx::FromRow;
+use super::from_row;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -11,7 +11,7 @@ use crate::server::db::{Db, Tx, Unique};
 use crate::{on_db, on_tx};
 
 /// A project as stored.
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Project {
     /// ID (UUIDv7).
     pub id: Uuid,
@@ -32,16 +32,27 @@ pub struct Project {
     /// When it last changed.
     pub updated_at: OffsetDateTime,
 }
+from_row!(Project {
+    id,
+    owner_name,
+    owner_kind,
+    org_id,
+    name,
+    description,
+    region,
+    created_at,
+    updated_at
+});
 
 /// A project with what decides the caller's access to it.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 struct AccessRow {
-    #[sqlx(flatten)]
     project: Project,
     member_role: Option<String>,
     org_role: Option<String>,
     owner_user_id: Option<Uuid>,
 }
+from_row!(AccessRow { member_role, org_role, owner_user_id } flatten { project });
 
 impl AccessRow {
     fn into_pair(self, user: Uuid) -> (Project, Option<ProjectRole>) {

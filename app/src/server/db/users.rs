@@ -1,7 +1,7 @@
 //! `app_user` and its `namespace` row: create, look up, change password.
 
+use super::from_row;
 use rand::RngCore;
-use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -10,7 +10,7 @@ use crate::{on_db, on_tx};
 
 /// A user as the server keeps it between requests. The password hash is not here: only sign-in
 /// and password change read it, through [`find_login`] and [`password_hash`].
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
     /// Account ID (UUIDv7).
     pub id: Uuid,
@@ -25,9 +25,9 @@ pub struct User {
     /// The instance administrator (the first account).
     pub is_instance_admin: bool,
     /// Pending invitations addressed to this account (read by [`find`] only; 0 elsewhere).
-    #[sqlx(default)]
     pub pending_invitations: i64,
 }
+from_row!(User { id, username, email, display_name, session_version, is_instance_admin } default { pending_invitations });
 
 impl From<User> for crate::domain::account::SessionUser {
     fn from(u: User) -> Self {
@@ -149,12 +149,11 @@ pub async fn email_exists(db: &Db, email: &str) -> Result<bool, sqlx::Error> {
 
 /// The user and password hash for a sign-in name: a username or an email address.
 pub async fn find_login(db: &Db, login: &str) -> Result<Option<(User, String)>, sqlx::Error> {
-    #[derive(FromRow)]
     struct Row {
-        #[sqlx(flatten)]
         user: User,
         password_hash: String,
     }
+    from_row!(Row { password_hash } flatten { user });
     let login = login.trim().to_lowercase();
     let row = on_db!(db, pool => sqlx::query_as::<_, Row>(&format!(
         "select {USER_COLUMNS}, password_hash from app_user where username = $1 or email = $1"
