@@ -6,6 +6,7 @@ pub mod credential;
 pub mod credential_check;
 pub mod credential_import;
 pub mod device;
+pub mod ecr;
 pub mod expiry;
 pub mod images;
 pub mod invitation;

@@ -14,6 +14,7 @@
 //! Beside the client: `registry_check` (a credential tried against its registry) and
 //! `docker_config` (reading a docker `config.json` people paste).
 
+pub mod aws;
 pub mod docker_config;
 pub mod registry_check;
 
