@@ -11,7 +11,7 @@ use app::server::{
     db::{Db, credential_imports, device_grants, invitations, kcr_images, throttle},
     http::host_check::AllowedHosts,
     kcr::signing::{KeyFiles, Signer},
-    rules::{credential_checks, kcr_tokens},
+    rules::{credential_checks, credential_sources, kcr_tokens},
     state::AppState,
 };
 use axum::serve::ListenerExt;
@@ -109,6 +109,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let housekeeping = tokio::spawn(housekeeping(self.state.db.clone(), self.session_lifetime));
         let rechecks = tokio::spawn(credential_rechecks(self.state.clone()));
+        let refreshes = tokio::spawn(ecr_refreshes(self.state.clone()));
         let (stop_denials, stopping) = tokio::sync::watch::channel(false);
         let denials = tokio::spawn(kcr_denial_summaries(self.state.clone(), stopping));
         let service = self
@@ -129,6 +130,7 @@ impl Application {
             .context("server failed")?;
         housekeeping.abort();
         rechecks.abort();
+        refreshes.abort();
         // What the open windows counted goes to the audit log before the pool closes (the
         // task finishes a write under way, then writes the rest).
         let _ = stop_denials.send(true);
@@ -188,6 +190,29 @@ async fn credential_rechecks(state: AppState) {
             Ok(0) => {}
             Ok(checked) => tracing::info!(checked, "re-checked stored credentials"),
             Err(err) => tracing::warn!(error = %err, "the credential re-check failed"),
+        }
+    }
+}
+
+/// Refreshes the tokens of ECR credentials that are due (`rules::credential_sources`), in a
+/// round every minute on whichever replica holds the lease. Always on: a credential that is
+/// not refreshed stops working within 12 hours, whatever `--credential-check-hours` says.
+async fn ecr_refreshes(state: AppState) {
+    let holder = uuid::Uuid::now_v7().to_string();
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let now = time::OffsetDateTime::now_utc();
+        match credential_sources::refresh_due(&state, &holder, now).await {
+            Ok(round) if round == Default::default() => {}
+            Ok(round) => tracing::info!(
+                stored = round.stored,
+                failed = round.failed,
+                lost = round.lost,
+                "refreshed ECR tokens"
+            ),
+            Err(err) => tracing::warn!(error = %err, "the ECR token refresh failed"),
         }
     }
 }

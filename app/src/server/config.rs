@@ -267,6 +267,16 @@ pub struct ServeConfig {
     #[arg(long, env = "BERTH_CREDENTIAL_CHECK_HOURS", default_value_t = 12)]
     pub credential_check_hours: u32,
 
+    /// The one base URL Berth calls for every AWS service (STS, ECR) instead of AWS's own
+    /// hosts: for AWS-compatible endpoints and for tests against an emulator. AWS's hosts are
+    /// named from each ECR credential's region when unset.
+    #[arg(long, env = "BERTH_AWS_ENDPOINT_URL")]
+    pub aws_endpoint_url: Option<String>,
+
+    /// Most AWS calls (token refreshes of ECR credentials) under way at once.
+    #[arg(long, env = "BERTH_AWS_MAX_CONCURRENT_CALLS", default_value_t = 8)]
+    pub aws_max_concurrent_calls: u32,
+
     /// Folder with the built site (`pkg/` with the wasm bundle and CSS, and public files).
     #[arg(long, env = "BERTH_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,

@@ -37,6 +37,8 @@ pub struct Settings {
     pub outbound: Arc<crate::server::outbound::Policy>,
     /// Hours between background re-checks of a credential (0: none).
     pub credential_check_hours: u32,
+    /// Most AWS calls at once (`--aws-max-concurrent-calls`).
+    pub aws_max_concurrent_calls: usize,
 }
 
 impl Settings {
@@ -85,8 +87,13 @@ impl AppState {
             Some(path) => outbound::read_ca_file(path)?,
             None => Vec::new(),
         };
+        let aws_endpoint = match &config.aws_endpoint_url {
+            Some(url) => Some(check_aws_endpoint(url)?),
+            None => None,
+        };
         Ok(Self {
             outbound: outbound::Outbound::new(policy.clone(), Duration::from_secs(5), &roots)?,
+            aws: outbound::aws::Aws::new(aws_endpoint, Duration::from_secs(20))?,
             db,
             key: Arc::new(key),
             bearer_blocks: Default::default(),
@@ -114,6 +121,7 @@ impl AppState {
                 registry_urls: file.registry_urls(),
                 outbound: policy,
                 credential_check_hours: config.credential_check_hours,
+                aws_max_concurrent_calls: config.aws_max_concurrent_calls as usize,
             }),
         })
     }
@@ -134,8 +142,28 @@ pub struct AppState {
     pub bearer_blocks: Arc<Blocks>,
     /// The key KCR tokens are signed with.
     pub kcr: Arc<Signer>,
+    /// How Berth calls AWS (minting ECR tokens).
+    pub aws: crate::server::outbound::aws::Aws,
     /// The clients of calls to hosts people name (`outbound`).
     pub outbound: crate::server::outbound::Outbound,
     /// Repeated KCR denials counted until their window closes (`kcr::denials`).
     pub kcr_denials: Arc<crate::server::kcr::denials::DenialLog>,
+}
+
+/// `--aws-endpoint-url`: an http(s) URL without credentials, query or fragment.
+fn check_aws_endpoint(url: &str) -> Result<String, String> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| format!("--aws-endpoint-url {url:?} is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https")
+        || parsed.host_str().is_none()
+        || !parsed.username().is_empty()
+        || parsed.password().is_some()
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+    {
+        return Err(format!(
+            "--aws-endpoint-url {url:?}: use http(s)://HOST[:PORT][/PATH], without credentials or a query"
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
 }

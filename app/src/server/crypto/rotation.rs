@@ -1,4 +1,5 @@
-//! Key rotation: re-seal every registry password under a new master key. Rows are opened with
+//! Key rotation: re-seal every registry password (and every ECR credential's AWS secret)
+//! under a new master key. Rows are opened with
 //! whichever given key sealed them and re-sealed one by one; a row changed meanwhile (by a
 //! server still sealing under the old key) is picked up by the next run. The report says how
 //! many rows are still under other keys: the old key must stay available until that is zero.
@@ -76,6 +77,9 @@ pub async fn rotate(
         .map(|r| r.rows_affected()))?;
         resealed += done;
     }
+    let (aws_resealed, aws_unreadable) = reseal_aws_secrets(db, &all_keys, new, &new_id).await?;
+    resealed += aws_resealed;
+    unreadable.extend(aws_unreadable);
     // Import drafts live fifteen minutes: dropped, not re-sealed (their makers preview again),
     // so none outlives the key being retired.
     on_db!(db, pool => sqlx::query("delete from credential_import where key_id <> $1")
@@ -84,7 +88,8 @@ pub async fn rotate(
         .await
         .map(drop))?;
     let left = on_db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "select count(*) from registry_credential where key_id <> $1"
+        "select count(*) from registry_credential
+         where key_id <> $1 or (aws_secret_key_id is not null and aws_secret_key_id <> $1)"
     )
     .bind(&new_id)
     .fetch_one(pool)
@@ -95,4 +100,57 @@ pub async fn rotate(
         unreadable,
         left,
     })
+}
+
+/// Re-seals the AWS secrets of ECR credentials not yet under `new`; answers how many, and the
+/// credentials whose secret none of `keys` opens.
+async fn reseal_aws_secrets(
+    db: &Db,
+    keys: &[&MasterKey],
+    new: &MasterKey,
+    new_id: &str,
+) -> Result<(u64, Vec<Uuid>), sqlx::Error> {
+    type Row = (Uuid, Uuid, Vec<u8>, Vec<u8>, String);
+    let rows: Vec<Row> = on_db!(db, pool => sqlx::query_as(
+        "select id, project_id, aws_secret_ciphertext, aws_secret_nonce, aws_secret_key_id
+         from registry_credential
+         where aws_secret_key_id is not null and aws_secret_key_id <> $1 order by id"
+    )
+    .bind(new_id)
+    .fetch_all(pool)
+    .await)?;
+    let (mut resealed, mut unreadable) = (0, Vec::new());
+    for (id, project, ciphertext, nonce, key_id) in rows {
+        let sealed = Sealed {
+            ciphertext,
+            nonce,
+            key_id: key_id.clone(),
+        };
+        let Ok(secret) = secrets::open_aws_secret(keys, &sealed, id, project) else {
+            unreadable.push(id);
+            continue;
+        };
+        let fresh = secrets::seal_aws_secret(
+            new,
+            secrecy::ExposeSecret::expose_secret(&secret),
+            id,
+            project,
+        );
+        let done = on_db!(db, pool => sqlx::query(
+            "update registry_credential set aws_secret_ciphertext = $2, aws_secret_nonce = $3,
+                 aws_secret_key_id = $4
+             where id = $1 and aws_secret_key_id = $5 and aws_secret_nonce = $6"
+        )
+        .bind(id)
+        .bind(&fresh.ciphertext)
+        .bind(&fresh.nonce)
+        .bind(&fresh.key_id)
+        .bind(&key_id)
+        .bind(&sealed.nonce)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        resealed += done;
+    }
+    Ok((resealed, unreadable))
 }

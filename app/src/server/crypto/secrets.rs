@@ -52,8 +52,14 @@ pub fn key_id(key: &MasterKey) -> String {
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn binding(credential: Uuid, project: Uuid) -> Vec<u8> {
-    let mut aad = b"berth registry credential v1".to_vec();
+/// The registry password's binding label.
+const PASSWORD: &[u8] = b"berth registry credential v1";
+/// The AWS secret access key's (and session token's) binding label: the secret of an ECR
+/// credential copied into its password columns does not open as its password.
+const AWS_SECRET: &[u8] = b"berth aws secret v1";
+
+fn binding(label: &[u8], credential: Uuid, project: Uuid) -> Vec<u8> {
+    let mut aad = label.to_vec();
     aad.extend_from_slice(credential.as_bytes());
     aad.extend_from_slice(project.as_bytes());
     aad
@@ -65,9 +71,34 @@ fn cipher(key: &MasterKey) -> Aes256Gcm {
 
 /// Seals `password` for credential `credential` of project `project`.
 pub fn seal(key: &MasterKey, password: &str, credential: Uuid, project: Uuid) -> Sealed {
+    seal_as(PASSWORD, key, password, credential, project)
+}
+
+/// Seals the AWS secret of an ECR credential (see [`AWS_SECRET`]).
+pub fn seal_aws_secret(key: &MasterKey, secret: &str, credential: Uuid, project: Uuid) -> Sealed {
+    seal_as(AWS_SECRET, key, secret, credential, project)
+}
+
+/// Opens what [`seal_aws_secret`] sealed.
+pub fn open_aws_secret(
+    keys: &[&MasterKey],
+    sealed: &Sealed,
+    credential: Uuid,
+    project: Uuid,
+) -> Result<SecretString, OpenError> {
+    open_as(AWS_SECRET, keys, sealed, credential, project)
+}
+
+fn seal_as(
+    label: &[u8],
+    key: &MasterKey,
+    password: &str,
+    credential: Uuid,
+    project: Uuid,
+) -> Sealed {
     let mut nonce = [0u8; 12];
     OsRng.fill_bytes(&mut nonce);
-    let aad = binding(credential, project);
+    let aad = binding(label, credential, project);
     let ciphertext = cipher(key)
         .encrypt(
             Nonce::from_slice(&nonce),
@@ -92,6 +123,16 @@ pub fn open(
     credential: Uuid,
     project: Uuid,
 ) -> Result<SecretString, OpenError> {
+    open_as(PASSWORD, keys, sealed, credential, project)
+}
+
+fn open_as(
+    label: &[u8],
+    keys: &[&MasterKey],
+    sealed: &Sealed,
+    credential: Uuid,
+    project: Uuid,
+) -> Result<SecretString, OpenError> {
     let key = keys
         .iter()
         .find(|k| key_id(k) == sealed.key_id)
@@ -99,7 +140,7 @@ pub fn open(
     if sealed.nonce.len() != 12 {
         return Err(OpenError::Tampered);
     }
-    let aad = binding(credential, project);
+    let aad = binding(label, credential, project);
     let plain = cipher(key)
         .decrypt(
             Nonce::from_slice(&sealed.nonce),
@@ -151,6 +192,24 @@ mod tests {
 
     fn key(byte: &str) -> MasterKey {
         MasterKey::from_hex(&byte.repeat(32)).unwrap()
+    }
+
+    #[test]
+    fn an_aws_secret_never_opens_as_a_password_nor_the_reverse() {
+        let k = key("ab");
+        let (cred, project) = (Uuid::now_v7(), Uuid::now_v7());
+        let secret = seal_aws_secret(&k, "aws-secret-marker", cred, project);
+        let opened = open_aws_secret(&[&k], &secret, cred, project).unwrap();
+        assert_eq!(opened.expose_secret(), "aws-secret-marker");
+        assert_eq!(
+            open(&[&k], &secret, cred, project).unwrap_err(),
+            OpenError::Tampered
+        );
+        let password = seal(&k, "password", cred, project);
+        assert_eq!(
+            open_aws_secret(&[&k], &password, cred, project).unwrap_err(),
+            OpenError::Tampered
+        );
     }
 
     #[test]

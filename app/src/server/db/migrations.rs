@@ -29,6 +29,7 @@ pub(super) const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "0006_kcr_images",
     "0007_pull_secrets_devices",
     "0008_credential_health",
+    "0009_credential_sources",
 );
 
 /// The PostgreSQL schema, oldest first.
@@ -41,6 +42,7 @@ pub(super) const POSTGRES: &[(&str, &str)] = embed!("postgres":
     "0006_kcr_images",
     "0007_pull_secrets_devices",
     "0008_credential_health",
+    "0009_credential_sources",
 );
 
 /// One embedded folder as a source sqlx's [`Migrator`] resolves.

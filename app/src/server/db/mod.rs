@@ -5,6 +5,7 @@
 pub mod access_tokens;
 pub mod audit_events;
 pub mod credential_imports;
+pub mod credential_sources;
 pub mod credentials;
 pub mod device_grants;
 pub mod invitations;

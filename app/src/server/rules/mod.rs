@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod credential_checks;
 pub mod credential_imports;
+pub mod credential_sources;
 pub mod credentials;
 pub mod device_logins;
 pub mod invitations;

@@ -1,0 +1,843 @@
+//! Credentials whose password Berth mints: Amazon ECR. The AWS keys (and the role to assume
+//! with them) are the long-lived source, sealed like a password; the registry password is a
+//! 12-hour token from ECR's `GetAuthorizationToken`, stored as the credential's password so
+//! every reader (check, pull-secret export, credential helper) gets the live one.
+//!
+//! A token is refreshed three quarters into its life by [`refresh_due`] (the background loop,
+//! on the replica holding the lease), or on demand by a reader that needs more life than is
+//! left. Every write is a compare-and-set on the token it replaces, so two refreshes at once
+//! store one token. A failed refresh keeps the last good token until it expires, records
+//! AWS's code and message (never the secret), retries with backoff, and is audited.
+
+use std::{net::Ipv4Addr, sync::Arc};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::credential::field as credential_field;
+use crate::domain::ecr::{EcrHost, RoleArn, field_of_aws_code};
+use crate::error::AppError;
+use crate::server::{
+    audit,
+    crypto::secrets::{self, Sealed},
+    cx::ProjectCx,
+    db::{self, Tx, credential_sources as sources, credentials, leases},
+    outbound::aws::{Aws, AwsError, EcrToken, Keys, Role},
+    state::AppState,
+};
+
+/// A token is refreshed when this share of its life (in thousandths) is gone.
+pub const REFRESH_AT_PERMILLE: i64 = 750;
+/// The first retry after a failed refresh, in seconds; each failure in a row doubles it.
+const RETRY_FIRST_SECS: i64 = 60;
+/// The longest wait between retries.
+const RETRY_MAX_SECS: i64 = 3_600;
+/// The lease the background refresh holds.
+pub const REFRESH_LEASE: &str = "ecr-refresh";
+/// How long one round may hold it.
+const LEASE_SECS: i64 = 600;
+/// Most credentials one round refreshes.
+const BATCH: i64 = 2_000;
+
+/// An ECR source as a form or the API gives it, checked.
+#[derive(Clone, Debug)]
+pub struct EcrSource {
+    /// The registry host, naming its account and region.
+    pub host: EcrHost,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+    /// For temporary keys.
+    pub session_token: Option<SecretString>,
+    pub role: Option<RoleArn>,
+    pub external_id: Option<String>,
+}
+
+/// What is sealed as the AWS secret: the secret key, and the session token of temporary keys.
+#[derive(Serialize, Deserialize)]
+struct SealedKeys {
+    secret_access_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    session_token: Option<String>,
+}
+
+/// The name of the role session AWS shows in CloudTrail for credential `id`.
+fn session_name(id: Uuid) -> String {
+    format!("berth-{}", id.simple())
+}
+
+impl EcrSource {
+    /// The AWS keys.
+    pub fn keys(&self) -> Keys {
+        Keys {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            session_token: self.session_token.clone(),
+        }
+    }
+
+    /// The secret key and session token, sealed for credential `id` of `project`.
+    pub fn seal(&self, state: &AppState, id: Uuid, project: Uuid) -> Sealed {
+        let plain = serde_json::to_string(&SealedKeys {
+            secret_access_key: self.secret_access_key.expose_secret().to_owned(),
+            session_token: self
+                .session_token
+                .as_ref()
+                .map(|t| t.expose_secret().to_owned()),
+        })
+        .unwrap_or_default();
+        secrets::seal_aws_secret(&state.key, &plain, id, project)
+    }
+
+    /// Mints a token for credential `id` (see [`mint`]).
+    pub async fn mint(
+        &self,
+        aws: &Aws,
+        id: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<EcrToken, AwsError> {
+        let name = session_name(id);
+        let role = self.role.as_ref().map(|role| Role {
+            arn: &role.arn,
+            external_id: self.external_id.as_deref(),
+            session_name: &name,
+        });
+        mint(aws, &self.host.region, &self.keys(), role, now).await
+    }
+}
+
+/// Asks AWS for a registry token: assumes `role` first when there is one, then calls ECR in
+/// `region`. A token that is not valid after `now` (moto's are from 2015; a wrong clock or a
+/// wrong endpoint does the same) is a failure, never a token to store.
+pub async fn mint(
+    aws: &Aws,
+    region: &str,
+    keys: &Keys,
+    role: Option<Role<'_>>,
+    now: OffsetDateTime,
+) -> Result<EcrToken, AwsError> {
+    let token = match role {
+        Some(role) => {
+            let session = aws.assume_role(keys, region, role).await?;
+            aws.ecr_token(&session.keys, region).await?
+        }
+        None => aws.ecr_token(keys, region).await?,
+    };
+    if token.expires_at <= now {
+        return Err(AwsError {
+            code: "ExpiredOnArrival".into(),
+            message: format!(
+                "ECR answered a token that expired at {}, before this server's time {}: this \
+                 server's clock, or the AWS endpoint it calls, is wrong",
+                crate::domain::when::rfc3339_secs(token.expires_at.unix_timestamp()),
+                crate::domain::when::rfc3339_secs(now.unix_timestamp()),
+            ),
+        });
+    }
+    Ok(token)
+}
+
+/// Adds an ECR credential for `registry_host` (named by `server`) to the project: mints its
+/// first token, so keys AWS refuses are the form's error (with AWS's code) and nothing is
+/// stored; then stores the keys and the token. One credential per registry host.
+#[tracing::instrument(skip_all, fields(project.id = %cx.project.id, registry = %registry_host), err)]
+pub async fn add(
+    cx: &ProjectCx,
+    (server, registry_host): (&str, &str),
+    email: &str,
+    source: &EcrSource,
+    now: OffsetDateTime,
+) -> Result<Uuid, AppError> {
+    super::credentials::refuse_kcr_host(cx, registry_host)?;
+    let taken = || {
+        AppError::conflict(
+            credential_field::SERVER,
+            format!(
+                "This project already has credentials for {registry_host}; update those instead."
+            ),
+        )
+    };
+    // Before AWS is asked: a second credential for the host fails fast and costs no call.
+    {
+        let mut tx = cx.state.db.begin().await?;
+        let existing = credentials::id_for_host(&mut tx, cx.project.id, registry_host).await?;
+        tx.commit().await?;
+        if existing.is_some() {
+            return Err(taken());
+        }
+    }
+    let id = Uuid::now_v7();
+    let token = source
+        .mint(&cx.state.aws, id, now)
+        .await
+        .map_err(|err| refusal(&err, source.role.is_some()))?;
+    let password = secrets::seal(
+        &cx.state.key,
+        token.password.expose_secret(),
+        id,
+        cx.project.id,
+    );
+    let keys = sources::EcrKeys {
+        access_key_id: source.access_key_id.clone(),
+        role_arn: source.role.as_ref().map(|r| r.arn.clone()),
+        external_id: source.external_id.clone(),
+        secret: source.seal(&cx.state, id, cx.project.id),
+    };
+    let mut tx = cx.state.db.begin().await?;
+    if credentials::id_for_host(&mut tx, cx.project.id, registry_host)
+        .await?
+        .is_some()
+    {
+        return Err(taken());
+    }
+    super::credentials::check_room(&mut tx, cx.project.id, 1).await?;
+    credentials::add(
+        &mut tx,
+        &credentials::NewCredential {
+            id,
+            project_id: cx.project.id,
+            server,
+            registry_host,
+            username: &token.username,
+            email,
+            sealed: &password,
+            by: cx.caller.user().map(|u| u.id),
+            expires_on: None,
+        },
+    )
+    .await
+    .map_err(|e| db::conflict(e, vec![(credentials::HOST_TAKEN, taken())]))?;
+    sources::set_ecr(&mut tx, id, &keys).await?;
+    store(
+        &cx.state,
+        &mut tx,
+        (id, cx.project.id),
+        &password.nonce,
+        &token,
+        now,
+    )
+    .await?;
+    cx.audit(
+        &mut tx,
+        "credential.added",
+        &id.to_string(),
+        serde_json::json!({
+            "after": {
+                "server": server,
+                "registry_host": registry_host,
+                "source": sources::ECR,
+                "aws_access_key_id": keys.access_key_id,
+                "aws_role_arn": keys.role_arn,
+                "aws_external_id": keys.external_id,
+                "email": email,
+                "token_expires_at": token.expires_at.unix_timestamp(),
+            }
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(credential.id = %id, "ECR credential added");
+    Ok(id)
+}
+
+/// The form's error for keys AWS refused: AWS's code and message on the field they are
+/// about; an AWS that could not be reached is a 502.
+pub fn refusal(err: &AwsError, has_role: bool) -> AppError {
+    match err.code.as_str() {
+        "Unreachable" | "BadEndpoint" | "BadAnswer" | "HttpError" | "ExpiredOnArrival" => {
+            AppError::Upstream(format!("Berth could not get a token from AWS: {err}"))
+        }
+        _ => AppError::invalid(
+            field_of_aws_code(&err.code, has_role),
+            format!("AWS refused these keys: {err}"),
+        ),
+    }
+}
+
+/// When a token minted at `refreshed_at` that expires at `expires_at` is refreshed.
+pub fn due_at(refreshed_at: i64, expires_at: i64) -> i64 {
+    refreshed_at + (expires_at - refreshed_at).max(0) * REFRESH_AT_PERMILLE / 1_000
+}
+
+/// When to try again after the `failures`-th failure in a row at `now`: one minute, doubling,
+/// at most an hour.
+pub fn retry_at(now: i64, failures: i32) -> i64 {
+    let shift = u32::try_from(failures.max(1) - 1).unwrap_or(0).min(16);
+    now + (RETRY_FIRST_SECS << shift).min(RETRY_MAX_SECS)
+}
+
+/// Stores `token` as credential `id`'s password in place of the one sealed with `replaces`.
+/// Answers whether it was stored (false: another refresh or an edit came first).
+pub async fn store(
+    state: &AppState,
+    tx: &mut Tx,
+    (id, project): (Uuid, Uuid),
+    replaces: &[u8],
+    token: &EcrToken,
+    now: OffsetDateTime,
+) -> Result<bool, AppError> {
+    let sealed = secrets::seal(&state.key, token.password.expose_secret(), id, project);
+    let now = now.unix_timestamp();
+    let expires_at = token.expires_at.unix_timestamp();
+    let minted = sources::Minted {
+        username: &token.username,
+        sealed: &sealed,
+        expires_at,
+        refreshed_at: now,
+        due_at: due_at(now, expires_at),
+    };
+    Ok(sources::store_token(tx, id, replaces, &minted).await?)
+}
+
+/// What one refresh did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refreshed {
+    /// A new token is stored, valid until then (Unix seconds).
+    Stored(i64),
+    /// AWS (or the sealed keys) failed; the old token stays.
+    Failed(String),
+    /// Another refresh or an edit changed the credential first; nothing was written.
+    Lost,
+}
+
+/// Refreshes one ECR credential now.
+pub async fn refresh(
+    state: &AppState,
+    row: &sources::Refreshable,
+    now: OffsetDateTime,
+) -> Result<Refreshed, AppError> {
+    let minted = match open_keys(state, row) {
+        Ok(keys) => {
+            let name = session_name(row.id);
+            let role = row.aws_role_arn.as_deref().map(|arn| Role {
+                arn,
+                external_id: row.aws_external_id.as_deref(),
+                session_name: &name,
+            });
+            let region = EcrHost::parse(&row.registry_host)
+                .map(|host| host.region)
+                .map_err(|message| AwsError {
+                    code: "NotEcr".into(),
+                    message,
+                });
+            match region {
+                Ok(region) => mint(&state.aws, &region, &keys, role, now).await,
+                Err(err) => Err(err),
+            }
+        }
+        Err(err) => Err(err),
+    };
+    let mut tx = state.db.begin().await?;
+    let outcome = match minted {
+        Ok(token) => {
+            if store(
+                state,
+                &mut tx,
+                (row.id, row.project_id),
+                &row.password_nonce,
+                &token,
+                now,
+            )
+            .await?
+            {
+                Refreshed::Stored(token.expires_at.unix_timestamp())
+            } else {
+                Refreshed::Lost
+            }
+        }
+        Err(err) => {
+            let reason = err.to_string();
+            let failures = row.refresh_failures + 1;
+            let retry = retry_at(now.unix_timestamp(), failures);
+            if !sources::record_failure(&mut tx, row.id, &row.password_nonce, &reason, retry)
+                .await?
+            {
+                return Ok(Refreshed::Lost);
+            }
+            tracing::warn!(credential.id = %row.id, code = %err.code, failures, "refreshing an ECR token failed");
+            audit::record(
+                &mut tx,
+                Ipv4Addr::UNSPECIFIED.into(),
+                audit::Event {
+                    actor: None,
+                    token: None,
+                    org_id: row.org_id,
+                    project_id: Some(row.project_id),
+                    action: "credential.refresh_failed",
+                    target: &row.id.to_string(),
+                    details: serde_json::json!({
+                        "code": err.code,
+                        "message": err.message,
+                        "failures": failures,
+                        "token_expires_at": row.token_expires_at,
+                    }),
+                },
+            )
+            .await?;
+            Refreshed::Failed(reason)
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// The AWS keys of `row`, opened.
+fn open_keys(state: &AppState, row: &sources::Refreshable) -> Result<Keys, AwsError> {
+    let unreadable = || AwsError {
+        code: "Unreadable".into(),
+        message: "the AWS secret is sealed under a key this server does not hold (a key \
+                  rotation is under way?)"
+            .into(),
+    };
+    let plain = secrets::open_aws_secret(&[&state.key], &row.secret(), row.id, row.project_id)
+        .map_err(|_| unreadable())?;
+    let keys: SealedKeys = serde_json::from_str(plain.expose_secret()).map_err(|_| unreadable())?;
+    Ok(Keys {
+        access_key_id: row.aws_access_key_id.clone(),
+        secret_access_key: SecretString::from(keys.secret_access_key),
+        session_token: keys.session_token.map(SecretString::from),
+    })
+}
+
+/// What a round of [`refresh_due`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct RoundReport {
+    pub stored: usize,
+    pub failed: usize,
+    pub lost: usize,
+}
+
+/// Refreshes every ECR credential due at `now`, at most `settings.aws_max_concurrent_calls`
+/// at once, if `holder` gets the lease (one replica refreshes, whatever the number running).
+pub async fn refresh_due(
+    state: &AppState,
+    holder: &str,
+    now: OffsetDateTime,
+) -> Result<RoundReport, AppError> {
+    let at = now.unix_timestamp();
+    if !leases::take(&state.db, REFRESH_LEASE, holder, at, at + LEASE_SECS).await? {
+        return Ok(RoundReport::default());
+    }
+    let round = refresh_round(state, now).await;
+    if let Err(err) = leases::release(&state.db, REFRESH_LEASE, holder).await {
+        tracing::warn!(error = %err, "releasing the ECR refresh lease failed (it expires by itself)");
+    }
+    round
+}
+
+async fn refresh_round(state: &AppState, now: OffsetDateTime) -> Result<RoundReport, AppError> {
+    let due = sources::due(&state.db, now.unix_timestamp(), BATCH).await?;
+    let gate = Arc::new(tokio::sync::Semaphore::new(
+        state.settings.aws_max_concurrent_calls.max(1),
+    ));
+    let mut jobs = tokio::task::JoinSet::new();
+    for row in due {
+        let (state, gate) = (state.clone(), gate.clone());
+        jobs.spawn(async move {
+            let _permit = gate.acquire_owned().await;
+            refresh(&state, &row, now).await
+        });
+    }
+    let mut report = RoundReport::default();
+    while let Some(done) = jobs.join_next().await {
+        match done {
+            Ok(Ok(Refreshed::Stored(_))) => report.stored += 1,
+            Ok(Ok(Refreshed::Failed(_))) => report.failed += 1,
+            Ok(Ok(Refreshed::Lost)) => report.lost += 1,
+            Ok(Err(err)) => tracing::warn!(error = %err, "an ECR refresh failed"),
+            Err(err) => tracing::error!(error = %err, "an ECR refresh panicked"),
+        }
+    }
+    Ok(report)
+}
+
+/// Refreshes credential `id` now if its token has less than `need` seconds left at `now`
+/// (a reader about to hand it out). Answers the token's expiry after that, `None` for a
+/// credential that is not ECR.
+pub async fn ensure_fresh(
+    state: &AppState,
+    id: Uuid,
+    need: i64,
+    now: OffsetDateTime,
+) -> Result<Option<i64>, AppError> {
+    let Some(row) = sources::refreshable(&state.db, id).await? else {
+        return Ok(None);
+    };
+    let expires_at = row.token_expires_at.unwrap_or(0);
+    if expires_at - now.unix_timestamp() >= need {
+        return Ok(Some(expires_at));
+    }
+    match refresh(state, &row, now).await? {
+        Refreshed::Stored(expires_at) => Ok(Some(expires_at)),
+        // Someone else refreshed (or failed) meanwhile: what is stored now counts.
+        Refreshed::Lost | Refreshed::Failed(_) => Ok(sources::token_state(&state.db, id)
+            .await?
+            .and_then(|s| s.token_expires_at)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::domain::ecr::field;
+    use crate::server::{crypto::MasterKey, crypto::rotation, testing::TestDb};
+
+    const HOST: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    /// moto's tokens all expire at 2015-01-01T00:00:00Z; the tests live half a day before.
+    const T0: OffsetDateTime = datetime!(2014-12-31 12:00:00 UTC);
+    const MOTO_EXPIRY: i64 = 1_420_070_400;
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+    fn emulator(checking: bool) -> Aws {
+        let var = if checking {
+            "BERTH_TEST_AWS_AUTH_URL"
+        } else {
+            "BERTH_TEST_AWS_URL"
+        };
+        let url = std::env::var(var).unwrap_or_else(|_| {
+            panic!(
+                "{var} is not set: run the tests with scripts/test, which starts the AWS emulator"
+            )
+        });
+        Aws::new(Some(url), Duration::from_secs(10)).unwrap()
+    }
+
+    fn source(key_id: &str, secret: &str, role: Option<&str>) -> EcrSource {
+        EcrSource {
+            host: EcrHost::parse(HOST).unwrap(),
+            access_key_id: key_id.into(),
+            secret_access_key: SecretString::from(secret.to_owned()),
+            session_token: None,
+            role: role.map(|r| RoleArn::parse(r).unwrap()),
+            external_id: None,
+        }
+    }
+
+    fn server() -> (&'static str, &'static str) {
+        (HOST, HOST)
+    }
+
+    async fn state_of(db: &TestDb, id: Uuid) -> sources::TokenState {
+        sources::token_state(&db.state.db, id)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    async fn password_of(db: &TestDb, id: Uuid) -> (Vec<u8>, String) {
+        let (project, sealed) = credentials::sealed(&db.state.db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        let opened = secrets::open(&[&db.state.key], &sealed, id, project).unwrap();
+        (sealed.nonce, opened.expose_secret().to_owned())
+    }
+
+    #[tokio::test]
+    async fn adding_mints_the_first_token_and_keeps_the_secret_sealed() {
+        for mut db in TestDb::both().await {
+            db.state.aws = emulator(false);
+            let cx = db.with_project("ann/web").await.as_admin().await;
+            let id = add(
+                &cx,
+                server(),
+                "",
+                &source("AKIAIOSFODNN7EXAMPLE", SECRET, None),
+                T0,
+            )
+            .await
+            .unwrap();
+
+            let state = state_of(&db, id).await;
+            assert_eq!(state.source, "ecr", "{}", db.backend);
+            assert_eq!(state.token_expires_at, Some(MOTO_EXPIRY));
+            assert_eq!(state.token_refreshed_at, Some(T0.unix_timestamp()));
+            // Three quarters into its 12 hours: 9 hours after it was minted.
+            assert_eq!(state.refresh_due_at, Some(T0.unix_timestamp() + 9 * 3_600));
+            assert_eq!(password_of(&db, id).await.1, "123456789012-auth-token");
+            let listed = credentials::all(&db.state.db, cx.project.id).await.unwrap();
+            assert_eq!(listed[0].username, "AWS");
+
+            // Neither the secret key nor the token is stored or audited in clear.
+            let row = sources::refreshable(&db.state.db, id)
+                .await
+                .unwrap()
+                .unwrap();
+            let sealed_bytes = [
+                row.aws_secret_ciphertext.clone(),
+                row.password_nonce.clone(),
+            ];
+            for bytes in sealed_bytes {
+                assert!(!bytes.windows(8).any(|w| w == &SECRET.as_bytes()[..8]));
+            }
+            let audit = db.audit_details("credential.added").await;
+            let text = audit[0].to_string();
+            assert!(
+                text.contains("AKIAIOSFODNN7EXAMPLE") && !text.contains(SECRET),
+                "{text}"
+            );
+            assert!(!text.contains("auth-token"), "{text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_role_in_another_account_mints_that_accounts_token() {
+        for mut db in TestDb::both().await {
+            db.state.aws = emulator(false);
+            let cx = db.with_project("ann/web").await.as_admin().await;
+            let role = Some("arn:aws:iam::210987654321:role/berth-puller");
+            let id = add(
+                &cx,
+                server(),
+                "",
+                &source("AKIAIOSFODNN7EXAMPLE", SECRET, role),
+                T0,
+            )
+            .await
+            .unwrap();
+            assert_eq!(
+                password_of(&db, id).await.1,
+                "210987654321-auth-token",
+                "{}",
+                db.backend
+            );
+            let row = sources::refreshable(&db.state.db, id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(row.aws_role_arn.as_deref(), role);
+        }
+    }
+
+    #[tokio::test]
+    async fn keys_aws_refuses_are_the_forms_error_and_nothing_is_stored() {
+        for mut db in TestDb::both().await {
+            db.state.aws = emulator(true);
+            let cx = db.with_project("ann/web").await.as_admin().await;
+            let key_id = std::env::var("BERTH_TEST_AWS_AUTH_KEY_ID").unwrap();
+            let err = add(&cx, server(), "", &source(&key_id, SECRET, None), T0)
+                .await
+                .unwrap_err();
+            let message = err.field(field::SECRET_ACCESS_KEY).unwrap_or_default();
+            assert!(
+                message.contains("SignatureDoesNotMatch"),
+                "{}: {err:?}",
+                db.backend
+            );
+            let err = add(
+                &cx,
+                server(),
+                "",
+                &source("AKIAXXXXXXXXXXXXXXXX", SECRET, None),
+                T0,
+            )
+            .await
+            .unwrap_err();
+            let message = err.field(field::ACCESS_KEY_ID).unwrap_or_default();
+            assert!(message.contains("InvalidClientTokenId"), "{err:?}");
+            let denied = Some("arn:aws:iam::123456789012:role/someone-elses");
+            let secret = std::env::var("BERTH_TEST_AWS_AUTH_SECRET").unwrap();
+            let err = add(&cx, server(), "", &source(&key_id, &secret, denied), T0)
+                .await
+                .unwrap_err();
+            let message = err.field(field::ROLE_ARN).unwrap_or_default();
+            assert!(message.contains("AccessDenied"), "{err:?}");
+            assert_eq!(db.count("registry_credential").await, 0);
+            assert!(!format!("{err:?}").contains(&secret));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_already_expired_is_never_stored() {
+        let mut db = TestDb::sqlite().await;
+        db.state.aws = emulator(false);
+        let cx = db.with_project("ann/web").await.as_admin().await;
+        // Today, moto's 2015 token is long dead: a wrong clock or endpoint, not a token.
+        let err = add(
+            &cx,
+            server(),
+            "",
+            &source("AKIAIOSFODNN7EXAMPLE", SECRET, None),
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.status(), 502, "{err:?}");
+        assert!(err.to_string().contains("ExpiredOnArrival"), "{err}");
+        assert_eq!(db.count("registry_credential").await, 0);
+    }
+
+    #[tokio::test]
+    async fn a_token_is_refreshed_three_quarters_into_its_life_once_across_replicas() {
+        for mut db in TestDb::both().await {
+            db.state.aws = emulator(false);
+            let cx = db.with_project("ann/web").await.as_admin().await;
+            let id = add(
+                &cx,
+                server(),
+                "",
+                &source("AKIAIOSFODNN7EXAMPLE", SECRET, None),
+                T0,
+            )
+            .await
+            .unwrap();
+            let (nonce, _) = password_of(&db, id).await;
+
+            let early = T0 + time::Duration::hours(8);
+            let round = refresh_due(&db.state, "replica-a", early).await.unwrap();
+            assert_eq!(round, RoundReport::default(), "{}", db.backend);
+            assert_eq!(password_of(&db, id).await.0, nonce, "not yet due");
+
+            let due = T0 + time::Duration::hours(9);
+            let (a, b) = tokio::join!(
+                refresh_due(&db.state, "replica-a", due),
+                refresh_due(&db.state, "replica-b", due)
+            );
+            let (a, b) = (a.unwrap(), b.unwrap());
+            assert_eq!(a.stored + b.stored, 1, "{a:?} {b:?}");
+            let state = state_of(&db, id).await;
+            assert_eq!(state.token_refreshed_at, Some(due.unix_timestamp()));
+            assert_ne!(
+                password_of(&db, id).await.0,
+                nonce,
+                "a new token was sealed"
+            );
+            // The new token has three hours left: due after three quarters of them.
+            assert_eq!(
+                state.refresh_due_at,
+                Some(due.unix_timestamp() + 3 * 3_600 * 3 / 4)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_refresh_keeps_the_token_says_why_and_backs_off() {
+        for mut db in TestDb::both().await {
+            db.state.aws = emulator(true);
+            let cx = db.with_project("ann/web").await.as_admin().await;
+            let key_id = std::env::var("BERTH_TEST_AWS_AUTH_KEY_ID").unwrap();
+            let secret = std::env::var("BERTH_TEST_AWS_AUTH_SECRET").unwrap();
+            let id = add(&cx, server(), "", &source(&key_id, &secret, None), T0)
+                .await
+                .unwrap();
+            let (nonce, token) = password_of(&db, id).await;
+            // The key is revoked: AWS no longer knows its ID.
+            crate::on_db!(&db.state.db, pool => sqlx::query(
+                "update registry_credential set aws_access_key_id = 'AKIAXXXXXXXXXXXXXXXX'"
+            )
+            .execute(pool)
+            .await
+            .map(drop))
+            .unwrap();
+
+            let due = T0 + time::Duration::hours(9);
+            let round = refresh_due(&db.state, "replica-a", due).await.unwrap();
+            assert_eq!(round.failed, 1, "{}: {round:?}", db.backend);
+            assert_eq!(password_of(&db, id).await, (nonce.clone(), token.clone()));
+            let state = state_of(&db, id).await;
+            let error = state.refresh_error.clone().unwrap_or_default();
+            assert!(error.starts_with("InvalidClientTokenId: "), "{error}");
+            assert_eq!(state.refresh_failures, 1);
+            assert_eq!(state.refresh_due_at, Some(due.unix_timestamp() + 60));
+            let audit = db.audit_details("credential.refresh_failed").await;
+            assert_eq!(audit[0]["code"], "InvalidClientTokenId");
+            assert!(!audit[0].to_string().contains(&secret));
+
+            // Not due again before the minute is over; then one more failure doubles the wait.
+            let soon = due + time::Duration::seconds(30);
+            let round = refresh_due(&db.state, "replica-a", soon).await.unwrap();
+            assert_eq!(round, RoundReport::default());
+            let later = due + time::Duration::seconds(60);
+            refresh_due(&db.state, "replica-a", later).await.unwrap();
+            let state = state_of(&db, id).await;
+            assert_eq!(state.refresh_failures, 2);
+            assert_eq!(state.refresh_due_at, Some(later.unix_timestamp() + 120));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reader_needing_more_life_refreshes_on_demand_and_only_then() {
+        let mut db = TestDb::sqlite().await;
+        db.state.aws = emulator(false);
+        let cx = db.with_project("ann/web").await.as_admin().await;
+        let id = add(
+            &cx,
+            server(),
+            "",
+            &source("AKIAIOSFODNN7EXAMPLE", SECRET, None),
+            T0,
+        )
+        .await
+        .unwrap();
+        let (nonce, _) = password_of(&db, id).await;
+        // Twelve hours left, one needed: nothing to do.
+        let left = ensure_fresh(&db.state, id, 3_600, T0).await.unwrap();
+        assert_eq!(left, Some(MOTO_EXPIRY));
+        assert_eq!(password_of(&db, id).await.0, nonce);
+        // Thirty minutes left, one hour needed: minted now (moto's token still ends at the
+        // same moment, so the answer is the same expiry, from a new token).
+        let late = datetime!(2014-12-31 23:30:00 UTC);
+        let left = ensure_fresh(&db.state, id, 3_600, late).await.unwrap();
+        assert_eq!(left, Some(MOTO_EXPIRY));
+        assert_ne!(password_of(&db, id).await.0, nonce);
+        // Not an ECR credential: nothing to say.
+        assert_eq!(
+            ensure_fresh(&db.state, Uuid::now_v7(), 3_600, T0)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn key_rotation_reseals_the_aws_secret_and_refreshes_go_on() {
+        for mut db in TestDb::both().await {
+            db.state.aws = emulator(false);
+            let cx = db.with_project("ann/web").await.as_admin().await;
+            let id = add(
+                &cx,
+                server(),
+                "",
+                &source("AKIAIOSFODNN7EXAMPLE", SECRET, None),
+                T0,
+            )
+            .await
+            .unwrap();
+            let new = MasterKey::from_hex(&"5a".repeat(32)).unwrap();
+            let old = db.state.key.clone();
+            let report = rotation::rotate(&db.state.db, &[&*old], &new)
+                .await
+                .unwrap();
+            assert_eq!((report.resealed, report.left), (2, 0), "{}", db.backend);
+            db.state.key = Arc::new(new);
+            let row = sources::refreshable(&db.state.db, id)
+                .await
+                .unwrap()
+                .unwrap();
+            let done = refresh(&db.state, &row, T0 + time::Duration::hours(9))
+                .await
+                .unwrap();
+            assert_eq!(done, Refreshed::Stored(MOTO_EXPIRY));
+        }
+    }
+
+    #[test]
+    fn refresh_and_retry_times() {
+        assert_eq!(due_at(1_000, 1_000 + 43_200), 1_000 + 32_400);
+        assert_eq!(
+            due_at(1_000, 500),
+            1_000,
+            "an expiry in the past is due at once"
+        );
+        assert_eq!(retry_at(0, 1), 60);
+        assert_eq!(retry_at(0, 2), 120);
+        assert_eq!(retry_at(0, 6), 1_920);
+        assert_eq!(retry_at(0, 7), 3_600);
+        assert_eq!(retry_at(0, 1_000), 3_600);
+    }
+}
