@@ -203,7 +203,7 @@ async fn ecr_refreshes(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let now = time::OffsetDateTime::now_utc();
+        let now = state.clock.now();
         match credential_sources::refresh_due(&state, &holder, now).await {
             Ok(round) if round == Default::default() => {}
             Ok(round) => tracing::info!(

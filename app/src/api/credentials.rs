@@ -12,9 +12,14 @@ use crate::error::AppError;
 use crate::{
     domain::{
         credential::{CredentialChange, NewCredential},
+        ecr::NewEcrCredential,
         role::ProjectAction,
     },
-    server::{cx::Cx, http::request, rules::credentials},
+    server::{
+        cx::Cx,
+        http::request,
+        rules::{credential_sources, credentials},
+    },
 };
 
 /// A page of the project's credentials, sorted by server.
@@ -45,6 +50,35 @@ pub async fn add_credential(
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let new = NewCredential::parse(&registry, &server, &username, &email, password, &expires_on)?;
     let id = credentials::add(&cx, new).await?;
+    request::redirect(&format!("{}/credentials", cx.path()));
+    Ok(id.to_string())
+}
+
+/// Adds an Amazon ECR credential: AWS keys (and optionally a role to assume with them) from
+/// which Berth mints the registry's 12-hour password and keeps it fresh. The first token is
+/// minted before anything is stored, so keys AWS refuses are an error on their field, with
+/// AWS's code. Answers the new credential's ID.
+#[server(endpoint = "add_ecr_credential")]
+pub async fn add_ecr_credential(
+    owner: String,
+    name: String,
+    server: String,
+    aws_access_key_id: String,
+    aws_secret_access_key: PasswordInput,
+    #[server(default)] aws_session_token: PasswordInput,
+    #[server(default)] aws_role_arn: String,
+    #[server(default)] aws_external_id: String,
+) -> Result<String, AppError> {
+    let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
+    let new = NewEcrCredential::parse(
+        &server,
+        &aws_access_key_id,
+        aws_secret_access_key,
+        aws_session_token,
+        &aws_role_arn,
+        &aws_external_id,
+    )?;
+    let id = credential_sources::add_new(&cx, new).await?;
     request::redirect(&format!("{}/credentials", cx.path()));
     Ok(id.to_string())
 }

@@ -287,6 +287,24 @@ pub struct CredentialView {
     pub expires_on: Option<String>,
     /// How far that is from today (UTC) when the list was read.
     pub expiry: Option<Expiry>,
+    /// Where the password comes from, for one Berth mints (Amazon ECR); `None`: static.
+    #[serde(default)]
+    pub minted: Option<MintedView>,
+}
+
+/// An Amazon ECR credential's source and the token minted from it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MintedView {
+    /// The AWS access key ID (not a secret).
+    pub access_key_id: String,
+    /// The role assumed with it, if any.
+    pub role_arn: Option<String>,
+    /// When the current token expires, RFC 3339.
+    pub token_expires_at: Option<String>,
+    /// When it was minted, RFC 3339.
+    pub token_refreshed_at: Option<String>,
+    /// Why the last refresh failed (AWS's code and message), while it keeps failing.
+    pub refresh_error: Option<String>,
 }
 
 /// A page of the credential list, sorted by server.

@@ -2,6 +2,107 @@
 //! region), the AWS keys that mint its 12-hour passwords, and the role they may assume.
 //! These checks run in the form and on the server alike; AWS itself has the last word.
 
+use crate::domain::{registry::canonical_host, secret::PasswordInput};
+use crate::error::FieldErrors;
+
+/// Longest session token AWS issues (they run to about 1,200 characters; role chaining more).
+pub const SESSION_TOKEN_MAX_LEN: usize = 4_096;
+/// Longest secret access key.
+pub const SECRET_MAX_LEN: usize = 128;
+
+/// An Amazon ECR credential to add, read from its form and checked.
+#[derive(Clone, Debug)]
+pub struct NewEcrCredential {
+    /// The server as given.
+    pub server: String,
+    /// Its canonical registry host.
+    pub registry_host: String,
+    /// The account and region the host names.
+    pub host: EcrHost,
+    pub access_key_id: String,
+    pub secret_access_key: PasswordInput,
+    /// For temporary (`ASIA…`) keys.
+    pub session_token: Option<PasswordInput>,
+    pub role: Option<RoleArn>,
+    pub external_id: Option<String>,
+}
+
+impl NewEcrCredential {
+    /// Reads the ECR form: every field checked, each error on its field.
+    pub fn parse(
+        server: &str,
+        access_key_id: &str,
+        secret_access_key: PasswordInput,
+        session_token: PasswordInput,
+        role_arn: &str,
+        external_id: &str,
+    ) -> Result<Self, FieldErrors> {
+        use crate::domain::credential::field::SERVER;
+        let mut errs = FieldErrors::new();
+        let registry_host = errs.check(SERVER, canonical_host(server));
+        let host = registry_host
+            .as_deref()
+            .and_then(|h| errs.check(SERVER, EcrHost::parse(h)));
+        let access_key_id = errs.check(field::ACCESS_KEY_ID, check_access_key_id(access_key_id));
+        errs.check(
+            field::SECRET_ACCESS_KEY,
+            check_aws_secret(
+                "secret access key",
+                secret_access_key.expose(),
+                SECRET_MAX_LEN,
+            ),
+        );
+        let session_token = if session_token.expose().is_empty() {
+            if access_key_id
+                .as_deref()
+                .is_some_and(|id| id.starts_with("ASIA"))
+            {
+                errs.insert(
+                    field::SESSION_TOKEN,
+                    "Keys that start with ASIA are temporary: enter their session token too.",
+                );
+            }
+            None
+        } else {
+            errs.check(
+                field::SESSION_TOKEN,
+                check_aws_secret(
+                    "session token",
+                    session_token.expose(),
+                    SESSION_TOKEN_MAX_LEN,
+                ),
+            );
+            Some(session_token)
+        };
+        let role = if role_arn.trim().is_empty() {
+            None
+        } else {
+            errs.check(field::ROLE_ARN, RoleArn::parse(role_arn))
+        };
+        let external_id = errs.check(field::EXTERNAL_ID, check_external_id(external_id));
+        if external_id.as_ref().is_some_and(Option::is_some) && role_arn.trim().is_empty() {
+            errs.insert(
+                field::EXTERNAL_ID,
+                "An external ID goes with a role to assume: enter the role's ARN, or leave this empty.",
+            );
+        }
+        errs.finish()?;
+        match (registry_host, host, access_key_id, external_id) {
+            (Some(registry_host), Some(host), Some(access_key_id), Some(external_id)) => Ok(Self {
+                server: server.trim().to_owned(),
+                registry_host,
+                host,
+                access_key_id,
+                secret_access_key,
+                session_token,
+                role,
+                external_id,
+            }),
+            _ => Err(FieldErrors::one(SERVER, "The form could not be read.")),
+        }
+    }
+}
+
 /// The names of the ECR fields of the credential forms (and the keys of their errors).
 pub mod field {
     /// The AWS access key ID.
@@ -261,6 +362,53 @@ mod tests {
         ] {
             assert!(RoleArn::parse(bad).is_err(), "{bad:?} was taken");
         }
+    }
+
+    #[test]
+    fn the_form_is_read_with_each_error_on_its_field() {
+        let ok = NewEcrCredential::parse(
+            " https://123456789012.dkr.ecr.eu-west-1.amazonaws.com ",
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+            "".into(),
+            "arn:aws:iam::210987654321:role/puller",
+            "ext-1",
+        )
+        .unwrap();
+        assert_eq!(
+            ok.registry_host,
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(ok.host.region, "eu-west-1");
+        assert_eq!(ok.external_id.as_deref(), Some("ext-1"));
+        assert!(ok.session_token.is_none());
+
+        let errs = NewEcrCredential::parse(
+            "ghcr.io",
+            "ASIAIOSFODNN7EXAMPLE",
+            "".into(),
+            "".into(),
+            "",
+            "ext-1",
+        )
+        .unwrap_err();
+        assert!(
+            errs.get("server")
+                .unwrap()
+                .contains("not an Amazon ECR registry")
+        );
+        assert!(
+            errs.get(field::SECRET_ACCESS_KEY)
+                .unwrap()
+                .starts_with("Enter")
+        );
+        assert!(errs.get(field::SESSION_TOKEN).unwrap().contains("ASIA"));
+        assert!(
+            errs.get(field::EXTERNAL_ID)
+                .unwrap()
+                .contains("role to assume")
+        );
+        assert_eq!(errs.len(), 4);
     }
 
     #[test]

@@ -94,6 +94,7 @@ impl AppState {
         Ok(Self {
             outbound: outbound::Outbound::new(policy.clone(), Duration::from_secs(5), &roots)?,
             aws: outbound::aws::Aws::new(aws_endpoint, Duration::from_secs(20))?,
+            clock: Clock::default(),
             db,
             key: Arc::new(key),
             bearer_blocks: Default::default(),
@@ -144,6 +145,8 @@ pub struct AppState {
     pub kcr: Arc<Signer>,
     /// How Berth calls AWS (minting ECR tokens).
     pub aws: crate::server::outbound::aws::Aws,
+    /// The time as minted credentials see it (their validity, refreshes, exports).
+    pub clock: Clock,
     /// The clients of calls to hosts people name (`outbound`).
     pub outbound: crate::server::outbound::Outbound,
     /// Repeated KCR denials counted until their window closes (`kcr::denials`).
@@ -166,4 +169,27 @@ fn check_aws_endpoint(url: &str) -> Result<String, String> {
         ));
     }
     Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// The time as minted credentials see it: the system's. Tests move it (every clone of the
+/// state shares the offset) to reach a token's refresh or expiry without waiting, and to
+/// live before the fixed 2015 expiry of the AWS emulator's tokens.
+#[derive(Clone, Debug, Default)]
+pub struct Clock {
+    offset_secs: Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    /// Now.
+    pub fn now(&self) -> time::OffsetDateTime {
+        let offset = self.offset_secs.load(std::sync::atomic::Ordering::Relaxed);
+        time::OffsetDateTime::now_utc() + time::Duration::seconds(offset)
+    }
+
+    /// Moves the clock so that it reads `at` now (for tests).
+    pub fn set(&self, at: time::OffsetDateTime) {
+        let offset = (at - time::OffsetDateTime::now_utc()).whole_seconds();
+        self.offset_secs
+            .store(offset, std::sync::atomic::Ordering::Relaxed);
+    }
 }

@@ -173,6 +173,14 @@ impl TestApp {
             "4",
         ];
         args.extend_from_slice(flags);
+        // The run's AWS emulator (scripts/aws-emulator), for ECR credentials.
+        let aws = std::env::var("BERTH_TEST_AWS_URL").ok();
+        if let Some(aws) = aws
+            .as_deref()
+            .filter(|_| !flags.contains(&"--aws-endpoint-url"))
+        {
+            args.extend(["--aws-endpoint-url", aws]);
+        }
         // Never the default `./berth-data` beside the tests (PostgreSQL has no file to put
         // the signing key beside).
         let kcr_dir = (!flags.contains(&"--kcr-key-dir")).then(|| tempfile::tempdir().unwrap());

@@ -16,6 +16,7 @@ mod client;
 mod credential_checks;
 mod credential_imports;
 mod credentials;
+mod ecr_credentials;
 mod form_input;
 mod invitations;
 mod kcr;

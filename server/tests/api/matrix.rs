@@ -12,7 +12,8 @@ use app::api::{
     credential_checks::{CheckCredential, CheckTypedCredential},
     credential_imports::{ConfirmCredentialImport, CredentialImport, PreviewCredentialImport},
     credentials::{
-        AddCredential, DeleteCredential, ListCredentials, ResolveImage, UpdateCredential,
+        AddCredential, AddEcrCredential, DeleteCredential, ListCredentials, ResolveImage,
+        UpdateCredential,
     },
     images::{DeleteImage, ListRepositories},
     invitations::{
@@ -528,6 +529,23 @@ const CREDENTIAL_ROWS: &[Row] = &[
     Row {
         expect: developers,
         changes: true,
+        setup: Setup::None,
+        call: |c, _| {
+            Encoded::of(AddEcrCredential {
+                owner: "acme".into(),
+                name: "web".into(),
+                server: format!("12345678901{}.dkr.ecr.eu-west-1.amazonaws.com", c.index()),
+                aws_access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+                aws_secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+                aws_session_token: "".into(),
+                aws_role_arn: String::new(),
+                aws_external_id: String::new(),
+            })
+        },
+    },
+    Row {
+        expect: developers,
+        changes: true,
         setup: Setup::Credentials,
         call: |_, own| {
             Encoded::of(UpdateCredential {
@@ -899,6 +917,7 @@ fn need(name: &str) -> Need {
         "delete_image" => Access(Scope::RegistryDelete),
         "export_pull_secret" | "pull_secret_preview" => Access(Scope::PullSecretsExport),
         "add_credential"
+        | "add_ecr_credential"
         | "update_credential"
         | "delete_credential"
         | "check_credential"
@@ -931,6 +950,7 @@ fn project_token(name: &str) -> u16 {
         | "list_credentials"
         | "resolve_image"
         | "add_credential"
+        | "add_ecr_credential"
         | "update_credential"
         | "delete_credential"
         | "list_repositories"
@@ -982,6 +1002,10 @@ impl Fixture {
         let port = registry_at.rsplit_once(':').unwrap().1.to_owned();
         std::fs::write(&path, REGIONS.replace("PORT", &port)).unwrap();
         let app = TestApp::spawn_with(backend, &["--config", path.to_str().unwrap()]).await;
+        // Before the AWS emulator's tokens expire (2015-01-01), so ECR credentials can be added.
+        app.state
+            .clock
+            .set(time::macros::datetime!(2014-12-31 12:00 UTC));
         let mut cookies = Vec::new();
         for caller in CALLERS {
             cookies.push(match caller.username() {

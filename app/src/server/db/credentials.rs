@@ -44,6 +44,16 @@ pub struct Credential {
     pub check_image: Option<String>,
     /// When the password stops working (`YYYY-MM-DD`).
     pub expires_on: Option<String>,
+    /// `static` or `ecr` (`db::credential_sources`).
+    pub source: String,
+    /// ECR: the AWS access key ID, and the role assumed with it.
+    pub aws_access_key_id: Option<String>,
+    pub aws_role_arn: Option<String>,
+    /// ECR: when the token expires and when it was minted (Unix seconds), and why the last
+    /// refresh failed.
+    pub token_expires_at: Option<i64>,
+    pub token_refreshed_at: Option<i64>,
+    pub refresh_error: Option<String>,
 }
 from_row!(Credential {
     id,
@@ -62,13 +72,20 @@ from_row!(Credential {
     check_reason,
     checked_at,
     check_image,
-    expires_on
+    expires_on,
+    source,
+    aws_access_key_id,
+    aws_role_arn,
+    token_expires_at,
+    token_refreshed_at,
+    refresh_error
 });
 
 const COLUMNS: &str = "c.id, c.project_id, c.server, c.registry_host, c.username, c.email,
     c.created_at, cu.username as created_by_name, c.updated_at, uu.username as updated_by_name,
     c.last_exported_at, c.last_exported_by, c.check_status, c.check_reason, c.checked_at,
-    c.check_image, c.expires_on";
+    c.check_image, c.expires_on, c.source, c.aws_access_key_id, c.aws_role_arn,
+    c.token_expires_at, c.token_refreshed_at, c.refresh_error";
 const FROM: &str = "registry_credential c
     left join app_user cu on cu.id = c.created_by
     left join app_user uu on uu.id = c.updated_by";

@@ -17,7 +17,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::domain::credential::field as credential_field;
-use crate::domain::ecr::{EcrHost, RoleArn, field_of_aws_code};
+use crate::domain::ecr::{EcrHost, NewEcrCredential, RoleArn, field_of_aws_code};
+use crate::domain::secret::PasswordInput;
 use crate::error::AppError;
 use crate::server::{
     audit,
@@ -65,6 +66,19 @@ struct SealedKeys {
 /// The name of the role session AWS shows in CloudTrail for credential `id`.
 fn session_name(id: Uuid) -> String {
     format!("berth-{}", id.simple())
+}
+
+impl From<NewEcrCredential> for EcrSource {
+    fn from(new: NewEcrCredential) -> Self {
+        Self {
+            host: new.host,
+            access_key_id: new.access_key_id,
+            secret_access_key: new.secret_access_key.into_secret(),
+            session_token: new.session_token.map(PasswordInput::into_secret),
+            role: new.role,
+            external_id: new.external_id,
+        }
+    }
 }
 
 impl EcrSource {
@@ -136,6 +150,20 @@ pub async fn mint(
         });
     }
     Ok(token)
+}
+
+/// Adds the ECR credential a form describes, at the state's clock (see [`add`]).
+pub async fn add_new(cx: &ProjectCx, new: NewEcrCredential) -> Result<Uuid, AppError> {
+    let (server, registry_host) = (new.server.clone(), new.registry_host.clone());
+    let now = cx.state.clock.now();
+    add(
+        cx,
+        (&server, &registry_host),
+        "",
+        &EcrSource::from(new),
+        now,
+    )
+    .await
 }
 
 /// Adds an ECR credential for `registry_host` (named by `server`) to the project: mints its

@@ -5,8 +5,8 @@
 use uuid::Uuid;
 
 use crate::domain::credential::{
-    CredentialChange, CredentialCursor, CredentialPage, CredentialView, NewCredential, PAGE_SIZE,
-    Resolution, field, parse_image_ref,
+    CredentialChange, CredentialCursor, CredentialPage, CredentialView, MintedView, NewCredential,
+    PAGE_SIZE, Resolution, field, parse_image_ref,
 };
 use crate::domain::credential_check::CheckStatus;
 use crate::domain::expiry::{Expiry, format_date};
@@ -72,7 +72,15 @@ fn view(c: Credential, today: time::Date) -> CredentialView {
         },
         None => CheckStatus::Untested,
     };
+    let minted = (c.source == crate::server::db::credential_sources::ECR).then(|| MintedView {
+        access_key_id: c.aws_access_key_id.clone().unwrap_or_default(),
+        role_arn: c.aws_role_arn.clone(),
+        token_expires_at: c.token_expires_at.map(when::rfc3339_secs),
+        token_refreshed_at: c.token_refreshed_at.map(when::rfc3339_secs),
+        refresh_error: c.refresh_error.clone(),
+    });
     CredentialView {
+        minted,
         status,
         expiry: Expiry::on(c.expires_on.as_deref(), today),
         expires_on: c.expires_on,
