@@ -212,6 +212,10 @@ pub struct PullSecret {
     pub kcr_host: Option<String>,
     /// When that entry stops working, RFC 3339.
     pub kcr_expires_at: String,
+    /// The Amazon ECR entries, each with when its 12-hour password stops working (RFC 3339):
+    /// the file must be exported again before then (Berth refreshes the password itself).
+    #[serde(default)]
+    pub ecr_expires_at: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for PullSecret {
@@ -221,6 +225,7 @@ impl std::fmt::Debug for PullSecret {
             .field("credential_ids", &self.credential_ids)
             .field("kcr_host", &self.kcr_host)
             .field("kcr_expires_at", &self.kcr_expires_at)
+            .field("ecr_expires_at", &self.ecr_expires_at)
             .finish_non_exhaustive()
     }
 }
@@ -292,6 +297,7 @@ mod tests {
             credential_ids: vec![],
             kcr_host: None,
             kcr_expires_at: String::new(),
+            ecr_expires_at: vec![],
         };
         assert!(!format!("{secret:?}").contains("hunter2"));
     }

@@ -854,6 +854,77 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn an_export_hands_out_a_live_token_and_says_when_it_dies() {
+        use crate::domain::pull_secret::ExportRequest;
+        use crate::server::rules::pull_secrets;
+        for mut db in TestDb::both().await {
+            db.state.aws = emulator(true);
+            let cx = db.with_project("ann/web").await.as_admin().await;
+            let key_id = std::env::var("BERTH_TEST_AWS_AUTH_KEY_ID").unwrap();
+            let secret = std::env::var("BERTH_TEST_AWS_AUTH_SECRET").unwrap();
+            db.state.clock.set(T0);
+            let id = add_new(
+                &cx,
+                NewEcrCredential::parse(HOST, &key_id, secret.as_str().into(), "".into(), "", "")
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+
+            // Ten minutes before the stored token dies: the export refreshes it first (moto's
+            // new token lives until midnight, an hour and a half).
+            db.state.clock.set(datetime!(2014-12-31 22:30:00 UTC));
+            crate::on_db!(&db.state.db, pool => sqlx::query(
+                "update registry_credential set token_expires_at = $1"
+            )
+            .bind(datetime!(2014-12-31 22:40:00 UTC).unix_timestamp())
+            .execute(pool)
+            .await
+            .map(drop))
+            .unwrap();
+            let request = ExportRequest::parse("k8s", "1h", "").unwrap();
+            let file = pull_secrets::export(&cx, request.clone()).await.unwrap();
+            let state = state_of(&db, id).await;
+            let refreshed = state.token_refreshed_at.unwrap();
+            assert!(
+                refreshed >= datetime!(2014-12-31 22:30:00 UTC).unix_timestamp(),
+                "{}",
+                db.backend
+            );
+            assert_eq!(
+                file.ecr_expires_at,
+                vec![(HOST.to_owned(), "2015-01-01T00:00:00Z".to_owned())]
+            );
+            assert!(
+                file.content.contains(&format!(
+                    "berth/ecr-expires-at: \"{HOST}=2015-01-01T00:00:00Z\""
+                )),
+                "{}",
+                file.content
+            );
+
+            // The key is revoked and the token has minutes left: nothing is exported.
+            crate::on_db!(&db.state.db, pool => sqlx::query(
+                "update registry_credential set aws_access_key_id = 'AKIAXXXXXXXXXXXXXXXX',
+                     token_expires_at = $1"
+            )
+            .bind(datetime!(2014-12-31 22:35:00 UTC).unix_timestamp())
+            .execute(pool)
+            .await
+            .map(drop))
+            .unwrap();
+            let exported = db.audit_details("pull_secret.exported").await.len();
+            let err = pull_secrets::export(&cx, request).await.unwrap_err();
+            assert_eq!(err.status(), 409, "{err:?}");
+            assert!(err.to_string().contains("InvalidClientTokenId"), "{err}");
+            assert_eq!(
+                db.audit_details("pull_secret.exported").await.len(),
+                exported
+            );
+        }
+    }
+
     #[test]
     fn refresh_and_retry_times() {
         assert_eq!(due_at(1_000, 1_000 + 43_200), 1_000 + 32_400);

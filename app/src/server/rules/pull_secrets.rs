@@ -92,6 +92,7 @@ pub async fn export(cx: &ProjectCx, request: ExportRequest) -> Result<PullSecret
     .await?;
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let kcr_host = kcr_host(cx);
+    let ecr = fresh_ecr_tokens(cx).await?;
 
     // Opened before the transaction: a row sealed under a key this server lacks stops the
     // export before anything is written.
@@ -124,6 +125,10 @@ pub async fn export(cx: &ProjectCx, request: ExportRequest) -> Result<PullSecret
         );
         ids.push(credential.id);
     }
+    let ecr_expires_at: Vec<(String, String)> = ecr
+        .iter()
+        .map(|(host, at)| (auth_key(host), when::rfc3339_secs(*at)))
+        .collect();
 
     let expires_at = now + request.kcr_ttl_secs;
     let by = cx.caller.label();
@@ -192,7 +197,7 @@ pub async fn export(cx: &ProjectCx, request: ExportRequest) -> Result<PullSecret
     let (content, file_name, content_type) = match request.format {
         Format::Dockerconfigjson => (config + "\n", format!("{name}.json"), "application/json"),
         Format::K8s => (
-            k8s_secret(&name, &project, &config, expires_at),
+            k8s_secret(&name, &project, &config, expires_at, &ecr_expires_at),
             format!("{name}.yaml"),
             "application/yaml",
         ),
@@ -204,12 +209,74 @@ pub async fn export(cx: &ProjectCx, request: ExportRequest) -> Result<PullSecret
         credential_ids: ids.iter().map(ToString::to_string).collect(),
         kcr_host: kcr.map(|(host, _, _)| host),
         kcr_expires_at: when::rfc3339_secs(expires_at),
+        ecr_expires_at,
     })
+}
+
+/// How long an exported ECR password must still work: a file that dies within the hour is
+/// not worth handing out, so its token is refreshed first.
+pub const ECR_MIN_LIFE_SECS: i64 = 3_600;
+
+/// Makes sure every ECR credential of the project has a token good for
+/// [`ECR_MIN_LIFE_SECS`] (refreshing the ones that do not) and answers each one's host and
+/// expiry; a token that cannot be refreshed in time refuses the export, with AWS's reason.
+async fn fresh_ecr_tokens(cx: &ProjectCx) -> Result<Vec<(String, i64)>, AppError> {
+    use crate::server::{db::credential_sources::ECR, rules::credential_sources};
+    let now = cx.state.clock.now();
+    let mut hosts = Vec::new();
+    for credential in credentials::all(&cx.state.db, cx.project.id).await? {
+        if credential.source != ECR || cx.state.settings.is_kcr_host(&credential.registry_host) {
+            continue;
+        }
+        let expires_at =
+            credential_sources::ensure_fresh(&cx.state, credential.id, ECR_MIN_LIFE_SECS, now)
+                .await?
+                .unwrap_or(0);
+        if expires_at - now.unix_timestamp() < ECR_MIN_LIFE_SECS {
+            let error =
+                crate::server::db::credential_sources::token_state(&cx.state.db, credential.id)
+                    .await?
+                    .and_then(|s| s.refresh_error);
+            let why = match error {
+                Some(error) => format!(
+                    "refreshing it failed ({error}); fix the AWS keys or role, then export again"
+                ),
+                None => "even the token AWS just issued ends then: is this server's clock right?"
+                    .to_owned(),
+            };
+            return Err(AppError::conflict(
+                "credential",
+                format!(
+                    "The Amazon ECR password of {} stops working at {}, within the hour: {why}. Nothing was exported.",
+                    credential.registry_host,
+                    when::rfc3339_secs(expires_at),
+                ),
+            ));
+        }
+        hosts.push((credential.registry_host, expires_at));
+    }
+    Ok(hosts)
 }
 
 /// A Kubernetes `Secret` manifest holding `config` (names and dates need no YAML quoting
 /// beyond the double quotes: they are validated names and RFC 3339 times).
-fn k8s_secret(name: &str, project: &str, config: &str, kcr_expires_at: i64) -> String {
+fn k8s_secret(
+    name: &str,
+    project: &str,
+    config: &str,
+    kcr_expires_at: i64,
+    ecr_expires_at: &[(String, String)],
+) -> String {
+    // `HOST=TIME` pairs, earliest first: when the first ECR entry dies, the file must be
+    // exported again.
+    let mut ecr: Vec<&(String, String)> = ecr_expires_at.iter().collect();
+    ecr.sort_by(|a, b| a.1.cmp(&b.1));
+    let ecr = if ecr.is_empty() {
+        String::new()
+    } else {
+        let pairs: Vec<String> = ecr.iter().map(|(h, at)| format!("{h}={at}")).collect();
+        format!("    berth/ecr-expires-at: \"{}\"\n", pairs.join(","))
+    };
     format!(
         "apiVersion: v1\n\
          kind: Secret\n\
@@ -218,6 +285,7 @@ fn k8s_secret(name: &str, project: &str, config: &str, kcr_expires_at: i64) -> S
            annotations:\n    \
              berth/project: \"{project}\"\n    \
              berth/kcr-expires-at: \"{}\"\n\
+         {ecr}\
          type: kubernetes.io/dockerconfigjson\n\
          data:\n  \
            .dockerconfigjson: {}\n",
