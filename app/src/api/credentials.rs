@@ -62,7 +62,7 @@ pub async fn add_credential(
 pub async fn add_ecr_credential(
     owner: String,
     name: String,
-    server: String,
+    registry_host: String,
     aws_access_key_id: String,
     aws_secret_access_key: PasswordInput,
     #[server(default)] aws_session_token: PasswordInput,
@@ -71,7 +71,7 @@ pub async fn add_ecr_credential(
 ) -> Result<String, AppError> {
     let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
     let new = NewEcrCredential::parse(
-        &server,
+        &registry_host,
         &aws_access_key_id,
         aws_secret_access_key,
         aws_session_token,

@@ -37,7 +37,7 @@ impl NewEcrCredential {
         role_arn: &str,
         external_id: &str,
     ) -> Result<Self, FieldErrors> {
-        use crate::domain::credential::field::SERVER;
+        const SERVER: &str = field::REGISTRY_HOST;
         let mut errs = FieldErrors::new();
         let registry_host = errs.check(SERVER, canonical_host(server));
         let host = registry_host
@@ -105,6 +105,8 @@ impl NewEcrCredential {
 
 /// The names of the ECR fields of the credential forms (and the keys of their errors).
 pub mod field {
+    /// The registry host (`ACCOUNT.dkr.ecr.REGION.amazonaws.com`).
+    pub const REGISTRY_HOST: &str = "registry_host";
     /// The AWS access key ID.
     pub const ACCESS_KEY_ID: &str = "aws_access_key_id";
     /// The AWS secret access key (write-only).
@@ -393,7 +395,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            errs.get("server")
+            errs.get(field::REGISTRY_HOST)
                 .unwrap()
                 .contains("not an Amazon ECR registry")
         );

@@ -152,7 +152,7 @@ pub fn is_ecr(host: &str) -> bool {
 }
 
 /// Why ECR is refused, in the add form's words.
-pub const ECR_REFUSAL: &str = "Amazon ECR only issues passwords that expire within 12 hours, so a stored credential would stop working the same day. Use an ECR credential helper on the pulling side instead.";
+pub const ECR_REFUSAL: &str = "Amazon ECR only issues passwords that expire within 12 hours, so a password stored here would stop working the same day. Add it with \u{201c}Add Amazon ECR credentials\u{201d} on the credentials page instead: Berth keeps AWS keys and renews the password itself.";
 
 /// The registry picker of the add form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

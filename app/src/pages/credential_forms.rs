@@ -8,7 +8,9 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::credential_checks::{CheckCredential, CheckTypedCredential};
-use crate::api::credentials::{AddCredential, DeleteCredential, UpdateCredential};
+use crate::api::credentials::{
+    AddCredential, AddEcrCredential, DeleteCredential, UpdateCredential,
+};
 use crate::components::{
     check_report::{CheckSteps, TestConnection, kept_check},
     fields::{Field, SelectField},
@@ -17,6 +19,7 @@ use crate::components::{
 use crate::domain::{
     credential::{CredentialView, field},
     credential_check::{KeptCheck, field as check_field, kept_key},
+    ecr::field as ecr_field,
     registry::Preset,
 };
 
@@ -24,6 +27,7 @@ use crate::domain::{
 #[derive(Clone, Copy)]
 pub struct Actions {
     pub add: ServerAction<AddCredential>,
+    pub add_ecr: ServerAction<AddEcrCredential>,
     pub update: ServerAction<UpdateCredential>,
     pub delete: ServerAction<DeleteCredential>,
     pub check: ServerAction<CheckCredential>,
@@ -34,6 +38,7 @@ impl Default for Actions {
     fn default() -> Self {
         Self {
             add: ServerAction::new(),
+            add_ecr: ServerAction::new(),
             update: ServerAction::new(),
             delete: ServerAction::new(),
             check: ServerAction::new(),
@@ -183,6 +188,84 @@ pub fn AddForm(owner: String, name: String, actions: Actions) -> impl IntoView {
                 {tested.clone().map(|report| view! { <KeptReport report /> })}
             </TestConnection>
         </ActionForm>
+    }
+}
+
+/// The Amazon ECR form: AWS keys (and a role) instead of a password. Folded away until it is
+/// opened, or sent back with an error.
+#[component]
+pub fn AddEcrForm(owner: String, name: String, actions: Actions) -> impl IntoView {
+    let action = actions.add_ecr;
+    let err = move |name| field_error(action, name);
+    let failed = form_error(action).with_untracked(Option::is_some);
+    let value = move |name| kept(action, name).unwrap_or_default();
+    view! {
+        <details class="mt-8 max-w-md" open=failed>
+            <summary class="cursor-pointer text-lg font-semibold">
+                "Add Amazon ECR credentials"
+            </summary>
+            <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">
+                "ECR passwords expire after 12 hours. Berth keeps AWS keys instead, gets a fresh password from ECR, and renews it before the old one expires. Give the keys (or the role) pull-only permissions: ecr:GetAuthorizationToken, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer."
+            </p>
+            <ActionForm action attr:class="mt-3 space-y-3" attr:novalidate=true>
+                <FormError error=form_error(action) />
+                <input type="hidden" name="owner" value=owner />
+                <input type="hidden" name="name" value=name />
+                <Field
+                    label="Registry"
+                    name=ecr_field::REGISTRY_HOST
+                    value=value(ecr_field::REGISTRY_HOST)
+                    hint="ACCOUNT.dkr.ecr.REGION.amazonaws.com, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+                    error=err(ecr_field::REGISTRY_HOST)
+                />
+                <Field
+                    label="Access key ID"
+                    name=ecr_field::ACCESS_KEY_ID
+                    value=value(ecr_field::ACCESS_KEY_ID)
+                    autocomplete="off"
+                    hint="Starts with AKIA (an IAM user's key)."
+                    error=err(ecr_field::ACCESS_KEY_ID)
+                />
+                <Field
+                    label="Secret access key"
+                    name=ecr_field::SECRET_ACCESS_KEY
+                    kind="password"
+                    autocomplete="new-password"
+                    hint="Stored encrypted, never shown again."
+                    error=err(ecr_field::SECRET_ACCESS_KEY)
+                />
+                <Field
+                    label="Session token"
+                    name=ecr_field::SESSION_TOKEN
+                    kind="password"
+                    autocomplete="off"
+                    optional=true
+                    hint="Only for temporary keys (they start with ASIA and stop working when the session ends)."
+                    error=err(ecr_field::SESSION_TOKEN)
+                />
+                <Field
+                    label="Role to assume"
+                    name=ecr_field::ROLE_ARN
+                    optional=true
+                    value=value(ecr_field::ROLE_ARN)
+                    hint="A role ARN, e.g. arn:aws:iam::123456789012:role/berth-puller: Berth assumes it with the keys above (for a registry in another account)."
+                    error=err(ecr_field::ROLE_ARN)
+                />
+                <Field
+                    label="External ID"
+                    name=ecr_field::EXTERNAL_ID
+                    optional=true
+                    value=value(ecr_field::EXTERNAL_ID)
+                    hint="If the role's trust policy asks for one."
+                    error=err(ecr_field::EXTERNAL_ID)
+                />
+                <SubmitButton
+                    label="Add ECR credentials"
+                    busy_label="Getting a token from AWS…"
+                    pending=action.pending()
+                />
+            </ActionForm>
+        </details>
     }
 }
 

@@ -18,13 +18,13 @@ use crate::components::{
     form::{FormError, form_error},
 };
 use crate::domain::{
-    credential::{CredentialPage, CredentialView, DOCKER_HUB_LIMIT, Resolution, field},
+    credential::{CredentialPage, CredentialView, DOCKER_HUB_LIMIT, MintedView, Resolution, field},
     credential_check::{CheckStatus, kept_key},
     expiry::Expiry,
     pull_secret::RECENT_EXPORT_SECS,
     when::{ago, short_utc},
 };
-use crate::pages::credential_forms::{Actions, AddForm, EditForm};
+use crate::pages::credential_forms::{Actions, AddEcrForm, AddForm, EditForm};
 
 /// The credentials page.
 #[component]
@@ -192,7 +192,14 @@ fn Credentials(
                         })
                 }
             }
-            {page.can_manage.then(|| view! { <AddForm owner name actions /> })}
+            {page
+                .can_manage
+                .then(|| {
+                    view! {
+                        <AddForm owner=owner.clone() name=name.clone() actions />
+                        <AddEcrForm owner name actions />
+                    }
+                })}
         </ProjectArea>
     }
 }
@@ -282,14 +289,19 @@ fn CredentialTable(
                                                         {c.email.clone()}
                                                     </span>
                                                 }
-                                            })}
+                                            })} {c.minted.as_ref().map(source)}
                                     </div>
                                 </td>
                                 <td data-label="Status" class="text-xs">
                                     <div>{status(&c.status, now)}</div>
                                 </td>
                                 <td data-label="Expires" class="text-xs">
-                                    <div>{expires(&c)}</div>
+                                    <div>
+                                        {match &c.minted {
+                                            Some(m) => token_life(m, now).into_any(),
+                                            None => expires(&c).into_any(),
+                                        }}
+                                    </div>
                                 </td>
                                 <td data-label="Added" class="text-xs">
                                     {when(&c.added_at, &c.added_by)}
@@ -434,6 +446,67 @@ fn status(status: &CheckStatus, now: time::OffsetDateTime) -> impl IntoView + us
             {checked(at)}
         }
         .into_any(),
+    }
+}
+
+/// Where an Amazon ECR credential's password comes from: the key, and the role it assumes.
+fn source(m: &MintedView) -> impl IntoView + use<> {
+    let role = m
+        .role_arn
+        .as_deref()
+        .map(|arn| arn.rsplit(['/', ':']).next().unwrap_or(arn).to_owned());
+    view! {
+        <span class="block text-xs text-slate-500 dark:text-slate-400" title=m.role_arn.clone()>
+            "Amazon ECR · key "
+            <span class="font-mono">{m.access_key_id.clone()}</span>
+            {role
+                .map(|name| {
+                    view! {
+                        " · role "
+                        {name}
+                    }
+                })}
+        </span>
+    }
+}
+
+/// An Amazon ECR credential's expiry cell: until when its current password works and when it
+/// was minted (Berth renews it), and the last renewal's failure while it keeps failing.
+fn token_life(m: &MintedView, now: time::OffsetDateTime) -> impl IntoView + use<> {
+    let until = m.token_expires_at.clone().map(|at| {
+        let level = match time::OffsetDateTime::parse(
+            &at,
+            &time::format_description::well_known::Rfc3339,
+        ) {
+            Ok(t) if t <= now => "expired",
+            _ => "later",
+        };
+        view! {
+            <span class="expiry" data-expiry=level>
+                "password until "
+                <time datetime=at.clone()>{short_utc(&at)}</time>
+            </span>
+        }
+    });
+    let refreshed = m.token_refreshed_at.clone().map(|at| {
+        view! {
+            <time datetime=at.clone() title=short_utc(&at) class="by">
+                {format!("renewed {}", ago(&at, now))}
+            </time>
+        }
+    });
+    let failing = m.refresh_error.clone().map(|reason| {
+        view! {
+            <span class="status" data-status="failing">
+                "renewal failing"
+            </span>
+            <span class="reason">{reason}</span>
+        }
+    });
+    view! {
+        {until}
+        {refreshed}
+        {failing}
     }
 }
 

@@ -18,7 +18,7 @@ fn add(server: &str, key_id: &str) -> AddEcrCredential {
     AddEcrCredential {
         owner: "ann".into(),
         name: "web".into(),
-        server: server.into(),
+        registry_host: server.into(),
         aws_access_key_id: key_id.into(),
         aws_secret_access_key: SECRET.into(),
         aws_session_token: "".into(),

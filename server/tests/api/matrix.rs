@@ -534,7 +534,7 @@ const CREDENTIAL_ROWS: &[Row] = &[
             Encoded::of(AddEcrCredential {
                 owner: "acme".into(),
                 name: "web".into(),
-                server: format!("12345678901{}.dkr.ecr.eu-west-1.amazonaws.com", c.index()),
+                registry_host: format!("12345678901{}.dkr.ecr.eu-west-1.amazonaws.com", c.index()),
                 aws_access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
                 aws_secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
                 aws_session_token: "".into(),

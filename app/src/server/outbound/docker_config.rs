@@ -274,7 +274,7 @@ mod tests {
         assert_eq!(
             summary(&entries),
             [
-                "auths[\"123456789012.dkr.ecr.us-east-1.amazonaws.com\"] | 123456789012.dkr.ecr.us-east-1.amazonaws.com |  | no: Amazon ECR only issues passwords that expire within 12 hours, so a stored credential would stop working the same day. Use an ECR credential helper on the pulling side instead.",
+                "auths[\"123456789012.dkr.ecr.us-east-1.amazonaws.com\"] | 123456789012.dkr.ecr.us-east-1.amazonaws.com |  | no: Amazon ECR only issues passwords that expire within 12 hours, so a password stored here would stop working the same day. Add it with \u{201c}Add Amazon ECR credentials\u{201d} on the credentials page instead: Berth keeps AWS keys and renews the password itself.",
                 "auths[\"bad host!\"] |  |  | no: not a registry address: The server cannot contain spaces or control characters.",
                 "auths[\"broken.example\"] | broken.example |  | no: its \"auth\" is not base64 of username:password",
                 "auths[\"docker.io\"] | docker.io | bob | login 5 ",

@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::domain::credential::field as credential_field;
 use crate::domain::ecr::{EcrHost, NewEcrCredential, RoleArn, field_of_aws_code};
 use crate::domain::secret::PasswordInput;
 use crate::error::AppError;
@@ -180,7 +179,7 @@ pub async fn add(
     super::credentials::refuse_kcr_host(cx, registry_host)?;
     let taken = || {
         AppError::conflict(
-            credential_field::SERVER,
+            crate::domain::ecr::field::REGISTRY_HOST,
             format!(
                 "This project already has credentials for {registry_host}; update those instead."
             ),

@@ -1,0 +1,80 @@
+// Amazon ECR credentials in a real browser, against the run's AWS emulator that checks
+// signatures (scripts/aws-emulator): the folded form opens, a host that is not ECR and a key
+// ID of the wrong shape are refused on their fields, and a secret key AWS does not accept is
+// refused next to the Secret access key field with AWS's own code; nothing is stored and the
+// page never receives the secret. Run with JavaScript off and hydrated; screenshots of the
+// opened form at 1280 and 360 px go to target/screenshots/ecr/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import {
+  MODES, startBerth, launchBrowser, openPage, visit, signUp, createProject, sectionLink,
+  seeProblem,
+} from './harness.mjs';
+
+const AWS = process.env.BERTH_TEST_AWS_AUTH_URL;
+const KEY_ID = process.env.BERTH_TEST_AWS_AUTH_KEY_ID;
+const WRONG_SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+const HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+
+let berth;
+let browser;
+
+before(async () => {
+  assert.ok(AWS && KEY_ID, 'BERTH_TEST_AWS_AUTH_URL is not set: run the tests with scripts/test');
+  berth = await startBerth(['--aws-endpoint-url', AWS]);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await berth?.stop();
+});
+
+async function addEcr(page, { server, keyId, secret }) {
+  const form = page.locator('form', { has: page.getByRole('button', { name: 'Add ECR credentials' }) });
+  await form.getByLabel('Registry').fill(server);
+  await form.getByLabel('Access key ID').fill(keyId);
+  await form.getByLabel('Secret access key').fill(secret);
+  await form.getByRole('button', { name: 'Add ECR credentials' }).click();
+}
+
+for (const mode of MODES) {
+  test(`ECR credentials: the form refuses what AWS would (${mode.name})`, async () => {
+    const user = mode.js ? 'erin-js' : 'erin-plain';
+    const { context, page } = await openPage(browser, mode, berth.url);
+    await signUp(page, mode, user);
+    await createProject(context, berth.url, user, 'web');
+    await visit(page, mode, `/projects/${user}/web`);
+    await sectionLink(page, 'Project', 'Credentials').click();
+    await page.getByRole('heading', { name: 'Registry credentials' }).waitFor();
+    if (mode.js) await page.waitForSelector('body[data-hydrated="true"]');
+
+    await page.getByText('Add Amazon ECR credentials').click();
+    await page.getByLabel('Access key ID').waitFor();
+    const shots = `target/screenshots/ecr/${mode.js ? 'js' : 'plain'}`;
+    mkdirSync(shots, { recursive: true });
+    for (const [name, width] of [['wide', 1280], ['narrow', 360]]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.getByText('Add Amazon ECR credentials').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await addEcr(page, { server: 'ghcr.io', keyId: 'AKIA', secret: WRONG_SECRET });
+    await seeProblem(page, '2 fields need attention');
+    await page.locator('#field-registry_host-error').getByText('not an Amazon ECR registry').waitFor();
+    await page.locator('#field-aws_access_key_id-error').getByText('16 to 128 letters and digits').waitFor();
+
+    await addEcr(page, { server: HOST, keyId: KEY_ID, secret: WRONG_SECRET });
+    await seeProblem(page, 'SignatureDoesNotMatch');
+    const secretField = page.getByLabel('Secret access key');
+    assert.equal(await secretField.getAttribute('aria-invalid'), 'true');
+    // The refused form keeps what may be kept, never the secret.
+    assert.equal(await page.getByLabel('Access key ID').inputValue(), KEY_ID);
+    if (!mode.js) assert.equal(await secretField.inputValue(), '');
+    await page.getByText('No credentials yet').waitFor();
+    assert.ok(!(await page.content()).includes(WRONG_SECRET.slice(0, 12)));
+    await context.close();
+  });
+}
