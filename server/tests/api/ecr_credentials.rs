@@ -49,14 +49,29 @@ async fn an_ecr_credential_is_minted_listed_and_refreshed(backend: Backend) {
     assert!(body.contains("16 to 128 letters and digits"), "{body}");
     assert!(ann.fetch(list()).await.items.is_empty());
 
-    ann.run(add(&format!("https://{HOST}"), "AKIAIOSFODNN7EXAMPLE"))
-        .await;
-    let res = ann.send(list()).await;
-    let text = res.text().await.unwrap();
-    assert!(
-        !text.contains(SECRET) && !text.contains("auth-token"),
-        "{text}"
-    );
+    // A secret no other text contains: it must appear nowhere it could be read back, nor
+    // may the password minted from it.
+    let marker = format!("leak-{}", uuid::Uuid::now_v7().simple());
+    ann.run(AddEcrCredential {
+        aws_secret_access_key: marker.as_str().into(),
+        ..add(&format!("https://{HOST}"), "AKIAIOSFODNN7EXAMPLE")
+    })
+    .await;
+    for path in [
+        "/projects/ann/web/credentials",
+        "/projects/ann/web/audit",
+        "/api/list_credentials?owner=ann&name=web",
+        "/api/project_audit_log?owner=ann&name=web",
+    ] {
+        let res = ann.get(path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let body = res.text().await.unwrap();
+        assert!(!body.contains(&marker), "{path}: the secret in the body");
+        assert!(
+            !body.contains("auth-token"),
+            "{path}: the password in the body"
+        );
+    }
     let page = ann.fetch(list()).await;
     let item = &page.items[0];
     assert_eq!(
@@ -90,6 +105,9 @@ async fn an_ecr_credential_is_minted_listed_and_refreshed(backend: Backend) {
         minted.token_refreshed_at.as_deref(),
         Some("2014-12-31T21:00:00Z")
     );
+    // Last: on SQLite this closes the pool to read the file.
+    crate::helpers::assert_not_stored(&app, backend, &marker).await;
+    crate::helpers::assert_not_stored(&app, backend, "123456789012-auth-token").await;
 }
 
 on_both!(an_ecr_credential_is_minted_listed_and_refreshed);

@@ -74,6 +74,25 @@ const COLUMNS: &[(&str, Case)] = &[
         "registry_credential.expires_on",
         Case::Exempt("a calendar date (YYYY-MM-DD) checked by its parser before it is stored"),
     ),
+    // An ECR credential's renewal failure carries AWS's own words.
+    ("registry_credential.refresh_error", Case::Shown),
+    ("registry_credential.source", Case::Exempt(ENUM)),
+    (
+        "registry_credential.aws_access_key_id",
+        Case::Exempt("letters and digits only, checked by its parser"),
+    ),
+    (
+        "registry_credential.aws_role_arn",
+        Case::Exempt("an IAM role ARN ([A-Za-z0-9+=,.@_/:-]), checked by its parser"),
+    ),
+    (
+        "registry_credential.aws_external_id",
+        Case::Exempt("[A-Za-z0-9+=,.@:/_-] only, checked by its parser"),
+    ),
+    (
+        "registry_credential.aws_secret_key_id",
+        Case::Exempt("derived from the master key, never rendered"),
+    ),
     ("worker_lease.name", Case::Exempt(KEY)),
     ("worker_lease.holder", Case::Exempt(KEY)),
     ("credential_import.made_by", Case::Exempt(KEY)),
@@ -544,6 +563,14 @@ async fn store(app: &TestApp, payload: &str) {
         app,
         "update registry_credential set check_image = $1",
         &p("registry_credential.check_image"),
+    )
+    .await;
+    // One credential shown as Amazon ECR, whose renewal fails.
+    set(
+        app,
+        "update registry_credential set source = 'ecr', aws_access_key_id = 'AKIAIOSFODNN7EXAMPLE',
+             refresh_error = $1",
+        &p("registry_credential.refresh_error"),
     )
     .await;
 }
