@@ -256,6 +256,20 @@ impl Db {
         on_db!(self, pool => sqlx::query("select 1").execute(pool).await.map(drop))
     }
 
+    /// Like [`Db::ping`], on a new connection: a pooled one may still answer while PostgreSQL
+    /// is shutting down and terminating the others one by one, but a new one is refused.
+    pub async fn ping_fresh(&self) -> Result<(), sqlx::Error> {
+        use sqlx::{ConnectOptions, Connection};
+        match self {
+            Self::Sqlite(_) => self.ping().await,
+            Self::Postgres(pool) => {
+                let mut conn = pool.connect_options().connect().await?;
+                sqlx::query("select 1").execute(&mut conn).await?;
+                conn.close().await
+            }
+        }
+    }
+
     /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
     /// every transaction here writes, and one that read first and then tried to write would
     /// fail outright if another writer had committed meanwhile.

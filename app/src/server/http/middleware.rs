@@ -166,6 +166,8 @@ const OUTAGE_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=
 /// The session layers answer a bare 500 when the session store (the database) fails. When the
 /// database is in fact unreachable, that becomes a 503 with `Retry-After` that says so: a page
 /// for browsers, the server-function error for everyone else. Any other 500 is left alone.
+/// Reachable means a new connection works: while PostgreSQL shuts down it terminates pooled
+/// connections one by one, so a pooled ping can still answer just after a save failed.
 pub async fn database_outage(db: Db, req: Request, next: Next) -> Response {
     let wants_html = req
         .headers()
@@ -176,7 +178,7 @@ pub async fn database_outage(db: Db, req: Request, next: Next) -> Response {
     if res.status() != StatusCode::INTERNAL_SERVER_ERROR
         || res.headers().contains_key(SERVER_FN_ERROR_HEADER)
         || matches!(
-            tokio::time::timeout(OUTAGE_PING, db.ping()).await,
+            tokio::time::timeout(OUTAGE_PING, db.ping_fresh()).await,
             Ok(Ok(()))
         )
     {
