@@ -194,6 +194,10 @@ pub struct ExportPreview {
     pub kcr_host: Option<String>,
     /// The Kubernetes name used when none is given.
     pub default_secret_name: String,
+    /// The Amazon ECR credentials among them, each with when its current password ends
+    /// (RFC 3339; an export refreshes one with less than an hour left).
+    #[serde(default)]
+    pub ecr_expires_at: Vec<(String, String)>,
 }
 
 /// An exported pull secret. `content` holds registry passwords in the clear: it is answered

@@ -186,7 +186,7 @@ fn Credentials(
                 let (owner, name) = (owner.clone(), name.clone());
                 move || {
                     picked("edit")
-                        .filter(|_| can_manage)
+                        .filter(|c| can_manage && c.minted.is_none())
                         .map(|c| {
                             view! { <EditForm owner=owner.clone() name=name.clone() c actions /> }
                         })
@@ -319,6 +319,7 @@ fn CredentialTable(
                                     .then(|| {
                                         let check_id = id.clone();
                                         let described = format!("server-{id}");
+                                        let editable = c.minted.is_none();
                                         view! {
                                             <td class="actions">
                                                 <ActionForm action=actions.check>
@@ -335,16 +336,22 @@ fn CredentialTable(
                                                 </ActionForm>
                                                 // GET forms: they work without JavaScript and
                                                 // read as buttons.
-                                                <form method="get" action=base.clone()>
-                                                    <input type="hidden" name="edit" value=id.clone() />
-                                                    <button
-                                                        type="submit"
-                                                        class="btn"
-                                                        aria-describedby=format!("server-{id}")
-                                                    >
-                                                        "Edit"
-                                                    </button>
-                                                </form>
+                                                // A minted password has nothing to edit.
+                                                {editable
+                                                    .then(|| {
+                                                        view! {
+                                                            <form method="get" action=base.clone()>
+                                                                <input type="hidden" name="edit" value=id.clone() />
+                                                                <button
+                                                                    type="submit"
+                                                                    class="btn"
+                                                                    aria-describedby=format!("server-{id}")
+                                                                >
+                                                                    "Edit"
+                                                                </button>
+                                                            </form>
+                                                        }
+                                                    })}
                                                 <form method="get" action=base.clone()>
                                                     <input type="hidden" name="delete" value=id.clone() />
                                                     <button

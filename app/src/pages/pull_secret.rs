@@ -14,6 +14,7 @@ use crate::components::{
     fields::{Field, SelectField},
 };
 use crate::domain::pull_secret::{ExportPreview, download_error_message, field};
+use crate::domain::when::short_utc;
 use crate::state::params::use_project_params;
 
 /// The download page.
@@ -105,6 +106,22 @@ fn Confirm(preview: ExportPreview) -> impl IntoView {
                                 })
                                 .collect_view()}
                         </ul>
+                    }
+                })}
+            {(!preview.ecr_expires_at.is_empty())
+                .then(|| {
+                    let ends = preview
+                        .ecr_expires_at
+                        .iter()
+                        .map(|(server, at)| format!("{server} at {}", short_utc(at)))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    view! {
+                        <p class="mt-3 max-w-prose text-sm">
+                            "Amazon ECR passwords last 12 hours. Berth renews them, but the file keeps the one it was exported with (one with less than an hour left is renewed first): "
+                            <span class="break-all">{ends}</span>
+                            ". Export again before then; a Kubernetes Secret says when in its berth/ecr-expires-at annotation."
+                        </p>
                     }
                 })}
             {(!preview.left_out.is_empty())

@@ -141,6 +141,7 @@ pub async fn run(target: &Target, command: DockerCommand) -> anyhow::Result<()> 
     let session = Session::open(target)?;
     let result = match command {
         DockerCommand::AddCredentials(args) => add(&session, args).await,
+        DockerCommand::AddEcrCredentials(args) => super::ecr::add(&session, args).await,
         DockerCommand::UpdateCredentials(args) => update(&session, args).await,
         DockerCommand::ListCredentials(args) => list(&session, args).await,
         DockerCommand::DeleteCredentials(args) => delete(&session, args).await,
@@ -295,6 +296,12 @@ async fn list(session: &Session, args: ListArgs) -> anyhow::Result<()> {
                         "expiry": c.expiry,
                         "status": c.status,
                         "check_image": c.check_image,
+                        "source": if c.minted.is_some() { "ecr" } else { "static" },
+                        "aws_access_key_id": c.minted.as_ref().map(|m| &m.access_key_id),
+                        "aws_role_arn": c.minted.as_ref().and_then(|m| m.role_arn.as_ref()),
+                        "token_expires_at": c.minted.as_ref().and_then(|m| m.token_expires_at.as_ref()),
+                        "token_refreshed_at": c.minted.as_ref().and_then(|m| m.token_refreshed_at.as_ref()),
+                        "refresh_error": c.minted.as_ref().and_then(|m| m.refresh_error.as_ref()),
                     })
                 })
                 .collect();

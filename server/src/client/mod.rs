@@ -9,6 +9,7 @@ pub mod api;
 pub mod config;
 pub mod credential_health;
 pub mod credentials;
+pub mod ecr;
 pub mod failure;
 pub mod helper;
 pub mod images;
@@ -68,6 +69,9 @@ pub enum ConfigCommand {
 pub enum DockerCommand {
     /// Add credentials for a registry (one per registry host).
     AddCredentials(credentials::AddArgs),
+    /// Add Amazon ECR credentials: AWS keys (and a role) from which Berth gets the registry's
+    /// 12-hour password and renews it.
+    AddEcrCredentials(ecr::AddEcrArgs),
     /// Change the username, email or password of credentials.
     UpdateCredentials(credentials::UpdateArgs),
     /// List the project's credentials: ID, SERVER, USERNAME, EMAIL (never a password).

@@ -924,6 +924,35 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn an_ecr_credential_has_no_password_to_edit() {
+        use crate::domain::credential::CredentialChange;
+        let mut db = TestDb::sqlite().await;
+        db.state.aws = emulator(false);
+        let cx = db.with_project("ann/web").await.as_admin().await;
+        let id = add(
+            &cx,
+            server(),
+            "",
+            &source("AKIAIOSFODNN7EXAMPLE", SECRET, None),
+            T0,
+        )
+        .await
+        .unwrap();
+        let before = password_of(&db, id).await;
+        let change = CredentialChange::parse(HOST, "someone", "", "typed".into(), "").unwrap();
+        let err = super::super::credentials::update(&cx, id, change)
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), 409);
+        assert!(
+            err.to_string().contains("delete them and add them again"),
+            "{err}"
+        );
+        assert_eq!(password_of(&db, id).await, before);
+        assert!(db.audit_details("credential.updated").await.is_empty());
+    }
+
     #[test]
     fn refresh_and_retry_times() {
         assert_eq!(due_at(1_000, 1_000 + 43_200), 1_000 + 32_400);

@@ -214,6 +214,12 @@ pub async fn update(cx: &ProjectCx, id: Uuid, change: CredentialChange) -> Resul
         .ok_or_else(not_found)?;
     // One stored before KCR hosts were refused can be deleted, not kept alive.
     refuse_kcr_host(cx, &before.registry_host)?;
+    if before.source == crate::server::db::credential_sources::ECR {
+        return Err(AppError::conflict(
+            field::PASSWORD,
+            "These are Amazon ECR credentials: Berth gets their password from AWS and renews it itself, so there is no password or username to edit. To change the AWS keys or the role, delete them and add them again.",
+        ));
+    }
     let expires_on = change.expires_on.map(format_date);
     credentials::update(
         &mut tx,

@@ -59,7 +59,13 @@ pub async fn preview(cx: &ProjectCx) -> Result<ExportPreview, AppError> {
         .await?
         .into_iter()
         .partition(|c| cx.state.settings.is_kcr_host(&c.registry_host));
+    let ecr_expires_at = credentials
+        .iter()
+        .filter(|c| c.source == crate::server::db::credential_sources::ECR)
+        .filter_map(|c| Some((c.server.clone(), when::rfc3339_secs(c.token_expires_at?))))
+        .collect();
     Ok(ExportPreview {
+        ecr_expires_at,
         project: cx.header(),
         credentials: credentials
             .into_iter()
