@@ -565,11 +565,13 @@ async fn store(app: &TestApp, payload: &str) {
         &p("registry_credential.check_image"),
     )
     .await;
-    // One credential shown as Amazon ECR, whose renewal fails.
+    // acme/api's credential shown as Amazon ECR, whose renewal fails (acme/web's stays static:
+    // its edit form shows the other columns).
     set(
         app,
         "update registry_credential set source = 'ecr', aws_access_key_id = 'AKIAIOSFODNN7EXAMPLE',
-             refresh_error = $1",
+             refresh_error = $1
+         where project_id = (select id from project where name = 'api')",
         &p("registry_credential.refresh_error"),
     )
     .await;
@@ -638,6 +640,7 @@ async fn stored_markup_comes_out_of_every_page_as_text(backend: Backend) {
         ),
         (&ann, "/projects/acme/web/audit".to_owned()),
         (&ann, "/projects/acme/api/tokens".to_owned()),
+        (&ann, "/projects/acme/api/credentials".to_owned()),
         (&ann, "/account/tokens".to_owned()),
         (&bob, "/".to_owned()),
         (&bob, "/orgs/acme".to_owned()),

@@ -256,16 +256,20 @@ impl Db {
         on_db!(self, pool => sqlx::query("select 1").execute(pool).await.map(drop))
     }
 
-    /// Like [`Db::ping`], on a new connection: a pooled one may still answer while PostgreSQL
-    /// is shutting down and terminating the others one by one, but a new one is refused.
+    /// [`Db::ping`], then on PostgreSQL the same on a new connection: a pooled one may still
+    /// answer while PostgreSQL is shutting down and terminating the others one by one, but a
+    /// new one is refused.
     pub async fn ping_fresh(&self) -> Result<(), sqlx::Error> {
         use sqlx::{ConnectOptions, Connection};
+        self.ping().await?;
         match self {
-            Self::Sqlite(_) => self.ping().await,
+            Self::Sqlite(_) => Ok(()),
             Self::Postgres(pool) => {
                 let mut conn = pool.connect_options().connect().await?;
                 sqlx::query("select 1").execute(&mut conn).await?;
-                conn.close().await
+                // It answered: a failed goodbye says nothing about the database.
+                let _ = conn.close().await;
+                Ok(())
             }
         }
     }

@@ -21,6 +21,7 @@ use crate::domain::secret::PasswordInput;
 use crate::error::AppError;
 use crate::server::{
     audit,
+    auth::throttle,
     crypto::secrets::{self, Sealed},
     cx::ProjectCx,
     db::{self, Tx, credential_sources as sources, credentials, leases},
@@ -40,6 +41,10 @@ pub const REFRESH_LEASE: &str = "ecr-refresh";
 const LEASE_SECS: i64 = 600;
 /// Most credentials one round refreshes.
 const BATCH: i64 = 2_000;
+/// ECR credentials a project may try to add in an hour (each try calls AWS), and a person.
+pub const ADDS_PER_HOUR: i64 = 30;
+/// The same, per person across projects.
+pub const ADDS_PER_PERSON_HOUR: i64 = 60;
 
 /// An ECR source as a form or the API gives it, checked.
 #[derive(Clone, Debug)]
@@ -185,14 +190,22 @@ pub async fn add(
             ),
         )
     };
-    // Before AWS is asked: a second credential for the host fails fast and costs no call.
+    // Before AWS is asked: a second credential for the host, or one too many, fails fast and
+    // costs no call; and the calls a project and a person may cause are bounded.
     {
         let mut tx = cx.state.db.begin().await?;
         let existing = credentials::id_for_host(&mut tx, cx.project.id, registry_host).await?;
+        super::credentials::check_room(&mut tx, cx.project.id, 1).await?;
         tx.commit().await?;
         if existing.is_some() {
             return Err(taken());
         }
+    }
+    let key = format!("ecr-add:{}", cx.project.id);
+    throttle::count(&cx.state.db, &key, ADDS_PER_HOUR, 3_600).await?;
+    if let Some(user) = cx.caller.user() {
+        let key = format!("ecr-add-by:{}", user.id);
+        throttle::count(&cx.state.db, &key, ADDS_PER_PERSON_HOUR, 3_600).await?;
     }
     let id = Uuid::now_v7();
     let token = source
@@ -272,7 +285,19 @@ pub async fn add(
 /// about; an AWS that could not be reached is a 502.
 pub fn refusal(err: &AwsError, has_role: bool) -> AppError {
     match err.code.as_str() {
-        "Unreachable" | "BadEndpoint" | "BadAnswer" | "HttpError" | "ExpiredOnArrival" => {
+        "Unreachable"
+        | "BadEndpoint"
+        | "BadAnswer"
+        | "HttpError"
+        | "ExpiredOnArrival"
+        | "Throttling"
+        | "ThrottlingException"
+        | "ServiceUnavailable"
+        | "ServiceUnavailableException"
+        | "InternalFailure"
+        | "InternalError"
+        | "ServerException"
+        | "RequestExpired" => {
             AppError::Upstream(format!("Berth could not get a token from AWS: {err}"))
         }
         _ => AppError::invalid(
@@ -446,24 +471,44 @@ pub async fn refresh_due(
     if !leases::take(&state.db, REFRESH_LEASE, holder, at, at + LEASE_SECS).await? {
         return Ok(RoundReport::default());
     }
-    let round = refresh_round(state, now).await;
+    let round = refresh_round(state, holder, now).await;
     if let Err(err) = leases::release(&state.db, REFRESH_LEASE, holder).await {
         tracing::warn!(error = %err, "releasing the ECR refresh lease failed (it expires by itself)");
     }
     round
 }
 
-async fn refresh_round(state: &AppState, now: OffsetDateTime) -> Result<RoundReport, AppError> {
+async fn refresh_round(
+    state: &AppState,
+    holder: &str,
+    now: OffsetDateTime,
+) -> Result<RoundReport, AppError> {
     let due = sources::due(&state.db, now.unix_timestamp(), BATCH).await?;
     let gate = Arc::new(tokio::sync::Semaphore::new(
         state.settings.aws_max_concurrent_calls.max(1),
     ));
+    let started = state.clock.now();
     let mut jobs = tokio::task::JoinSet::new();
     for row in due {
-        let (state, gate) = (state.clone(), gate.clone());
+        let (state, gate, holder) = (state.clone(), gate.clone(), holder.to_owned());
         jobs.spawn(async move {
             let _permit = gate.acquire_owned().await;
-            refresh(&state, &row, now).await
+            // The round's time, gone on as long as the round has (a retry is timed from the
+            // failure, not from the round's start).
+            let now = now + (state.clock.now() - started);
+            let at = now.unix_timestamp();
+            // The lease is renewed before each refresh: a long round keeps it, and a round
+            // whose lease another replica took stops refreshing.
+            if !leases::take(&state.db, REFRESH_LEASE, &holder, at, at + LEASE_SECS).await? {
+                return Ok(Refreshed::Lost);
+            }
+            // Refreshed meanwhile (an export's on-demand refresh): no second call to AWS.
+            match sources::refreshable(&state.db, row.id).await? {
+                Some(current) if current.password_nonce == row.password_nonce => {
+                    refresh(&state, &current, now).await
+                }
+                _ => Ok(Refreshed::Lost),
+            }
         });
     }
     let mut report = RoundReport::default();
@@ -951,6 +996,29 @@ mod tests {
         );
         assert_eq!(password_of(&db, id).await, before);
         assert!(db.audit_details("credential.updated").await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn adding_is_throttled_per_project_before_aws_is_asked() {
+        let mut db = TestDb::sqlite().await;
+        db.state.aws = emulator(false);
+        let cx = db.with_project("ann/web").await.as_admin().await;
+        for n in 0..ADDS_PER_HOUR {
+            let host = format!("1234567890{n:02}.dkr.ecr.eu-west-1.amazonaws.com");
+            let source = EcrSource {
+                host: EcrHost::parse(&host).unwrap(),
+                ..source("AKIAIOSFODNN7EXAMPLE", SECRET, None)
+            };
+            add(&cx, (&host, &host), "", &source, T0).await.unwrap();
+        }
+        let host = "123456789099.dkr.ecr.eu-west-1.amazonaws.com";
+        let source = EcrSource {
+            host: EcrHost::parse(host).unwrap(),
+            ..source("AKIAIOSFODNN7EXAMPLE", SECRET, None)
+        };
+        let err = add(&cx, (host, host), "", &source, T0).await.unwrap_err();
+        assert_eq!(err.status(), 429, "{err:?}");
+        assert_eq!(db.count("registry_credential").await, ADDS_PER_HOUR);
     }
 
     #[test]

@@ -14,7 +14,7 @@ mod emulator_tests;
 use std::time::Duration;
 
 use base64::Engine as _;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -42,13 +42,49 @@ pub struct AwsError {
     pub message: String,
 }
 
+/// Longest message kept from AWS.
+const MESSAGE_MAX: usize = 300;
+
 impl AwsError {
     fn new(code: &str, message: impl Into<String>) -> Self {
         Self {
-            code: code.to_owned(),
-            message: message.into(),
+            code: code
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(64)
+                .collect(),
+            message: clean_message(&message.into()),
         }
     }
+
+    /// The same error with every occurrence of `secret` blanked out of its message.
+    fn without(mut self, secret: Option<&SecretString>) -> Self {
+        if let Some(secret) = secret.map(|s| s.expose_secret()).filter(|s| !s.is_empty()) {
+            self.message = self.message.replace(secret, "[redacted]");
+        }
+        self
+    }
+}
+
+/// AWS's message as Berth keeps and shows it: its first line, without the canonical request
+/// or string to sign some services echo after a signature mismatch (they hold the signed
+/// headers, the session token among them), at most [`MESSAGE_MAX`] characters.
+fn clean_message(message: &str) -> String {
+    let mut text = message.lines().next().unwrap_or_default();
+    for echo in [
+        "The Canonical String",
+        "The String-to-Sign",
+        "Canonical String",
+    ] {
+        if let Some(at) = text.find(echo) {
+            text = &text[..at];
+        }
+    }
+    text.trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MESSAGE_MAX)
+        .collect()
 }
 
 /// A role session's keys from STS, and when they stop working.
@@ -198,7 +234,7 @@ impl Aws {
             .await?;
         let answer = String::from_utf8_lossy(&answer);
         if !status.is_success() {
-            return Err(error_of(answer.as_bytes(), status));
+            return Err(error_of(answer.as_bytes(), status).without(keys.session_token.as_ref()));
         }
         let field = |tag: &str| {
             xml_text(&answer, tag)
@@ -229,7 +265,7 @@ impl Aws {
         ];
         let (status, answer) = self.post(keys, "ecr", region, &headers, b"{}").await?;
         if !status.is_success() {
-            return Err(error_of(&answer, status));
+            return Err(error_of(&answer, status).without(keys.session_token.as_ref()));
         }
         read_ecr_token(&answer)
     }
@@ -359,6 +395,24 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.message.contains("without a user name"), "{err}");
+    }
+
+    #[test]
+    fn messages_are_one_short_line_without_what_aws_echoes_of_the_request() {
+        let echo = "The request signature we calculated does not match the signature you provided. \
+                    The Canonical String for this request should have been\n'POST\n/\n\n\
+                    x-amz-security-token:SESSION-TOKEN-MARKER\n'";
+        let err = AwsError::new("InvalidSignatureException", echo);
+        assert_eq!(
+            err.message,
+            "The request signature we calculated does not match the signature you provided."
+        );
+        let long = AwsError::new("X", "a".repeat(5_000));
+        assert_eq!(long.message.len(), MESSAGE_MAX);
+        let token = SecretString::from("tok-123");
+        let err = AwsError::new("ExpiredToken", "token tok-123 expired").without(Some(&token));
+        assert_eq!(err.message, "token [redacted] expired");
+        assert_eq!(AwsError::new("Bad<b>Code</b>", "").code, "BadbCodeb");
     }
 
     #[test]
