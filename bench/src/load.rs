@@ -177,6 +177,9 @@ pub async fn run(target: &Target, plan: Plan) -> Stats {
 
 type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 
+/// How long one request may take before it counts as failed (and its connection is dropped).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 async fn connect(addr: SocketAddr) -> Option<Sender> {
     let stream = TcpStream::connect(addr).await.ok()?;
     stream.set_nodelay(true).ok()?;
@@ -232,8 +235,12 @@ async fn connection(
             let status = res.status().as_u16();
             let body = res.into_body().collect().await.ok()?.to_bytes();
             Some((status, body.len() as u64))
-        }
-        .await;
+        };
+        // A response that never comes is a failure, not a run that never ends.
+        let outcome = tokio::time::timeout(REQUEST_TIMEOUT, outcome)
+            .await
+            .ok()
+            .flatten();
         let latency = sent.elapsed();
         match outcome {
             Some((status, len)) if measured => {
