@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::domain::pull_secret::{ExportPreview, PullSecret};
+use crate::domain::pull_secret::{ExportPreview, PullSecret, RegistryLogin};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -28,6 +28,19 @@ pub async fn export_pull_secret(
     let cx = Cx::project(&owner, &name, ProjectAction::ExportPullSecrets).await?;
     let request = ExportRequest::parse(&format, &kcr_ttl, &secret_name)?;
     pull_secrets::export(&cx, request).await
+}
+
+/// The login of one registry of the project, for `docker-credential-berth get`: the stored
+/// credential for `server`'s host (an Amazon ECR one's current token). Who may: as for
+/// [`export_pull_secret`]; each one is audited.
+#[server(endpoint = "registry_login")]
+pub async fn get_registry_login(
+    owner: String,
+    name: String,
+    server: String,
+) -> Result<RegistryLogin, AppError> {
+    let cx = Cx::project(&owner, &name, ProjectAction::ExportPullSecrets).await?;
+    pull_secrets::login(&cx, &server).await
 }
 
 /// What an export would hold, for the download page (admins).

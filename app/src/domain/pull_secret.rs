@@ -234,6 +234,30 @@ impl std::fmt::Debug for PullSecret {
     }
 }
 
+/// One registry's login, as `docker-credential-berth get` hands it to docker, podman and
+/// skopeo: the project's stored credential for that host (for Amazon ECR, the current token).
+/// `secret` is the password in the clear: answered `no-store`, never logged, left out of
+/// `Debug`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryLogin {
+    /// The registry host it is for (canonical: `docker.io` for Docker Hub).
+    pub registry_host: String,
+    pub username: String,
+    pub secret: String,
+    /// When an Amazon ECR password stops working (RFC 3339); `None` for a stored password.
+    pub expires_at: Option<String>,
+}
+
+impl std::fmt::Debug for RegistryLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryLogin")
+            .field("registry_host", &self.registry_host)
+            .field("username", &self.username)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

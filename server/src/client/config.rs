@@ -31,6 +31,13 @@ pub struct ClientConfig {
     /// server's hosts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kcr_url: Option<String>,
+    /// The project whose stored registry credentials the helper hands out
+    /// (`configure --project`), `OWNER/PROJECT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_project: Option<String>,
+    /// Those credentials' registry hosts (canonical: `docker.io` for Docker Hub).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credential_hosts: Vec<String>,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -42,6 +49,8 @@ impl std::fmt::Debug for ClientConfig {
             .field("project", &self.project)
             .field("kcr_hosts", &self.kcr_hosts)
             .field("kcr_url", &self.kcr_url)
+            .field("credentials_project", &self.credentials_project)
+            .field("credential_hosts", &self.credential_hosts)
             .finish()
     }
 }

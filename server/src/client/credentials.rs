@@ -152,7 +152,11 @@ pub async fn run(target: &Target, command: DockerCommand) -> anyhow::Result<()> 
 }
 
 /// Every credential of the project, following the pages.
-async fn all(session: &Session, owner: &str, name: &str) -> anyhow::Result<Vec<CredentialView>> {
+pub async fn all(
+    session: &Session,
+    owner: &str,
+    name: &str,
+) -> anyhow::Result<Vec<CredentialView>> {
     let mut items = Vec::new();
     let mut after: Option<String> = None;
     loop {

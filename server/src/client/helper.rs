@@ -3,15 +3,18 @@
 //! links it). docker, podman and skopeo run it for the hosts `configure` put in `credHelpers`:
 //!
 //! - `get` (stdin: a server URL): for a KCR host, `{"ServerURL","Username","Secret"}` with the
-//!   CLI's token (the username is the token's owner; a project token takes any); any other
-//!   host: `credentials not found in native keychain` on stdout, exit 1;
+//!   CLI's token (the username is the token's owner; a project token takes any); for a host
+//!   of the project `configure --project` named, that project's stored credential for it (an
+//!   Amazon ECR one's current token), from the server's `registry_login` when the token may
+//!   export the project's pull secrets (else the server's refusal on stdout, exit 1); any
+//!   other host: `credentials not found in native keychain` on stdout, exit 1;
 //! - `store` and `erase` (a `docker login` / `docker logout`): accepted for KCR hosts and
 //!   ignored (said on stderr: the token comes from `berth login`), refused for others;
 //! - `list`: `{"HOST": "USERNAME"}` for every KCR host.
 
 use std::io::Read;
 
-use app::domain::token::Identity;
+use app::domain::{pull_secret::RegistryLogin, registry::canonical_host, token::Identity};
 
 use super::{
     api::{Api, parse_url},
@@ -66,13 +69,29 @@ pub async fn main(args: &[String]) -> u8 {
         normalized(&config.kcr_url).is_some() && normalized(&config.kcr_url) == normalized(&server);
     let hosts: &[String] = if bound { &config.kcr_hosts } else { &[] };
     let is_kcr = |host: &str| hosts.iter().any(|h| h.eq_ignore_ascii_case(host));
+    // A stored credential's host (canonical, so that Docker Hub's spellings are one).
+    let stored_host = |host: &str| {
+        let canonical = canonical_host(host).ok()?;
+        let project = config.credentials_project.as_deref().filter(|_| bound)?;
+        config
+            .credential_hosts
+            .contains(&canonical)
+            .then(|| (canonical, project.to_owned()))
+    };
     match action {
         "get" => {
             let host = host_of(&input);
-            if !is_kcr(&host) {
-                println!("{NOT_FOUND}");
-                return 1;
-            }
+            let stored = if is_kcr(&host) {
+                None
+            } else {
+                match stored_host(input.trim()) {
+                    Some(found) => Some(found),
+                    None => {
+                        println!("{NOT_FOUND}");
+                        return 1;
+                    }
+                }
+            };
             let saved = config
                 .token
                 .clone()
@@ -81,9 +100,23 @@ pub async fn main(args: &[String]) -> u8 {
                 println!("not logged in to Berth: run `berth login`");
                 return 1;
             };
-            let Some(username) = username_for(&config, &token).await else {
-                println!("cannot tell whose token this is: run `berth login` again");
-                return 1;
+            let (username, secret) = match stored {
+                Some((host, project)) => {
+                    match stored_login(server.as_deref(), &token, &project, &host).await {
+                        Ok(login) => (login.username.clone(), login.secret.clone()),
+                        Err(err) => {
+                            println!("berth: {err:#}");
+                            return 1;
+                        }
+                    }
+                }
+                None => {
+                    let Some(username) = username_for(&config, &token).await else {
+                        println!("cannot tell whose token this is: run `berth login` again");
+                        return 1;
+                    };
+                    (username, token)
+                }
             };
             // In the protocol's order (docker's own helpers write these fields so).
             #[derive(serde::Serialize)]
@@ -97,7 +130,7 @@ pub async fn main(args: &[String]) -> u8 {
             let answer = Credentials {
                 server_url: input.trim(),
                 username: &username,
-                secret: &token,
+                secret: &secret,
             };
             println!("{}", serde_json::to_string(&answer).unwrap_or_default());
             0
@@ -112,6 +145,12 @@ pub async fn main(args: &[String]) -> u8 {
                 })
                 .unwrap_or_default();
             let host = host_of(&server);
+            if let Some((host, project)) = stored_host(&server) {
+                println!(
+                    "berth: the login to {host} is {project}'s registry credential in Berth: change it there (`berth docker update-credentials`); nothing stored"
+                );
+                return 1;
+            }
             if is_kcr(&host) {
                 eprintln!(
                     "berth: {host} is KCR: its login is your berth token (`berth login`); nothing stored"
@@ -154,6 +193,28 @@ pub async fn main(args: &[String]) -> u8 {
             2
         }
     }
+}
+
+/// `project`'s stored login for `host`, from the server.
+async fn stored_login(
+    server: Option<&str>,
+    token: &str,
+    project: &str,
+    host: &str,
+) -> anyhow::Result<RegistryLogin> {
+    let server = server.ok_or_else(|| anyhow::anyhow!("no Berth server: run `berth login`"))?;
+    let (owner, name) = super::split_project(project)?;
+    let login = Api::new(server, Some(token.to_owned()))?
+        .post(
+            "registry_login",
+            &[
+                ("owner", owner.as_str()),
+                ("name", name.as_str()),
+                ("server", host),
+            ],
+        )
+        .await?;
+    Ok(login)
 }
 
 /// The username to send with `token`: the saved one for the saved token, any for a project

@@ -26,8 +26,14 @@ use super::{
 pub enum ContainerRegistryCommand {
     /// Make docker, podman and skopeo log in to every KCR host of your regions through
     /// `docker-credential-berth` (adds `credHelpers` to ~/.docker/config.json, keeping the
-    /// rest, with a backup), then print the registry table.
-    Configure,
+    /// rest, with a backup), then print the registry table. With `--project`, also every
+    /// registry that project has credentials for: the helper hands out their passwords (an
+    /// Amazon ECR one's current token) while your token may export the project's pull secrets.
+    Configure {
+        /// Also log in to this project's registries, `OWNER/PROJECT`.
+        #[arg(long, short = 'p')]
+        project: Option<String>,
+    },
     /// Print the registry table: REGION, ORGANIZATION, ORGANIZATION ID, CONTAINER REGISTRY.
     Print,
     /// Put `docker-credential-berth` on the PATH: a link to this binary.
@@ -67,7 +73,7 @@ pub async fn run(target: &Target, command: ContainerRegistryCommand) -> anyhow::
             print!("{}", registry_table(&rows));
             Ok(())
         }
-        ContainerRegistryCommand::Configure => configure(target).await,
+        ContainerRegistryCommand::Configure { project } => configure(target, project).await,
         ContainerRegistryCommand::InstallHelper { dir } => install_helper(dir),
     }
 }
@@ -184,10 +190,50 @@ pub fn merge_cred_helpers(existing: Option<&str>, hosts: &[String]) -> anyhow::R
     Ok(serde_json::to_string_pretty(&doc)? + "\n")
 }
 
-async fn configure(target: &Target) -> anyhow::Result<()> {
+/// The `credHelpers` keys of a registry host: Docker Hub's is the legacy URL docker looks up
+/// and `docker.io`, which podman and skopeo look up; any other is the bare host.
+pub fn helper_keys(host: &str) -> Vec<String> {
+    if host == app::domain::registry::DOCKER_HUB_HOST {
+        vec![
+            app::domain::registry::DOCKER_HUB_SERVER.to_owned(),
+            host.to_owned(),
+        ]
+    } else {
+        vec![host.to_owned()]
+    }
+}
+
+/// The registry hosts of `OWNER/PROJECT`'s stored credentials (Berth's own KCR hosts left
+/// out: those log in with the Berth token).
+async fn credential_hosts(
+    session: &Session,
+    owner: &str,
+    name: &str,
+    kcr_hosts: &[String],
+) -> anyhow::Result<Vec<String>> {
+    let mut hosts: Vec<String> = super::credentials::all(session, owner, name)
+        .await?
+        .into_iter()
+        .map(|c| c.registry_host)
+        .filter(|h| !kcr_hosts.iter().any(|k| k.eq_ignore_ascii_case(h)))
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    Ok(hosts)
+}
+
+async fn configure(target: &Target, project: Option<String>) -> anyhow::Result<()> {
     let session = Session::open(target)?;
     let (rows, hosts) = registry_rows(&session).await?;
-    if hosts.is_empty() {
+    let credentials = match project.as_deref() {
+        Some(flag) => {
+            let (owner, name) = session.project(Some(flag)).await?;
+            let found = credential_hosts(&session, &owner, &name, &hosts).await?;
+            Some((format!("{owner}/{name}"), found))
+        }
+        None => None,
+    };
+    if hosts.is_empty() && credentials.as_ref().is_none_or(|(_, c)| c.is_empty()) {
         return Err(Failure::usage(
             "you are in no project or organization with a region yet: nothing to configure",
         )
@@ -199,7 +245,11 @@ async fn configure(target: &Target) -> anyhow::Result<()> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
         Err(err) => return Err(err).with_context(|| format!("cannot read {}", path.display())),
     };
-    let merged = merge_cred_helpers(existing.as_deref(), &hosts)?;
+    let mut keys = hosts.clone();
+    if let Some((_, found)) = &credentials {
+        keys.extend(found.iter().flat_map(|h| helper_keys(h)));
+    }
+    let merged = merge_cred_helpers(existing.as_deref(), &keys)?;
     let mode = file_mode(&path).unwrap_or(0o600);
     if let Some(text) = &existing {
         let backup = path.with_extension("json.bak");
@@ -210,16 +260,38 @@ async fn configure(target: &Target) -> anyhow::Result<()> {
     let mut saved = session.config.clone();
     saved.kcr_hosts = hosts.clone();
     saved.kcr_url = Some(session.api.base.clone());
+    if let Some((project, found)) = &credentials {
+        saved.credentials_project = Some(project.clone());
+        saved.credential_hosts = found.clone();
+    }
     saved.save()?;
+    let mut reached = Vec::new();
+    if !hosts.is_empty() {
+        reached.push(hosts.join(", "));
+    }
+    if let Some((project, found)) = &credentials
+        && !found.is_empty()
+    {
+        reached.push(format!("{} with {project}'s credentials", found.join(", ")));
+    }
     eprintln!(
         "Wrote {}: docker, podman and skopeo log in to {} through docker-credential-berth.",
         path.display(),
-        hosts.join(", ")
+        reached.join(", and to ")
     );
     eprintln!(
         "Wrote {}: the helper answers for those hosts with your berth login.",
         config::path()?.display()
     );
+    match &credentials {
+        Some((project, found)) if found.is_empty() => eprintln!(
+            "{project} has no registry credentials yet: run this again after adding some."
+        ),
+        Some((project, _)) => eprintln!(
+            "The helper hands out {project}'s registry passwords (an Amazon ECR one's current token) while your token may export its pull secrets: a project admin's, or a project token with pull-secrets:export."
+        ),
+        None => {}
+    }
     if which("docker-credential-berth").is_none() {
         eprintln!(
             "Run `berth auth container-registry install-helper` to put docker-credential-berth on the PATH."

@@ -3,14 +3,20 @@
 //! fit), listed with the minted token's life, refreshed by the background round. The clock
 //! lives in 2014: moto's tokens all expire at 2015-01-01.
 
-use app::api::credentials::{AddEcrCredential, ListCredentials};
+use app::api::{
+    credentials::{AddEcrCredential, ListCredentials},
+    pull_secrets::ExportPullSecret,
+};
 use app::server::rules::credential_sources;
 use reqwest::StatusCode;
 use time::macros::datetime;
 
 use crate::client::Cli;
-use crate::helpers::{Backend, TestApp, error_body};
-use crate::on_both;
+use crate::helpers::{
+    Backend, TestApp, error_body,
+    registry::{self, Registry},
+};
+use crate::{on_both, on_sqlite};
 
 const HOST: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -165,7 +171,200 @@ async fn the_cli_adds_ecr_credentials_and_lists_their_password_life(backend: Bac
     assert!(!list.to_string().contains(SECRET));
 }
 
+/// The password moto issues for account 123456789012.
+const MOTO_PASSWORD: &str = "123456789012-auth-token";
+
+/// Copies `host/repo:tag` into a temp OCI layout (a pull) with `args` naming the login.
+async fn pull(host: &str, repo: &str, args: &[&str]) -> registry::Skopeo {
+    let out = tempfile::tempdir().unwrap();
+    let mut all = vec!["copy", "--src-tls-verify=false"];
+    all.extend_from_slice(args);
+    let source = format!("docker://{host}/{repo}:v1");
+    let dest = format!("oci:{}", out.path().join("pulled").display());
+    all.extend_from_slice(&[source.as_str(), dest.as_str()]);
+    registry::skopeo(&all).await
+}
+
+/// The minted token works at a registry: `docker-registry` holds moto's password in its
+/// htpasswd, and both the credential helper's answer and an exported auth file pull from it.
+/// skopeo resolves the ECR host name itself, so the login the helper and the export give for
+/// the ECR host is used at the registry's loopback address (`--src-creds`, and the auth file
+/// with its key rewritten). Outside systems, so on one database.
+async fn the_helper_and_an_export_pull_with_the_minted_token(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.state.clock.set(datetime!(2014-12-31 12:00 UTC));
+    let ann = app.sign_up("ann").await;
+    ann.create_project("ann", "web").await;
+    let mut registry = Registry::start_basic("AWS", MOTO_PASSWORD).await;
+    let (_dir, layout, _) = registry::image("v1", b"from ecr");
+    let pushed = registry::push(
+        &layout,
+        "v1",
+        &registry.host,
+        "team/app",
+        ("AWS", MOTO_PASSWORD),
+    )
+    .await;
+    assert!(pushed.ok, "{pushed:?}");
+    ann.run(add(HOST, "AKIAIOSFODNN7EXAMPLE")).await;
+
+    // configure --project puts the project's registries in docker's credHelpers.
+    let cli = Cli::new(&app);
+    let scopes = ["projects:read", "credentials:read", "pull-secrets:export"];
+    cli.login(&ann.personal_token("ci", &scopes, "").await)
+        .await;
+    let out = cli
+        .run(
+            &[
+                "auth",
+                "container-registry",
+                "configure",
+                "--project",
+                "ann/web",
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "log in to localhost:5000, and to {HOST} with ann/web's credentials through docker-credential-berth."
+        )),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr
+            .contains("while your token may export its pull secrets"),
+        "{out:?}"
+    );
+    let docker: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(cli.home.path().join(".docker/config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(docker["credHelpers"][HOST], "berth", "{docker}");
+
+    // The helper answers the kept token in docker's protocol, for every spelling of the host.
+    let helper = cli.install_helper().await.join("docker-credential-berth");
+    let get = cli
+        .run_program(&helper, &["get"], Some(&format!("{HOST}\n")))
+        .await;
+    assert_eq!(
+        (get.code, get.stdout.as_str()),
+        (
+            0,
+            format!(
+                "{{\"ServerURL\":\"{HOST}\",\"Username\":\"AWS\",\"Secret\":\"{MOTO_PASSWORD}\"}}\n"
+            )
+            .as_str()
+        ),
+        "{get:?}"
+    );
+    let https = cli
+        .run_program(&helper, &["get"], Some(&format!("https://{HOST}/v2/")))
+        .await;
+    assert_eq!(https.code, 0, "{https:?}");
+    let answer: serde_json::Value = serde_json::from_str(&get.stdout).unwrap();
+    let creds = format!(
+        "{}:{}",
+        answer["Username"].as_str().unwrap(),
+        answer["Secret"].as_str().unwrap()
+    );
+    let pulled = pull(&registry.host, "team/app", &["--src-creds", &creds]).await;
+    assert!(
+        pulled.ok,
+        "the helper's login pulls: {pulled:?}\n{}",
+        registry.log()
+    );
+    let audit = app.audit_details("credential.handed_out").await;
+    assert_eq!(audit.len(), 2, "{audit:?}");
+    assert_eq!(audit[0]["server"], HOST);
+    assert!(!audit[0].to_string().contains(MOTO_PASSWORD));
+
+    // A docker login to that host is not kept by the helper: Berth holds that login.
+    let store = cli
+        .run_program(
+            &helper,
+            &["store"],
+            Some(&format!(
+                r#"{{"ServerURL":"{HOST}","Username":"AWS","Secret":"typed"}}"#
+            )),
+        )
+        .await;
+    assert_eq!(store.code, 1, "{store:?}");
+    assert!(store.stdout.contains("change it there"), "{store:?}");
+
+    // A token that may not export the project's secrets gets the server's refusal, no secret.
+    let reader = Cli::new(&app);
+    reader
+        .login(
+            &ann.personal_token("reader", &["projects:read", "credentials:read"], "")
+                .await,
+        )
+        .await;
+    let out = reader
+        .run(
+            &[
+                "auth",
+                "container-registry",
+                "configure",
+                "--project",
+                "ann/web",
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let refused = reader
+        .run_program(
+            &reader
+                .install_helper()
+                .await
+                .join("docker-credential-berth"),
+            &["get"],
+            Some(HOST),
+        )
+        .await;
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stdout.starts_with("berth: "), "{refused:?}");
+    assert!(
+        refused.stdout.contains("pull-secrets:export"),
+        "{refused:?}"
+    );
+    assert!(!refused.stdout.contains(MOTO_PASSWORD), "{refused:?}");
+
+    // The exported auth file's ECR entry, at the registry's address, pulls too.
+    let secret = ann
+        .fetch(ExportPullSecret {
+            owner: "ann".into(),
+            name: "web".into(),
+            format: String::new(),
+            kcr_ttl: String::new(),
+            secret_name: String::new(),
+        })
+        .await;
+    let mut file: serde_json::Value = serde_json::from_str(&secret.content).unwrap();
+    let entry = file["auths"][HOST].clone();
+    assert_eq!(entry["username"], "AWS");
+    assert_eq!(entry["password"], MOTO_PASSWORD);
+    let auths = file["auths"].as_object_mut().unwrap();
+    auths.remove(HOST);
+    auths.insert(registry.host.clone(), entry);
+    let dir = tempfile::tempdir().unwrap();
+    let authfile = dir.path().join("auth.json");
+    std::fs::write(&authfile, file.to_string()).unwrap();
+    let pulled = pull(
+        &registry.host,
+        "team/app",
+        &["--src-authfile", authfile.to_str().unwrap()],
+    )
+    .await;
+    assert!(pulled.ok, "the export's login pulls: {pulled:?}");
+    assert!(registry.is_running());
+}
+
 on_both!(
     an_ecr_credential_is_minted_listed_and_refreshed,
     the_cli_adds_ecr_credentials_and_lists_their_password_life,
 );
+
+on_sqlite!(the_helper_and_an_export_pull_with_the_minted_token);

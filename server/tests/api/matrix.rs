@@ -28,7 +28,7 @@ use app::api::{
         CreateProject, DeleteProject, GetProject, ListProjects, ProjectOwners, SetCurrentProject,
         UpdateProject,
     },
-    pull_secrets::{ExportPullSecret, PullSecretPreview},
+    pull_secrets::{ExportPullSecret, GetRegistryLogin, PullSecretPreview},
     tokens::{
         CreatePersonalToken, CreateProjectToken, ListPersonalTokens, ListProjectTokens,
         RevokePersonalToken, RevokeProjectToken, Whoami,
@@ -759,6 +759,19 @@ const PULL_SECRET_ROWS: &[Row] = &[
             })
         },
     },
+    // The credential helper's login: one credential's password, audited like an export.
+    Row {
+        expect: project_admins,
+        changes: true,
+        setup: Setup::Credentials,
+        call: |c, _| {
+            Encoded::of(GetRegistryLogin {
+                owner: "acme".into(),
+                name: "web".into(),
+                server: format!("reg{}.example.com", c.index()),
+            })
+        },
+    },
     Row {
         expect: project_admins,
         changes: false,
@@ -915,7 +928,9 @@ fn need(name: &str) -> Need {
         "list_credentials" | "resolve_image" => Access(Scope::CredentialsRead),
         "list_repositories" => Access(Scope::RegistryPull),
         "delete_image" => Access(Scope::RegistryDelete),
-        "export_pull_secret" | "pull_secret_preview" => Access(Scope::PullSecretsExport),
+        "export_pull_secret" | "pull_secret_preview" | "registry_login" => {
+            Access(Scope::PullSecretsExport)
+        }
         "add_credential"
         | "add_ecr_credential"
         | "update_credential"
@@ -959,7 +974,7 @@ fn project_token(name: &str) -> u16 {
         | "credential_import" => 200,
         "check_credential" | "confirm_credential_import" => 422,
         // The one thing a project token may do beyond a developer: its scope gates it.
-        "export_pull_secret" | "pull_secret_preview" => 200,
+        "export_pull_secret" | "pull_secret_preview" | "registry_login" => 200,
         // `doomed0` is another project.
         "delete_project" => 404,
         _ => 403,

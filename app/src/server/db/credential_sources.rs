@@ -169,6 +169,8 @@ pub struct Refreshable {
     pub password_nonce: Vec<u8>,
     pub token_expires_at: Option<i64>,
     pub refresh_failures: i32,
+    /// When the next refresh is due (after a failure: when the backoff ends).
+    pub refresh_due_at: Option<i64>,
 }
 from_row!(Refreshable {
     id,
@@ -183,7 +185,8 @@ from_row!(Refreshable {
     aws_secret_key_id,
     password_nonce,
     token_expires_at,
-    refresh_failures
+    refresh_failures,
+    refresh_due_at
 });
 
 impl Refreshable {
@@ -200,7 +203,7 @@ impl Refreshable {
 const REFRESHABLE: &str = "select c.id, c.project_id, o.id as org_id, c.registry_host,
     c.aws_access_key_id, c.aws_role_arn, c.aws_external_id, c.aws_secret_ciphertext,
     c.aws_secret_nonce, c.aws_secret_key_id, c.password_nonce, c.token_expires_at,
-    c.refresh_failures
+    c.refresh_failures, c.refresh_due_at
     from registry_credential c join project p on p.id = c.project_id
     left join organization o on o.name = p.owner_name";
 

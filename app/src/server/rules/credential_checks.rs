@@ -29,7 +29,7 @@ use crate::server::{
         leases,
     },
     outbound::registry_check::{self, Target, api_base},
-    rules::credentials::not_found,
+    rules::{credential_sources, credentials::not_found},
     state::AppState,
 };
 
@@ -48,6 +48,8 @@ pub const RECHECK_BATCH: i64 = 200;
 pub const RECHECK_LEASE: &str = "credential-recheck";
 /// How long a round may hold the lease: a full batch at the ten-second limit, and some.
 const LEASE_SECS: i64 = 900;
+/// An Amazon ECR token with less life than this is renewed before a check on demand.
+const CHECK_MIN_LIFE_SECS: i64 = 300;
 
 /// What a form holds, to try before saving.
 pub enum Typed {
@@ -137,6 +139,15 @@ pub async fn check_stored(cx: &ProjectCx, id: Uuid, image: &str) -> Result<Check
     };
     let image = image_for(&image, &credential.registry_host)?;
     count_check(cx).await?;
+    // An Amazon ECR credential is checked with a live token, renewed first if it is about to
+    // end (a failing renewal leaves the last token, whose check then says why it fails).
+    credential_sources::ensure_fresh(
+        &cx.state,
+        credential.id,
+        CHECK_MIN_LIFE_SECS,
+        cx.state.clock.now(),
+    )
+    .await?;
     let sealed = sealed_of(&cx.state, &credential).await?;
     let password = open(&cx.state, &credential, &sealed)?;
     let report = run(

@@ -525,7 +525,8 @@ async fn refresh_round(
 }
 
 /// Refreshes credential `id` now if its token has less than `need` seconds left at `now`
-/// (a reader about to hand it out). Answers the token's expiry after that, `None` for a
+/// (a reader about to hand it out), unless its refreshes are failing and the retry is not
+/// due yet. Answers the token's expiry after that, `None` for a
 /// credential that is not ECR.
 pub async fn ensure_fresh(
     state: &AppState,
@@ -538,6 +539,11 @@ pub async fn ensure_fresh(
     };
     let expires_at = row.token_expires_at.unwrap_or(0);
     if expires_at - now.unix_timestamp() >= need {
+        return Ok(Some(expires_at));
+    }
+    // A source that keeps failing is retried on its backoff, not by every reader: a helper
+    // asked once a second must not turn a revoked key into a call to AWS a second.
+    if row.refresh_failures > 0 && row.refresh_due_at.unwrap_or(0) > now.unix_timestamp() {
         return Ok(Some(expires_at));
     }
     match refresh(state, &row, now).await? {
@@ -966,6 +972,88 @@ mod tests {
                 db.audit_details("pull_secret.exported").await.len(),
                 exported
             );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_helpers_login_is_the_live_token_and_a_failing_key_waits_its_backoff() {
+        use crate::server::rules::pull_secrets;
+        for mut db in TestDb::both().await {
+            db.state.aws = emulator(true);
+            let cx = db.with_project("ann/web").await.as_admin().await;
+            let key_id = std::env::var("BERTH_TEST_AWS_AUTH_KEY_ID").unwrap();
+            let secret = std::env::var("BERTH_TEST_AWS_AUTH_SECRET").unwrap();
+            db.state.clock.set(T0);
+            let id = add_new(
+                &cx,
+                NewEcrCredential::parse(HOST, &key_id, secret.as_str().into(), "".into(), "", "")
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+            let (nonce, _) = password_of(&db, id).await;
+
+            // Any spelling of the host; the kept token, AWS not asked.
+            let login = pull_secrets::login(&cx, &format!("https://{HOST}/v2/"))
+                .await
+                .unwrap();
+            assert_eq!(
+                (login.username.as_str(), login.secret.as_str()),
+                ("AWS", "123456789012-auth-token")
+            );
+            assert_eq!(login.expires_at.as_deref(), Some("2015-01-01T00:00:00Z"));
+            assert_eq!(password_of(&db, id).await.0, nonce, "{}", db.backend);
+            let audit = db.audit_details("credential.handed_out").await;
+            assert_eq!(audit.len(), 1);
+            assert_eq!(audit[0]["expires_at"], "2015-01-01T00:00:00Z");
+            assert!(!format!("{login:?}").contains("auth-token"));
+
+            // No credential for a host: said, nothing handed out.
+            let err = pull_secrets::login(&cx, "ghcr.io").await.unwrap_err();
+            assert_eq!(err.status(), 404, "{err:?}");
+            assert!(
+                err.to_string().contains("no credentials for ghcr.io"),
+                "{err}"
+            );
+            let err = pull_secrets::login(&cx, "exa mple").await.unwrap_err();
+            assert_eq!(err.status(), 422, "{err:?}");
+
+            // Ten minutes left (a pull needs fifteen) and the key revoked: refused with AWS's
+            // code, and the failure starts the backoff.
+            db.state.clock.set(datetime!(2014-12-31 23:50:00 UTC));
+            crate::on_db!(&db.state.db, pool => sqlx::query(
+                "update registry_credential set aws_access_key_id = 'AKIAXXXXXXXXXXXXXXXX'"
+            )
+            .execute(pool)
+            .await
+            .map(drop))
+            .unwrap();
+            let err = pull_secrets::login(&cx, HOST).await.unwrap_err();
+            assert_eq!(err.status(), 409, "{err:?}");
+            let text = err.to_string();
+            assert!(text.contains("InvalidClientTokenId"), "{text}");
+            assert!(text.contains("within 15 minutes"), "{text}");
+            assert!(text.contains("Nothing was handed out"), "{text}");
+            assert_eq!(state_of(&db, id).await.refresh_failures, 1);
+            // Asked again within the backoff: refused from the store, AWS not called again.
+            let err = pull_secrets::login(&cx, HOST).await.unwrap_err();
+            assert_eq!(err.status(), 409, "{err:?}");
+            assert_eq!(
+                state_of(&db, id).await.refresh_failures,
+                1,
+                "{}",
+                db.backend
+            );
+            // Once the wait is over the next reader tries AWS again.
+            db.state.clock.set(datetime!(2014-12-31 23:51:30 UTC));
+            pull_secrets::login(&cx, HOST).await.unwrap_err();
+            assert_eq!(
+                state_of(&db, id).await.refresh_failures,
+                2,
+                "{}",
+                db.backend
+            );
+            assert_eq!(db.audit_details("credential.handed_out").await.len(), 1);
         }
     }
 

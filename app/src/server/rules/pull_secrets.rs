@@ -11,8 +11,11 @@ use secrecy::ExposeSecret;
 use time::OffsetDateTime;
 
 use crate::domain::{
-    pull_secret::{ExportPreview, ExportRequest, Format, PullSecret, default_secret_name},
-    registry::DOCKER_HUB_HOST,
+    credential::field,
+    pull_secret::{
+        ExportPreview, ExportRequest, Format, PullSecret, RegistryLogin, default_secret_name,
+    },
+    registry::{DOCKER_HUB_HOST, canonical_host},
     token::{Scope, TokenKind},
     when,
 };
@@ -21,8 +24,15 @@ use crate::server::{
     auth::throttle,
     crypto::secrets,
     cx::ProjectCx,
-    db::{access_tokens::Owner, credentials},
-    rules::tokens::{self, Issue},
+    db::{
+        access_tokens::Owner,
+        credential_sources::{self as sources, ECR},
+        credentials::{self, Credential},
+    },
+    rules::{
+        credential_sources,
+        tokens::{self, Issue},
+    },
 };
 
 /// Exports per project per hour.
@@ -227,7 +237,6 @@ pub const ECR_MIN_LIFE_SECS: i64 = 3_600;
 /// [`ECR_MIN_LIFE_SECS`] (refreshing the ones that do not) and answers each one's host and
 /// expiry; a token that cannot be refreshed in time refuses the export, with AWS's reason.
 async fn fresh_ecr_tokens(cx: &ProjectCx) -> Result<Vec<(String, i64)>, AppError> {
-    use crate::server::{db::credential_sources::ECR, rules::credential_sources};
     let now = cx.state.clock.now();
     let mut hosts = Vec::new();
     for credential in credentials::all(&cx.state.db, cx.project.id).await? {
@@ -235,33 +244,145 @@ async fn fresh_ecr_tokens(cx: &ProjectCx) -> Result<Vec<(String, i64)>, AppError
             continue;
         }
         let expires_at =
-            credential_sources::ensure_fresh(&cx.state, credential.id, ECR_MIN_LIFE_SECS, now)
-                .await?
-                .unwrap_or(0);
-        if expires_at - now.unix_timestamp() < ECR_MIN_LIFE_SECS {
-            let error =
-                crate::server::db::credential_sources::token_state(&cx.state.db, credential.id)
-                    .await?
-                    .and_then(|s| s.refresh_error);
-            let why = match error {
-                Some(error) => format!(
-                    "refreshing it failed ({error}); fix the AWS keys or role, then export again"
-                ),
-                None => "even the token AWS just issued ends then: is this server's clock right?"
-                    .to_owned(),
-            };
-            return Err(AppError::conflict(
-                "credential",
-                format!(
-                    "The Amazon ECR password of {} stops working at {}, within the hour: {why}. Nothing was exported.",
-                    credential.registry_host,
-                    when::rfc3339_secs(expires_at),
-                ),
-            ));
-        }
+            fresh_ecr_token(cx, &credential, ECR_MIN_LIFE_SECS, now, "exported").await?;
         hosts.push((credential.registry_host, expires_at));
     }
     Ok(hosts)
+}
+
+/// Makes sure ECR credential `credential` has a token good for `need` seconds at `now`,
+/// refreshing it if not; answers its expiry. A token that cannot be refreshed in time is a
+/// conflict with AWS's reason, saying nothing was `done` ("exported", "handed out").
+async fn fresh_ecr_token(
+    cx: &ProjectCx,
+    credential: &Credential,
+    need: i64,
+    now: OffsetDateTime,
+    done: &str,
+) -> Result<i64, AppError> {
+    let expires_at = credential_sources::ensure_fresh(&cx.state, credential.id, need, now)
+        .await?
+        .unwrap_or(0);
+    if expires_at - now.unix_timestamp() >= need {
+        return Ok(expires_at);
+    }
+    let error = sources::token_state(&cx.state.db, credential.id)
+        .await?
+        .and_then(|s| s.refresh_error);
+    let why = match error {
+        Some(error) => {
+            format!("refreshing it failed ({error}); fix the AWS keys or role, then try again")
+        }
+        None => {
+            "even the token AWS just issued ends then: is this server's clock right?".to_owned()
+        }
+    };
+    let within = if need >= 3_600 {
+        "within the hour".to_owned()
+    } else {
+        format!("within {} minutes", need / 60)
+    };
+    Err(AppError::conflict(
+        "credential",
+        format!(
+            "The Amazon ECR password of {} stops working at {}, {within}: {why}. Nothing was {done}.",
+            credential.registry_host,
+            when::rfc3339_secs(expires_at),
+        ),
+    ))
+}
+
+/// How long an ECR password the credential helper hands out must still work: a pull or a
+/// push, not a deploy's lifetime (the helper is asked again for the next one).
+pub const LOGIN_MIN_LIFE_SECS: i64 = 15 * 60;
+
+/// Helper logins per project per hour: no outside call is made for one (an ECR token comes
+/// from the store), so the limit only bounds what a runaway job writes to the audit log.
+pub const LOGINS_PER_HOUR: i64 = 10_000;
+
+/// The login `docker-credential-berth get` hands out for `server`: the project's credential
+/// for that host (for Amazon ECR, its current token, refreshed first when it has less than
+/// [`LOGIN_MIN_LIFE_SECS`] left). Who may: as for an export. Each one is audited
+/// (`credential.handed_out`) and stamps the credential "last exported".
+#[tracing::instrument(skip_all, fields(project.id = %cx.project.id, caller = %cx.caller), err)]
+pub async fn login(cx: &ProjectCx, server: &str) -> Result<RegistryLogin, AppError> {
+    let host = canonical_host(server).map_err(|e| AppError::invalid(field::SERVER, e))?;
+    if cx.state.settings.is_kcr_host(&host) {
+        return Err(AppError::conflict(
+            "credential",
+            format!(
+                "{host} is KCR: its login is your Berth token (`berth auth container-registry configure`), not a stored password."
+            ),
+        ));
+    }
+    throttle::count(
+        &cx.state.db,
+        &format!("registry-login:{}", cx.project.id),
+        LOGINS_PER_HOUR,
+        3_600,
+    )
+    .await?;
+    let mut tx = cx.state.db.begin().await?;
+    let found = match credentials::id_for_host(&mut tx, cx.project.id, &host).await? {
+        Some(id) => credentials::find(&mut tx, cx.project.id, id).await?,
+        None => None,
+    };
+    tx.commit().await?;
+    let credential = found.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "{}/{} has no credentials for {host}.",
+            cx.project.owner_name, cx.project.name
+        ))
+    })?;
+    let now = cx.state.clock.now();
+    let expires_at = if credential.source == ECR {
+        Some(fresh_ecr_token(cx, &credential, LOGIN_MIN_LIFE_SECS, now, "handed out").await?)
+    } else {
+        None
+    };
+    let sealed = credentials::sealed(&cx.state.db, credential.id)
+        .await?
+        .filter(|(project, _)| *project == cx.project.id)
+        .map(|(_, sealed)| sealed)
+        .ok_or_else(crate::server::rules::credentials::not_found)?;
+    let password = secrets::open(&[&cx.state.key], &sealed, credential.id, cx.project.id)
+        .map_err(|err| {
+            tracing::error!(credential.id = %credential.id, error = ?err, "cannot open a credential for the helper");
+            AppError::conflict(
+                "credential",
+                format!(
+                    "The password of credentials {} is sealed under a key this server does not hold (a key rotation is under way?). Finish it with `berth secrets rotate-key`; nothing was handed out.",
+                    credential.id
+                ),
+            )
+        })?;
+    let mut tx = cx.state.db.begin().await?;
+    credentials::mark_exported(
+        &mut tx,
+        cx.project.id,
+        credential.id,
+        now.unix_timestamp(),
+        &cx.caller.label(),
+    )
+    .await?;
+    cx.audit(
+        &mut tx,
+        "credential.handed_out",
+        &credential.id.to_string(),
+        serde_json::json!({
+            "server": credential.server,
+            "to": "credential helper",
+            "expires_at": expires_at.map(when::rfc3339_secs),
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(RegistryLogin {
+        registry_host: credential.registry_host,
+        username: credential.username,
+        secret: password.expose_secret().to_owned(),
+        expires_at: expires_at.map(when::rfc3339_secs),
+    })
 }
 
 /// A Kubernetes `Secret` manifest holding `config` (names and dates need no YAML quoting
