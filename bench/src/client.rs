@@ -46,6 +46,22 @@ impl Client {
         req.send().await
     }
 
+    /// Posts server function `name` with a form body and a bearer `token`.
+    pub async fn call_with_token(
+        &self,
+        name: &str,
+        form: &[(&str, &str)],
+        token: &str,
+    ) -> reqwest::Result<Response> {
+        self.http
+            .post(format!("{}/api/{name}", self.base))
+            .header("accept", "application/json")
+            .bearer_auth(token)
+            .form(form)
+            .send()
+            .await
+    }
+
     /// GETs `path`.
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> reqwest::Result<Response> {
         let mut req = self.http.get(format!("{}{path}", self.base));
@@ -57,12 +73,19 @@ impl Client {
 
     /// Makes a personal token with one `scope` in the session `cookie`; returns its text.
     pub async fn personal_token(&self, cookie: &str, scope: &str) -> anyhow::Result<String> {
+        self.personal_token_with(cookie, &[scope]).await
+    }
+
+    /// Makes a personal token with `scopes` in the session `cookie`; returns its text.
+    pub async fn personal_token_with(
+        &self,
+        cookie: &str,
+        scopes: &[&str],
+    ) -> anyhow::Result<String> {
+        let mut form = vec![("label", "bench")];
+        form.extend(scopes.iter().map(|s| ("scopes[]", *s)));
         let res = self
-            .call(
-                "create_personal_token",
-                &[("label", "bench"), ("scopes[]", scope)],
-                Some(cookie),
-            )
+            .call("create_personal_token", &form, Some(cookie))
             .await?;
         let status = res.status();
         let body: serde_json::Value = res.json().await?;

@@ -3,6 +3,7 @@
 
 mod berth;
 mod client;
+mod ecr;
 mod faults;
 mod fixture;
 mod kcr;
@@ -101,6 +102,12 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         seconds: u64,
     },
+    /// Amazon ECR: the credential helper and the export for a minted credential against a
+    /// static one, and a refresh round of 1,000 (needs `BERTH_TEST_AWS_URL`: `bench/run ecr`).
+    Ecr {
+        #[command(flatten)]
+        common: Common,
+    },
     /// Fault scripts: kill -9 during writes, PostgreSQL restart, two replicas, soak.
     Faults {
         #[command(flatten)]
@@ -168,6 +175,21 @@ async fn main() -> anyhow::Result<()> {
                 large: small,
             };
             let result = kcr::run(&settings, &mut report).await;
+            (common, result, scratch)
+        }
+        Command::Ecr { common } => {
+            let scratch = scratch()?;
+            let small = seed::Size {
+                projects: 100,
+                credentials: 1_000,
+            };
+            let settings = perf::Settings {
+                env: common.env(scratch.clone()),
+                seconds: 0,
+                small,
+                large: small,
+            };
+            let result = ecr::run(&settings, &mut report).await;
             (common, result, scratch)
         }
         Command::Faults {

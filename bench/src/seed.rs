@@ -152,6 +152,82 @@ pub async fn kcr_tags(url: &str, name: &str, tags: usize) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// Adds `count` Amazon ECR credentials to the filler projects of a seeded database, each for
+/// an account of its own, all due for a refresh now (their tokens end in ten minutes), with
+/// the AWS keys sealed as Berth seals them: one refresh round's work.
+pub async fn ecr_credentials(url: &str, key: &MasterKey, count: usize) -> anyhow::Result<()> {
+    let db = Db::connect(
+        url,
+        PoolSettings {
+            max_connections: 2,
+            min_connections: 1,
+            acquire_timeout: std::time::Duration::from_secs(30),
+        },
+    )
+    .await?;
+    let projects: Vec<Uuid> = on_db!(&db, pool => sqlx::query_scalar::<_, Uuid>(
+        "select id from project where owner_name like 'o%' order by id"
+    )
+    .fetch_all(pool)
+    .await)?;
+    anyhow::ensure!(
+        !projects.is_empty(),
+        "no filler projects to add ECR credentials to"
+    );
+    let user: Uuid = on_db!(&db, pool => sqlx::query_scalar::<_, Uuid>(
+        "select id from app_user where username = 'bench'"
+    )
+    .fetch_one(pool)
+    .await)?;
+    let now = OffsetDateTime::now_utc();
+    let unix = now.unix_timestamp();
+    insert(
+        &db,
+        "registry_credential (id, project_id, server, registry_host, username, email, password_ciphertext, password_nonce, key_id, created_at, created_by, updated_at, updated_by, source, aws_access_key_id, aws_secret_ciphertext, aws_secret_nonce, aws_secret_key_id, token_expires_at, token_refreshed_at, refresh_due_at)",
+        21,
+        count,
+        |i| {
+            let project = projects[i % projects.len()];
+            let id = Uuid::now_v7();
+            let host = format!("{:012}.dkr.ecr.eu-west-1.amazonaws.com", 100_000_000_000 + i);
+            let token = secrets::seal(key, "stale token", id, project);
+            let keys = app::server::rules::credential_sources::seal_keys(
+                key,
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                None,
+                id,
+                project,
+            );
+            vec![
+                V::Id(id),
+                V::Id(project),
+                text(format!("https://{host}")),
+                text(host),
+                text("AWS"),
+                text(""),
+                V::Bytes(token.ciphertext),
+                V::Bytes(token.nonce),
+                text(token.key_id),
+                V::At(now),
+                V::Id(user),
+                V::At(now),
+                V::Id(user),
+                text("ecr"),
+                text("AKIAIOSFODNN7EXAMPLE"),
+                V::Bytes(keys.ciphertext),
+                V::Bytes(keys.nonce),
+                text(keys.key_id),
+                V::Int(unix + 600),
+                V::Int(unix - 11 * 3_600 - 3_000),
+                V::Int(unix - 1),
+            ]
+        },
+    )
+    .await?;
+    db.close().await;
+    Ok(())
+}
+
 /// Applies the migrations to `url` (which must be empty) and fills it.
 pub async fn seed(url: &str, key: &MasterKey, size: Size) -> anyhow::Result<()> {
     anyhow::ensure!(

@@ -22,7 +22,10 @@ use crate::error::AppError;
 use crate::server::{
     audit,
     auth::throttle,
-    crypto::secrets::{self, Sealed},
+    crypto::{
+        MasterKey,
+        secrets::{self, Sealed},
+    },
     cx::ProjectCx,
     db::{self, Tx, credential_sources as sources, credentials, leases},
     outbound::aws::{Aws, AwsError, EcrToken, Keys, Role},
@@ -72,6 +75,23 @@ fn session_name(id: Uuid) -> String {
     format!("berth-{}", id.simple())
 }
 
+/// An AWS secret key (and the session token of temporary keys) sealed for credential `id` of
+/// `project` in the `aws_secret_*` columns (also what the benchmarks seed).
+pub fn seal_keys(
+    key: &MasterKey,
+    secret_access_key: &str,
+    session_token: Option<&str>,
+    id: Uuid,
+    project: Uuid,
+) -> Sealed {
+    let plain = serde_json::to_string(&SealedKeys {
+        secret_access_key: secret_access_key.to_owned(),
+        session_token: session_token.map(str::to_owned),
+    })
+    .unwrap_or_default();
+    secrets::seal_aws_secret(key, &plain, id, project)
+}
+
 impl From<NewEcrCredential> for EcrSource {
     fn from(new: NewEcrCredential) -> Self {
         Self {
@@ -97,15 +117,13 @@ impl EcrSource {
 
     /// The secret key and session token, sealed for credential `id` of `project`.
     pub fn seal(&self, state: &AppState, id: Uuid, project: Uuid) -> Sealed {
-        let plain = serde_json::to_string(&SealedKeys {
-            secret_access_key: self.secret_access_key.expose_secret().to_owned(),
-            session_token: self
-                .session_token
-                .as_ref()
-                .map(|t| t.expose_secret().to_owned()),
-        })
-        .unwrap_or_default();
-        secrets::seal_aws_secret(&state.key, &plain, id, project)
+        seal_keys(
+            &state.key,
+            self.secret_access_key.expose_secret(),
+            self.session_token.as_ref().map(|t| t.expose_secret()),
+            id,
+            project,
+        )
     }
 
     /// Mints a token for credential `id` (see [`mint`]).
