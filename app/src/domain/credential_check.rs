@@ -434,9 +434,63 @@ pub fn clip(text: &str, max: usize) -> String {
     cut
 }
 
+/// The pull allowance a registry states in its `ratelimit-limit` and `ratelimit-remaining`
+/// headers (Docker Hub: `100;w=21600` and `76;w=21600`, pulls per window of seconds), in
+/// words: "76 of 100 pulls left in this 6-hour window". `None` when either is missing or
+/// unreadable.
+pub fn pull_allowance(limit: Option<&str>, remaining: Option<&str>) -> Option<String> {
+    // `N` or `N;w=SECONDS` (draft-ietf-httpapi-ratelimit-headers, as Docker Hub sends it).
+    fn read(value: &str) -> Option<(u64, Option<u64>)> {
+        let mut parts = value.split(';').map(str::trim);
+        let count = parts.next()?.parse().ok()?;
+        let window = parts
+            .find_map(|p| p.strip_prefix("w="))
+            .and_then(|w| w.parse().ok());
+        Some((count, window))
+    }
+    let (limit, window) = read(limit?)?;
+    let (remaining, remaining_window) = read(remaining?)?;
+    let window = match window.or(remaining_window) {
+        Some(secs) if secs > 0 && secs % 3_600 == 0 => {
+            format!(" in this {}-hour window", secs / 3_600)
+        }
+        Some(secs) if secs > 0 => format!(" in this {secs}-second window"),
+        _ => String::new(),
+    };
+    Some(format!("{remaining} of {limit} pulls left{window}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn docker_hubs_pull_allowance_is_read_from_its_headers() {
+        assert_eq!(
+            pull_allowance(Some("100;w=21600"), Some("76;w=21600")).as_deref(),
+            Some("76 of 100 pulls left in this 6-hour window")
+        );
+        assert_eq!(
+            pull_allowance(Some("200"), Some("0")).as_deref(),
+            Some("0 of 200 pulls left")
+        );
+        assert_eq!(
+            pull_allowance(Some("10; w=90"), Some("3")).as_deref(),
+            Some("3 of 10 pulls left in this 90-second window")
+        );
+        for (limit, remaining) in [
+            (None, Some("1")),
+            (Some("100;w=21600"), None),
+            (Some("lots"), Some("1")),
+            (Some("100"), Some("-1")),
+        ] {
+            assert_eq!(
+                pull_allowance(limit, remaining),
+                None,
+                "{limit:?} {remaining:?}"
+            );
+        }
+    }
 
     #[test]
     fn clipped_registry_text_loses_direction_marks_and_invisible_characters() {

@@ -15,7 +15,7 @@ use crate::domain::{
     credential::ImageRef,
     credential_check::{
         CHECK_LIMIT_SECS, Challenge, CheckReport, CheckStep, Failure, StepKind, StepState, clip,
-        image_label, parse_challenge, registry_error_text,
+        image_label, parse_challenge, pull_allowance, registry_error_text,
     },
     registry::DOCKER_HUB_HOST,
 };
@@ -514,12 +514,26 @@ impl Run<'_> {
             .and_then(|d| d.to_str().ok())
             .map(|d| format!(" (manifest {})", clip(d, 80)))
             .unwrap_or_default();
+        // Docker Hub says on a manifest `HEAD` (which it does not count as a pull) how many
+        // pulls the account has left: people cannot see that anywhere else.
+        let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok());
+        let allowance = pull_allowance(header("ratelimit-limit"), header("ratelimit-remaining"))
+            .map(|a| format!("; {}", clip(&a, 80)))
+            .unwrap_or_default();
         let mut body = self.body(res).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            let detail = format!(
+                "the registry refuses more pulls for now (HTTP 429, a pull limit){allowance}{}",
+                said(&body)
+            );
+            self.fail(StepKind::Pull, Failure::Unexpected, detail, Some(ms));
+            return;
+        }
         if status.is_success() {
             let what = if reference.is_some() {
-                format!("allowed to pull {label}{digest}")
+                format!("allowed to pull {label}{digest}{allowance}")
             } else {
-                format!("allowed to list the tags of {label}")
+                format!("allowed to list the tags of {label}{allowance}")
             };
             self.pass(StepKind::Pull, what, Some(ms));
             return;
