@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::{
     domain::{
         credential::{CredentialChange, NewCredential},
-        ecr::NewEcrCredential,
+        ecr::{EcrChange, NewEcrCredential},
         role::ProjectAction,
     },
     server::{
@@ -81,6 +81,35 @@ pub async fn add_ecr_credential(
     let id = credential_sources::add_new(&cx, new).await?;
     request::redirect(&format!("{}/credentials", cx.path()));
     Ok(id.to_string())
+}
+
+/// Gives an Amazon ECR credential new AWS keys, or another role to assume (its registry
+/// stays). A blank secret keeps the stored secret (and session token), for the same key ID
+/// only. A token is minted with the new keys first: keys AWS refuses are an error on their
+/// field, with AWS's code, and nothing changes.
+#[server(endpoint = "update_ecr_credential")]
+pub async fn update_ecr_credential(
+    owner: String,
+    name: String,
+    id: String,
+    aws_access_key_id: String,
+    #[server(default)] aws_secret_access_key: PasswordInput,
+    #[server(default)] aws_session_token: PasswordInput,
+    #[server(default)] aws_role_arn: String,
+    #[server(default)] aws_external_id: String,
+) -> Result<(), AppError> {
+    let cx = Cx::project(&owner, &name, ProjectAction::ManageCredentials).await?;
+    let id = credentials::parse_id(&id)?;
+    let change = EcrChange::parse(
+        &aws_access_key_id,
+        aws_secret_access_key,
+        aws_session_token,
+        &aws_role_arn,
+        &aws_external_id,
+    )?;
+    credential_sources::update(&cx, id, change).await?;
+    request::redirect(&format!("{}/credentials", cx.path()));
+    Ok(())
 }
 
 /// Updates username, email, expiry date (`YYYY-MM-DD`; blank for none) and, when not blank,

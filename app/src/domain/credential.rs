@@ -293,12 +293,15 @@ pub struct CredentialView {
 }
 
 /// An Amazon ECR credential's source and the token minted from it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MintedView {
     /// The AWS access key ID (not a secret).
     pub access_key_id: String,
     /// The role assumed with it, if any.
     pub role_arn: Option<String>,
+    /// The external ID the role's trust policy asks for (not a secret: AWS says so).
+    #[serde(default)]
+    pub external_id: Option<String>,
     /// When the current token expires, RFC 3339.
     pub token_expires_at: Option<String>,
     /// When it was minted, RFC 3339.

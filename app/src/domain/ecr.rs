@@ -27,35 +27,38 @@ pub struct NewEcrCredential {
     pub external_id: Option<String>,
 }
 
-impl NewEcrCredential {
-    /// Reads the ECR form: every field checked, each error on its field.
-    pub fn parse(
-        server: &str,
+/// The AWS fields of an ECR form, read and checked, each error on its field.
+struct KeyFields {
+    access_key_id: Option<String>,
+    session_token: Option<PasswordInput>,
+    role: Option<RoleArn>,
+    external_id: Option<Option<String>>,
+}
+
+impl KeyFields {
+    /// Reads the key ID, the session token, the role and its external ID; `secret` (when
+    /// given) is checked too.
+    fn read(
+        errs: &mut FieldErrors,
         access_key_id: &str,
-        secret_access_key: PasswordInput,
+        secret: Option<&PasswordInput>,
         session_token: PasswordInput,
         role_arn: &str,
         external_id: &str,
-    ) -> Result<Self, FieldErrors> {
-        const SERVER: &str = field::REGISTRY_HOST;
-        let mut errs = FieldErrors::new();
-        let registry_host = errs.check(SERVER, canonical_host(server));
-        let host = registry_host
-            .as_deref()
-            .and_then(|h| errs.check(SERVER, EcrHost::parse(h)));
+    ) -> Self {
         let access_key_id = errs.check(field::ACCESS_KEY_ID, check_access_key_id(access_key_id));
-        errs.check(
-            field::SECRET_ACCESS_KEY,
-            check_aws_secret(
-                "secret access key",
-                secret_access_key.expose(),
-                SECRET_MAX_LEN,
-            ),
-        );
+        if let Some(secret) = secret {
+            errs.check(
+                field::SECRET_ACCESS_KEY,
+                check_aws_secret("secret access key", secret.expose(), SECRET_MAX_LEN),
+            );
+        }
         let session_token = if session_token.expose().is_empty() {
-            if access_key_id
-                .as_deref()
-                .is_some_and(|id| id.starts_with("ASIA"))
+            // Temporary keys need their token, unless the stored secret (and its token) stays.
+            if secret.is_some()
+                && access_key_id
+                    .as_deref()
+                    .is_some_and(|id| id.starts_with("ASIA"))
             {
                 errs.insert(
                     field::SESSION_TOKEN,
@@ -86,19 +89,107 @@ impl NewEcrCredential {
                 "An external ID goes with a role to assume: enter the role's ARN, or leave this empty.",
             );
         }
+        Self {
+            access_key_id,
+            session_token,
+            role,
+            external_id,
+        }
+    }
+}
+
+impl NewEcrCredential {
+    /// Reads the ECR form: every field checked, each error on its field.
+    pub fn parse(
+        server: &str,
+        access_key_id: &str,
+        secret_access_key: PasswordInput,
+        session_token: PasswordInput,
+        role_arn: &str,
+        external_id: &str,
+    ) -> Result<Self, FieldErrors> {
+        const SERVER: &str = field::REGISTRY_HOST;
+        let mut errs = FieldErrors::new();
+        let registry_host = errs.check(SERVER, canonical_host(server));
+        let host = registry_host
+            .as_deref()
+            .and_then(|h| errs.check(SERVER, EcrHost::parse(h)));
+        let keys = KeyFields::read(
+            &mut errs,
+            access_key_id,
+            Some(&secret_access_key),
+            session_token,
+            role_arn,
+            external_id,
+        );
         errs.finish()?;
-        match (registry_host, host, access_key_id, external_id) {
+        match (registry_host, host, keys.access_key_id, keys.external_id) {
             (Some(registry_host), Some(host), Some(access_key_id), Some(external_id)) => Ok(Self {
                 server: server.trim().to_owned(),
                 registry_host,
                 host,
                 access_key_id,
                 secret_access_key,
-                session_token,
-                role,
+                session_token: keys.session_token,
+                role: keys.role,
                 external_id,
             }),
             _ => Err(FieldErrors::one(SERVER, "The form could not be read.")),
+        }
+    }
+}
+
+/// New AWS keys, or another role, for a stored ECR credential (its registry stays): read from
+/// its edit form. A blank secret keeps the stored secret and session token, which only the
+/// same key ID may do (the rule checks that against what is stored).
+#[derive(Clone, Debug)]
+pub struct EcrChange {
+    pub access_key_id: String,
+    /// `None`: keep the stored secret key and session token.
+    pub secret_access_key: Option<PasswordInput>,
+    pub session_token: Option<PasswordInput>,
+    pub role: Option<RoleArn>,
+    pub external_id: Option<String>,
+}
+
+impl EcrChange {
+    /// Reads the ECR edit form: every field checked, each error on its field.
+    pub fn parse(
+        access_key_id: &str,
+        secret_access_key: PasswordInput,
+        session_token: PasswordInput,
+        role_arn: &str,
+        external_id: &str,
+    ) -> Result<Self, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let secret = (!secret_access_key.expose().is_empty()).then_some(secret_access_key);
+        if secret.is_none() && !session_token.expose().is_empty() {
+            errs.insert(
+                field::SECRET_ACCESS_KEY,
+                "A new session token comes with its keys: enter the secret access key too.",
+            );
+        }
+        let keys = KeyFields::read(
+            &mut errs,
+            access_key_id,
+            secret.as_ref(),
+            session_token,
+            role_arn,
+            external_id,
+        );
+        errs.finish()?;
+        match (keys.access_key_id, keys.external_id) {
+            (Some(access_key_id), Some(external_id)) => Ok(Self {
+                access_key_id,
+                secret_access_key: secret,
+                session_token: keys.session_token,
+                role: keys.role,
+                external_id,
+            }),
+            _ => Err(FieldErrors::one(
+                field::ACCESS_KEY_ID,
+                "The form could not be read.",
+            )),
         }
     }
 }

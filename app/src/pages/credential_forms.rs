@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use crate::api::credential_checks::{CheckCredential, CheckTypedCredential};
 use crate::api::credentials::{
-    AddCredential, AddEcrCredential, DeleteCredential, UpdateCredential,
+    AddCredential, AddEcrCredential, DeleteCredential, UpdateCredential, UpdateEcrCredential,
 };
 use crate::components::{
     check_report::{CheckSteps, TestConnection, kept_check},
@@ -29,6 +29,7 @@ pub struct Actions {
     pub add: ServerAction<AddCredential>,
     pub add_ecr: ServerAction<AddEcrCredential>,
     pub update: ServerAction<UpdateCredential>,
+    pub update_ecr: ServerAction<UpdateEcrCredential>,
     pub delete: ServerAction<DeleteCredential>,
     pub check: ServerAction<CheckCredential>,
     pub check_typed: ServerAction<CheckTypedCredential>,
@@ -40,6 +41,7 @@ impl Default for Actions {
             add: ServerAction::new(),
             add_ecr: ServerAction::new(),
             update: ServerAction::new(),
+            update_ecr: ServerAction::new(),
             delete: ServerAction::new(),
             check: ServerAction::new(),
             check_typed: ServerAction::new(),
@@ -356,6 +358,91 @@ pub fn EditForm(owner: String, name: String, c: CredentialView, actions: Actions
             <TestConnection edit=true>
                 {tested.clone().map(|report| view! { <KeptReport report /> })}
             </TestConnection>
+        </ActionForm>
+    }
+}
+
+/// The edit form of an Amazon ECR credential: new AWS keys (a rotated key) or another role.
+/// Its registry stays; a blank secret keeps the stored one for the same key ID.
+#[component]
+pub fn EditEcrForm(
+    owner: String,
+    name: String,
+    c: CredentialView,
+    actions: Actions,
+) -> impl IntoView {
+    let action = actions.update_ecr;
+    let err = move |name| field_error(action, name);
+    let failed = form_error(action).with_untracked(Option::is_some);
+    let minted = c.minted.clone().unwrap_or_default();
+    let value =
+        move |name, stored: Option<String>| kept(action, name).or(stored).unwrap_or_default();
+    view! {
+        <ActionForm action attr:id="edit" attr:class="mt-8 max-w-md space-y-3" attr:novalidate=true>
+            <h2
+                class="scroll-mt-4 text-lg font-semibold focus:outline-none"
+                tabindex="-1"
+                autofocus=!failed
+            >
+                {format!("AWS keys for {}", c.server)}
+            </h2>
+            <p class="text-sm text-slate-600 dark:text-slate-400">
+                "Berth gets a password from ECR with the new keys before they replace the old ones: keys AWS refuses change nothing."
+            </p>
+            <FormError error=form_error(action) id_suffix="edit" />
+            <input type="hidden" name="owner" value=owner />
+            <input type="hidden" name="name" value=name />
+            <input type="hidden" name=field::ID value=c.id.clone() />
+            <Field
+                label="Access key ID"
+                name=ecr_field::ACCESS_KEY_ID
+                value=value(ecr_field::ACCESS_KEY_ID, Some(minted.access_key_id.clone()))
+                autocomplete="off"
+                id_suffix="edit"
+                error=err(ecr_field::ACCESS_KEY_ID)
+            />
+            <Field
+                label="Secret access key"
+                name=ecr_field::SECRET_ACCESS_KEY
+                kind="password"
+                autocomplete="new-password"
+                optional=true
+                id_suffix="edit"
+                hint="A secret is set. Leave this blank to keep it (same access key ID only)."
+                error=err(ecr_field::SECRET_ACCESS_KEY)
+            />
+            <Field
+                label="Session token"
+                name=ecr_field::SESSION_TOKEN
+                kind="password"
+                autocomplete="off"
+                optional=true
+                id_suffix="edit"
+                hint="Only for temporary keys (ASIA…), with their secret."
+                error=err(ecr_field::SESSION_TOKEN)
+            />
+            <Field
+                label="Role to assume"
+                name=ecr_field::ROLE_ARN
+                optional=true
+                id_suffix="edit"
+                value=value(ecr_field::ROLE_ARN, minted.role_arn.clone())
+                hint="Empty: the keys are used themselves."
+                error=err(ecr_field::ROLE_ARN)
+            />
+            <Field
+                label="External ID"
+                name=ecr_field::EXTERNAL_ID
+                optional=true
+                id_suffix="edit"
+                value=value(ecr_field::EXTERNAL_ID, minted.external_id.clone())
+                error=err(ecr_field::EXTERNAL_ID)
+            />
+            <SubmitButton
+                label="Save keys"
+                busy_label="Getting a token from AWS…"
+                pending=action.pending()
+            />
         </ActionForm>
     }
 }

@@ -24,7 +24,7 @@ use crate::domain::{
     pull_secret::RECENT_EXPORT_SECS,
     when::{ago, short_utc},
 };
-use crate::pages::credential_forms::{Actions, AddEcrForm, AddForm, EditForm};
+use crate::pages::credential_forms::{Actions, AddEcrForm, AddForm, EditEcrForm, EditForm};
 
 /// The credentials page.
 #[component]
@@ -39,6 +39,7 @@ pub fn CredentialsPage() -> impl IntoView {
                 query.with(|q| q.get("after")),
                 actions.add.version().get()
                     + actions.update.version().get()
+                    + actions.update_ecr.version().get()
                     + actions.delete.version().get()
                     + actions.check.version().get(),
             )
@@ -186,9 +187,14 @@ fn Credentials(
                 let (owner, name) = (owner.clone(), name.clone());
                 move || {
                     picked("edit")
-                        .filter(|c| can_manage && c.minted.is_none())
+                        .filter(|_| can_manage)
                         .map(|c| {
-                            view! { <EditForm owner=owner.clone() name=name.clone() c actions /> }
+                            let (owner, name) = (owner.clone(), name.clone());
+                            if c.minted.is_some() {
+                                view! { <EditEcrForm owner name c actions /> }.into_any()
+                            } else {
+                                view! { <EditForm owner name c actions /> }.into_any()
+                            }
                         })
                 }
             }
@@ -319,7 +325,6 @@ fn CredentialTable(
                                     .then(|| {
                                         let check_id = id.clone();
                                         let described = format!("server-{id}");
-                                        let editable = c.minted.is_none();
                                         view! {
                                             <td class="actions">
                                                 <ActionForm action=actions.check>
@@ -335,23 +340,18 @@ fn CredentialTable(
                                                     </button>
                                                 </ActionForm>
                                                 // GET forms: they work without JavaScript and
-                                                // read as buttons.
-                                                // A minted password has nothing to edit.
-                                                {editable
-                                                    .then(|| {
-                                                        view! {
-                                                            <form method="get" action=base.clone()>
-                                                                <input type="hidden" name="edit" value=id.clone() />
-                                                                <button
-                                                                    type="submit"
-                                                                    class="btn"
-                                                                    aria-describedby=format!("server-{id}")
-                                                                >
-                                                                    "Edit"
-                                                                </button>
-                                                            </form>
-                                                        }
-                                                    })}
+                                                // read as buttons. An ECR credential's Edit
+                                                // changes its AWS keys.
+                                                <form method="get" action=base.clone()>
+                                                    <input type="hidden" name="edit" value=id.clone() />
+                                                    <button
+                                                        type="submit"
+                                                        class="btn"
+                                                        aria-describedby=format!("server-{id}")
+                                                    >
+                                                        "Edit"
+                                                    </button>
+                                                </form>
                                                 <form method="get" action=base.clone()>
                                                     <input type="hidden" name="delete" value=id.clone() />
                                                     <button

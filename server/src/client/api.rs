@@ -51,8 +51,12 @@ impl Api {
         let tls = !base
             .get(..7)
             .is_some_and(|s| s.eq_ignore_ascii_case("http://"));
-        let http = reqwest::Client::builder()
-            .tls_built_in_root_certs(tls)
+        let mut builder = reqwest::Client::builder().tls_built_in_root_certs(tls);
+        if !tls {
+            // Loopback: a proxy from the environment would see the token in the clear.
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("berth-cli/", env!("CARGO_PKG_VERSION")))

@@ -142,6 +142,7 @@ pub async fn run(target: &Target, command: DockerCommand) -> anyhow::Result<()> 
     let result = match command {
         DockerCommand::AddCredentials(args) => add(&session, args).await,
         DockerCommand::AddEcrCredentials(args) => super::ecr::add(&session, args).await,
+        DockerCommand::UpdateEcrCredentials(args) => super::ecr::update(&session, args).await,
         DockerCommand::UpdateCredentials(args) => update(&session, args).await,
         DockerCommand::ListCredentials(args) => list(&session, args).await,
         DockerCommand::DeleteCredentials(args) => delete(&session, args).await,

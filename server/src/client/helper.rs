@@ -20,6 +20,7 @@ use super::{
     api::{Api, parse_url},
     config::ClientConfig,
     env_token,
+    failure::{Failure, exit},
 };
 
 /// The helper's name (docker runs `docker-credential-` + the `credHelpers` value).
@@ -104,6 +105,16 @@ pub async fn main(args: &[String]) -> u8 {
                 Some((host, project)) => {
                     match stored_login(server.as_deref(), &token, &project, &host).await {
                         Ok(login) => (login.username.clone(), login.secret.clone()),
+                        // Gone from the project: docker goes on without a login (a public
+                        // image still pulls).
+                        Err(err)
+                            if err
+                                .downcast_ref::<Failure>()
+                                .is_some_and(|f| f.exit == exit::NOT_FOUND) =>
+                        {
+                            println!("{NOT_FOUND}");
+                            return 1;
+                        }
                         Err(err) => {
                             println!("berth: {err:#}");
                             return 1;
@@ -147,7 +158,7 @@ pub async fn main(args: &[String]) -> u8 {
             let host = host_of(&server);
             if let Some((host, project)) = stored_host(&server) {
                 println!(
-                    "berth: the login to {host} is {project}'s registry credential in Berth: change it there (`berth docker update-credentials`); nothing stored"
+                    "berth: the login to {host} is {project}'s registry credential in Berth: change it there (`berth docker update-credentials`, or `update-ecr-credentials` for Amazon ECR); nothing stored"
                 );
                 return 1;
             }

@@ -74,6 +74,8 @@ pub enum DockerCommand {
     AddEcrCredentials(ecr::AddEcrArgs),
     /// Change the username, email or password of credentials.
     UpdateCredentials(credentials::UpdateArgs),
+    /// Give Amazon ECR credentials new AWS keys (a rotated key) or another role.
+    UpdateEcrCredentials(ecr::UpdateEcrArgs),
     /// List the project's credentials: ID, SERVER, USERNAME, EMAIL (never a password).
     ListCredentials(credentials::ListArgs),
     /// Delete credentials (asks first unless --yes).

@@ -7,8 +7,9 @@ use anyhow::Context;
 use app::domain::{
     kcr::{PushTargetView, RegistryRow},
     project::ProjectSummary,
-    pull_secret::PullSecret,
+    pull_secret::{ExportPreview, PullSecret},
     region::Region,
+    registry::canonical_host,
     token::Identity,
 };
 use clap::{Args, Subcommand};
@@ -185,7 +186,16 @@ pub fn merge_cred_helpers(existing: Option<&str>, hosts: &[String]) -> anyhow::R
         );
     };
     for host in hosts {
-        helpers.insert(host.clone(), serde_json::Value::String("berth".into()));
+        let before = helpers.insert(host.clone(), serde_json::Value::String("berth".into()));
+        if let Some(other) = before
+            .as_ref()
+            .and_then(|v| v.as_str())
+            .filter(|v| *v != "berth")
+        {
+            eprintln!(
+                "{host} logged in through docker-credential-{other}; now through docker-credential-berth."
+            );
+        }
     }
     Ok(serde_json::to_string_pretty(&doc)? + "\n")
 }
@@ -203,18 +213,23 @@ pub fn helper_keys(host: &str) -> Vec<String> {
     }
 }
 
-/// The registry hosts of `OWNER/PROJECT`'s stored credentials (Berth's own KCR hosts left
-/// out: those log in with the Berth token).
+/// The registry hosts of `OWNER/PROJECT`'s stored credentials, canonical (Berth's own KCR
+/// hosts left out: those log in with the Berth token). Read from what an export would hold,
+/// so the same access that lets the helper hand them out lets `configure` find them.
 async fn credential_hosts(
     session: &Session,
     owner: &str,
     name: &str,
     kcr_hosts: &[String],
 ) -> anyhow::Result<Vec<String>> {
-    let mut hosts: Vec<String> = super::credentials::all(session, owner, name)
-        .await?
-        .into_iter()
-        .map(|c| c.registry_host)
+    let preview: ExportPreview = session
+        .api
+        .get("pull_secret_preview", &[("owner", owner), ("name", name)])
+        .await?;
+    let mut hosts: Vec<String> = preview
+        .credentials
+        .iter()
+        .filter_map(|(server, _)| canonical_host(server).ok())
         .filter(|h| !kcr_hosts.iter().any(|k| k.eq_ignore_ascii_case(h)))
         .collect();
     hosts.sort();
@@ -260,9 +275,17 @@ async fn configure(target: &Target, project: Option<String>) -> anyhow::Result<(
     let mut saved = session.config.clone();
     saved.kcr_hosts = hosts.clone();
     saved.kcr_url = Some(session.api.base.clone());
-    if let Some((project, found)) = &credentials {
-        saved.credentials_project = Some(project.clone());
-        saved.credential_hosts = found.clone();
+    match &credentials {
+        Some((project, found)) => {
+            saved.credentials_project = Some(project.clone());
+            saved.credential_hosts = found.clone();
+        }
+        // Set up against another server before: that server's project is not this one's.
+        None if session.config.kcr_url.as_deref() != Some(session.api.base.as_str()) => {
+            saved.credentials_project = None;
+            saved.credential_hosts.clear();
+        }
+        None => {}
     }
     saved.save()?;
     let mut reached = Vec::new();
@@ -288,7 +311,7 @@ async fn configure(target: &Target, project: Option<String>) -> anyhow::Result<(
             "{project} has no registry credentials yet: run this again after adding some."
         ),
         Some((project, _)) => eprintln!(
-            "The helper hands out {project}'s registry passwords (an Amazon ECR one's current token) while your token may export its pull secrets: a project admin's, or a project token with pull-secrets:export."
+            "The helper hands out {project}'s registry passwords (an Amazon ECR one's current token) while your token may export its pull secrets (pull-secrets:export, held by a project admin or a project token)."
         ),
         None => {}
     }

@@ -92,6 +92,9 @@ pub async fn login(args: LoginArgs) -> anyhow::Result<()> {
         saved.kcr_hosts.clear();
         saved.kcr_url = None;
         saved.project = None;
+        // Another server's project: its hosts must not be asked of this one.
+        saved.credentials_project = None;
+        saved.credential_hosts.clear();
     }
     saved.url = Some(url.clone());
     saved.token = Some(token);

@@ -169,6 +169,49 @@ async fn the_cli_adds_ecr_credentials_and_lists_their_password_life(backend: Bac
     assert_eq!(list[0]["token_expires_at"], "2015-01-01T00:00:00Z");
     assert_eq!(list[0]["refresh_error"], serde_json::Value::Null);
     assert!(!list.to_string().contains(SECRET));
+
+    // A rotated key: a new key ID needs its secret (said with the command's words), then
+    // replaces the old one.
+    let update = |key_id: &'static str, secret: Option<&'static str>| {
+        let (cli, id) = (&cli, id.clone());
+        async move {
+            let mut args = vec![
+                "docker",
+                "update-ecr-credentials",
+                "-p",
+                "ann/web",
+                id.as_str(),
+                "--aws-access-key-id",
+                key_id,
+            ];
+            if secret.is_some() {
+                args.push("--aws-secret-access-key-stdin");
+            }
+            cli.run(&args, secret).await
+        }
+    };
+    let refused = update("AKIAI44QH8DHBEXAMPLE", None).await;
+    assert_eq!(refused.code, 6, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("the secret access key: A new key ID comes with its own secret"),
+        "{refused:?}"
+    );
+    let updated = update(
+        "AKIAI44QH8DHBEXAMPLE",
+        Some("je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY\n"),
+    )
+    .await;
+    assert_eq!(updated.code, 0, "{updated:?}");
+    let list = cli
+        .run(
+            &["docker", "list-credentials", "-p", "ann/web", "-o", "json"],
+            None,
+        )
+        .await;
+    let list: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+    assert_eq!(list[0]["aws_access_key_id"], "AKIAI44QH8DHBEXAMPLE");
 }
 
 /// The password moto issues for account 123456789012.
@@ -293,13 +336,37 @@ async fn the_helper_and_an_export_pull_with_the_minted_token(backend: Backend) {
     assert_eq!(store.code, 1, "{store:?}");
     assert!(store.stdout.contains("change it there"), "{store:?}");
 
-    // A token that may not export the project's secrets gets the server's refusal, no secret.
+    // Another server in use (BERTH_URL): the helper answers for none of this server's hosts,
+    // so neither the token nor the question leaves for it.
+    let mut elsewhere = cli.command(&helper);
+    elsewhere
+        .arg("get")
+        .env("BERTH_URL", "http://127.0.0.1:9")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = elsewhere.spawn().unwrap();
+    use tokio::io::AsyncWriteExt;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(HOST.as_bytes())
+        .await
+        .unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).as_ref()
+        ),
+        (Some(1), "credentials not found in native keychain\n")
+    );
+
+    // configure --project needs the access the helper needs.
     let reader = Cli::new(&app);
+    let read_only = ["projects:read", "credentials:read"];
     reader
-        .login(
-            &ann.personal_token("reader", &["projects:read", "credentials:read"], "")
-                .await,
-        )
+        .login(&ann.personal_token("reader", &read_only, "").await)
         .await;
     let out = reader
         .run(
@@ -313,17 +380,12 @@ async fn the_helper_and_an_export_pull_with_the_minted_token(backend: Backend) {
             None,
         )
         .await;
-    assert_eq!(out.code, 0, "{out:?}");
-    let refused = reader
-        .run_program(
-            &reader
-                .install_helper()
-                .await
-                .join("docker-credential-berth"),
-            &["get"],
-            Some(HOST),
-        )
+    assert_eq!(out.code, 4, "{out:?}");
+    // A token that may no longer export the project's secrets (logged in again with one that
+    // cannot) gets the server's refusal, and no secret.
+    cli.login(&ann.personal_token("reader2", &read_only, "").await)
         .await;
+    let refused = cli.run_program(&helper, &["get"], Some(HOST)).await;
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(refused.stdout.starts_with("berth: "), "{refused:?}");
     assert!(

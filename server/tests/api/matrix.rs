@@ -13,7 +13,7 @@ use app::api::{
     credential_imports::{ConfirmCredentialImport, CredentialImport, PreviewCredentialImport},
     credentials::{
         AddCredential, AddEcrCredential, DeleteCredential, ListCredentials, ResolveImage,
-        UpdateCredential,
+        UpdateCredential, UpdateEcrCredential,
     },
     images::{DeleteImage, ListRepositories},
     invitations::{
@@ -543,6 +543,25 @@ const CREDENTIAL_ROWS: &[Row] = &[
             })
         },
     },
+    // New AWS keys for a credential that holds a password: refused once access is granted
+    // (a 409, nothing changed, no call to AWS).
+    Row {
+        expect: developers_reach_conflict,
+        changes: false,
+        setup: Setup::Credentials,
+        call: |_, own| {
+            Encoded::of(UpdateEcrCredential {
+                owner: "acme".into(),
+                name: "web".into(),
+                id: own.into(),
+                aws_access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+                aws_secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+                aws_session_token: "".into(),
+                aws_role_arn: String::new(),
+                aws_external_id: String::new(),
+            })
+        },
+    },
     Row {
         expect: developers,
         changes: true,
@@ -785,6 +804,14 @@ const PULL_SECRET_ROWS: &[Row] = &[
     },
 ];
 
+/// Developers and up pass the access check and reach the rule, which refuses (a 409).
+fn developers_reach_conflict(c: Caller) -> u16 {
+    match developers(c) {
+        200 => 409,
+        refused => refused,
+    }
+}
+
 /// Developers and up pass the access check and reach the input's own rule (a 422).
 fn developers_reach_input(c: Caller) -> u16 {
     match developers(c) {
@@ -933,6 +960,7 @@ fn need(name: &str) -> Need {
         }
         "add_credential"
         | "add_ecr_credential"
+        | "update_ecr_credential"
         | "update_credential"
         | "delete_credential"
         | "check_credential"
@@ -973,6 +1001,7 @@ fn project_token(name: &str) -> u16 {
         | "preview_credential_import"
         | "credential_import" => 200,
         "check_credential" | "confirm_credential_import" => 422,
+        "update_ecr_credential" => 409,
         // The one thing a project token may do beyond a developer: its scope gates it.
         "export_pull_secret" | "pull_secret_preview" | "registry_login" => 200,
         // `doomed0` is another project.

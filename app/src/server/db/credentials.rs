@@ -49,6 +49,8 @@ pub struct Credential {
     /// ECR: the AWS access key ID, and the role assumed with it.
     pub aws_access_key_id: Option<String>,
     pub aws_role_arn: Option<String>,
+    /// ECR: the external ID the role's trust policy asks for.
+    pub aws_external_id: Option<String>,
     /// ECR: when the token expires and when it was minted (Unix seconds), and why the last
     /// refresh failed.
     pub token_expires_at: Option<i64>,
@@ -76,6 +78,7 @@ from_row!(Credential {
     source,
     aws_access_key_id,
     aws_role_arn,
+    aws_external_id,
     token_expires_at,
     token_refreshed_at,
     refresh_error
@@ -85,7 +88,7 @@ const COLUMNS: &str = "c.id, c.project_id, c.server, c.registry_host, c.username
     c.created_at, cu.username as created_by_name, c.updated_at, uu.username as updated_by_name,
     c.last_exported_at, c.last_exported_by, c.check_status, c.check_reason, c.checked_at,
     c.check_image, c.expires_on, c.source, c.aws_access_key_id, c.aws_role_arn,
-    c.token_expires_at, c.token_refreshed_at, c.refresh_error";
+    c.aws_external_id, c.token_expires_at, c.token_refreshed_at, c.refresh_error";
 const FROM: &str = "registry_credential c
     left join app_user cu on cu.id = c.created_by
     left join app_user uu on uu.id = c.updated_by";

@@ -523,7 +523,7 @@ impl Run<'_> {
         let mut body = self.body(res).await;
         if status == StatusCode::TOO_MANY_REQUESTS {
             let detail = format!(
-                "the registry refuses more pulls for now (HTTP 429, a pull limit){allowance}{}",
+                "the registry refuses more requests for now (HTTP 429: a rate or pull limit){allowance}{}",
                 said(&body)
             );
             self.fail(StepKind::Pull, Failure::Unexpected, detail, Some(ms));

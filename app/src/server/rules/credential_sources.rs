@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::domain::ecr::{EcrHost, NewEcrCredential, RoleArn, field_of_aws_code};
+use crate::domain::ecr::{EcrChange, EcrHost, NewEcrCredential, RoleArn, field_of_aws_code};
 use crate::domain::secret::PasswordInput;
 use crate::error::AppError;
 use crate::server::{
@@ -297,6 +297,137 @@ pub async fn add(
     tx.commit().await?;
     tracing::info!(credential.id = %id, "ECR credential added");
     Ok(id)
+}
+
+/// Gives ECR credential `id` new AWS keys, or another role (its registry stays): mints a
+/// token with them first, so keys AWS refuses are the form's error (with AWS's code) and
+/// nothing changes; then stores the keys and the token together, clears a failing refresh,
+/// and audits the change (key ID, role and external ID before and after; never a secret).
+/// A blank secret keeps the stored secret and session token, for the same key ID only.
+#[tracing::instrument(skip_all, fields(project.id = %cx.project.id, credential.id = %id), err)]
+pub async fn update(cx: &ProjectCx, id: Uuid, change: EcrChange) -> Result<(), AppError> {
+    use crate::domain::ecr::field;
+    let stored = sources::refreshable(&cx.state.db, id)
+        .await?
+        .filter(|row| row.project_id == cx.project.id);
+    let Some(stored) = stored else {
+        let mut tx = cx.state.db.begin().await?;
+        let exists = credentials::find(&mut tx, cx.project.id, id)
+            .await?
+            .is_some();
+        tx.commit().await?;
+        return Err(if exists {
+            AppError::conflict(
+                "credential",
+                "These credentials hold a password, not AWS keys: edit their password instead.",
+            )
+        } else {
+            super::credentials::not_found()
+        });
+    };
+    let host = EcrHost::parse(&stored.registry_host)
+        .map_err(|e| AppError::invalid(field::REGISTRY_HOST, e))?;
+    let secret_changed = change.secret_access_key.is_some();
+    let source = match change.secret_access_key {
+        Some(secret) => EcrSource {
+            host,
+            access_key_id: change.access_key_id.clone(),
+            secret_access_key: secret.into_secret(),
+            session_token: change.session_token.map(PasswordInput::into_secret),
+            role: change.role.clone(),
+            external_id: change.external_id.clone(),
+        },
+        None if change.access_key_id != stored.aws_access_key_id => {
+            return Err(AppError::invalid(
+                field::SECRET_ACCESS_KEY,
+                format!(
+                    "A new key ID comes with its own secret: enter the secret access key of {}.",
+                    change.access_key_id
+                ),
+            ));
+        }
+        None => {
+            let keys = open_keys(&cx.state, &stored).map_err(|err| {
+                AppError::conflict("credential", format!("The stored AWS secret cannot be used: {err}. Enter the secret access key again."))
+            })?;
+            EcrSource {
+                host,
+                access_key_id: keys.access_key_id,
+                secret_access_key: keys.secret_access_key,
+                session_token: keys.session_token,
+                role: change.role.clone(),
+                external_id: change.external_id.clone(),
+            }
+        }
+    };
+    // Each try calls AWS: the same limits as adding.
+    throttle::count(
+        &cx.state.db,
+        &format!("ecr-add:{}", cx.project.id),
+        ADDS_PER_HOUR,
+        3_600,
+    )
+    .await?;
+    if let Some(user) = cx.caller.user() {
+        let key = format!("ecr-add-by:{}", user.id);
+        throttle::count(&cx.state.db, &key, ADDS_PER_PERSON_HOUR, 3_600).await?;
+    }
+    let now = cx.state.clock.now();
+    let token = source
+        .mint(&cx.state.aws, id, now)
+        .await
+        .map_err(|err| refusal(&err, source.role.is_some()))?;
+    let keys = sources::EcrKeys {
+        access_key_id: source.access_key_id.clone(),
+        role_arn: source.role.as_ref().map(|r| r.arn.clone()),
+        external_id: source.external_id.clone(),
+        secret: source.seal(&cx.state, id, cx.project.id),
+    };
+    let mut tx = cx.state.db.begin().await?;
+    // The token is stored over whatever is there now: one a refresh stored meanwhile was
+    // minted with the keys being replaced.
+    let Some(current) = sources::refreshable(&cx.state.db, id).await? else {
+        return Err(super::credentials::not_found());
+    };
+    sources::set_ecr(&mut tx, id, &keys).await?;
+    if !store(
+        &cx.state,
+        &mut tx,
+        (id, cx.project.id),
+        &current.password_nonce,
+        &token,
+        now,
+    )
+    .await?
+    {
+        return Err(AppError::conflict(
+            "credential",
+            "These credentials changed while their new keys were tried; nothing was changed. Try again.",
+        ));
+    }
+    cx.audit(
+        &mut tx,
+        "credential.updated",
+        &id.to_string(),
+        serde_json::json!({
+            "before": {
+                "aws_access_key_id": stored.aws_access_key_id,
+                "aws_role_arn": stored.aws_role_arn,
+                "aws_external_id": stored.aws_external_id,
+            },
+            "after": {
+                "aws_access_key_id": keys.access_key_id,
+                "aws_role_arn": keys.role_arn,
+                "aws_external_id": keys.external_id,
+                "token_expires_at": token.expires_at.unix_timestamp(),
+            },
+            "secret_changed": secret_changed,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!("ECR credential's keys changed");
+    Ok(())
 }
 
 /// The form's error for keys AWS refused: AWS's code and message on the field they are
@@ -1096,12 +1227,135 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.status(), 409);
-        assert!(
-            err.to_string().contains("delete them and add them again"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("update-ecr-credentials"), "{err}");
         assert_eq!(password_of(&db, id).await, before);
         assert!(db.audit_details("credential.updated").await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn new_keys_mint_before_they_replace_the_old_and_a_blank_secret_keeps_the_stored_one() {
+        use crate::domain::{credential::NewCredential, ecr::EcrChange};
+        const NEW_ID: &str = "AKIAI44QH8DHBEXAMPLE";
+        const NEW_SECRET: &str = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY";
+        for mut db in TestDb::both().await {
+            db.state.aws = emulator(false);
+            let cx = db.with_project("ann/web").await.as_admin().await;
+            let id = add(
+                &cx,
+                server(),
+                "",
+                &source("AKIAIOSFODNN7EXAMPLE", SECRET, None),
+                T0,
+            )
+            .await
+            .unwrap();
+            let change = |key: &str, secret: &str, role: &str| {
+                EcrChange::parse(key, secret.into(), "".into(), role, "").unwrap()
+            };
+            let keys_of = |state: &AppState, row: &sources::Refreshable| {
+                let keys = open_keys(state, row).unwrap();
+                (
+                    keys.access_key_id,
+                    keys.secret_access_key.expose_secret().to_owned(),
+                )
+            };
+
+            // A new key ID without its secret: said on the secret's field, nothing changed.
+            let (nonce, _) = password_of(&db, id).await;
+            let err = update(&cx, id, change(NEW_ID, "", "")).await.unwrap_err();
+            assert_eq!(err.status(), 422, "{err:?}");
+            assert!(
+                err.to_string()
+                    .contains("enter the secret access key of AKIAI44QH8DHBEXAMPLE"),
+                "{err}"
+            );
+            assert_eq!(password_of(&db, id).await.0, nonce);
+
+            // A rotated key: a token minted with it replaces the old, the new secret is sealed,
+            // the audit names the key IDs and never the secret.
+            db.state.clock.set(T0 + time::Duration::hours(1));
+            update(&cx, id, change(NEW_ID, NEW_SECRET, ""))
+                .await
+                .unwrap();
+            let row = sources::refreshable(&db.state.db, id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                keys_of(&db.state, &row),
+                (NEW_ID.to_owned(), NEW_SECRET.to_owned()),
+                "{}",
+                db.backend
+            );
+            assert_ne!(password_of(&db, id).await.0, nonce);
+            let state = state_of(&db, id).await;
+            assert!(
+                state.token_refreshed_at.unwrap()
+                    >= (T0 + time::Duration::hours(1)).unix_timestamp()
+            );
+            let audit = db.audit_details("credential.updated").await;
+            assert_eq!(audit.len(), 1);
+            assert_eq!(
+                audit[0]["before"]["aws_access_key_id"],
+                "AKIAIOSFODNN7EXAMPLE"
+            );
+            assert_eq!(audit[0]["after"]["aws_access_key_id"], NEW_ID);
+            assert_eq!(audit[0]["secret_changed"], true);
+            assert!(!audit[0].to_string().contains(NEW_SECRET));
+
+            // The same key with a blank secret and a role: the stored secret stays, the role
+            // is used from now on.
+            let role = "arn:aws:iam::123456789012:role/puller";
+            update(&cx, id, change(NEW_ID, "", role)).await.unwrap();
+            let row = sources::refreshable(&db.state.db, id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                keys_of(&db.state, &row),
+                (NEW_ID.to_owned(), NEW_SECRET.to_owned())
+            );
+            assert_eq!(row.aws_role_arn.as_deref(), Some(role));
+            assert_eq!(
+                db.audit_details("credential.updated").await[1]["secret_changed"],
+                false
+            );
+
+            // A credential that holds a password has no keys to change; another project's
+            // credential is not there.
+            let plain = super::super::credentials::add(
+                &cx,
+                NewCredential::parse("other", "ghcr.io", "ci", "", "pw".into(), "").unwrap(),
+            )
+            .await
+            .unwrap();
+            let err = update(&cx, plain, change(NEW_ID, NEW_SECRET, ""))
+                .await
+                .unwrap_err();
+            assert_eq!(err.status(), 409, "{err:?}");
+            let other = db.with_project("bob/api").await.as_admin().await;
+            let err = update(&other, id, change(NEW_ID, NEW_SECRET, ""))
+                .await
+                .unwrap_err();
+            assert_eq!(err.status(), 404, "{err:?}");
+
+            // Keys AWS refuses: the form's error with AWS's code, the working keys stay.
+            db.state.aws = emulator(true);
+            let cx = db.with_project("ann/web").await.as_admin().await;
+            let (nonce, _) = password_of(&db, id).await;
+            let err = update(&cx, id, change("AKIAXXXXXXXXXXXXXXXX", NEW_SECRET, ""))
+                .await
+                .unwrap_err();
+            assert_eq!(err.status(), 422, "{err:?}");
+            assert!(err.to_string().contains("InvalidClientTokenId"), "{err}");
+            let row = sources::refreshable(&db.state.db, id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(keys_of(&db.state, &row).0, NEW_ID, "{}", db.backend);
+            assert_eq!(password_of(&db, id).await.0, nonce);
+            assert_eq!(db.audit_details("credential.updated").await.len(), 2);
+        }
     }
 
     #[tokio::test]

@@ -75,6 +75,7 @@ fn view(c: Credential, today: time::Date) -> CredentialView {
     let minted = (c.source == crate::server::db::credential_sources::ECR).then(|| MintedView {
         access_key_id: c.aws_access_key_id.clone().unwrap_or_default(),
         role_arn: c.aws_role_arn.clone(),
+        external_id: c.aws_external_id.clone(),
         token_expires_at: c.token_expires_at.map(when::rfc3339_secs),
         token_refreshed_at: c.token_refreshed_at.map(when::rfc3339_secs),
         refresh_error: c.refresh_error.clone(),
@@ -217,7 +218,7 @@ pub async fn update(cx: &ProjectCx, id: Uuid, change: CredentialChange) -> Resul
     if before.source == crate::server::db::credential_sources::ECR {
         return Err(AppError::conflict(
             field::PASSWORD,
-            "These are Amazon ECR credentials: Berth gets their password from AWS and renews it itself, so there is no password or username to edit. To change the AWS keys or the role, delete them and add them again.",
+            "These are Amazon ECR credentials: Berth gets their password from AWS and renews it itself, so there is no password or username to edit. To change the AWS keys or the role, give them new keys (`berth docker update-ecr-credentials`, or the `update_ecr_credential` call).",
         ));
     }
     let expires_on = change.expires_on.map(format_date);

@@ -1,4 +1,5 @@
-//! Pull secrets: the one way a stored registry password leaves Berth. An export opens every
+//! Pull secrets and the credential helper's logins: the only ways a stored registry password
+//! leaves Berth (`login` hands out one at a time, audited each time). An export opens every
 //! credential of the project, adds a pull-only KCR entry that expires (a project token with
 //! only `registry:pull`, marked as a pull secret's), and writes a `.dockerconfigjson` or a
 //! Kubernetes `Secret`. Who may: the project's admins, and project tokens holding
@@ -266,13 +267,16 @@ async fn fresh_ecr_token(
     if expires_at - now.unix_timestamp() >= need {
         return Ok(expires_at);
     }
-    let error = sources::token_state(&cx.state.db, credential.id)
-        .await?
-        .and_then(|s| s.refresh_error);
-    let why = match error {
-        Some(error) => {
-            format!("refreshing it failed ({error}); fix the AWS keys or role, then try again")
-        }
+    let state = sources::token_state(&cx.state.db, credential.id).await?;
+    let retry = state
+        .as_ref()
+        .and_then(|s| s.refresh_due_at)
+        .map(|at| format!(" (Berth tries again at {})", when::rfc3339_secs(at)))
+        .unwrap_or_default();
+    let why = match state.and_then(|s| s.refresh_error) {
+        Some(error) => format!(
+            "refreshing it failed ({error}){retry}; fix the AWS keys or role (`berth docker update-ecr-credentials`)"
+        ),
         None => {
             "even the token AWS just issued ends then: is this server's clock right?".to_owned()
         }
@@ -296,8 +300,9 @@ async fn fresh_ecr_token(
 /// push, not a deploy's lifetime (the helper is asked again for the next one).
 pub const LOGIN_MIN_LIFE_SECS: i64 = 15 * 60;
 
-/// Helper logins per project per hour: no outside call is made for one (an ECR token comes
-/// from the store), so the limit only bounds what a runaway job writes to the audit log.
+/// Helper logins per caller and project per hour: the limit bounds what a runaway job writes
+/// to the audit log (an ECR token comes from the store; AWS is called only when it is about
+/// to end).
 pub const LOGINS_PER_HOUR: i64 = 10_000;
 
 /// The login `docker-credential-berth get` hands out for `server`: the project's credential
@@ -315,13 +320,6 @@ pub async fn login(cx: &ProjectCx, server: &str) -> Result<RegistryLogin, AppErr
             ),
         ));
     }
-    throttle::count(
-        &cx.state.db,
-        &format!("registry-login:{}", cx.project.id),
-        LOGINS_PER_HOUR,
-        3_600,
-    )
-    .await?;
     let mut tx = cx.state.db.begin().await?;
     let found = match credentials::id_for_host(&mut tx, cx.project.id, &host).await? {
         Some(id) => credentials::find(&mut tx, cx.project.id, id).await?,
@@ -334,6 +332,19 @@ pub async fn login(cx: &ProjectCx, server: &str) -> Result<RegistryLogin, AppErr
             cx.project.owner_name, cx.project.name
         ))
     })?;
+    // Per caller: one runaway job uses up its own logins, not every deploy's of the project.
+    let caller = match (cx.caller.token(), cx.caller.user()) {
+        (Some(token), _) => token.id.to_string(),
+        (None, Some(user)) => user.id.to_string(),
+        (None, None) => "anonymous".to_owned(),
+    };
+    throttle::count(
+        &cx.state.db,
+        &format!("registry-login:{}:{caller}", cx.project.id),
+        LOGINS_PER_HOUR,
+        3_600,
+    )
+    .await?;
     let now = cx.state.clock.now();
     let expires_at = if credential.source == ECR {
         Some(fresh_ecr_token(cx, &credential, LOGIN_MIN_LIFE_SECS, now, "handed out").await?)
