@@ -427,7 +427,7 @@ pub fn EditEcrForm(
                 optional=true
                 id_suffix="edit"
                 value=value(ecr_field::ROLE_ARN, minted.role_arn.clone())
-                hint="Empty: the keys are used themselves."
+                hint="Leave empty to use the keys directly, without assuming a role."
                 error=err(ecr_field::ROLE_ARN)
             />
             <Field

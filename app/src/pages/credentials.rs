@@ -38,6 +38,7 @@ pub fn CredentialsPage() -> impl IntoView {
                 project.get(),
                 query.with(|q| q.get("after")),
                 actions.add.version().get()
+                    + actions.add_ecr.version().get()
                     + actions.update.version().get()
                     + actions.update_ecr.version().get()
                     + actions.delete.version().get()
@@ -464,7 +465,9 @@ fn source(m: &MintedView) -> impl IntoView + use<> {
         .map(|arn| arn.rsplit(['/', ':']).next().unwrap_or(arn).to_owned());
     view! {
         <span class="block text-xs text-slate-500 dark:text-slate-400" title=m.role_arn.clone()>
-            "Amazon ECR · key "
+            // Words kept whole in the narrow column; the key ID may break anywhere.
+            <span class="whitespace-nowrap">"Amazon ECR · key"</span>
+            " "
             <span class="font-mono">{m.access_key_id.clone()}</span>
             {role
                 .map(|name| {

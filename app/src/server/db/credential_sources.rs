@@ -116,24 +116,26 @@ pub async fn store_token(
 }
 
 /// Records a failed refresh of credential `id` (if its password is still the one sealed
-/// with `nonce`): the reason, one more failure in a row, and when to try again. The token
-/// stays as it was. Answers whether it was recorded.
+/// with `nonce` and no other failure was recorded since `failures` were read): the reason,
+/// one more failure in a row, and when to try again. The token stays as it was. Answers
+/// whether it was recorded (readers failing at once count as one failure, audited once).
 pub async fn record_failure(
     tx: &mut Tx,
     id: Uuid,
-    nonce: &[u8],
+    (nonce, failures): (&[u8], i32),
     reason: &str,
     retry_at: i64,
 ) -> Result<bool, sqlx::Error> {
     on_tx!(tx, conn => sqlx::query(
         "update registry_credential set refresh_error = $3,
              refresh_failures = refresh_failures + 1, refresh_due_at = $4
-         where id = $1 and password_nonce = $2 and source = 'ecr'"
+         where id = $1 and password_nonce = $2 and refresh_failures = $5 and source = 'ecr'"
     )
     .bind(id)
     .bind(nonce)
     .bind(reason)
     .bind(retry_at)
+    .bind(failures)
     .execute(&mut *conn)
     .await
     .map(|done| done.rows_affected() == 1))

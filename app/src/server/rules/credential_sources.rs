@@ -551,9 +551,8 @@ pub async fn refresh(
             let reason = err.to_string();
             let failures = row.refresh_failures + 1;
             let retry = retry_at(now.unix_timestamp(), failures);
-            if !sources::record_failure(&mut tx, row.id, &row.password_nonce, &reason, retry)
-                .await?
-            {
+            let read = (row.password_nonce.as_slice(), row.refresh_failures);
+            if !sources::record_failure(&mut tx, row.id, read, &reason, retry).await? {
                 return Ok(Refreshed::Lost);
             }
             tracing::warn!(credential.id = %row.id, code = %err.code, failures, "refreshing an ECR token failed");
