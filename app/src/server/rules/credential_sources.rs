@@ -174,6 +174,18 @@ pub async fn mint(
     Ok(token)
 }
 
+/// Counts a try with keys a person typed (adding, or new keys): each calls AWS, so a project
+/// and a person may cause only so many an hour.
+async fn count_aws_try(cx: &ProjectCx) -> Result<(), AppError> {
+    let key = format!("ecr-add:{}", cx.project.id);
+    throttle::count(&cx.state.db, &key, ADDS_PER_HOUR, 3_600).await?;
+    if let Some(user) = cx.caller.user() {
+        let key = format!("ecr-add-by:{}", user.id);
+        throttle::count(&cx.state.db, &key, ADDS_PER_PERSON_HOUR, 3_600).await?;
+    }
+    Ok(())
+}
+
 /// Adds the ECR credential a form describes, at the state's clock (see [`add`]).
 pub async fn add_new(cx: &ProjectCx, new: NewEcrCredential) -> Result<Uuid, AppError> {
     let (server, registry_host) = (new.server.clone(), new.registry_host.clone());
@@ -219,12 +231,7 @@ pub async fn add(
             return Err(taken());
         }
     }
-    let key = format!("ecr-add:{}", cx.project.id);
-    throttle::count(&cx.state.db, &key, ADDS_PER_HOUR, 3_600).await?;
-    if let Some(user) = cx.caller.user() {
-        let key = format!("ecr-add-by:{}", user.id);
-        throttle::count(&cx.state.db, &key, ADDS_PER_PERSON_HOUR, 3_600).await?;
-    }
+    count_aws_try(cx).await?;
     let id = Uuid::now_v7();
     let token = source
         .mint(&cx.state.aws, id, now)
@@ -360,18 +367,7 @@ pub async fn update(cx: &ProjectCx, id: Uuid, change: EcrChange) -> Result<(), A
             }
         }
     };
-    // Each try calls AWS: the same limits as adding.
-    throttle::count(
-        &cx.state.db,
-        &format!("ecr-add:{}", cx.project.id),
-        ADDS_PER_HOUR,
-        3_600,
-    )
-    .await?;
-    if let Some(user) = cx.caller.user() {
-        let key = format!("ecr-add-by:{}", user.id);
-        throttle::count(&cx.state.db, &key, ADDS_PER_PERSON_HOUR, 3_600).await?;
-    }
+    count_aws_try(cx).await?;
     let now = cx.state.clock.now();
     let token = source
         .mint(&cx.state.aws, id, now)

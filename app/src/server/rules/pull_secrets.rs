@@ -64,6 +64,27 @@ fn entry(username: &str, password: &str, email: &str) -> serde_json::Value {
     value
 }
 
+/// Opens `credential`'s sealed password for handing out; one sealed under a key this server
+/// lacks (during a key rotation a replica may hold only the other key) is a conflict whose
+/// message ends with `outcome`.
+fn open_password(
+    cx: &ProjectCx,
+    credential: &Credential,
+    sealed: &secrets::Sealed,
+    outcome: &str,
+) -> Result<secrecy::SecretString, AppError> {
+    secrets::open(&[&cx.state.key], sealed, credential.id, cx.project.id).map_err(|err| {
+        tracing::error!(credential.id = %credential.id, error = ?err, "cannot open a credential to hand it out");
+        AppError::conflict(
+            "credential",
+            format!(
+                "The password of credentials {} is sealed under a key this server does not hold (a key rotation is under way?). Finish it with `berth secrets rotate-key`, {outcome}.",
+                credential.id
+            ),
+        )
+    })
+}
+
 /// What an export of the project would hold (no password is opened).
 pub async fn preview(cx: &ProjectCx) -> Result<ExportPreview, AppError> {
     let (kcr, credentials): (Vec<_>, Vec<_>) = credentials::all(&cx.state.db, cx.project.id)
@@ -120,18 +141,12 @@ pub async fn export(cx: &ProjectCx, request: ExportRequest) -> Result<PullSecret
         if cx.state.settings.is_kcr_host(&credential.registry_host) {
             continue;
         }
-        let password = secrets::open(&[&cx.state.key], &sealed, credential.id, cx.project.id)
-            .map_err(|err| {
-                tracing::error!(credential.id = %credential.id, error = ?err, "cannot open a credential for a pull secret");
-                // During a key rotation a replica may hold only the other key.
-                AppError::conflict(
-                    "credential",
-                    format!(
-                        "The password of credentials {} is sealed under a key this server does not hold (a key rotation is under way?). Finish it with `berth secrets rotate-key`, then export again; nothing was exported.",
-                        credential.id
-                    ),
-                )
-            })?;
+        let password = open_password(
+            cx,
+            &credential,
+            &sealed,
+            "then export again; nothing was exported",
+        )?;
         auths.insert(
             auth_key(&credential.registry_host),
             entry(
@@ -356,17 +371,12 @@ pub async fn login(cx: &ProjectCx, server: &str) -> Result<RegistryLogin, AppErr
         .filter(|(project, _)| *project == cx.project.id)
         .map(|(_, sealed)| sealed)
         .ok_or_else(crate::server::rules::credentials::not_found)?;
-    let password = secrets::open(&[&cx.state.key], &sealed, credential.id, cx.project.id)
-        .map_err(|err| {
-            tracing::error!(credential.id = %credential.id, error = ?err, "cannot open a credential for the helper");
-            AppError::conflict(
-                "credential",
-                format!(
-                    "The password of credentials {} is sealed under a key this server does not hold (a key rotation is under way?). Finish it with `berth secrets rotate-key`; nothing was handed out.",
-                    credential.id
-                ),
-            )
-        })?;
+    let password = open_password(
+        cx,
+        &credential,
+        &sealed,
+        "then ask again; nothing was handed out",
+    )?;
     let mut tx = cx.state.db.begin().await?;
     credentials::mark_exported(
         &mut tx,
